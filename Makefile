@@ -1,0 +1,50 @@
+# The two commands of the README, and the steps they share.
+#   make lab    set everything up, then start JupyterLab on the lesson notebook
+#   make test   set everything up, then run every test (vitest, then pytest with the browser tests)
+# Every step is idempotent: a second run only rebuilds what changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := lab
+
+VENV := .venv
+BIN := $(VENV)/bin
+LESSON := examples/01_pytorch_can_differentiate.ipynb
+# torch is pinned here, not in pyproject.toml: this release lies on this machine's disk,
+# and asking pip for any other torch may download a multi-GB CUDA build.
+TORCH := torch==2.13.0
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: lab test build setup
+
+lab: setup
+	@echo "Starting JupyterLab on $(LESSON); open the http://127.0.0.1 URL printed below."
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser $(ROOT_FLAG) $(LESSON)
+
+test: setup /usr/bin/chromium
+	npm test
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed build
+
+build: node_modules/.package-lock.json $(VENV)/.installed
+	npm run --silent build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(VENV)/.installed: pyproject.toml package.json
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet --editable ".[dev]"
+	$(BIN)/jupyter-builder develop --overwrite .
+	touch $@
+
+/usr/bin/chromium:
+	$(if $(ROOT_FLAG),,sudo) apt-get update -qq
+	$(if $(ROOT_FLAG),,sudo) apt-get install -y -qq chromium

@@ -1,0 +1,47 @@
+"""torchinspect: a tensor inspector for PyTorch in notebooks.
+
+``inspect(t)`` shows what a tensor is, what is in it and where it came from;
+``summary(t)`` says it in one line; ``snapshot(t)`` returns it as plain data.
+
+The public names are imported on first use, so that the Jupyter server can load
+this package (to find its JupyterLab extension) without importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from typing import TYPE_CHECKING, Any
+
+__version__ = importlib.metadata.version("torchinspect")
+
+__all__ = ["Inspector", "inspect", "snapshot", "summary"]
+
+_PUBLIC_NAMES = {
+    "Inspector": "torchinspect.widget",
+    "inspect": "torchinspect.widget",
+    "snapshot": "torchinspect.tensor_snapshot",
+    "summary": "torchinspect.text",
+}
+
+if TYPE_CHECKING:
+    from torchinspect.tensor_snapshot import snapshot
+    from torchinspect.text import summary
+    from torchinspect.widget import Inspector, inspect
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC_NAMES:
+        raise AttributeError(f"module 'torchinspect' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC_NAMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where Jupyter finds the prebuilt JupyterLab extension in this package."""
+    return [{"src": "labextension", "dest": "torchinspect"}]

@@ -1,0 +1,74 @@
+"""The notebook widget: ``inspect(t)`` and the anywidget class it returns.
+
+The widget only wires a snapshot to the front end; what it shows is decided by
+the snapshot (``tensor_snapshot``) and drawn by the bundle built from js_src/.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import anywidget
+import torch
+import traitlets
+
+from torchinspect.tensor_snapshot import MIME_TYPE, require_tensor, snapshot
+from torchinspect.text import static_html
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+
+if not (_STATIC / "widget.js").is_file():
+    raise ImportError(
+        f"torchinspect: the widget bundle {_STATIC / 'widget.js'} is missing. "
+        "Reinstall with `pip install torchinspect`, or in a checkout run `npm run build`."
+    )
+
+
+class Inspector(anywidget.AnyWidget):
+    """Shows one tensor snapshot in the notebook.
+
+    It holds the snapshot only, never the tensor, so displaying an inspector
+    keeps nothing of the user's program alive.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    snapshot = traitlets.Dict().tag(sync=True)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        # Beside the live view, forms that outlive the kernel: saved notebooks,
+        # HTML exports, terminals and hosts without widgets show these.
+        data = {
+            **data,
+            "text/plain": self.snapshot["summary"],
+            "text/html": static_html(self.snapshot),
+            MIME_TYPE: self.snapshot,
+        }
+        return data, metadata
+
+
+def inspect(t: torch.Tensor, *, name: str | None = None) -> Inspector:
+    """Show a tensor in the notebook: its shape, dtype, device and autograd state.
+
+    Returns an ``Inspector`` widget, which the notebook displays when it is the
+    last expression of a cell (elsewhere, pass it to ``display``). The widget
+    keeps no reference to the tensor.
+
+    Args:
+        t: any ``torch.Tensor``.
+        name: what to call the tensor in the view, such as the variable's name.
+
+    Example:
+        >>> import torch
+        >>> from torchinspect import inspect
+        >>> x = torch.randn(20, requires_grad=True)
+        >>> inspect(x, name="x").snapshot["summary"]
+        'x: tensor[20] float32 cpu requires_grad leaf grad=None'
+    """
+    return Inspector(snapshot=snapshot(require_tensor(t, "inspect"), name=name))

@@ -1,0 +1,63 @@
+import gc
+import weakref
+
+import pytest
+import torch
+
+import torchinspect
+from torchinspect import Inspector, inspect
+from torchinspect.tensor_snapshot import MIME_TYPE
+
+
+def test_inspect_returns_a_widget_holding_the_snapshot():
+    x = torch.randn(20, requires_grad=True)
+    widget = inspect(x, name="x")
+    assert isinstance(widget, Inspector)
+    assert widget.snapshot == torchinspect.snapshot(x, name="x")
+
+
+def test_display_bundle_carries_static_forms_beside_the_live_widget():
+    widget = inspect(torch.ones(2, 2), name="A")
+    data, _metadata = widget._repr_mimebundle_()
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+    assert data["text/plain"] == "A: tensor[2, 2] float32 cpu"
+    assert "A: tensor[2, 2] float32 cpu" in data["text/html"]
+    assert data[MIME_TYPE] == widget.snapshot
+
+
+def test_inspector_keeps_no_reference_to_the_tensor():
+    x = torch.randn(10_000, requires_grad=True)
+    widget = inspect(x)
+    alive = weakref.ref(x)
+    del x
+    gc.collect()
+    assert alive() is None
+    assert widget.snapshot["shape"] == [10_000]
+
+
+def test_inspect_leaves_requires_grad_and_grad_alone():
+    x = torch.randn(3, requires_grad=True)
+    (x * x).sum().backward()
+    grad = x.grad
+    inspect(x)
+    assert x.requires_grad
+    assert x.grad is grad
+
+
+@pytest.mark.parametrize("bad", [3, 2.5, None, "x", {"a": 1}])
+def test_inspect_of_a_non_tensor_says_what_it_accepts(bad):
+    with pytest.raises(TypeError) as info:
+        inspect(bad)
+    message = str(info.value)
+    assert message.startswith("torchinspect.inspect() takes a torch.Tensor")
+    assert type(bad).__name__ in message
+
+
+def test_inspect_of_an_int_suggests_torch_tensor():
+    with pytest.raises(TypeError, match=r"inspect\(torch\.tensor\(value\)\)"):
+        inspect(3)
+
+
+def test_widget_bundle_and_style_are_shipped():
+    assert "render" in str(Inspector._esm)
+    assert ".torchinspect-card" in str(Inspector._css)
