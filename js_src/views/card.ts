@@ -31,7 +31,9 @@ function renderCard(data: unknown): HTMLElement[] {
   }
   const header = element('header', 'torchinspect-summary', snapshot.summary);
   header.title = snapshot.summary;
-  return [header, ...cardGroups(snapshot).map(renderGroup)];
+  const groups = element('div', 'torchinspect-groups');
+  groups.append(...cardGroups(snapshot).map(renderGroup));
+  return [header, groups];
 }
 
 function renderGroup(group: CardGroup): HTMLElement {

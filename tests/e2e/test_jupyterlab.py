@@ -1,0 +1,133 @@
+"""The lesson notebook in a real JupyterLab: run it, and read the inspectors on the page."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from playwright.sync_api import Page, expect
+
+from legibility import contrast_ratio, overlapping_fields
+
+LESSON = "01_pytorch_can_differentiate.ipynb"
+RUN_TIMEOUT_MS = 90_000
+
+
+def open_and_run(page: Page, jupyterlab, notebook: str) -> None:
+    """Open a notebook, wait for its kernel, and run all its cells through the app's command."""
+    page.goto(jupyterlab.notebook_url(notebook))
+    page.wait_for_function(
+        """name => {
+            const widget = window.jupyterapp?.shell.currentWidget;
+            const kernel = widget?.sessionContext?.session?.kernel;
+            return widget?.context?.path === name && kernel?.status === 'idle';
+        }""",
+        arg=notebook,
+        timeout=RUN_TIMEOUT_MS,
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => {
+            const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+            return cells.every(cell => cell.model.type !== 'code' || cell.model.executionCount !== null)
+                && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+        }""",
+        timeout=RUN_TIMEOUT_MS,
+    )
+
+
+def card_fields(card) -> dict[str, str]:
+    labels = card.locator(".torchinspect-value").evaluate_all(
+        "values => values.map(value => [value.dataset.field, value.querySelector('code').textContent])"
+    )
+    return dict(labels)
+
+
+@pytest.fixture
+def lesson_page(page: Page, jupyterlab) -> Page:
+    open_and_run(page, jupyterlab, LESSON)
+    return page
+
+
+def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, screenshot):
+    cards = lesson_page.locator(".jp-OutputArea-output .torchinspect-card")
+    expect(cards).to_have_count(4, timeout=RUN_TIMEOUT_MS)
+    summaries = lesson_page.locator(".jp-OutputArea-output .torchinspect-summary").all_text_contents()
+    assert summaries == [
+        "x: tensor[20] float32 cpu requires_grad leaf grad=None",
+        "A: tensor[20, 20] float32 cpu",
+        "y: tensor[] float32 cpu requires_grad grad_fn=MulBackward0",
+        "x: tensor[20] float32 cpu requires_grad leaf grad=tensor[20]",
+    ]
+    assert card_fields(cards.nth(0)) == {
+        "shape": "[20]", "dtype": "float32", "device": "cpu",
+        "requires_grad": "True", "grad_fn": "None", "is_leaf": "True", "grad": "None",
+    }  # fmt: skip
+    assert card_fields(cards.nth(2))["grad_fn"] == "MulBackward0"
+    assert card_fields(cards.nth(3))["grad"] == "tensor[20] float32"
+    expect(lesson_page.locator(".jp-OutputArea-output pre").last).to_contain_text("x.grad equals 0.5 (A + Aᵀ) x")
+    # The live widget is drawn, not the static fallbacks that travel beside it.
+    expect(lesson_page.locator(".torchinspect-static")).to_have_count(0)
+    expect(lesson_page.locator(".torchinspect-output")).to_have_count(0)
+    assert overlapping_fields(lesson_page) == []
+    cards.nth(3).scroll_into_view_if_needed()
+    screenshot(lesson_page, "jupyterlab-lesson-light")
+    assert lesson_page.errors.messages == []
+
+
+def test_lab_extension_is_activated(lesson_page: Page):
+    state = lesson_page.evaluate(
+        """() => ({
+            registered: window.jupyterapp.hasPlugin('torchinspect:snapshot-renderer'),
+            activated: window.jupyterapp.isPluginActivated('torchinspect:snapshot-renderer'),
+        })"""
+    )
+    assert state == {"registered": True, "activated": True}
+    assert lesson_page.errors.messages == []
+
+
+def test_cards_are_legible_in_the_dark_theme(lesson_page: Page, screenshot):
+    lesson_page.evaluate(
+        "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
+    )
+    expect(lesson_page.locator("body[data-jp-theme-light='false']")).to_be_attached(timeout=30_000)
+    expect(lesson_page.locator("#jupyterlab-splash")).to_have_count(0, timeout=30_000)
+    card = lesson_page.locator(".torchinspect-card").first
+    expect(card).to_be_visible()
+    background = card.evaluate("card => getComputedStyle(card).backgroundColor")
+    page_background = lesson_page.evaluate(
+        "getComputedStyle(document.body).getPropertyValue('--jp-layout-color1').trim()"
+    )
+    assert background != "rgb(255, 255, 255)", "the card kept a light background in the dark theme"
+    assert page_background, "JupyterLab's dark theme did not load"
+    assert contrast_ratio(lesson_page, ".torchinspect-value code") >= 7
+    assert contrast_ratio(lesson_page, ".torchinspect-hint") >= 4.5
+    screenshot(lesson_page, "jupyterlab-lesson-dark")
+    lesson_page.evaluate(
+        "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})"
+    )
+    expect(lesson_page.locator("body[data-jp-theme-light='true']")).to_be_attached(timeout=30_000)
+
+
+def test_a_stored_snapshot_renders_as_a_card_without_a_widget(page: Page, jupyterlab, screenshot):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import torch, torchinspect\n"
+            "from IPython.display import display\n"
+            "snap = torchinspect.snapshot(torch.zeros(3, 4, requires_grad=True), name='stored')\n"
+            "display({'application/vnd.torchinspect.tensor+json': snap}, raw=True)"
+        )
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (jupyterlab.root / "stored_snapshot.ipynb").write_text(json.dumps(notebook))
+    open_and_run(page, jupyterlab, "stored_snapshot.ipynb")
+    card = page.locator(".torchinspect-output .torchinspect-card")
+    expect(card.locator(".torchinspect-summary")).to_have_text(
+        "stored: tensor[3, 4] float32 cpu requires_grad leaf grad=None"
+    )
+    assert card_fields(card)["shape"] == "[3, 4]"
+    assert overlapping_fields(page) == []
+    screenshot(page, "jupyterlab-stored-snapshot")
+    assert page.errors.messages == []

@@ -1,0 +1,98 @@
+"""The built widget bundle in a plain page, with a fake anywidget model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from playwright.sync_api import Page, expect
+
+import torchinspect
+from legibility import contrast_ratio, overlapping_fields
+
+
+def lesson_tensors():
+    torch.manual_seed(0)
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    y = 0.5 * torch.dot(x, torch.matmul(A, x))
+    return x, A, y
+
+
+@pytest.fixture
+def harness(page: Page, repo_server: str) -> Page:
+    page.goto(f"{repo_server}/tests/e2e/harness.html")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    return page
+
+
+def field(page: Page, label: str):
+    return page.locator(f".torchinspect-value[data-field='{label}'] code")
+
+
+def test_card_shows_what_the_tensor_is(harness: Page, screenshot):
+    x, _, _ = lesson_tensors()
+    harness.evaluate("snapshot => harness.mount(snapshot)", torchinspect.snapshot(x, name="x"))
+    expect(harness.locator(".torchinspect-summary")).to_have_text(
+        "x: tensor[20] float32 cpu requires_grad leaf grad=None"
+    )
+    expect(field(harness, "shape")).to_have_text("[20]")
+    expect(field(harness, "dtype")).to_have_text("float32")
+    expect(field(harness, "device")).to_have_text("cpu")
+    expect(field(harness, "requires_grad")).to_have_text("True")
+    expect(field(harness, "grad_fn")).to_have_text("None")
+    expect(field(harness, "is_leaf")).to_have_text("True")
+    expect(field(harness, "grad")).to_have_text("None")
+    expect(harness.get_by_text("filled when backward() runs through this tensor")).to_be_visible()
+    assert overlapping_fields(harness) == []
+    screenshot(harness, "widget-page-leaf")
+    assert harness.errors.messages == []
+
+
+def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
+    x, _, y = lesson_tensors()
+    harness.evaluate("snapshot => harness.mount(snapshot)", torchinspect.snapshot(x, name="x"))
+    y.backward()
+    harness.evaluate("snapshot => harness.set(snapshot)", torchinspect.snapshot(x, name="x"))
+    expect(harness.locator(".torchinspect-card")).to_have_count(1)
+    expect(field(harness, "grad")).to_have_text("tensor[20] float32")
+    harness.evaluate("snapshot => harness.set(snapshot)", torchinspect.snapshot(y, name="y"))
+    expect(field(harness, "grad_fn")).to_have_text("MulBackward0")
+    expect(field(harness, "is_leaf")).to_have_text("False")
+    expect(field(harness, "shape")).to_have_text("[]")
+
+
+def test_cleanup_removes_the_card_and_its_listener(harness: Page):
+    harness.evaluate("snapshot => harness.mount(snapshot)", torchinspect.snapshot(torch.zeros(2)))
+    assert harness.evaluate("harness.listenerCount()") == 1
+    harness.evaluate("harness.cleanup()")
+    expect(harness.locator(".torchinspect-card")).to_have_count(0)
+    assert harness.evaluate("harness.listenerCount()") == 0
+
+
+def test_names_from_the_kernel_are_shown_as_text_never_run(harness: Page):
+    hostile = "<img src=x onerror=\"window.pwned = true\">"
+    harness.evaluate("snapshot => harness.mount(snapshot)", torchinspect.snapshot(torch.zeros(1), name=hostile))
+    expect(harness.locator(".torchinspect-summary")).to_have_text(f"{hostile}: tensor[1] float32 cpu")
+    expect(harness.locator("#host img")).to_have_count(0)
+    assert harness.evaluate("window.pwned") is None
+
+
+def test_a_snapshot_of_another_schema_is_refused_in_words(harness: Page):
+    harness.evaluate("snapshot => harness.mount(snapshot)", {"schema": "torchinspect.tensor/9"})
+    expect(harness.locator(".torchinspect-error")).to_contain_text(
+        'this view reads "torchinspect.tensor/1" snapshots, got "torchinspect.tensor/9"'
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_card_is_legible_in_light_and_dark(harness: Page, scheme: str, screenshot):
+    harness.emulate_media(color_scheme=scheme)
+    x, _, _ = lesson_tensors()
+    harness.evaluate("snapshot => harness.mount(snapshot)", torchinspect.snapshot(x, name="x"))
+    background = harness.evaluate(
+        "getComputedStyle(document.querySelector('.torchinspect-card')).backgroundColor"
+    )
+    assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(13, 17, 23)")
+    assert contrast_ratio(harness, ".torchinspect-value code") >= 7
+    assert contrast_ratio(harness, ".torchinspect-hint") >= 4.5
+    screenshot(harness, f"widget-page-{scheme}")
