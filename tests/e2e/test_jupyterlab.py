@@ -27,14 +27,24 @@ def open_and_run(page: Page, jupyterlab, notebook: str) -> None:
         timeout=RUN_TIMEOUT_MS,
     )
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Done when every code cell ran, or as soon as one failed: run-all stops there.
     page.wait_for_function(
         """() => {
-            const cells = window.jupyterapp.shell.currentWidget.content.widgets;
-            return cells.every(cell => cell.model.type !== 'code' || cell.model.executionCount !== null)
-                && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+            const notebook = window.jupyterapp.shell.currentWidget;
+            const cells = notebook.content.widgets.filter(cell => cell.model.type === 'code');
+            const failed = cells.some(cell => cell.model.outputs.toJSON().some(o => o.output_type === 'error'));
+            const ran = cells.every(cell => cell.model.executionCount !== null);
+            return failed || (ran && notebook.sessionContext.session.kernel.status === 'idle');
         }""",
         timeout=RUN_TIMEOUT_MS,
     )
+    errors = page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.widgets
+            .flatMap(cell => cell.model.type === 'code' ? cell.model.outputs.toJSON() : [])
+            .filter(output => output.output_type === 'error')
+            .map(output => `${output.ename}: ${output.evalue}`)"""
+    )
+    assert errors == [], f"{notebook} failed in JupyterLab: {errors}"
 
 
 def card_fields(card) -> dict[str, str]:

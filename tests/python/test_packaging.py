@@ -67,7 +67,8 @@ def test_wheel_carries_the_widget_bundle_and_the_lab_extension(wheel: pathlib.Pa
 
 def test_installed_wheel_is_listed_by_jupyter_as_enabled_and_ok(wheel: pathlib.Path, tmp_path: pathlib.Path):
     prefix = tmp_path / "prefix"
-    run(sys.executable, "-m", "pip", "install", "--no-deps", "--prefix", prefix, wheel)
+    # --ignore-installed: without it pip uninstalls the development install first.
+    run(sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "--prefix", prefix, wheel)
     site_packages = sysconfig.get_path("purelib", vars={"base": str(prefix)})
     data_dir = prefix / "share" / "jupyter"
     assert (data_dir / "labextensions" / "torchinspect" / "install.json").is_file()
