@@ -39,7 +39,6 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 $(VENV)/.installed: pyproject.toml package.json
 	test -x $(BIN)/python || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"
 	$(BIN)/jupyter-builder develop --overwrite .

@@ -60,4 +60,4 @@ def test_inspect_of_an_int_suggests_torch_tensor():
 
 def test_widget_bundle_and_style_are_shipped():
     assert "render" in str(Inspector._esm)
-    assert ".torchinspect-card" in str(Inspector._css)
+    assert ".torchinspect-summary" in str(Inspector._css)
