@@ -9,10 +9,12 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(VENV)/bin
-LESSON := examples/01_pytorch_can_differentiate.ipynb
+LESSON := 01_pytorch_can_differentiate.ipynb
 # torch is pinned here, not in pyproject.toml: this release lies on this machine's disk,
 # and asking pip for any other torch may download a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# Classrooms are often offline: no news feed, no update check (and no news prompt, see below).
+OFFLINE_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -22,8 +24,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: lab test build setup
 
 lab: setup
-	@echo "Starting JupyterLab on $(LESSON); open the http://127.0.0.1 URL printed below."
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser $(ROOT_FLAG) $(LESSON)
+	@echo "Starting JupyterLab on examples/$(LESSON): open the http://127.0.0.1 URL it prints."
+	$(BIN)/jupyter lab --no-browser $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 \
+		--ServerApp.root_dir=examples --LabApp.default_url=/lab/tree/$(LESSON) \
+		$(OFFLINE_FLAGS)
 
 test: setup /usr/bin/chromium
 	npm test
@@ -37,11 +41,12 @@ build: node_modules/.package-lock.json $(VENV)/.installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-$(VENV)/.installed: pyproject.toml package.json
+$(VENV)/.installed: pyproject.toml package.json Makefile
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"
 	$(BIN)/jupyter-builder develop --overwrite .
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements
 	touch $@
 
 /usr/bin/chromium:
