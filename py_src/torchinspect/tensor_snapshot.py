@@ -43,7 +43,11 @@ def snapshot(t: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
         >>> snap["summary"]
         'x: tensor[2, 3] float32 cpu requires_grad leaf grad=None'
     """
-    tensor = require_tensor(t, "snapshot")
+    return metadata_snapshot(require_tensor(t, "snapshot"), name=name)
+
+
+def metadata_snapshot(tensor: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
+    """The snapshot without the passes over the values: what a graph's many leaves carry."""
     if name is not None and not isinstance(name, str):
         raise TypeError(
             f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
