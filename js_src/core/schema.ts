@@ -9,6 +9,44 @@ export const TENSOR_SCHEMA = 'torchinspect.tensor/1';
 
 export const TENSOR_MIME_TYPE = 'application/vnd.torchinspect.tensor+json';
 
+/** What the numbers of statistics, histogram and preview are. */
+export type ValuesMeaning = 'values' | 'magnitude' | 'dequantized values';
+
+export interface TensorStatistics {
+  of: ValuesMeaning;
+  count: number;
+  finite: number;
+  /** Over the finite values; null when there is none. */
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  nan: number;
+  posinf: number;
+  neginf: number;
+  zeros: number;
+}
+
+export interface TensorHistogram {
+  of: ValuesMeaning;
+  lo: number;
+  hi: number;
+  counts: number[];
+  /** 1: every finite value counted; p: every p-th element. */
+  sample_every: number;
+}
+
+export interface TensorPreview {
+  of: ValuesMeaning;
+  axes: number[];
+  index: (number | null)[];
+  shape: number[];
+  block: number[];
+  dtype: 'float32';
+  /** Little-endian float32: a binary buffer from the widget, base64 in stored JSON. */
+  data: DataView | { base64: string };
+}
+
 export interface TensorSnapshot {
   schema: typeof TENSOR_SCHEMA;
   name: string | null;
@@ -17,10 +55,31 @@ export interface TensorSnapshot {
   shape: (number | null)[];
   dtype: string;
   device: string;
+  layout: string;
+  numel: number | null;
+  type: string;
+  is_parameter: boolean;
+  names: (string | null)[] | null;
+  quantization: Record<string, unknown> | null;
+  strides: number[] | null;
+  storage_offset: number | null;
+  is_contiguous: boolean | null;
+  memory_format: 'contiguous' | 'channels_last' | 'channels_last_3d' | null;
+  element_size: number;
+  nbytes: number | null;
+  is_view: boolean;
+  base: { shape: (number | null)[]; dtype: string } | null;
+  version: number | null;
   requires_grad: boolean;
   is_leaf: boolean;
+  retains_grad: boolean;
   grad_fn: string | null;
   grad: TensorSnapshot | null;
+  statistics: TensorStatistics | null;
+  histogram: TensorHistogram | null;
+  preview: TensorPreview | null;
+  /** Why each of statistics, histogram and preview that is null was not computed. */
+  not_computed: Partial<Record<'statistics' | 'histogram' | 'preview', string>>;
 }
 
 /**

@@ -15,17 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = importlib.metadata.version("torchinspect")
 
-__all__ = ["Inspector", "inspect", "snapshot", "summary"]
+__all__ = ["Inspector", "inspect", "snapshot", "summary", "to_json"]
 
 _PUBLIC_NAMES = {
     "Inspector": "torchinspect.widget",
     "inspect": "torchinspect.widget",
     "snapshot": "torchinspect.tensor_snapshot",
+    "to_json": "torchinspect.tensor_snapshot",
     "summary": "torchinspect.text",
 }
 
 if TYPE_CHECKING:
-    from torchinspect.tensor_snapshot import snapshot
+    from torchinspect.tensor_snapshot import snapshot, to_json
     from torchinspect.text import summary
     from torchinspect.widget import Inspector, inspect
 

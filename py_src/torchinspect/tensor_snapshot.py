@@ -8,64 +8,84 @@ reference to any of them.
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
+from torchinspect.preview import preview
+from torchinspect.statistics import histogram, statistics
 from torchinspect.text import summary_line
+from torchinspect.values import NoValues, values_of
 
 SCHEMA = "torchinspect.tensor/1"
 MIME_TYPE = "application/vnd.torchinspect.tensor+json"
 
+_MEMORY_FORMATS = (
+    ("channels_last", torch.channels_last, 4),
+    ("channels_last_3d", torch.channels_last_3d, 5),
+)
+
 
 def snapshot(t: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
-    """Describe a tensor as plain data.
+    """Describe a tensor as plain data: what it is, what is in it, and its grad.
 
-    Reads the tensor's metadata and autograd state; it runs no operation on its
-    values, so it costs the same for every size and works on the ``meta``
-    device. Only leaves and tensors that retain their grad have their ``.grad``
-    read, so inspecting an intermediate raises no warning.
+    Statistics are exact over the whole tensor and computed on its device in bounded
+    chunks: min, max, mean and std of the finite values, counts of NaN, +Inf, -Inf and
+    zeros. The histogram counts every finite value (above 2**24 of them, every p-th, and
+    says so). The preview for heatmaps is downsampled on the device; only it is copied to
+    the host, as bytes. What cannot be computed (a meta tensor's values, say) is ``None``,
+    with the reason under ``"not_computed"``. The grad gets a snapshot of its own. Only
+    leaves and tensors that retain their grad have ``.grad`` read, so inspecting an
+    intermediate raises no warning.
 
     Args:
-        t: any ``torch.Tensor`` (parameters and subclasses included).
+        t: any ``torch.Tensor`` (parameters, subclasses, every dtype and layout).
         name: what to call the tensor in views, such as the variable's name.
 
     Returns:
-        A dict that ``json.dumps`` accepts, with ``"schema"`` set to
-        ``"torchinspect.tensor/1"``.
+        A dict with ``"schema"`` set to ``"torchinspect.tensor/1"``. Everything in it is
+        plain JSON data except the previews' ``"data"``, which are ``bytes`` (the widget
+        sends them as binary buffers); ``to_json`` writes them as base64.
 
     Example:
         >>> import torch, torchinspect
-        >>> x = torch.ones(2, 3, requires_grad=True)
+        >>> x = torch.tensor([1.0, 2.0, float("nan"), 4.0], requires_grad=True)
         >>> snap = torchinspect.snapshot(x, name="x")
         >>> snap["shape"], snap["dtype"], snap["is_leaf"], snap["grad"]
-        ([2, 3], 'float32', True, None)
+        ([4], 'float32', True, None)
+        >>> stats = snap["statistics"]
+        >>> stats["min"], stats["max"], round(stats["mean"], 6), stats["nan"]
+        (1.0, 4.0, 2.333333, 1)
         >>> snap["summary"]
-        'x: tensor[2, 3] float32 cpu requires_grad leaf grad=None'
+        'x: tensor[4] float32 cpu ∈[1, 4] μ=2.333 σ=1.528 NaN×1 requires_grad leaf grad=None'
     """
-    return metadata_snapshot(require_tensor(t, "snapshot"), name=name)
+    tensor = require_tensor(t, "snapshot")
+    return _snapshot(tensor, name, with_values=True)
 
 
 def metadata_snapshot(tensor: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
-    """The snapshot without the passes over the values: what a graph's many leaves carry."""
-    if name is not None and not isinstance(name, str):
-        raise TypeError(
-            f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
-        )
-    grad = _readable_grad(tensor)
-    grad_fn = tensor.grad_fn
-    fields: dict[str, Any] = {
-        "schema": SCHEMA,
-        "name": name,
-        "shape": _shape(tensor),
-        "dtype": str(tensor.dtype).removeprefix("torch."),
-        "device": str(tensor.device),
-        "requires_grad": tensor.requires_grad,
-        "is_leaf": tensor.is_leaf,
-        "grad_fn": None if grad_fn is None else type(grad_fn).__name__,
-        "grad": None if grad is None else snapshot(grad),
-    }
-    return {**fields, "summary": summary_line(fields)}
+    """The snapshot without any pass over the values: what a graph's many leaves carry."""
+    return _snapshot(tensor, name, with_values=False)
+
+
+def to_json(snap: dict[str, Any]) -> str:
+    """A snapshot as JSON text, each preview's bytes written as ``{"base64": "…"}``.
+
+    Example:
+        >>> import torch, torchinspect
+        >>> text = torchinspect.to_json(torchinspect.snapshot(torch.eye(2)))
+        >>> '"data": {"base64": "AACAPwAAAAAAAAAAAACAPw=="}' in text
+        True
+    """
+    return json.dumps(snap, default=_encode_bytes, allow_nan=False)
+
+
+def jsonable(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as ``to_json`` writes it, as Python data (for MIME bundles)."""
+    return json.loads(to_json(snap))
 
 
 def require_tensor(obj: object, function: str) -> torch.Tensor:
@@ -81,6 +101,122 @@ def require_tensor(obj: object, function: str) -> torch.Tensor:
         f"torchinspect.{function}() takes a torch.Tensor (an nn.Parameter or any tensor "
         f"subclass works too), got {type(obj).__module__}.{type(obj).__qualname__}.{hint}"
     )
+
+
+def _snapshot(tensor: torch.Tensor, name: str | None, *, with_values: bool) -> dict[str, Any]:
+    if name is not None and not isinstance(name, str):
+        raise TypeError(
+            f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
+        )
+    grad = _readable_grad(tensor)
+    with torch.no_grad():
+        fields = {
+            "schema": SCHEMA,
+            "name": name,
+            **_identity(tensor),
+            **_memory(tensor),
+            **_autograd(tensor),
+            "grad": None if grad is None else _snapshot(grad, None, with_values=with_values),
+        }
+        fields.update(_contents(tensor.detach(), with_values))
+    return {**fields, "summary": summary_line(fields)}
+
+
+def _identity(tensor: torch.Tensor) -> dict[str, Any]:
+    names = getattr(tensor, "names", None)
+    return {
+        "shape": _shape(tensor),
+        "dtype": str(tensor.dtype).removeprefix("torch."),
+        "device": str(tensor.device),
+        "layout": str(tensor.layout).removeprefix("torch."),
+        "numel": _attempt(tensor.numel),
+        "type": f"{type(tensor).__module__}.{type(tensor).__qualname__}",
+        "is_parameter": isinstance(tensor, torch.nn.Parameter),
+        "names": list(names) if names is not None and any(n is not None for n in names) else None,
+        "quantization": _quantization(tensor),
+    }
+
+
+def _memory(tensor: torch.Tensor) -> dict[str, Any]:
+    dense = tensor.layout == torch.strided and not tensor.is_nested
+    base = tensor._base if dense else None
+    numel = _attempt(tensor.numel)
+    return {
+        "strides": _attempt(lambda: [int(s) for s in tensor.stride()]) if dense else None,
+        "storage_offset": _attempt(tensor.storage_offset) if dense else None,
+        "is_contiguous": _attempt(tensor.is_contiguous) if dense else None,
+        "memory_format": _memory_format(tensor) if dense else None,
+        "element_size": tensor.element_size(),
+        "nbytes": None if numel is None else numel * tensor.element_size(),
+        "is_view": bool(_attempt(tensor._is_view)),
+        "base": None if base is None else {"shape": _shape(base), "dtype": str(base.dtype).removeprefix("torch.")},
+        "version": _attempt(lambda: tensor._version),
+    }
+
+
+def _autograd(tensor: torch.Tensor) -> dict[str, Any]:
+    grad_fn = tensor.grad_fn
+    return {
+        "requires_grad": tensor.requires_grad,
+        "is_leaf": tensor.is_leaf,
+        "retains_grad": tensor.retains_grad,
+        "grad_fn": None if grad_fn is None else type(grad_fn).__name__,
+    }
+
+
+def _contents(tensor: torch.Tensor, with_values: bool) -> dict[str, Any]:
+    """statistics, histogram and preview, or None for each with the reason in not_computed."""
+    if not with_values:
+        reason = "values are not read for tensors shown as graph nodes"
+        return _not_computed(reason, "statistics", "histogram", "preview")
+    try:
+        values = values_of(tensor)
+    except NoValues as error:
+        return _not_computed(str(error), "statistics", "histogram", "preview")
+    stats = statistics(values, tensor.dtype)
+    contents: dict[str, Any] = {
+        "statistics": stats,
+        "histogram": histogram(values, tensor.dtype, stats),
+        "not_computed": {},
+    }
+    if contents["histogram"] is None:
+        contents["not_computed"]["histogram"] = "there are no finite values to count"
+    try:
+        contents["preview"] = preview(tensor)
+    except ValueError as error:
+        contents["preview"] = None
+        contents["not_computed"]["preview"] = _preview_reason(tensor, error)
+    return contents
+
+
+def _not_computed(reason: str, *fields: str) -> dict[str, Any]:
+    return {**dict.fromkeys(fields), "not_computed": dict.fromkeys(fields, reason)}
+
+
+def _preview_reason(tensor: torch.Tensor, error: ValueError) -> str:
+    if tensor.dim() == 0:
+        return "a scalar: its value is the statistics' min and max"
+    if tensor.numel() == 0:
+        return "the tensor has no elements"
+    return str(error).removeprefix("torchinspect: ")
+
+
+def _quantization(tensor: torch.Tensor) -> dict[str, Any] | None:
+    if not tensor.is_quantized:
+        return None
+    scheme = str(tensor.qscheme()).removeprefix("torch.")
+    if scheme in ("per_tensor_affine", "per_tensor_symmetric"):
+        return {"scheme": scheme, "scale": tensor.q_scale(), "zero_point": tensor.q_zero_point()}
+    return {"scheme": scheme, "axis": tensor.q_per_channel_axis()}
+
+
+def _memory_format(tensor: torch.Tensor) -> str | None:
+    if tensor.is_contiguous():
+        return "contiguous"
+    for name, memory_format, dims in _MEMORY_FORMATS:
+        if tensor.dim() == dims and tensor.is_contiguous(memory_format=memory_format):
+            return name
+    return None
 
 
 def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
@@ -103,3 +239,17 @@ def _fixed_size(tensor: torch.Tensor, dim: int) -> int | None:
     except RuntimeError:
         return None
     return size if isinstance(size, int) else None
+
+
+def _attempt(read: Callable[[], Any]) -> Any:
+    """A property some tensors do not have (inference tensors keep no version): None then."""
+    try:
+        return read()
+    except (RuntimeError, TypeError, NotImplementedError):
+        return None
+
+
+def _encode_bytes(value: object) -> dict[str, str]:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"base64": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"torchinspect: cannot write {type(value).__name__} as JSON")

@@ -14,8 +14,11 @@ from typing import Any
 def summary(t: Any) -> str:
     """Describe a tensor in one line of text.
 
-    The line names the shape, dtype and device, then the autograd state in
-    torch's own words: ``requires_grad``, ``leaf``, ``grad_fn=…`` and ``grad=…``.
+    The line names the shape, dtype and device; then the values: ``∈[min, max]``,
+    mean ``μ`` and standard deviation ``σ`` of the finite values (``all=v`` when they are
+    all one value, ``|·|`` for complex magnitudes) and the counts of NaN and ±Inf when
+    there are any; then the autograd state in torch's own words: ``requires_grad``,
+    ``leaf``, ``grad_fn=…`` and ``grad=…``.
 
     Args:
         t: any ``torch.Tensor``.
@@ -27,11 +30,11 @@ def summary(t: Any) -> str:
         >>> import torch, torchinspect
         >>> x = torch.ones(3, requires_grad=True)
         >>> torchinspect.summary(x)
-        'tensor[3] float32 cpu requires_grad leaf grad=None'
-        >>> torchinspect.summary(x * 2)
-        'tensor[3] float32 cpu requires_grad grad_fn=MulBackward0'
-        >>> torchinspect.summary(torch.zeros(2, 2, dtype=torch.int64))
-        'tensor[2, 2] int64 cpu'
+        'tensor[3] float32 cpu all=1 requires_grad leaf grad=None'
+        >>> torchinspect.summary(torch.tensor([1.0, 2.0, float("inf")]) * 2)
+        'tensor[3] float32 cpu ∈[2, 4] μ=3 σ=1.414 +Inf×1'
+        >>> torchinspect.summary(torch.arange(6).reshape(2, 3))
+        'tensor[2, 3] int64 cpu ∈[0, 5] μ=2.5 σ=1.871'
     """
     from torchinspect.tensor_snapshot import require_tensor, snapshot
 
@@ -41,6 +44,8 @@ def summary(t: Any) -> str:
 def summary_line(fields: Mapping[str, Any]) -> str:
     """The one-line summary of a snapshot's fields (see ``summary``)."""
     parts = [f"tensor{format_shape(fields['shape'])}", fields["dtype"], fields["device"]]
+    if fields.get("statistics") is not None:
+        parts.extend(_statistics_words(fields["statistics"]))
     if fields["requires_grad"]:
         parts.append("requires_grad")
         if fields["is_leaf"]:
@@ -54,6 +59,33 @@ def summary_line(fields: Mapping[str, Any]) -> str:
         parts.append("grad=None")
     line = " ".join(parts)
     return line if fields["name"] is None else f"{fields['name']}: {line}"
+
+
+def _statistics_words(stats: Mapping[str, Any]) -> list[str]:
+    """``∈[min, max] μ=mean σ=std``, then the counts that signal trouble."""
+    words = []
+    if stats["count"] == 0:
+        words.append("empty")
+    elif stats["min"] is not None:
+        prefix = "|·|" if stats["of"] == "magnitude" else ""
+        low, high = format_number(stats["min"]), format_number(stats["max"])
+        if stats["count"] == 1:
+            words.append(f"{prefix}={low}")
+        elif stats["min"] == stats["max"]:
+            words.append(f"{prefix}all={low}")
+        else:
+            words.extend([f"{prefix}∈[{low}, {high}]", f"μ={format_number(stats['mean'])}"])
+            if stats["std"] is not None:
+                words.append(f"σ={format_number(stats['std'])}")
+    for key, label in (("nan", "NaN"), ("posinf", "+Inf"), ("neginf", "-Inf")):
+        if stats[key]:
+            words.append(f"{label}×{stats[key]}")
+    return words
+
+
+def format_number(value: float | int) -> str:
+    """Four significant digits, as a person compares numbers; integers whole."""
+    return str(value) if isinstance(value, int) else f"{value:.4g}"
 
 
 def format_shape(shape: list[int | None]) -> str:

@@ -13,7 +13,7 @@ import anywidget
 import torch
 import traitlets
 
-from torchinspect.tensor_snapshot import MIME_TYPE, require_tensor, snapshot
+from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.text import static_html
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -48,7 +48,7 @@ class Inspector(anywidget.AnyWidget):
             **data,
             "text/plain": self.snapshot["summary"],
             "text/html": static_html(self.snapshot),
-            MIME_TYPE: self.snapshot,
+            MIME_TYPE: jsonable(self.snapshot),
         }
         return data, metadata
 
@@ -67,8 +67,8 @@ def inspect(t: torch.Tensor, *, name: str | None = None) -> Inspector:
     Example:
         >>> import torch
         >>> from torchinspect import inspect
-        >>> x = torch.randn(20, requires_grad=True)
+        >>> x = torch.arange(4.0, requires_grad=True)
         >>> inspect(x, name="x").snapshot["summary"]
-        'x: tensor[20] float32 cpu requires_grad leaf grad=None'
+        'x: tensor[4] float32 cpu ∈[0, 3] μ=1.5 σ=1.291 requires_grad leaf grad=None'
     """
     return Inspector(snapshot=snapshot(require_tensor(t, "inspect"), name=name))

@@ -1,4 +1,5 @@
 import gc
+import json
 import weakref
 
 import pytest
@@ -6,7 +7,7 @@ import torch
 
 import torchinspect
 from torchinspect import Inspector, inspect
-from torchinspect.tensor_snapshot import MIME_TYPE
+from torchinspect.tensor_snapshot import MIME_TYPE, jsonable
 
 
 def test_inspect_returns_a_widget_holding_the_snapshot():
@@ -20,9 +21,10 @@ def test_display_bundle_carries_static_forms_beside_the_live_widget():
     widget = inspect(torch.ones(2, 2), name="A")
     data, _metadata = widget._repr_mimebundle_()
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
-    assert data["text/plain"] == "A: tensor[2, 2] float32 cpu"
-    assert "A: tensor[2, 2] float32 cpu" in data["text/html"]
-    assert data[MIME_TYPE] == widget.snapshot
+    assert data["text/plain"] == "A: tensor[2, 2] float32 cpu all=1"
+    assert "A: tensor[2, 2] float32 cpu all=1" in data["text/html"]
+    assert data[MIME_TYPE] == jsonable(widget.snapshot)
+    json.dumps(data)
 
 
 def test_inspector_keeps_no_reference_to_the_tensor():
@@ -61,3 +63,14 @@ def test_inspect_of_an_int_suggests_torch_tensor():
 def test_widget_bundle_and_style_are_shipped():
     assert "render" in str(Inspector._esm)
     assert ".torchinspect-summary" in str(Inspector._css)
+
+
+def test_previews_travel_to_the_page_as_binary_buffers():
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    x = torch.randn(4, 5, requires_grad=True)
+    (x * x).sum().backward()
+    _state, paths, buffers = _remove_buffers(inspect(x).get_state())
+    assert ["snapshot", "preview", "data"] in paths
+    assert ["snapshot", "grad", "preview", "data"] in paths
+    assert all(len(buffer) == 4 * 20 for buffer in buffers)

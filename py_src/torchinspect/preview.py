@@ -1,0 +1,125 @@
+"""A bounded picture of a tensor's values for heatmaps, downsampled on the tensor's device.
+
+A 1-D tensor gives up to PREVIEW_LENGTH numbers; anything with more dimensions gives a 2-D
+slice of up to PREVIEW_SIDE × PREVIEW_SIDE: two axes shown (the last two by default), every
+other axis at an index. Where the slice is larger, each cell is the mean of a block of
+elements (a NaN or Inf in the block shows in the cell), and the preview says how big the
+blocks are. Only the preview itself leaves the device.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from torchinspect.values import CHUNK, as_real, values_of
+
+PREVIEW_LENGTH = 4096
+PREVIEW_SIDE = 128
+
+
+def preview(
+    tensor: torch.Tensor,
+    *,
+    axes: Sequence[int] | None = None,
+    index: Sequence[int | None] | None = None,
+) -> dict[str, Any]:
+    """The preview of a dense tensor, with bytes of little-endian float32 in ``"data"``.
+
+    ``axes`` names the two axes to show (default: the last two); ``index`` gives, for each
+    axis, the position to take on the axes not shown (default 0; entries of shown axes are
+    ignored and reported as None). Raises ValueError for axes or indices out of range.
+    """
+    meaning = values_of(tensor).meaning
+    if tensor.layout != torch.strided or tensor.is_nested:
+        layout = str(tensor.layout).removeprefix("torch.")
+        raise ValueError(f"torchinspect: previews are drawn for dense tensors, not {layout} ones")
+    if tensor.dim() == 0 or tensor.numel() == 0:
+        raise ValueError("torchinspect: a preview needs at least one dimension and one element")
+    shown = _shown_axes(tensor.dim(), axes)
+    position = _positions(tensor.shape, shown, index)
+    plane = tensor[tuple(slice(None) if p is None else p for p in position)]
+    if tensor.dim() == 1:
+        cells, block = _downsample(plane.unsqueeze(0), 1, PREVIEW_LENGTH)
+        cells = cells.reshape(-1)
+    else:
+        if shown[0] > shown[1]:
+            plane = plane.t()
+        cells, block = _downsample(plane, PREVIEW_SIDE, PREVIEW_SIDE)
+    data = array.array("f", cells.to("cpu", torch.float32).reshape(-1).tolist())
+    return {
+        "of": meaning,
+        "axes": list(shown),
+        "index": position,
+        "shape": list(cells.shape),
+        "block": block if tensor.dim() > 1 else block[1:],
+        "dtype": "float32",
+        "data": data.tobytes(),
+    }
+
+
+def _shown_axes(dims: int, axes: Sequence[int] | None) -> tuple[int, ...]:
+    if dims == 1:
+        if axes not in (None, [0], (0,)):
+            raise ValueError("torchinspect: a 1-D tensor shows its only axis, 0")
+        return (0,)
+    if axes is None:
+        return (dims - 2, dims - 1)
+    if len(axes) != 2 or not all(isinstance(axis, int) for axis in axes):
+        raise ValueError(f"torchinspect: axes must be two integers, got {axes!r}")
+    normalized = tuple(axis + dims if axis < 0 else axis for axis in axes)
+    if not all(0 <= axis < dims for axis in normalized) or normalized[0] == normalized[1]:
+        raise ValueError(f"torchinspect: axes must be two different axes of 0..{dims - 1}, got {axes!r}")
+    return normalized
+
+
+def _positions(
+    shape: torch.Size, shown: tuple[int, ...], index: Sequence[int | None] | None
+) -> list[int | None]:
+    if index is not None and len(index) != len(shape):
+        raise ValueError(f"torchinspect: index needs one entry per axis ({len(shape)}), got {len(index)}")
+    positions: list[int | None] = []
+    for axis, size in enumerate(shape):
+        if axis in shown:
+            positions.append(None)
+            continue
+        at = 0 if index is None else index[axis]
+        if isinstance(at, bool) or not isinstance(at, int) or not -size <= at < size:
+            raise ValueError(f"torchinspect: index {at!r} is out of range for axis {axis} of size {size}")
+        positions.append(at % size)
+    return positions
+
+
+def _downsample(plane: torch.Tensor, max_rows: int, max_cols: int) -> tuple[torch.Tensor, list[int]]:
+    """Block means of a 2-D view, at most max_rows × max_cols, reading bounded pieces of it."""
+    rows, cols = plane.shape
+    block_rows, block_cols = math.ceil(rows / max_rows), math.ceil(cols / max_cols)
+    if block_rows == block_cols == 1:
+        return as_real(plane).float(), [1, 1]
+    # Columns read at once: whole blocks, about CHUNK elements per piece.
+    piece = max(block_cols, (CHUNK // block_rows) // block_cols * block_cols)
+    out_rows = []
+    for top in range(0, rows, block_rows):
+        band = plane[top : top + block_rows]
+        means = [
+            _block_means(_column_means(as_real(band[:, left : left + piece]).float()), block_cols)
+            for left in range(0, cols, piece)
+        ]
+        out_rows.append(torch.cat(means))
+    return torch.stack(out_rows), [block_rows, block_cols]
+
+
+def _column_means(band: torch.Tensor) -> torch.Tensor:
+    return band[0] if band.shape[0] == 1 else band.mean(dim=0)
+
+
+def _block_means(line: torch.Tensor, block: int) -> torch.Tensor:
+    whole = line.numel() // block * block
+    means = line[:whole].reshape(-1, block).mean(dim=1)
+    if whole == line.numel():
+        return means
+    return torch.cat([means, line[whole:].mean().reshape(1)])
