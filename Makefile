@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test build setup
+.PHONY: lab test bench build setup
 
 lab: setup
 	@echo "Starting JupyterLab on examples/$(LESSON): open the http://127.0.0.1 URL it prints."
@@ -32,6 +32,11 @@ lab: setup
 test: setup /usr/bin/chromium
 	npm test
 	$(BIN)/python -m pytest
+
+# Not one of the two Quick start commands: benchmarks against the anchors, printed as tables.
+# `make bench FAMILIES=tensors` runs one family.
+bench: setup
+	cd bench && ../$(BIN)/python run.py $(FAMILIES)
 
 setup: $(VENV)/.installed build
 
@@ -44,7 +49,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(VENV)/.installed: pyproject.toml package.json Makefile
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet --editable ".[dev]"
+	$(BIN)/python -m pip install --quiet --editable ".[dev,bench]"
 	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements
 	touch $@
