@@ -7,12 +7,14 @@ the snapshot (``tensor_snapshot``) and drawn by the bundle built from js_src/.
 from __future__ import annotations
 
 import pathlib
+import weakref
 from typing import Any
 
 import anywidget
 import torch
 import traitlets
 
+from torchinspect.requests import answer
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.text import static_html
 
@@ -26,16 +28,26 @@ if not (_STATIC / "widget.js").is_file():
 
 
 class Inspector(anywidget.AnyWidget):
-    """Shows one tensor snapshot in the notebook.
+    """Shows one tensor in the notebook, from its snapshot.
 
-    It holds the snapshot only, never the tensor, so displaying an inspector
-    keeps nothing of the user's program alive.
+    It holds the snapshot and a weak reference to the tensor, through which it
+    answers the page's requests for other slices; displaying an inspector keeps
+    nothing of the user's program alive.
     """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
     snapshot = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, tensor: torch.Tensor, *, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(snapshot=snapshot(tensor, name=name), **kwargs)
+        self._tensor = weakref.ref(tensor)
+        self.on_msg(self._answer)
+
+    def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
+        reply, buffers = answer(message, self._tensor)
+        self.send(reply, buffers)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -71,4 +83,4 @@ def inspect(t: torch.Tensor, *, name: str | None = None) -> Inspector:
         >>> inspect(x, name="x").snapshot["summary"]
         'x: tensor[4] float32 cpu ∈[0, 3] μ=1.5 σ=1.291 requires_grad leaf grad=None'
     """
-    return Inspector(snapshot=snapshot(require_tensor(t, "inspect"), name=name))
+    return Inspector(require_tensor(t, "inspect"), name=name)
