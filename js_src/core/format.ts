@@ -24,51 +24,119 @@ export function formatBool(value: boolean): string {
   return value ? 'True' : 'False';
 }
 
+/** A Python tuple as Python prints it: `(1,)` for one element. */
+export function formatTuple(items: (string | number)[]): string {
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** `80 B`, `3.9 KiB`, `381.5 MiB`. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${BYTE_UNITS[unit]}`;
+}
+
 export function cardGroups(snapshot: TensorSnapshot): CardGroup[] {
   return [
-    {
-      title: 'Tensor',
-      fields: [
-        { label: 'shape', value: formatShape(snapshot.shape), hint: shapeHint(snapshot.shape) },
-        { label: 'dtype', value: snapshot.dtype },
-        { label: 'device', value: snapshot.device }
-      ]
-    },
-    {
-      title: 'Autograd',
-      fields: [
-        { label: 'requires_grad', value: formatBool(snapshot.requires_grad) },
-        {
-          label: 'grad_fn',
-          value: snapshot.grad_fn ?? 'None',
-          hint: snapshot.grad_fn === null ? undefined : 'the operation that made it'
-        },
-        { label: 'is_leaf', value: formatBool(snapshot.is_leaf), hint: leafHint(snapshot) },
-        { label: 'grad', value: gradValue(snapshot), hint: gradHint(snapshot) }
-      ]
-    }
+    { title: 'Tensor', fields: present(tensorFields(snapshot)) },
+    { title: 'Memory', fields: present(memoryFields(snapshot)) },
+    { title: 'Autograd', fields: present(autogradFields(snapshot)) }
+  ].filter(group => group.fields.length > 0);
+}
+
+type MaybeField = CardField | null;
+
+function present(fields: MaybeField[]): CardField[] {
+  return fields.filter((field): field is CardField => field !== null);
+}
+
+function tensorFields(s: TensorSnapshot): MaybeField[] {
+  return [
+    { label: 'shape', value: formatShape(s.shape), hint: shapeHint(s.shape) },
+    { label: 'dtype', value: s.dtype },
+    { label: 'device', value: s.device, hint: s.device === 'meta' ? 'shape and dtype only: no values are stored' : undefined },
+    s.layout === 'strided' ? null : { label: 'layout', value: s.layout, hint: layoutHint(s.layout) },
+    s.numel === null ? null : { label: 'numel', value: s.numel.toLocaleString('en-US') },
+    s.type === 'torch.Tensor' ? null : { label: 'type', value: s.type, hint: s.is_parameter ? 'a Parameter: a module trains it' : undefined },
+    s.names === null ? null : { label: 'names', value: formatTuple(s.names.map(n => n ?? 'None')) },
+    s.quantization === null ? null : { label: 'quantization', value: formatQuantization(s.quantization) }
+  ];
+}
+
+function memoryFields(s: TensorSnapshot): MaybeField[] {
+  return [
+    s.strides === null ? null : { label: 'strides', value: formatTuple(s.strides), hint: strideHint(s.strides) },
+    s.storage_offset === null || s.storage_offset === 0 ? null : { label: 'storage_offset', value: String(s.storage_offset) },
+    s.is_contiguous === null ? null : { label: 'is_contiguous', value: formatBool(s.is_contiguous), hint: contiguityHint(s) },
+    s.nbytes === null ? null : { label: 'bytes', value: formatBytes(s.nbytes), hint: `${s.element_size} B per element` },
+    s.base === null ? null : { label: 'view of', value: `tensor${formatShape(s.base.shape)} ${s.base.dtype}`, hint: 'shares its memory: writing to one changes the other' },
+    s.version === null ? null : { label: '_version', value: String(s.version), hint: 'counts in-place changes' }
+  ];
+}
+
+function autogradFields(s: TensorSnapshot): MaybeField[] {
+  return [
+    { label: 'requires_grad', value: formatBool(s.requires_grad) },
+    { label: 'grad_fn', value: s.grad_fn ?? 'None', hint: s.grad_fn === null ? undefined : 'the operation that made it' },
+    { label: 'is_leaf', value: formatBool(s.is_leaf), hint: leafHint(s) },
+    s.is_leaf ? null : { label: 'retains_grad', value: formatBool(s.retains_grad) },
+    { label: 'grad', value: gradValue(s), hint: gradHint(s) }
   ];
 }
 
 function shapeHint(shape: (number | null)[]): string | undefined {
-  return shape.length === 0 ? 'a scalar: no dimensions' : undefined;
+  if (shape.length === 0) return 'a scalar: no dimensions';
+  if (shape.includes(null)) return '* marks a ragged dimension: its size differs per component';
+  return undefined;
 }
 
-function leafHint(snapshot: TensorSnapshot): string | undefined {
-  if (!snapshot.requires_grad) return undefined;
-  return snapshot.is_leaf
+function layoutHint(layout: string): string | undefined {
+  if (layout.startsWith('sparse')) return 'stores only its nonzero elements';
+  if (layout === 'jagged') return 'a nested tensor: components of different lengths';
+  return undefined;
+}
+
+function strideHint(strides: number[]): string | undefined {
+  return strides.includes(0)
+    ? 'a stride of 0 repeats one element: this tensor is expanded, it stores less than it shows'
+    : undefined;
+}
+
+function contiguityHint(s: TensorSnapshot): string | undefined {
+  if (s.is_contiguous !== false) return undefined;
+  if (s.memory_format === 'channels_last' || s.memory_format === 'channels_last_3d') {
+    return `laid out ${s.memory_format} (channels innermost)`;
+  }
+  return 'elements are not stored row after row; .contiguous() makes a copy that is';
+}
+
+function formatQuantization(q: Record<string, unknown>): string {
+  return Object.entries(q)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
+}
+
+function leafHint(s: TensorSnapshot): string | undefined {
+  if (!s.requires_grad) return undefined;
+  return s.is_leaf
     ? 'created by you, not by an operation: backward() fills its .grad'
     : 'made by an operation on tensors that require grad';
 }
 
-function gradValue(snapshot: TensorSnapshot): string {
-  const grad = snapshot.grad;
+function gradValue(s: TensorSnapshot): string {
+  const grad = s.grad;
   return grad === null ? 'None' : `tensor${formatShape(grad.shape)} ${grad.dtype}`;
 }
 
-function gradHint(snapshot: TensorSnapshot): string | undefined {
-  if (snapshot.grad !== null || !snapshot.requires_grad) return undefined;
-  return snapshot.is_leaf
+function gradHint(s: TensorSnapshot): string | undefined {
+  if (s.grad !== null || !s.requires_grad) return undefined;
+  return s.is_leaf
     ? 'filled when backward() runs through this tensor'
     : 'kept only for leaves, unless you call .retain_grad()';
 }

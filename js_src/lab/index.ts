@@ -1,6 +1,6 @@
 /**
  * The JupyterLab extension. It renders the `application/vnd.torchinspect.tensor+json`
- * output that `inspect()` saves beside its live widget, with the same card view,
+ * output that `inspect()` saves beside its live widget, with the same inspector view,
  * so that snapshots stored in a notebook show without a kernel.
  */
 
@@ -8,11 +8,11 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { TENSOR_MIME_TYPE } from '../core/schema';
-import { mountCard } from '../views/card';
+import { mountInspector } from '../views/inspector';
 import type { View } from '../views/view';
 
 class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
-  private card: View<unknown> | null = null;
+  private inspector: View<unknown> | null = null;
 
   constructor() {
     super();
@@ -21,16 +21,16 @@ class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[TENSOR_MIME_TYPE];
-    if (this.card === null) {
-      this.card = mountCard(this.node, data);
+    if (this.inspector === null) {
+      this.inspector = mountInspector(this.node, data, {});
     } else {
-      this.card.update(data);
+      this.inspector.update(data);
     }
   }
 
   dispose(): void {
-    this.card?.destroy();
-    this.card = null;
+    this.inspector?.destroy();
+    this.inspector = null;
     super.dispose();
   }
 }

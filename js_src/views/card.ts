@@ -1,39 +1,19 @@
 /**
- * The card: a tensor's summary line, then its fields grouped, with hints for
- * learners. Every string from the kernel is set as text, never parsed as HTML.
+ * The card: a tensor's metadata in groups (what it is, its memory, its autograd state),
+ * with a sentence for learners where one helps.
  */
 
 import { cardGroups, type CardGroup } from '../core/format';
-import { parseTensorSnapshot, type TensorSnapshot } from '../core/schema';
+import type { TensorSnapshot } from '../core/schema';
+import { element } from './dom';
 import type { View } from './view';
 
-export function mountCard(el: HTMLElement, data: unknown): View<unknown> {
-  const root = element('section', 'torchinspect torchinspect-card');
-  root.setAttribute('aria-label', 'tensor inspector');
+export function mountCard(el: HTMLElement, snapshot: TensorSnapshot): View<TensorSnapshot> {
+  const root = element('div', 'torchinspect-groups');
   el.appendChild(root);
-
-  const update = (next: unknown): void => {
-    root.replaceChildren(...renderCard(next));
-  };
-  update(data);
-  return {
-    update,
-    destroy: () => root.remove()
-  };
-}
-
-function renderCard(data: unknown): HTMLElement[] {
-  let snapshot: TensorSnapshot;
-  try {
-    snapshot = parseTensorSnapshot(data);
-  } catch (error) {
-    return [element('p', 'torchinspect-error', (error as Error).message)];
-  }
-  const header = element('header', 'torchinspect-summary', snapshot.summary);
-  header.title = snapshot.summary;
-  const groups = element('div', 'torchinspect-groups');
-  groups.append(...cardGroups(snapshot).map(renderGroup));
-  return [header, groups];
+  const update = (next: TensorSnapshot): void => root.replaceChildren(...cardGroups(next).map(renderGroup));
+  update(snapshot);
+  return { update, destroy: () => root.remove() };
 }
 
 function renderGroup(group: CardGroup): HTMLElement {
@@ -50,15 +30,4 @@ function renderGroup(group: CardGroup): HTMLElement {
   }
   section.appendChild(list);
   return section;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }

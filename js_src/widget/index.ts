@@ -1,25 +1,24 @@
 /**
- * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the
- * card view, and removes its listener and the view when the output is cleared.
+ * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the inspector
+ * view, lets the view ask the kernel for other slices, and removes its listeners and the view
+ * when the output is cleared.
  */
 
 import type { Render } from '@anywidget/types';
 
-import type { TensorSnapshot } from '../core/schema';
-import { mountCard } from '../views/card';
-
-/** The traits of `torchinspect.widget.Inspector` that sync with the page. */
-export interface InspectorModel {
-  snapshot: TensorSnapshot;
-}
+import { mountInspector } from '../views/inspector';
+import type { InspectorModel } from './model';
+import { previewRequester } from './requests';
 
 const render: Render<InspectorModel> = ({ model, el }) => {
-  const card = mountCard(el, model.get('snapshot'));
-  const onSnapshot = (): void => card.update(model.get('snapshot'));
+  const requester = previewRequester(model);
+  const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.request });
+  const onSnapshot = (): void => inspector.update(model.get('snapshot'));
   model.on('change:snapshot', onSnapshot);
   return () => {
     model.off('change:snapshot', onSnapshot);
-    card.destroy();
+    requester.dispose();
+    inspector.destroy();
   };
 };
 

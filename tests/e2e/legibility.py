@@ -4,7 +4,7 @@ from playwright.sync_api import Page
 
 
 def contrast_ratio(page: Page, selector: str) -> float:
-    """WCAG contrast between an element's text colour and its card's background."""
+    """WCAG contrast between an element's text colour and the background it is drawn on."""
     return page.evaluate(
         """selector => {
             const luminance = color => {
@@ -14,8 +14,11 @@ def contrast_ratio(page: Page, selector: str) -> float:
                 });
                 return 0.2126 * r + 0.7152 * g + 0.0722 * b;
             };
-            const text = getComputedStyle(document.querySelector(selector)).color;
-            const background = getComputedStyle(document.querySelector('.torchinspect-card')).backgroundColor;
+            const node = document.querySelector(selector);
+            const text = getComputedStyle(node).color;
+            let holder = node;
+            while (holder && getComputedStyle(holder).backgroundColor === 'rgba(0, 0, 0, 0)') holder = holder.parentElement;
+            const background = holder ? getComputedStyle(holder).backgroundColor : 'rgb(255, 255, 255)';
             const [light, dark] = [luminance(text), luminance(background)].sort((a, b) => b - a);
             return (light + 0.05) / (dark + 0.05);
         }""",

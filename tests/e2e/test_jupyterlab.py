@@ -50,7 +50,7 @@ def open_and_run(page: Page, jupyterlab, notebook: str) -> None:
 
 
 def card_fields(card) -> dict[str, str]:
-    labels = card.locator(".torchinspect-value").evaluate_all(
+    labels = card.locator(".torchinspect-groups .torchinspect-value").evaluate_all(
         "values => values.map(value => [value.dataset.field, value.querySelector('code').textContent])"
     )
     return dict(labels)
@@ -63,14 +63,15 @@ def lesson_page(page: Page, jupyterlab) -> Page:
 
 
 def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, screenshot):
-    cards = lesson_page.locator(".jp-OutputArea-output .torchinspect-card")
+    cards = lesson_page.locator(".jp-OutputArea-output .torchinspect-inspector")
     expect(cards).to_have_count(4, timeout=RUN_TIMEOUT_MS)
     summaries = lesson_page.locator(".jp-OutputArea-output .torchinspect-summary").all_text_contents()
     assert len(summaries) == len(LESSON_SUMMARIES)
     for summary, pattern in zip(summaries, LESSON_SUMMARIES):
         assert re.fullmatch(pattern, summary), summary
     assert card_fields(cards.nth(0)) == {
-        "shape": "[20]", "dtype": "float32", "device": "cpu",
+        "shape": "[20]", "dtype": "float32", "device": "cpu", "numel": "20",
+        "strides": "(1,)", "is_contiguous": "True", "bytes": "80 B", "_version": "0",
         "requires_grad": "True", "grad_fn": "None", "is_leaf": "True", "grad": "None",
     }  # fmt: skip
     assert card_fields(cards.nth(2))["grad_fn"] == "MulBackward0"
@@ -102,7 +103,7 @@ def test_cards_are_legible_in_the_dark_theme(lesson_page: Page, screenshot):
     )
     expect(lesson_page.locator("body[data-jp-theme-light='false']")).to_be_attached(timeout=30_000)
     expect(lesson_page.locator("#jupyterlab-splash")).to_have_count(0, timeout=30_000)
-    card = lesson_page.locator(".torchinspect-card").first
+    card = lesson_page.locator(".torchinspect-inspector").first
     expect(card).to_be_visible()
     background = card.evaluate("card => getComputedStyle(card).backgroundColor")
     page_background = lesson_page.evaluate(
@@ -132,7 +133,7 @@ def test_a_stored_snapshot_renders_as_a_card_without_a_widget(page: Page, jupyte
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (jupyterlab.root / "stored_snapshot.ipynb").write_text(json.dumps(notebook))
     open_and_run(page, jupyterlab, "stored_snapshot.ipynb")
-    card = page.locator(".torchinspect-output .torchinspect-card")
+    card = page.locator(".torchinspect-output .torchinspect-inspector")
     expect(card.locator(".torchinspect-summary")).to_have_text(
         "stored: tensor[3, 4] float32 cpu all=0 requires_grad leaf grad=None"
     )

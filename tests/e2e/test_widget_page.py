@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import weakref
+
 import pytest
 import torch
 from playwright.sync_api import Page, expect
 
 import torchinspect
+from torchinspect.requests import answer
 from torchinspect.tensor_snapshot import jsonable
 from legibility import contrast_ratio, overlapping_fields
 
@@ -66,7 +70,7 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
     mount(harness, x, name="x")
     y.backward()
     update(harness, x, name="x")
-    expect(harness.locator(".torchinspect-card")).to_have_count(1)
+    expect(harness.locator(".torchinspect-inspector")).to_have_count(1)
     expect(field(harness, "grad")).to_have_text("tensor[20] float32")
     update(harness, y, name="y")
     expect(field(harness, "grad_fn")).to_have_text("MulBackward0")
@@ -76,9 +80,9 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    assert harness.evaluate("harness.listenerCount()") == 1
+    assert harness.evaluate("harness.listenerCount()") == 2  # snapshot changes, kernel replies
     harness.evaluate("harness.cleanup()")
-    expect(harness.locator(".torchinspect-card")).to_have_count(0)
+    expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
 
 
@@ -103,9 +107,59 @@ def test_card_is_legible_in_light_and_dark(harness: Page, scheme: str, screensho
     x, _, _ = lesson_tensors()
     mount(harness, x, name="x")
     background = harness.evaluate(
-        "getComputedStyle(document.querySelector('.torchinspect-card')).backgroundColor"
+        "getComputedStyle(document.querySelector('.torchinspect-inspector')).backgroundColor"
     )
     assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(13, 17, 23)")
     assert contrast_ratio(harness, ".torchinspect-value code") >= 7
     assert contrast_ratio(harness, ".torchinspect-hint") >= 4.5
     screenshot(harness, f"widget-page-{scheme}")
+
+
+def kernel_for(tensor: torch.Tensor):
+    """A stand-in kernel answering the page with torchinspect's own request handling."""
+    reference = weakref.ref(tensor)
+
+    def kernel(message):
+        reply, buffers = answer(message, reference)
+        return {"reply": reply, "buffers": [base64.b64encode(buffer).decode() for buffer in buffers]}
+
+    return kernel
+
+
+def clipboard_after_clicking(page: Page, button: str) -> str:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_slicer_asks_the_kernel_for_another_slice_and_copies_its_code(harness: Page, screenshot):
+    t = torch.arange(2 * 3 * 4 * 5.0).reshape(2, 3, 4, 5)
+    harness.expose_function("kernel", kernel_for(t))
+    mount(harness, t, name="t")
+    assert clipboard_after_clicking(harness, "Copy slice code") == "t[0, 0]"
+    harness.get_by_label("index on axis 1, 0 to 2").fill("2")
+    harness.get_by_label("index on axis 1, 0 to 2").dispatch_event("change")
+    expect(harness.locator(".torchinspect-loading")).to_have_count(0)
+    expect(harness.locator(".torchinspect-status")).to_be_empty()
+    assert clipboard_after_clicking(harness, "Copy slice code") == "t[0, 2]"
+    harness.get_by_label("axis shown as rows").select_option("1")
+    expect(harness.get_by_label("index on axis 2, 0 to 3")).to_be_visible()
+    expect(harness.locator(".torchinspect-loading")).to_have_count(0)
+    assert clipboard_after_clicking(harness, "Copy slice code") == "t[0, :, 0]"
+    screenshot(harness, "widget-page-slicer")
+    assert harness.errors.messages == []
+
+
+def test_a_failed_slice_request_says_why(harness: Page):
+    t = torch.zeros(2, 3, 4)
+    harness.expose_function("kernel", kernel_for(torch.zeros(1)))  # another tensor: index out of range
+    mount(harness, t, name="t")
+    harness.get_by_label("index on axis 0, 0 to 1").fill("1")
+    harness.get_by_label("index on axis 0, 0 to 1").dispatch_event("change")
+    expect(harness.locator(".torchinspect-status")).to_contain_text("torchinspect: ")
+
+
+def test_copy_summary_copies_the_one_line_summary(harness: Page):
+    snap = mount(harness, torch.tensor([1.0, float("nan")]), name="v")
+    assert clipboard_after_clicking(harness, "Copy summary") == snap["summary"]

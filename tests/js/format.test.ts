@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cardGroups, formatBool, formatShape, type CardField } from '../../js_src/core/format';
+import { cardGroups, formatBool, formatBytes, formatShape, formatTuple, type CardField } from '../../js_src/core/format';
 import { pythonSnapshots } from './fixtures';
 
 function fields(snapshotName: string): Record<string, CardField> {
@@ -21,12 +21,40 @@ describe('formatShape', () => {
 });
 
 describe('the card', () => {
-  it('groups the fields a learner reads, in the order of the lesson', () => {
+  it('groups what the tensor is, its memory and its autograd state', () => {
     const groups = cardGroups(pythonSnapshots.leaf_requiring_grad);
     expect(groups.map(group => [group.title, group.fields.map(field => field.label)])).toEqual([
-      ['Tensor', ['shape', 'dtype', 'device']],
+      ['Tensor', ['shape', 'dtype', 'device', 'numel']],
+      ['Memory', ['strides', 'is_contiguous', 'bytes', '_version']],
       ['Autograd', ['requires_grad', 'grad_fn', 'is_leaf', 'grad']]
     ]);
+  });
+
+  it('shows retains_grad for an intermediate only', () => {
+    expect(fields('intermediate').retains_grad.value).toBe('False');
+    expect(fields('retained_intermediate').retains_grad.value).toBe('True');
+    expect(fields('leaf_requiring_grad').retains_grad).toBeUndefined();
+  });
+
+  it('writes strides as the tuple Python prints', () => {
+    expect(fields('leaf_requiring_grad').strides.value).toBe('(1,)');
+    expect(fields('constant_matrix').strides.value).toBe('(20, 1)');
+    expect(formatTuple([])).toBe('()');
+  });
+
+  it('says what memory a tensor takes', () => {
+    expect(fields('constant_matrix').bytes).toEqual({ label: 'bytes', value: '1.6 KiB', hint: '4 B per element' });
+    expect(formatBytes(80)).toBe('80 B');
+    expect(formatBytes(400_000_000)).toBe('381.5 MiB');
+  });
+
+  it('explains a meta tensor and a ragged nested one', () => {
+    expect(fields('meta').device.hint).toBe('shape and dtype only: no values are stored');
+    expect(fields('nested_ragged').layout).toEqual({
+      label: 'layout',
+      value: 'jagged',
+      hint: 'a nested tensor: components of different lengths'
+    });
   });
 
   it('shows values as Python prints them', () => {
