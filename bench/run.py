@@ -10,9 +10,10 @@ import sys
 
 import torch
 
+import graph_snapshots
 import tensors
 
-FAMILIES = {"tensors": tensors.run}
+FAMILIES = {"tensors": tensors.run, "graphs": graph_snapshots.run}
 
 
 def main(names: list[str]) -> None:

@@ -8,17 +8,33 @@ from collections.abc import Callable, Sequence
 
 
 def best_seconds(run: Callable[[], object], repeat: int = 5, budget: float = 20.0) -> float:
-    """The best of ``repeat`` timed runs after one warm-up, fewer when a run is slow."""
+    """Seconds per run: the best of ``repeat`` samples, after warming up.
+
+    As timeit does, a quick function runs many times in each sample (the count doubled
+    until a batch lasts 20 ms), so that neither the timer's resolution nor the cold caches
+    right after a garbage collection dominate; a slow one runs once per sample, and fewer
+    samples are taken past ``budget`` seconds.
+    """
     started = time.perf_counter()
     run()
-    best = time.perf_counter() - started
+    number = 1
+    while True:
+        batch_start = time.perf_counter()
+        for _ in range(number):
+            run()
+        batch = time.perf_counter() - batch_start
+        if batch >= 0.02:
+            break
+        number *= 2
+    best = batch / number
     for _ in range(repeat - 1):
         if time.perf_counter() - started > budget:
             break
         gc.collect()
-        started_run = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started_run)
+        sample_start = time.perf_counter()
+        for _ in range(number):
+            run()
+        best = min(best, (time.perf_counter() - sample_start) / number)
     return best
 
 

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = importlib.metadata.version("torchinspect")
 
-__all__ = ["Inspector", "inspect", "snapshot", "summary", "to_json"]
+__all__ = ["Inspector", "autograd_graph", "inspect", "snapshot", "summary", "to_json"]
 
 _PUBLIC_NAMES = {
+    "autograd_graph": "torchinspect.autograd",
     "Inspector": "torchinspect.widget",
     "inspect": "torchinspect.widget",
     "snapshot": "torchinspect.tensor_snapshot",
@@ -26,6 +27,7 @@ _PUBLIC_NAMES = {
 }
 
 if TYPE_CHECKING:
+    from torchinspect.autograd import autograd_graph
     from torchinspect.tensor_snapshot import snapshot, to_json
     from torchinspect.text import summary
     from torchinspect.widget import Inspector, inspect

@@ -23,6 +23,8 @@ from torchinspect.values import NoValues, values_of
 SCHEMA = "torchinspect.tensor/1"
 MIME_TYPE = "application/vnd.torchinspect.tensor+json"
 
+_NOT_READ = "values are not read for tensors shown as graph nodes"
+
 _MEMORY_FORMATS = (
     ("channels_last", torch.channels_last, 4),
     ("channels_last_3d", torch.channels_last_3d, 5),
@@ -109,17 +111,21 @@ def _snapshot(tensor: torch.Tensor, name: str | None, *, with_values: bool) -> d
             f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
         )
     grad = _readable_grad(tensor)
-    with torch.no_grad():
-        fields = {
-            "schema": SCHEMA,
-            "name": name,
-            **_identity(tensor),
-            **_memory(tensor),
-            **_autograd(tensor),
-            "grad": None if grad is None else _snapshot(grad, None, with_values=with_values),
-        }
-        fields.update(_contents(tensor.detach(), with_values))
-    return {**fields, "summary": summary_line(fields)}
+    fields = {
+        "schema": SCHEMA,
+        "name": name,
+        **_identity(tensor),
+        **_memory(tensor),
+        **_autograd(tensor),
+        "grad": None if grad is None else _snapshot(grad, None, with_values=with_values),
+    }
+    if with_values:
+        with torch.no_grad():
+            fields.update(_contents(tensor.detach()))
+    else:
+        fields.update(_not_computed(_NOT_READ, "statistics", "histogram", "preview"))
+    fields["summary"] = summary_line(fields)
+    return fields
 
 
 def _identity(tensor: torch.Tensor) -> dict[str, Any]:
@@ -164,11 +170,8 @@ def _autograd(tensor: torch.Tensor) -> dict[str, Any]:
     }
 
 
-def _contents(tensor: torch.Tensor, with_values: bool) -> dict[str, Any]:
+def _contents(tensor: torch.Tensor) -> dict[str, Any]:
     """statistics, histogram and preview, or None for each with the reason in not_computed."""
-    if not with_values:
-        reason = "values are not read for tensors shown as graph nodes"
-        return _not_computed(reason, "statistics", "histogram", "preview")
     try:
         values = values_of(tensor)
     except NoValues as error:

@@ -1,0 +1,441 @@
+"""grad_fn walk → graph snapshot: the autograd graph behind tensors, as plain data.
+
+The snapshot is the public contract ``torchinspect.graph/1``, defined by the JSON
+Schema in ``schema/graph-1.json`` and described in docs/graph-schema.md. The walk is
+iterative, so graphs of any depth work; it runs no operation, registers no hook and
+keeps no reference to a tensor or node once it returns, except that the nodes of a
+deep graph are held until torch can free them safely (see ``graph_safety``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import re
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import torch
+from torch.autograd.graph import Node
+
+from torchinspect.graph_safety import hold_if_deep, release_held_graphs
+from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
+from torchinspect.tensor_snapshot import metadata_snapshot
+
+SCHEMA = "torchinspect.graph/1"
+
+# What one node may carry; the list of nodes itself is always complete.
+MAX_LIST_ITEMS = 16
+MAX_TEXT_LENGTH = 200
+MAX_METADATA_ENTRIES = 16
+
+
+def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str, Any]:
+    """Describe the autograd graph behind tensors as plain data.
+
+    Walks every autograd node reachable from the roots through ``next_functions``
+    (iteratively: graphs 100,000 nodes deep work) and returns the nodes and the edges
+    between them. Each node carries its op (``MulBackward0``), the forward op a
+    learner reads (``mul``), and what it saved for backward: tensors by shape, dtype
+    and size (never their values), and plain values such as ``dim``. A saved tensor
+    freed by ``backward()`` reads as ``"freed"``. Leaves carry their variable's
+    metadata snapshot and its name: from ``params``, then from the notebook's
+    variables, matched by identity. Root tensors are nodes too.
+
+    Edges run in the forward direction: ``source`` is the node whose output
+    ``output_nr`` is input number ``input`` of ``target``. Nothing is changed:
+    no hook, ``requires_grad``, ``.grad`` or saved tensor; saved tensors packed by
+    ``saved_tensors_hooks`` are described without running the unpack hook.
+
+    Args:
+        roots: tensors, or autograd nodes such as ``loss.grad_fn``. Nodes shared
+            between roots appear once.
+        params: what names the leaves: a mapping of names to tensors, such as
+            ``{"x": x}``, or an ``nn.Module`` (its named parameters).
+
+    Returns:
+        A dict that ``json.dumps`` accepts, with ``"schema"`` set to
+        ``"torchinspect.graph/1"``, ``"roots"`` (their node ids, in order),
+        ``"nodes"``, ``"edges"`` and ``"held"``.
+
+    Example:
+        >>> import torch, torchinspect
+        >>> x = torch.randn(20, requires_grad=True)
+        >>> A = torch.randn(20, 20)
+        >>> y = 0.5 * torch.dot(x, torch.matmul(A, x))
+        >>> graph = torchinspect.autograd_graph(y, params={"x": x})
+        >>> [(node["op"], node["forward_op"], node["name"]) for node in graph["nodes"]]
+        [(None, None, None), ('MulBackward0', 'mul', None), ('DotBackward0', 'dot', None), ('AccumulateGrad', None, 'x'), ('MvBackward0', 'mv', None)]
+        >>> [(edge["source"], edge["target"], edge["input"]) for edge in graph["edges"]]
+        [('n0', 't0', 0), ('n1', 'n0', 0), ('n2', 'n1', 0), ('n3', 'n1', 1), ('n2', 'n3', 1)]
+        >>> graph["nodes"][4]["saved_tensors"]["self"]["shape"]
+        [20, 20]
+    """
+    release_held_graphs()
+    root_tensors, root_nodes = _split_roots(roots)
+    check_params(params, "autograd_graph")
+    names = name_table(params, notebook_namespace())
+    with torch.no_grad(), _collection_paused():
+        nodes, edges = _walk(_grad_fns(root_tensors) + root_nodes)
+        graph = _GraphBuilder(names, root_tensors, nodes).build(root_nodes, edges)
+        graph["held"] = hold_if_deep(nodes, edges)
+    return graph
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, which finds nothing to free in a snapshot.
+
+    Building one makes a few small containers per node, all kept; the collections they
+    trigger would take a third of the time on graphs of thousands of nodes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --- roots and the walk ----------------------------------------------------------------
+
+
+def _split_roots(roots: tuple[Any, ...]) -> tuple[list[torch.Tensor], list[Node]]:
+    """The distinct root tensors and root nodes, in the order given."""
+    if not roots:
+        raise TypeError(
+            "torchinspect.autograd_graph() needs at least one root: pass a tensor, such as "
+            "autograd_graph(loss), or a grad_fn node, such as autograd_graph(loss.grad_fn)."
+        )
+    tensors: dict[int, torch.Tensor] = {}
+    nodes: dict[Node, None] = {}
+    for root in roots:
+        if isinstance(root, torch.Tensor):
+            tensors.setdefault(id(root), root)
+        elif isinstance(root, Node):
+            nodes.setdefault(root)
+        else:
+            raise TypeError(_bad_root_message(root))
+    return list(tensors.values()), list(nodes)
+
+
+def _bad_root_message(root: object) -> str:
+    hint = ""
+    if isinstance(root, (list, tuple)):
+        hint = " To pass several roots, unpack them: autograd_graph(*tensors)."
+    return (
+        "torchinspect.autograd_graph() takes tensors or autograd nodes (a tensor's grad_fn, "
+        f"such as loss.grad_fn) as roots, got {type(root).__module__}."
+        f"{type(root).__qualname__}.{hint}"
+    )
+
+
+def _grad_fns(tensors: list[torch.Tensor]) -> list[Node]:
+    return [tensor.grad_fn for tensor in tensors if tensor.grad_fn is not None]
+
+
+# An edge as the walk finds it: (source position, target position, input, output_nr).
+_Edge = tuple[int, int, int, int]
+
+
+def _walk(start: list[Node]) -> tuple[list[Node], list[_Edge]]:
+    """Every node reachable from ``start``, breadth-first, and the edges between them."""
+    position: dict[Node, int] = {}
+    nodes: list[Node] = []
+    for node in start:
+        if node not in position:
+            position[node] = len(nodes)
+            nodes.append(node)
+    edges: list[_Edge] = []
+    target = 0
+    while target < len(nodes):
+        for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
+            if source is None:
+                continue
+            found = position.get(source)
+            if found is None:
+                found = position[source] = len(nodes)
+                nodes.append(source)
+            edges.append((found, target, input_nr, output_nr))
+        target += 1
+    return nodes, edges
+
+
+# --- what each node carries ------------------------------------------------------------
+
+
+class _NodeClass(NamedTuple):
+    """What every node of one autograd class shares, read once per class."""
+
+    op: str
+    forward_op: str | None
+    is_leaf: bool
+    # (name, attribute of its raw SavedTensor, attribute that unpacks it)
+    saved_tensors: tuple[tuple[str, str, str], ...]
+    # (name, attribute)
+    saved_values: tuple[tuple[str, str], ...]
+
+
+# Keyed by class: torch's node classes live as long as torch, and a custom Function's few.
+_CLASSES: dict[type, _NodeClass] = {}
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+_WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Z][a-z])")
+
+
+def forward_op_name(op: str) -> str | None:
+    """The forward op a backward class stands for: ``MmBackward0`` → ``mm``.
+
+    ``NativeLayerNormBackward0`` → ``native_layer_norm``; a custom Function's
+    ``MyFnBackward`` → ``my_fn``; None for ``AccumulateGrad``, which stands for a leaf.
+
+    Example:
+        >>> forward_op_name("MaxPool2DWithIndicesBackward0"), forward_op_name("CopySlices")
+        ('max_pool2d_with_indices', 'copy_slices')
+    """
+    if op == "AccumulateGrad":
+        return None
+    return _WORD_START.sub("_", _BACKWARD_SUFFIX.sub("", op)).lower() or op
+
+
+def _node_class(cls: type) -> _NodeClass:
+    known = _CLASSES.get(cls)
+    if known is None:
+        known = _CLASSES[cls] = _read_node_class(cls)
+    return known
+
+
+def _read_node_class(cls: type) -> _NodeClass:
+    op = cls.__name__
+    if issubclass(cls, torch.autograd.function.BackwardCFunction):
+        # A custom Function's ctx: what it passed to save_for_backward.
+        return _NodeClass(op, forward_op_name(op), False, (("tensors", "_raw_saved_tensors", "saved_tensors"),), ())
+    # dir() is slow, which is why this runs once per class.
+    attributes = set(dir(cls))
+    saved = sorted(name for name in attributes if name.startswith("_saved_"))
+    return _NodeClass(
+        op, forward_op_name(op), op == "AccumulateGrad",
+        tuple((name[7:], f"_raw{name}", name) for name in saved if f"_raw{name}" in attributes),
+        tuple((name[7:], name) for name in saved if f"_raw{name}" not in attributes),
+    )
+
+
+class _GraphBuilder:
+    """Turns walked nodes into the snapshot's plain data; holds them for one call only."""
+
+    def __init__(self, names: NameTable, root_tensors: list[torch.Tensor], nodes: list[Node]) -> None:
+        self.names = names
+        self.root_tensors = root_tensors
+        self.nodes = nodes
+        self.classes = [_node_class(type(node)) for node in nodes]
+        self.node_ids = [f"n{index}" for index in range(len(nodes))]
+        self.variables = {
+            index: node.variable
+            for index, (node, node_class) in enumerate(zip(nodes, self.classes))
+            if node_class.is_leaf
+        }
+        # Tensors that are graph nodes, by identity: for saved tensors and views' bases.
+        self.tensor_ids = {id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)}
+        for index, variable in self.variables.items():
+            self.tensor_ids.setdefault(id(variable), self.node_ids[index])
+
+    def build(self, root_nodes: list[Node], edges: list[_Edge]) -> dict[str, Any]:
+        position = {node: index for index, node in enumerate(self.nodes)}
+        roots = [f"t{index}" for index in range(len(self.root_tensors))]
+        roots += [self.node_ids[position[node]] for node in root_nodes]
+        node_ids = self.node_ids
+        return {
+            "schema": SCHEMA,
+            "roots": roots,
+            "nodes": self._tensor_nodes() + [
+                self._node(index, node, node_class)
+                for index, (node, node_class) in enumerate(zip(self.nodes, self.classes))
+            ],
+            "edges": self._tensor_edges(position) + [
+                {"source": node_ids[source], "target": node_ids[target],
+                 "input": input_nr, "output_nr": output_nr}
+                for source, target, input_nr, output_nr in edges
+            ],
+        }
+
+    def _tensor_nodes(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"t{index}", "kind": "tensor", "op": None, "forward_op": None,
+                **self._tensor_fields(tensor), "saved_tensors": {}, "saved_values": {},
+                "metadata": {}, "sequence_nr": None,
+            }
+            for index, tensor in enumerate(self.root_tensors)
+        ]
+
+    def _tensor_edges(self, position: dict[Node, int]) -> list[dict[str, Any]]:
+        return [
+            {"source": self.node_ids[position[tensor.grad_fn]], "target": f"t{index}",
+             "input": 0, "output_nr": tensor.output_nr}
+            for index, tensor in enumerate(self.root_tensors)
+            if tensor.grad_fn is not None
+        ]
+
+    def _tensor_fields(self, tensor: torch.Tensor) -> dict[str, Any]:
+        name = self.names.get(id(tensor))
+        base = tensor._base
+        return {
+            "name": name,
+            "tensor": metadata_snapshot(tensor, name=name),
+            "base": None if base is None else self.tensor_ids.get(id(base)),
+        }
+
+    def _node(self, index: int, node: Node, node_class: _NodeClass) -> dict[str, Any]:
+        metadata = node.metadata
+        entry = {
+            "id": self.node_ids[index], "kind": "op", "op": node_class.op,
+            "forward_op": node_class.forward_op, "name": None, "tensor": None, "base": None,
+            "saved_tensors": {
+                name: self._saved_tensor(node, raw_attribute, attribute)
+                for name, raw_attribute, attribute in node_class.saved_tensors
+            } if node_class.saved_tensors else {},
+            "saved_values": _saved_values(node, node_class.saved_values)
+            if node_class.saved_values else {},
+            "metadata": _plain_metadata(metadata) if metadata else {},
+            "sequence_nr": None,
+        }
+        if node_class.is_leaf:
+            entry.update(kind="leaf", **self._tensor_fields(self.variables[index]))
+        else:
+            entry["sequence_nr"] = node._sequence_nr()
+        return entry
+
+    def _saved_tensor(self, node: Node, raw_attribute: str, attribute: str) -> dict[str, Any]:
+        raw = getattr(node, raw_attribute)
+        if isinstance(raw, tuple):
+            return self._saved_tensor_list(node, raw, attribute)
+        return self._describe_saved(raw) or {"kind": _absent_kind(node, attribute)}
+
+    def _saved_tensor_list(self, node: Node, raws: tuple[Any, ...], attribute: str) -> dict[str, Any]:
+        items = [self._describe_saved(raw) for raw in raws[:MAX_LIST_ITEMS]]
+        if None in items and _absent_kind(node, attribute) == "freed":
+            return {"kind": "freed"}
+        return {
+            "kind": "tensors", "length": len(raws),
+            "items": [{"kind": "none"} if item is None else item for item in items],
+        }
+
+    def _describe_saved(self, raw: Any) -> dict[str, Any] | None:
+        """A saved tensor by its metadata, read without unpacking it; None if there is none."""
+        if raw.unpack_hook is not None:
+            # saved_tensors_hooks packed it: unpacking would run the user's hook.
+            return {"kind": "hooked", "packed": type(raw.data).__name__}
+        data = raw.data
+        if data is None:
+            return None
+        try:
+            shape, nbytes = list(data.shape), data.nbytes
+        except (RuntimeError, TypeError, NotImplementedError):
+            shape, nbytes = _shape(data), _nbytes(data)
+        return {
+            "kind": "tensor", "shape": shape, "dtype": _DTYPE_NAMES[data.dtype], "nbytes": nbytes,
+            "is_view": data._is_view(), "node": self.tensor_ids.get(id(data)),
+        }
+
+
+def _absent_kind(node: Node, attribute: str) -> str:
+    """Whether a saved tensor that reads as nothing was freed by backward or never saved."""
+    try:
+        getattr(node, attribute)
+    except RuntimeError:
+        return "freed"
+    return "none"
+
+
+class _DtypeNames(dict[torch.dtype, str]):
+    """``float32`` for ``torch.float32``, worked out once per dtype."""
+
+    def __missing__(self, dtype: torch.dtype) -> str:
+        name = self[dtype] = str(dtype).removeprefix("torch.")
+        return name
+
+
+_DTYPE_NAMES = _DtypeNames()
+
+
+# --- plain, bounded values -------------------------------------------------------------
+
+# What JSON takes as it is; anything else goes through _plain_value.
+_JSON_AS_IS = frozenset({int, bool, type(None)})
+_INT = frozenset({int})
+
+
+def _saved_values(node: Node, attributes: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, attribute in attributes:
+        try:
+            value = getattr(node, attribute)
+        except RuntimeError:
+            values[name] = {"freed": True}
+            continue
+        kind = type(value)
+        if kind in _JSON_AS_IS:
+            values[name] = value
+        elif kind is tuple and len(value) <= MAX_LIST_ITEMS and set(map(type, value)) <= _INT:
+            values[name] = list(value)  # sizes, strides, dims: the common case, made fast
+        else:
+            values[name] = _plain_value(value)
+    return values
+
+
+def _plain_value(value: Any) -> Any:
+    """JSON data for a saved value; a list longer than MAX_LIST_ITEMS is cut, with its length."""
+    if not isinstance(value, (list, tuple)):
+        return _plain_scalar(value)
+    items = [_plain_scalar(item) for item in value[:MAX_LIST_ITEMS]]
+    return items if len(value) <= MAX_LIST_ITEMS else {"items": items, "length": len(value)}
+
+
+def _plain_scalar(value: Any) -> Any:
+    if type(value) in _JSON_AS_IS:
+        return value
+    if isinstance(value, float):
+        # JSON has no Infinity or NaN: they travel as text.
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return value[:MAX_TEXT_LENGTH]
+    if isinstance(value, (int, torch.dtype, torch.device, torch.layout, torch.memory_format,
+                          torch.SymInt, torch.SymFloat, torch.SymBool, complex)):
+        return str(value).removeprefix("torch.")
+    return f"<{type(value).__qualname__}>"
+
+
+def _plain_metadata(metadata: dict[Any, Any]) -> dict[str, Any]:
+    """The entries of ``node.metadata`` that are text keys with JSON-able values, bounded."""
+    plain: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if len(plain) == MAX_METADATA_ENTRIES:
+            break
+        if isinstance(key, str) and _is_plain(value):
+            plain[key[:MAX_TEXT_LENGTH]] = _plain_value(value)
+    return plain
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain_scalar(item) for item in value[:MAX_LIST_ITEMS])
+    return _is_plain_scalar(value)
+
+
+def _is_plain_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _shape(tensor: torch.Tensor) -> list[int] | None:
+    try:
+        return list(tensor.shape)
+    except (RuntimeError, TypeError):
+        return None  # a nested tensor's ragged dimension
+
+
+def _nbytes(tensor: torch.Tensor) -> int | None:
+    try:
+        return tensor.nbytes
+    except (RuntimeError, TypeError, NotImplementedError):
+        return None

@@ -1,0 +1,90 @@
+"""Names for leaves and parameters: from a params mapping, a module, the notebook.
+
+A name table maps ``id(tensor)`` to the name a learner wrote for that tensor.
+Tensors are matched by identity, never by evaluating text, and the table is
+only valid while the mappings it was built from keep their tensors alive: build
+it, use it and drop it inside one call.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import torch
+
+NameTable = dict[int, str]
+
+
+def name_table(params: Any = None, namespace: Mapping[str, Any] | None = None) -> NameTable:
+    """Names by tensor identity: ``params`` first, then the namespace.
+
+    ``params`` is a name → tensor mapping or an ``nn.Module`` (its named
+    parameters). In the namespace, tensors are named by their variable and
+    modules lend their parameters dotted names (``model.0.weight``); names that
+    start with ``_`` are skipped. Within one source, a tensor with several names
+    takes the shortest, the first one on a tie.
+    """
+    sources = [_params_pairs(params)]
+    if namespace is not None:
+        sources.append(_namespace_pairs(namespace))
+    table: NameTable = {}
+    for pairs in sources:
+        for key, name in _shortest_names(pairs).items():
+            table.setdefault(key, name)
+    return table
+
+
+def notebook_namespace() -> Mapping[str, Any] | None:
+    """The user namespace of the running IPython shell, or None outside IPython."""
+    return getattr(notebook_shell(), "user_ns", None)
+
+
+def notebook_shell() -> Any:
+    """The running IPython shell, or None outside IPython."""
+    # Only a process that already imported IPython can be inside a shell; importing it
+    # here would cost a tenth of a second and start nothing.
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None
+
+
+def check_params(params: Any, function: str) -> None:
+    """Raise a TypeError that says what to pass if ``params`` cannot name tensors."""
+    if params is None or isinstance(params, (Mapping, torch.nn.Module)):
+        return
+    raise TypeError(
+        f"torchinspect.{function}() takes params as a mapping of names to tensors, such as "
+        f"{{'x': x}} or dict(model.named_parameters()), or as an nn.Module; "
+        f"got {type(params).__module__}.{type(params).__qualname__}."
+    )
+
+
+def _params_pairs(params: Any) -> Iterable[tuple[str, Any]]:
+    if params is None:
+        return ()
+    if isinstance(params, torch.nn.Module):
+        return params.named_parameters(remove_duplicate=False)
+    return params.items()
+
+
+def _namespace_pairs(namespace: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    for name, value in list(namespace.items()):
+        if not isinstance(name, str) or name.startswith("_"):
+            continue
+        if isinstance(value, torch.nn.Module):
+            for parameter_name, parameter in value.named_parameters(remove_duplicate=False):
+                yield f"{name}.{parameter_name}", parameter
+        else:
+            yield name, value
+
+
+def _shortest_names(pairs: Iterable[tuple[str, Any]]) -> NameTable:
+    names: NameTable = {}
+    for name, value in pairs:
+        if not isinstance(value, torch.Tensor):
+            continue
+        known = names.get(id(value))
+        if known is None or len(name) < len(known):
+            names[id(value)] = name
+    return names

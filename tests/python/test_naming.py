@@ -1,0 +1,73 @@
+import pytest
+import torch
+from torch import nn
+
+from torchinspect.naming import check_params, name_table, notebook_namespace
+
+
+def test_a_mapping_names_its_tensors_by_identity():
+    x, w = torch.zeros(2), torch.zeros(2)
+    assert name_table({"x": x, "w": w, "note": "not a tensor"}) == {id(x): "x", id(w): "w"}
+
+
+def test_an_equal_but_distinct_tensor_gets_no_name():
+    x, equal = torch.zeros(2), torch.zeros(2)
+    assert id(equal) not in name_table({"x": x})
+
+
+def test_a_module_names_its_parameters_with_dotted_paths():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    names = name_table(model)
+    assert names[id(model[0].weight)] == "0.weight"
+    assert names[id(model[2].bias)] == "2.bias"
+
+
+def test_a_tensor_with_several_names_takes_the_shortest_then_the_first():
+    x = torch.zeros(2)
+    assert name_table({"input": x, "x": x, "y": x}) == {id(x): "x"}
+
+
+def test_a_shared_parameter_takes_its_shortest_name():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    model.tied = model[1]
+    model[0].weight = model[1].weight
+    assert name_table(model)[id(model[1].weight)] == "0.weight"
+
+
+def test_params_come_before_the_namespace():
+    x = torch.zeros(2)
+    assert name_table({"input": x}, {"x": x}) == {id(x): "input"}
+
+
+def test_the_namespace_names_tensors_and_modules_parameters_and_skips_private_names():
+    x, hidden = torch.zeros(2), torch.zeros(2)
+    model = nn.Linear(2, 1)
+    names = name_table(None, {"x": x, "_": hidden, "_5": x, "model": model, "n": 3})
+    assert names == {id(x): "x", id(model.weight): "model.weight", id(model.bias): "model.bias"}
+
+
+def test_outside_ipython_there_is_no_namespace(monkeypatch):
+    IPython = pytest.importorskip("IPython")
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert notebook_namespace() is None
+
+
+def test_inside_ipython_the_namespace_is_the_shell_s(monkeypatch):
+    IPython = pytest.importorskip("IPython")
+    namespace = {"x": torch.zeros(1)}
+
+    class Shell:
+        user_ns = namespace
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert notebook_namespace() is namespace
+
+
+@pytest.mark.parametrize("params", [None, {}, {"x": torch.zeros(1)}, nn.Linear(1, 1)])
+def test_accepted_params_pass_the_check(params):
+    check_params(params, "autograd_graph")
+
+
+def test_other_params_are_refused_with_what_to_pass():
+    with pytest.raises(TypeError, match=r"^torchinspect\.f\(\) takes params as a mapping"):
+        check_params([torch.zeros(1)], "f")
