@@ -163,3 +163,43 @@ def test_a_failed_slice_request_says_why(harness: Page):
 def test_copy_summary_copies_the_one_line_summary(harness: Page):
     snap = mount(harness, torch.tensor([1.0, float("nan")]), name="v")
     assert clipboard_after_clicking(harness, "Copy summary") == snap["summary"]
+
+
+def test_a_meta_tensor_says_plainly_it_has_no_values(harness: Page):
+    mount(harness, torch.empty(3, 4, device="meta"), name="m")
+    expect(harness.locator(".torchinspect-panel-values .torchinspect-statistics")).to_have_text(
+        "a meta tensor has a shape and dtype but no values"
+    )
+    expect(harness.locator(".torchinspect-histogram")).to_be_hidden()
+    expect(harness.locator(".torchinspect-heatmap")).to_be_hidden()
+    expect(field(harness, "device")).to_have_text("meta")
+
+
+def test_complex_values_are_shown_as_their_magnitude(harness: Page):
+    mount(harness, torch.tensor([[3 + 4j, 1j], [0j, -2 + 0j]]), name="z")
+    expect(harness.locator(".torchinspect-panel-values .torchinspect-statistics")).to_contain_text("(of the magnitude)")
+    expect(harness.locator(".torchinspect-stat-grid [data-stat=max] code")).to_have_text("5")
+    expect(harness.get_by_text("histogram of values: magnitude")).to_be_visible()
+
+
+def test_a_sparse_tensor_counts_its_implicit_zeros_and_says_why_there_is_no_heatmap(harness: Page):
+    dense = torch.zeros(30, 30)
+    dense[1, 2] = 5.0
+    mount(harness, dense.to_sparse(), name="s")
+    expect(harness.locator(".torchinspect-stat-grid [data-stat=zeros] code")).to_have_text("899")
+    expect(harness.locator(".torchinspect-heatmap")).to_contain_text("previews are drawn for dense tensors, not sparse_coo ones")
+
+
+def test_nan_and_inf_counts_are_highlighted(harness: Page, screenshot):
+    harness.emulate_media(color_scheme="dark")
+    t = torch.randn(40, 60)
+    t[3, 4], t[10, 10], t[20, 1] = float("nan"), float("inf"), -float("inf")
+    x = t.clone().requires_grad_()
+    (x.nan_to_num(0, 0, 0) ** 2).sum().backward()
+    mount(harness, x, name="x")
+    trouble = harness.locator(".torchinspect-panel-values .torchinspect-trouble")
+    expect(trouble).to_have_count(3)
+    expect(trouble.locator("code")).to_have_text(["1", "1", "1"])
+    expect(harness.locator(".torchinspect-panel-grad")).to_be_visible()
+    expect(harness.locator(".torchinspect-ratio")).to_contain_text("‖grad‖ / ‖values‖ = ")
+    screenshot(harness, "widget-page-nan-dark")
