@@ -21,7 +21,7 @@ from torch.autograd.graph import Node
 
 from torchinspect.graph_safety import hold_if_deep, release_held_graphs
 from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
-from torchinspect.tensor_snapshot import metadata_snapshot
+from torchinspect.tensor_snapshot import DTYPE_NAMES, metadata_snapshot
 
 SCHEMA = "torchinspect.graph/1"
 
@@ -334,7 +334,7 @@ class _GraphBuilder:
         except (RuntimeError, TypeError, NotImplementedError):
             shape, nbytes = _shape(data), _nbytes(data)
         return {
-            "kind": "tensor", "shape": shape, "dtype": _DTYPE_NAMES[data.dtype], "nbytes": nbytes,
+            "kind": "tensor", "shape": shape, "dtype": DTYPE_NAMES[data.dtype], "nbytes": nbytes,
             "is_view": data._is_view(), "node": self.tensor_ids.get(id(data)),
         }
 
@@ -348,15 +348,6 @@ def _absent_kind(node: Node, attribute: str) -> str:
     return "none"
 
 
-class _DtypeNames(dict[torch.dtype, str]):
-    """``float32`` for ``torch.float32``, worked out once per dtype."""
-
-    def __missing__(self, dtype: torch.dtype) -> str:
-        name = self[dtype] = str(dtype).removeprefix("torch.")
-        return name
-
-
-_DTYPE_NAMES = _DtypeNames()
 
 
 # --- plain, bounded values -------------------------------------------------------------

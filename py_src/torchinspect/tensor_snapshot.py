@@ -132,11 +132,11 @@ def _identity(tensor: torch.Tensor) -> dict[str, Any]:
     names = getattr(tensor, "names", None)
     return {
         "shape": _shape(tensor),
-        "dtype": str(tensor.dtype).removeprefix("torch."),
+        "dtype": DTYPE_NAMES[tensor.dtype],
         "device": str(tensor.device),
-        "layout": str(tensor.layout).removeprefix("torch."),
+        "layout": _LAYOUT_NAMES[tensor.layout],
         "numel": _attempt(tensor.numel),
-        "type": f"{type(tensor).__module__}.{type(tensor).__qualname__}",
+        "type": _TYPE_NAMES[type(tensor)],
         "is_parameter": isinstance(tensor, torch.nn.Parameter),
         "names": list(names) if names is not None and any(n is not None for n in names) else None,
         "quantization": _quantization(tensor),
@@ -144,20 +144,39 @@ def _identity(tensor: torch.Tensor) -> dict[str, Any]:
 
 
 def _memory(tensor: torch.Tensor) -> dict[str, Any]:
-    dense = tensor.layout == torch.strided and not tensor.is_nested
-    base = tensor._base if dense else None
     numel = _attempt(tensor.numel)
-    return {
-        "strides": _attempt(lambda: [int(s) for s in tensor.stride()]) if dense else None,
-        "storage_offset": _attempt(tensor.storage_offset) if dense else None,
-        "is_contiguous": _attempt(tensor.is_contiguous) if dense else None,
-        "memory_format": _memory_format(tensor) if dense else None,
+    fields = {
+        "strides": None,
+        "storage_offset": None,
+        "is_contiguous": None,
+        "memory_format": None,
         "element_size": tensor.element_size(),
         "nbytes": None if numel is None else numel * tensor.element_size(),
         "is_view": bool(_attempt(tensor._is_view)),
-        "base": None if base is None else {"shape": _shape(base), "dtype": str(base.dtype).removeprefix("torch.")},
-        "version": _attempt(lambda: tensor._version),
+        "base": None,
+        "version": None if tensor.is_inference() else _attempt(lambda: tensor._version),
     }
+    if tensor.layout == torch.strided and not tensor.is_nested:
+        fields.update(_dense_memory(tensor))
+    return fields
+
+
+def _dense_memory(tensor: torch.Tensor) -> dict[str, Any]:
+    """Strides and contiguity, defined for dense tensors alone (a subclass may still refuse)."""
+    try:
+        contiguous = tensor.is_contiguous()
+        fields = {
+            "strides": list(tensor.stride()),
+            "storage_offset": tensor.storage_offset(),
+            "is_contiguous": contiguous,
+            "memory_format": "contiguous" if contiguous else _other_memory_format(tensor),
+        }
+    except (RuntimeError, TypeError, NotImplementedError):
+        return {}
+    base = tensor._base
+    if base is not None:
+        fields["base"] = {"shape": _shape(base), "dtype": DTYPE_NAMES[base.dtype]}
+    return fields
 
 
 def _autograd(tensor: torch.Tensor) -> dict[str, Any]:
@@ -213,13 +232,28 @@ def _quantization(tensor: torch.Tensor) -> dict[str, Any] | None:
     return {"scheme": scheme, "axis": tensor.q_per_channel_axis()}
 
 
-def _memory_format(tensor: torch.Tensor) -> str | None:
-    if tensor.is_contiguous():
-        return "contiguous"
+def _other_memory_format(tensor: torch.Tensor) -> str | None:
     for name, memory_format, dims in _MEMORY_FORMATS:
         if tensor.dim() == dims and tensor.is_contiguous(memory_format=memory_format):
             return name
     return None
+
+
+class _Names(dict):
+    """A name worked out once per dtype, layout or class: snapshots of many leaves ask often."""
+
+    def __init__(self, name_of: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._name_of = name_of
+
+    def __missing__(self, key: Any) -> str:
+        name = self[key] = self._name_of(key)
+        return name
+
+
+DTYPE_NAMES = _Names(lambda dtype: str(dtype).removeprefix("torch."))
+_LAYOUT_NAMES = _Names(lambda layout: str(layout).removeprefix("torch."))
+_TYPE_NAMES = _Names(lambda cls: f"{cls.__module__}.{cls.__qualname__}")
 
 
 def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
