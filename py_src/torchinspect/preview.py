@@ -35,31 +35,78 @@ def preview(
     ignored and reported as None). Raises ValueError for axes or indices out of range.
     """
     meaning = values_of(tensor).meaning
-    if tensor.layout != torch.strided or tensor.is_nested:
-        layout = str(tensor.layout).removeprefix("torch.")
-        raise ValueError(f"torchinspect: previews are drawn for dense tensors, not {layout} ones")
+    if tensor.is_nested:
+        raise ValueError("torchinspect: nested tensors have no heatmap yet; inspect one component, t[0]")
     if tensor.dim() == 0 or tensor.numel() == 0:
         raise ValueError("torchinspect: a preview needs at least one dimension and one element")
     shown = _shown_axes(tensor.dim(), axes)
     position = _positions(tensor.shape, shown, index)
-    plane = tensor[tuple(slice(None) if p is None else p for p in position)]
-    if tensor.dim() == 1:
-        cells, block = _downsample(plane.unsqueeze(0), 1, PREVIEW_LENGTH)
-        cells = cells.reshape(-1)
+    if tensor.layout == torch.strided:
+        cells, block = _dense_cells(tensor, shown, position)
     else:
-        if shown[0] > shown[1]:
-            plane = plane.t()
-        cells, block = _downsample(plane, PREVIEW_SIDE, PREVIEW_SIDE)
+        cells, block = _sparse_cells(tensor, shown, position)
     data = array.array("f", cells.to("cpu", torch.float32).reshape(-1).tolist())
     return {
         "of": meaning,
         "axes": list(shown),
         "index": position,
         "shape": list(cells.shape),
-        "block": block if tensor.dim() > 1 else block[1:],
+        "block": block,
         "dtype": "float32",
         "data": data.tobytes(),
     }
+
+
+def _dense_cells(
+    tensor: torch.Tensor, shown: tuple[int, ...], position: list[int | None]
+) -> tuple[torch.Tensor, list[int]]:
+    plane = tensor[tuple(slice(None) if p is None else p for p in position)]
+    if tensor.dim() == 1:
+        cells, block = _downsample(plane.unsqueeze(0), 1, PREVIEW_LENGTH)
+        return cells.reshape(-1), block[1:]
+    if shown[0] > shown[1]:
+        plane = plane.t()
+    return _downsample(plane, PREVIEW_SIDE, PREVIEW_SIDE)
+
+
+def _sparse_cells(
+    tensor: torch.Tensor, shown: tuple[int, ...], position: list[int | None]
+) -> tuple[torch.Tensor, list[int]]:
+    """Block means of a sparse tensor's slice, from its stored entries alone.
+
+    Each stored value is added to its cell and each cell divided by the elements its block
+    covers, so the implicit zeros count as they would in the dense tensor, and the work and
+    memory grow with the stored entries, never with the dense size.
+    """
+    coo = (tensor if tensor.layout == torch.sparse_coo else tensor.to_sparse_coo()).coalesce()
+    if coo.dense_dim() > 0:
+        raise ValueError("torchinspect: hybrid sparse tensors (with dense dimensions) have no heatmap yet")
+    indices, values = coo.indices(), as_real(coo.values()).float()
+    keep = torch.ones(values.numel(), dtype=torch.bool, device=values.device)
+    for axis, at in enumerate(position):
+        if at is not None:
+            keep &= indices[axis] == at
+    sizes = [tensor.shape[axis] for axis in shown]
+    if len(shown) == 1:
+        rows, cols = torch.zeros_like(indices[0][keep]), indices[shown[0]][keep]
+        sizes, limits = [1, *sizes], (1, PREVIEW_LENGTH)
+    else:
+        rows, cols = indices[shown[0]][keep], indices[shown[1]][keep]
+        limits = (PREVIEW_SIDE, PREVIEW_SIDE)
+    blocks = [math.ceil(size / limit) for size, limit in zip(sizes, limits)]
+    shape = [math.ceil(size / block) for size, block in zip(sizes, blocks)]
+    sums = torch.zeros(shape[0] * shape[1], dtype=torch.float32, device=values.device)
+    sums.index_add_(0, (rows // blocks[0]) * shape[1] + cols // blocks[1], values[keep])
+    covered = torch.outer(_block_lengths(sizes[0], blocks[0]), _block_lengths(sizes[1], blocks[1]))
+    cells = sums.reshape(shape) / covered.to(sums.device)
+    return (cells.reshape(-1), blocks[1:]) if len(shown) == 1 else (cells, blocks)
+
+
+def _block_lengths(size: int, block: int) -> torch.Tensor:
+    """Elements in each block along an axis: ``block`` each, the last one what is left."""
+    lengths = torch.full((math.ceil(size / block),), float(block))
+    lengths[-1] = size - block * (lengths.numel() - 1)
+    return lengths
 
 
 def _shown_axes(dims: int, axes: Sequence[int] | None) -> tuple[int, ...]:

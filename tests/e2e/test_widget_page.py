@@ -182,12 +182,13 @@ def test_complex_values_are_shown_as_their_magnitude(harness: Page):
     expect(harness.get_by_text("histogram of values: magnitude")).to_be_visible()
 
 
-def test_a_sparse_tensor_counts_its_implicit_zeros_and_says_why_there_is_no_heatmap(harness: Page):
+def test_a_sparse_tensor_counts_its_implicit_zeros_and_draws_its_heatmap(harness: Page):
     dense = torch.zeros(30, 30)
     dense[1, 2] = 5.0
     mount(harness, dense.to_sparse(), name="s")
     expect(harness.locator(".torchinspect-stat-grid [data-stat=zeros] code")).to_have_text("899")
-    expect(harness.locator(".torchinspect-heatmap")).to_contain_text("previews are drawn for dense tensors, not sparse_coo ones")
+    expect(harness.locator(".torchinspect-heatmap canvas")).to_be_visible()
+    expect(field(harness, "layout")).to_have_text("sparse_coo")
 
 
 def test_nan_and_inf_counts_are_highlighted(harness: Page, screenshot):

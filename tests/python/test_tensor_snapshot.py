@@ -490,3 +490,28 @@ def test_fixtures_for_the_typescript_tests_match_python():
         "tests/fixtures/snapshots.json is stale: regenerate it with "
         "`.venv/bin/python tests/fixtures/make_snapshots.py`"
     )
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+@pytest.mark.parametrize("shape", [(30, 40), (300, 1000), (130, 3)])
+def test_sparse_preview_equals_the_dense_preview_from_stored_entries_alone(layout, shape):
+    generator = torch.Generator().manual_seed(1)
+    dense = torch.randn(shape, generator=generator) * (torch.rand(shape, generator=generator) < 0.05)
+    sparse = dense.to_sparse() if layout == "coo" else dense.to_sparse_csr()
+    ours, expected = torchinspect.snapshot(sparse)["preview"], torchinspect.snapshot(dense)["preview"]
+    assert (ours["shape"], ours["block"]) == (expected["shape"], expected["block"])
+    torch.testing.assert_close(decode(ours), decode(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_preview_of_another_slice():
+    from torchinspect.preview import preview
+
+    dense = torch.randn(3, 50, 60) * (torch.rand(3, 50, 60) < 0.1)
+    ours = preview(dense.to_sparse(), axes=(2, 0), index=[None, 7, None])
+    expected = preview(dense, axes=(2, 0), index=[None, 7, None])
+    torch.testing.assert_close(decode(ours), decode(expected))
+
+
+def test_hybrid_sparse_and_nested_tensors_say_why_they_have_no_heatmap():
+    assert "hybrid sparse" in torchinspect.snapshot(EVERY_KIND["sparse_hybrid"]())["not_computed"]["preview"]
+    assert "nested tensors have no heatmap" in torchinspect.snapshot(CASES["nested_ragged"]())["not_computed"]["preview"]
