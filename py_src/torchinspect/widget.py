@@ -14,6 +14,7 @@ import anywidget
 import torch
 import traitlets
 
+from torchinspect.autograd import autograd_graph
 from torchinspect.requests import answer
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.text import static_html
@@ -28,9 +29,9 @@ if not (_STATIC / "widget.js").is_file():
 
 
 class Inspector(anywidget.AnyWidget):
-    """Shows one tensor in the notebook, from its snapshot.
+    """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
-    It holds the snapshot and a weak reference to the tensor, through which it
+    It holds the snapshots and a weak reference to the tensor, through which it
     answers the page's requests for other slices; displaying an inspector keeps
     nothing of the user's program alive.
     """
@@ -39,9 +40,14 @@ class Inspector(anywidget.AnyWidget):
     _css = _STATIC / "widget.css"
 
     snapshot = traitlets.Dict().tag(sync=True)
+    graph = traitlets.Dict().tag(sync=True)
+    """The backward graph behind the tensor (torchinspect.graph/1); empty for a leaf."""
 
-    def __init__(self, tensor: torch.Tensor, *, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(snapshot=snapshot(tensor, name=name), **kwargs)
+    def __init__(
+        self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any
+    ) -> None:
+        graph = {} if tensor.grad_fn is None else autograd_graph(tensor, params=params)
+        super().__init__(snapshot=snapshot(tensor, name=name), graph=graph, **kwargs)
         self._tensor = weakref.ref(tensor)
         self.on_msg(self._answer)
 
@@ -65,16 +71,20 @@ class Inspector(anywidget.AnyWidget):
         return data, metadata
 
 
-def inspect(t: torch.Tensor, *, name: str | None = None) -> Inspector:
-    """Show a tensor in the notebook: its shape, dtype, device and autograd state.
+def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> Inspector:
+    """Show a tensor in the notebook: what it is, what is in it, its grad and its graph.
 
     Returns an ``Inspector`` widget, which the notebook displays when it is the
     last expression of a cell (elsewhere, pass it to ``display``). The widget
-    keeps no reference to the tensor.
+    keeps no reference to the tensor. A tensor made by operations shows the
+    backward graph it came from; its leaves are named from ``params``, then from
+    the notebook's variables.
 
     Args:
         t: any ``torch.Tensor``.
         name: what to call the tensor in the view, such as the variable's name.
+        params: names for the graph's leaves, as ``autograd_graph`` takes them: a
+            mapping such as ``{"x": x}`` or an ``nn.Module``.
 
     Example:
         >>> import torch
@@ -83,4 +93,4 @@ def inspect(t: torch.Tensor, *, name: str | None = None) -> Inspector:
         >>> inspect(x, name="x").snapshot["summary"]
         'x: tensor[4] float32 cpu ∈[0, 3] μ=1.5 σ=1.291 requires_grad leaf grad=None'
     """
-    return Inspector(require_tensor(t, "inspect"), name=name)
+    return Inspector(require_tensor(t, "inspect"), name=name, params=params)

@@ -74,3 +74,19 @@ def test_previews_travel_to_the_page_as_binary_buffers():
     assert ["snapshot", "preview", "data"] in paths
     assert ["snapshot", "grad", "preview", "data"] in paths
     assert all(len(buffer) == 4 * 20 for buffer in buffers)
+
+
+def test_an_inspector_of_a_result_carries_the_graph_it_came_from():
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    y = 0.5 * torch.dot(x, torch.matmul(A, x))
+    widget = inspect(y, name="y", params={"x": x})
+    graph = widget.graph
+    assert graph["schema"] == "torchinspect.graph/1"
+    assert [node["op"] for node in graph["nodes"] if node["kind"] == "op"] == ["MulBackward0", "DotBackward0", "MvBackward0"]
+    assert [node["name"] for node in graph["nodes"] if node["kind"] == "leaf"] == ["x"]
+    json.dumps(graph)
+
+
+def test_a_leaf_has_no_graph():
+    assert inspect(torch.zeros(2, requires_grad=True)).graph == {}
