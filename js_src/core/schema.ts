@@ -107,3 +107,81 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value}"`;
   return value === null ? 'null' : typeof value;
 }
+
+/*
+ * The graph snapshot contract, `torchinspect.graph/1` (docs/graph-schema.md).
+ *
+ * The one definition is the JSON Schema in py_src/torchinspect/schema/graph-1.json;
+ * these types mirror it. Edges run forward: from inputs and leaves to the roots.
+ */
+
+export const GRAPH_SCHEMA = 'torchinspect.graph/1';
+
+/** A saved tensor's metadata; `node` is the graph node whose tensor it is, if any. */
+export interface DescribedTensor {
+  kind: 'tensor';
+  shape: number[] | null;
+  dtype: string;
+  nbytes: number | null;
+  is_view: boolean;
+  node: string | null;
+}
+
+export type SavedTensorItem = DescribedTensor | { kind: 'none' | 'freed' } | { kind: 'hooked'; packed: string };
+
+export type SavedTensor = SavedTensorItem | { kind: 'tensors'; length: number; items: SavedTensorItem[] };
+
+export type PlainScalar = null | boolean | number | string;
+
+/** A list longer than 16 arrives as its first 16 items and its length. */
+export type PlainValue = PlainScalar | PlainScalar[] | { items: PlainScalar[]; length: number };
+
+export type SavedValue = PlainValue | { freed: true };
+
+export type GraphNodeKind = 'tensor' | 'leaf' | 'op';
+
+export interface GraphNode {
+  /** `t<i>` for a root tensor, `n<i>` for an autograd node. */
+  id: string;
+  kind: GraphNodeKind;
+  op: string | null;
+  forward_op: string | null;
+  name: string | null;
+  tensor: TensorSnapshot | null;
+  base: string | null;
+  saved_tensors: Record<string, SavedTensor>;
+  saved_values: Record<string, SavedValue>;
+  metadata: Record<string, PlainValue>;
+  sequence_nr: number | null;
+}
+
+/** Output `output_nr` of `source` is input number `input` of `target`. */
+export interface GraphEdge {
+  source: string;
+  target: string;
+  input: number;
+  output_nr: number;
+}
+
+export interface GraphSnapshot {
+  schema: typeof GRAPH_SCHEMA;
+  roots: string[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  held: boolean;
+}
+
+/** Accept data as a graph snapshot, or throw an Error that says what arrived. */
+export function parseGraphSnapshot(data: unknown): GraphSnapshot {
+  if (typeof data !== 'object' || data === null) {
+    throw new Error(`torchinspect: expected a graph snapshot, got ${describe(data)}.`);
+  }
+  const schema = (data as { schema?: unknown }).schema;
+  if (schema !== GRAPH_SCHEMA) {
+    throw new Error(
+      `torchinspect: this view reads "${GRAPH_SCHEMA}" snapshots, got ${describe(schema)}. ` +
+        'Make one with torchinspect.autograd_graph(...), from the torchinspect version that draws it.'
+    );
+  }
+  return data as GraphSnapshot;
+}

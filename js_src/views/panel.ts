@@ -25,11 +25,11 @@ export function mountTensorPanel(el: HTMLElement, title: 'values' | 'grad', firs
     heatmap: mountHeatmap(root, heatmapData(first, first.preview, title))
   };
   let snapshot = first;
-  root.classList.toggle('torchinspect-no-values', first.statistics === null);
+  root.classList.toggle('torchinspect-no-values', hasNoPicture(first));
   return {
     update(next) {
       snapshot = next;
-      root.classList.toggle('torchinspect-no-values', next.statistics === null);
+      root.classList.toggle('torchinspect-no-values', hasNoPicture(next));
       parts.statistics.update(statisticsData(next));
       parts.histogram.update(histogramData(next, title));
       parts.heatmap.update(heatmapData(next, next.preview, title));
@@ -42,6 +42,11 @@ export function mountTensorPanel(el: HTMLElement, title: 'values' | 'grad', firs
       root.remove();
     }
   };
+}
+
+/** No values (meta), or a single one: the statistics say all there is, without plots. */
+function hasNoPicture(s: TensorSnapshot): boolean {
+  return s.statistics === null || s.statistics.count <= 1;
 }
 
 function statisticsData(s: TensorSnapshot) {

@@ -1,25 +1,64 @@
 /**
  * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the inspector
- * view, lets the view ask the kernel for other slices, and removes its listeners and the view
- * when the output is cleared.
+ * view and its `graph` trait to the graph view, lets the inspector ask the kernel for other
+ * slices, and removes its listeners and the views when the output is cleared.
  */
 
-import type { Render } from '@anywidget/types';
+import type { AnyModel, Render } from '@anywidget/types';
 
+import { parseGraphSnapshot } from '../core/schema';
+import { mountGraph } from '../views/graph';
 import { mountInspector } from '../views/inspector';
+import type { View } from '../views/view';
 import type { InspectorModel } from './model';
 import { previewRequester } from './requests';
 
 const render: Render<InspectorModel> = ({ model, el }) => {
   const requester = previewRequester(model);
   const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.request });
+  const graph = graphSection(el, model);
   const onSnapshot = (): void => inspector.update(model.get('snapshot'));
   model.on('change:snapshot', onSnapshot);
   return () => {
     model.off('change:snapshot', onSnapshot);
     requester.dispose();
+    graph.destroy();
     inspector.destroy();
   };
 };
+
+/** The graph view under the inspector, there while the tensor has a graph. */
+function graphSection(el: HTMLElement, model: AnyModel<InspectorModel>): { destroy(): void } {
+  const section = document.createElement('section');
+  section.className = 'torchinspect torchinspect-graph-section';
+  section.setAttribute('aria-label', 'backward graph');
+  let view: View<{ graph: ReturnType<typeof parseGraphSnapshot> }> | null = null;
+
+  const show = (): void => {
+    const data = model.get('graph');
+    if (!('schema' in data)) {
+      view?.destroy();
+      view = null;
+      section.remove();
+      return;
+    }
+    const graph = parseGraphSnapshot(data);
+    if (view === null) {
+      el.appendChild(section);
+      view = mountGraph(section, { graph });
+    } else {
+      view.update({ graph });
+    }
+  };
+  show();
+  model.on('change:graph', show);
+  return {
+    destroy() {
+      model.off('change:graph', show);
+      view?.destroy();
+      section.remove();
+    }
+  };
+}
 
 export default { render };

@@ -1,7 +1,9 @@
 /** The traits of `torchinspect.widget.Inspector` that sync with the page. */
 
-import type { TensorSnapshot } from '../core/schema';
+import type { GraphSnapshot, TensorSnapshot } from '../core/schema';
 
 export interface InspectorModel {
   snapshot: TensorSnapshot;
+  /** The backward graph behind the tensor; an empty object for a leaf. */
+  graph: GraphSnapshot | Record<string, never>;
 }

@@ -81,6 +81,12 @@ def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, scre
     expect(lesson_page.locator(".torchinspect-static")).to_have_count(0)
     expect(lesson_page.locator(".torchinspect-output")).to_have_count(0)
     assert overlapping_fields(lesson_page) == []
+    # y's inspector draws the graph it came from; x is named from the notebook's variables.
+    graph = lesson_page.locator(".jp-OutputArea-output .torchinspect-graph-section")
+    expect(graph).to_have_count(1)
+    expect(graph.locator(".torchinspect-graph-box")).to_have_count(5)
+    for label in ["x", "MvBackward0", "DotBackward0", "MulBackward0", "y"]:
+        expect(graph.locator(".torchinspect-graph-box", has_text=label).first).to_be_visible()
     cards.nth(3).scroll_into_view_if_needed()
     screenshot(lesson_page, "jupyterlab-lesson-light")
     assert lesson_page.errors.messages == []

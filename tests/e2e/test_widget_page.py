@@ -80,7 +80,7 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    assert harness.evaluate("harness.listenerCount()") == 2  # snapshot changes, kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 3  # snapshot and graph changes, kernel replies
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -204,3 +204,23 @@ def test_nan_and_inf_counts_are_highlighted(harness: Page, screenshot):
     expect(harness.locator(".torchinspect-panel-grad")).to_be_visible()
     expect(harness.locator(".torchinspect-ratio")).to_contain_text("‖grad‖ / ‖values‖ = ")
     screenshot(harness, "widget-page-nan-dark")
+
+
+def test_a_result_shows_its_backward_graph_under_the_inspector(harness: Page, screenshot):
+    from torchinspect.autograd import autograd_graph
+
+    torch.manual_seed(0)
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    y = 0.5 * torch.dot(x, torch.matmul(A, x))
+    graph = autograd_graph(y, params={"x": x, "y": y})
+    harness.evaluate("([snapshot, graph]) => harness.mount(snapshot, graph)", [jsonable(torchinspect.snapshot(y, name="y")), graph])
+    section = harness.locator(".torchinspect-graph-section")
+    expect(section).to_be_visible()
+    expect(section.locator(".torchinspect-graph-box")).to_have_count(len(graph["nodes"]))
+    expect(section.locator(".torchinspect-graph-box", has_text="MulBackward0")).to_be_visible()
+    expect(section.locator(".torchinspect-graph-box", has_text="x").first).to_be_visible()
+    screenshot(harness, "widget-page-graph")
+    harness.evaluate("harness.cleanup()")
+    expect(section).to_have_count(0)
+    assert harness.errors.messages == []

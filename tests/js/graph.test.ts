@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+
+import { edgeShape, expand, graphModel, nodeLabel, searchBoxes } from '../../js_src/core/graph';
+import { layoutGraph } from '../../js_src/core/graph_layout';
+import { GRAPH_SCHEMA, parseGraphSnapshot, type GraphEdge, type GraphNode, type GraphSnapshot } from '../../js_src/core/schema';
+
+/** Graph snapshots built by hand, in the shape autograd_graph gives them. */
+
+function node(id: string, kind: GraphNode['kind'], op: string | null, extra: Partial<GraphNode> = {}): GraphNode {
+  const forward_op = kind === 'op' && op ? op.replace(/Backward\d*$/, '').toLowerCase() : null;
+  return {
+    id, kind, op, forward_op, name: null, tensor: null, base: null,
+    saved_tensors: {}, saved_values: {}, metadata: {}, sequence_nr: kind === 'op' ? 0 : null, ...extra
+  };
+}
+
+function tensorOf(shape: number[]): NonNullable<GraphNode['tensor']> {
+  return { shape, dtype: 'float32', requires_grad: true } as NonNullable<GraphNode['tensor']>;
+}
+
+function edge(source: string, target: string, input = 0): GraphEdge {
+  return { source, target, input, output_nr: 0 };
+}
+
+function snapshot(nodes: GraphNode[], edges: GraphEdge[]): GraphSnapshot {
+  return { schema: GRAPH_SCHEMA, roots: ['t0'], nodes, edges, held: false };
+}
+
+/** `h = tanh(h * w + 1)` repeated `steps` times, summed: G5's shape, 3 × steps + 5 nodes. */
+function deepChain(steps: number): GraphSnapshot {
+  const nodes = [node('t0', 'tensor', null, { tensor: tensorOf([]) }), node('n0', 'op', 'SumBackward0')];
+  const leaves = [node('h0', 'leaf', 'AccumulateGrad', { name: 'h0', tensor: tensorOf([16]) }), node('w', 'leaf', 'AccumulateGrad', { name: 'w', tensor: tensorOf([16]) })];
+  const edges = [edge('n0', 't0')];
+  let h = 'h0';
+  for (let step = 0; step < steps; step++) {
+    const [mul, add, tanh] = ['MulBackward0', 'AddBackward0', 'TanhBackward0'].map(op => node(`${op}-${step}`, 'op', op));
+    nodes.push(mul, add, tanh);
+    edges.push(edge(h, mul.id), edge('w', mul.id, 1), edge(mul.id, add.id), edge(add.id, tanh.id));
+    h = tanh.id;
+  }
+  edges.push(edge(h, 'n0'));
+  return snapshot([...nodes, ...leaves], edges);
+}
+
+/** `stack([sin(l).sum() for l in leaves]).sum()`: G6's shape, 3 × leaves + 3 nodes. */
+function wideFan(leaves: number): GraphSnapshot {
+  const nodes = [node('t0', 'tensor', null), node('n0', 'op', 'SumBackward0'), node('stack', 'op', 'StackBackward0')];
+  const edges = [edge('n0', 't0'), edge('stack', 'n0')];
+  for (let index = 0; index < leaves; index++) {
+    nodes.push(node(`l${index}`, 'leaf', 'AccumulateGrad', { name: `l${index}`, tensor: tensorOf([4]) }));
+    nodes.push(node(`sin${index}`, 'op', 'SinBackward0'), node(`sum${index}`, 'op', 'SumBackward0'));
+    edges.push(edge(`l${index}`, `sin${index}`), edge(`sin${index}`, `sum${index}`), edge(`sum${index}`, 'stack', index));
+  }
+  return snapshot(nodes, edges);
+}
+
+const lesson = snapshot(
+  [
+    node('t0', 'tensor', null, { tensor: tensorOf([]) }),
+    node('n0', 'op', 'MulBackward0'),
+    node('n1', 'op', 'DotBackward0'),
+    node('n2', 'leaf', 'AccumulateGrad', { name: 'x', tensor: tensorOf([20]) }),
+    node('n3', 'op', 'MvBackward0')
+  ],
+  [edge('n0', 't0'), edge('n1', 'n0'), edge('n2', 'n1'), edge('n3', 'n1', 1), edge('n2', 'n3', 1)]
+);
+
+describe('labels', () => {
+  it('shows an op with its forward op, and leaves and roots by name or kind with their shape', () => {
+    expect(nodeLabel(lesson.nodes[1])).toEqual({ title: 'MulBackward0', subtitle: 'mul' });
+    expect(nodeLabel(lesson.nodes[3])).toEqual({ title: 'x', subtitle: '[20]' });
+    expect(nodeLabel(lesson.nodes[0])).toEqual({ title: 'output', subtitle: '[]' });
+    expect(nodeLabel(node('n9', 'leaf', 'AccumulateGrad', { tensor: tensorOf([2, 3]) }))).toEqual({ title: 'leaf', subtitle: '[2, 3]' });
+  });
+
+  it('labels an edge with a shape only where the snapshot says it', () => {
+    const { index } = graphModel(lesson);
+    expect(edgeShape(index, edge('n2', 'n1'))).toEqual([20]);
+    expect(edgeShape(index, edge('n0', 't0'))).toEqual([]);
+    expect(edgeShape(index, edge('n1', 'n0'))).toBeNull();
+  });
+
+  it('draws the lesson unfolded: one box per node, one link per edge', () => {
+    const model = graphModel(lesson);
+    expect(model.boxes).toHaveLength(5);
+    expect(model.links.map(link => link.label)).toEqual(['[]', '', '[20]', '', '[20]']);
+  });
+});
+
+describe('folding', () => {
+  it('folds a long chain of a repeated pattern into one box with its count', () => {
+    const model = graphModel(deepChain(2_000));
+    expect(model.boxes.length).toBeLessThanOrEqual(10);
+    const folded = model.boxes.filter(box => box.kind === 'folded');
+    expect(folded.map(box => box.title)).toEqual(['× 2,000: tanh ← add ← mul']);
+    const sharedWeight = model.links.find(link => link.source === 'w');
+    expect(sharedWeight).toEqual({ source: 'w', target: folded[0].id, label: '[16] ×2,000' });
+  });
+
+  it('folds a wide fan of identical branches into one box with its count', () => {
+    const model = graphModel(wideFan(5_000));
+    expect(model.boxes.length).toBeLessThanOrEqual(10);
+    expect(model.boxes.filter(box => box.kind === 'folded').map(box => box.title)).toEqual(['× 5,000: sum ← sin ← leaf']);
+  });
+
+  it('folds a chain of 30,000 nodes, far past any recursion limit', () => {
+    const model = graphModel(deepChain(10_000));
+    expect(model.boxes.length).toBeLessThanOrEqual(10);
+  });
+
+  it('leaves short repeats alone', () => {
+    expect(graphModel(deepChain(3)).boxes.some(box => box.kind === 'folded')).toBe(false);
+    expect(graphModel(wideFan(3)).boxes.some(box => box.kind === 'folded')).toBe(false);
+  });
+
+  it('opens a folded box a step: both ends unfolded, the middle still folded and counted', () => {
+    const model = graphModel(deepChain(2_000));
+    const opened = expand(model, model.groups[0].id);
+    expect(opened.boxes.length).toBe(model.boxes.length + 12);
+    expect(opened.boxes.filter(box => box.kind === 'folded').map(box => box.title)).toEqual(['× 1,996: tanh ← add ← mul']);
+    expect(model.boxes.length).toBe(graphModel(deepChain(2_000)).boxes.length);
+  });
+
+  it('unfolds a group completely once too few repeats are left', () => {
+    let model = graphModel(deepChain(6));
+    model = expand(model, model.groups[0].id);
+    expect(model.groups).toHaveLength(0);
+    expect(model.boxes).toHaveLength(6 * 3 + 4);
+  });
+
+  it('lays out the folded default views of G5 and G6 with few boxes', () => {
+    for (const graph of [deepChain(2_000), wideFan(5_000)]) {
+      const layout = layoutGraph(graphModel(graph), 'down');
+      expect(layout.boxes.length).toBeLessThanOrEqual(10);
+      expect(layout.width).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('search', () => {
+  it('finds boxes by name or op, and a folded leaf through its fan', () => {
+    expect(searchBoxes(graphModel(lesson), 'backward')).toEqual(['n0', 'n1', 'n3']);
+    expect(searchBoxes(graphModel(lesson), 'X')).toEqual(['n2']);
+    const fan = graphModel(wideFan(10));
+    expect(searchBoxes(fan, 'l7')).toEqual([fan.groups[0].id]);
+  });
+});
+
+describe('parseGraphSnapshot refuses what it cannot read', () => {
+  it('accepts a graph snapshot as it is', () => {
+    expect(parseGraphSnapshot(lesson)).toBe(lesson);
+  });
+
+  it('says which schema it reads when another arrives', () => {
+    expect(() => parseGraphSnapshot({ schema: 'torchinspect.tensor/1' })).toThrow(
+      'this view reads "torchinspect.graph/1" snapshots, got "torchinspect.tensor/1".'
+    );
+  });
+
+  it('says what arrived when it is not an object', () => {
+    expect(() => parseGraphSnapshot(undefined)).toThrow('expected a graph snapshot, got nothing.');
+  });
+});
