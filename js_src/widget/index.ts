@@ -1,7 +1,8 @@
 /**
  * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the inspector
  * view and its `graph` trait to the graph view, lets the inspector ask the kernel for other
- * slices, and removes its listeners and the views when the output is cleared.
+ * slices, shows and sets whether it follows the kernel (`paused`, `gone`), and removes its
+ * listeners and the views when the output is cleared.
  */
 
 import type { AnyModel, Render } from '@anywidget/types';
@@ -9,6 +10,7 @@ import type { AnyModel, Render } from '@anywidget/types';
 import { parseGraphSnapshot } from '../core/schema';
 import { mountGraph } from '../views/graph';
 import { mountInspector } from '../views/inspector';
+import { mountLiveBar } from '../views/livebar';
 import type { View } from '../views/view';
 import type { InspectorModel } from './model';
 import { previewRequester } from './requests';
@@ -17,11 +19,25 @@ const render: Render<InspectorModel> = ({ model, el }) => {
   const requester = previewRequester(model);
   const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.request });
   const graph = graphSection(el, model);
+  const liveState = () => ({ paused: model.get('paused'), gone: model.get('gone') });
+  const liveBar = mountLiveBar(el, liveState(), {
+    refresh: () => model.send({ kind: 'torchinspect:refresh', id: 0 }),
+    setPaused: paused => {
+      model.set('paused', paused);
+      model.save_changes();
+    }
+  });
   const onSnapshot = (): void => inspector.update(model.get('snapshot'));
+  const onLive = (): void => liveBar.update(liveState());
   model.on('change:snapshot', onSnapshot);
+  model.on('change:paused', onLive);
+  model.on('change:gone', onLive);
   return () => {
     model.off('change:snapshot', onSnapshot);
+    model.off('change:paused', onLive);
+    model.off('change:gone', onLive);
     requester.dispose();
+    liveBar.destroy();
     graph.destroy();
     inspector.destroy();
   };

@@ -6,4 +6,8 @@ export interface InspectorModel {
   snapshot: TensorSnapshot;
   /** The backward graph behind the tensor; an empty object for a leaf. */
   graph: GraphSnapshot | Record<string, never>;
+  /** Set by the page: while true, cells leave the inspector as it is. */
+  paused: boolean;
+  /** Set by the kernel once the tensor is freed. */
+  gone: boolean;
 }

@@ -17,6 +17,7 @@ import torch
 from torchinspect.preview import preview
 
 PREVIEW_REQUEST = "torchinspect:preview"
+REFRESH_REQUEST = "torchinspect:refresh"
 ERROR_REPLY = "torchinspect:error"
 MAX_REQUEST_CHARS = 4096
 _TARGETS = ("values", "grad")
@@ -37,7 +38,7 @@ class PreviewRequest:
 def answer(message: object, tensor: weakref.ref[torch.Tensor]) -> tuple[dict[str, Any], list[bytes]]:
     """The reply to one message from the page, and its binary buffers."""
     request_id = message.get("id") if isinstance(message, dict) else None
-    request_id = request_id if _is_id(request_id) else None
+    request_id = request_id if is_request_id(request_id) else None
     try:
         request = parse_request(message)
         reply, data = _preview_reply(request, tensor())
@@ -57,7 +58,7 @@ def parse_request(message: object) -> PreviewRequest:
         raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
     if message.get("kind") != PREVIEW_REQUEST:
         raise RequestError(f"torchinspect: unknown request kind {message.get('kind')!r}; expected {PREVIEW_REQUEST!r}")
-    if not _is_id(message.get("id")):
+    if not is_request_id(message.get("id")):
         raise RequestError("torchinspect: a request needs an integer id")
     if message.get("target") not in _TARGETS:
         raise RequestError(f"torchinspect: target must be one of {_TARGETS}, got {message.get('target')!r}")
@@ -100,5 +101,5 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_id(value: object) -> bool:
+def is_request_id(value: object) -> bool:
     return _is_int(value) and 0 <= value < 2**53

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import pathlib
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import anywidget
 import torch
 import traitlets
 
 from torchinspect.autograd import autograd_graph
-from torchinspect.requests import answer
+from torchinspect import live
+from torchinspect.requests import REFRESH_REQUEST, answer, is_request_id
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.text import static_html
 
@@ -32,8 +33,9 @@ class Inspector(anywidget.AnyWidget):
     """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
     It holds the snapshots and a weak reference to the tensor, through which it
-    answers the page's requests for other slices; displaying an inspector keeps
-    nothing of the user's program alive.
+    answers the page's requests for other slices and refreshes after each cell
+    when the tensor changed (see ``live``); displaying an inspector keeps nothing
+    of the user's program alive.
     """
 
     _esm = _STATIC / "widget.js"
@@ -42,16 +44,48 @@ class Inspector(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
     """The backward graph behind the tensor (torchinspect.graph/1); empty for a leaf."""
+    paused = traitlets.Bool(False).tag(sync=True)
+    """Set from the page: while True, cells leave this inspector as it is."""
+    gone = traitlets.Bool(False).tag(sync=True)
+    """True once the tensor was freed: the views keep their last picture and say so."""
 
     def __init__(
         self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any
     ) -> None:
-        graph = {} if tensor.grad_fn is None else autograd_graph(tensor, params=params)
-        super().__init__(snapshot=snapshot(tensor, name=name), graph=graph, **kwargs)
+        super().__init__(
+            snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs
+        )
         self._tensor = weakref.ref(tensor)
+        self._name = name
+        self._seen = _changes_of(tensor)
         self.on_msg(self._answer)
+        live.track(self)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Take a new snapshot if the tensor changed since the last one (or if forced)."""
+        tensor = self._tensor()
+        if tensor is None:
+            self.gone = True
+            live.untrack(self)
+            return
+        changes = _changes_of(tensor)
+        if not force and changes == self._seen:
+            return
+        if changes.grad_fn != self._seen.grad_fn:
+            self.graph = _graph_of(tensor, None)
+        self._seen = changes
+        self.snapshot = snapshot(tensor, name=self._name)
+
+    def close(self) -> None:
+        live.untrack(self)
+        super().close()
 
     def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
+        if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
+            self.refresh(force=True)
+            request_id = message.get("id")
+            self.send({"kind": REFRESH_REQUEST, "id": request_id if is_request_id(request_id) else None})
+            return
         reply, buffers = answer(message, self._tensor)
         self.send(reply, buffers)
 
@@ -69,6 +103,28 @@ class Inspector(anywidget.AnyWidget):
             MIME_TYPE: jsonable(self.snapshot),
         }
         return data, metadata
+
+
+class _Changes(NamedTuple):
+    """What a refresh compares: in-place changes, a new or changed grad, a new graph."""
+
+    version: int | None
+    grad: tuple[int, int] | None
+    grad_fn: tuple[str, int] | None
+
+
+def _changes_of(tensor: torch.Tensor) -> _Changes:
+    grad = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
+    grad_fn = tensor.grad_fn
+    return _Changes(
+        version=None if tensor.is_inference() else tensor._version,
+        grad=None if grad is None else (id(grad), grad._version),
+        grad_fn=None if grad_fn is None else (type(grad_fn).__name__, grad_fn._sequence_nr()),
+    )
+
+
+def _graph_of(tensor: torch.Tensor, params: Any) -> dict[str, Any]:
+    return {} if tensor.grad_fn is None else autograd_graph(tensor, params=params)
 
 
 def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> Inspector:

@@ -80,7 +80,8 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    assert harness.evaluate("harness.listenerCount()") == 3  # snapshot and graph changes, kernel replies
+    # snapshot, graph, paused and gone changes, and kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 5
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -224,3 +225,25 @@ def test_a_result_shows_its_backward_graph_under_the_inspector(harness: Page, sc
     harness.evaluate("harness.cleanup()")
     expect(section).to_have_count(0)
     assert harness.errors.messages == []
+
+
+def test_the_live_bar_pauses_refreshes_and_says_when_the_tensor_is_gone(harness: Page, screenshot):
+    received = []
+    harness.expose_function("kernel", lambda message: received.append(message) or {"reply": {}, "buffers": []})
+    mount(harness, torch.arange(6.0), name="t")
+    status = harness.locator(".torchinspect-live-status")
+    expect(status).to_have_text("Live: updates after each cell that changes the tensor.")
+    harness.get_by_role("button", name="Pause live updates").click()
+    expect(harness.get_by_role("button", name="Resume live updates")).to_have_attribute("aria-pressed", "true")
+    assert harness.evaluate("harness.trait('paused')") is True
+    harness.get_by_role("button", name="Refresh").click()
+    for _ in range(40):  # the stand-in kernel is called from the page's event loop
+        if {"kind": "torchinspect:refresh", "id": 0} in received:
+            break
+        harness.wait_for_timeout(50)
+    assert {"kind": "torchinspect:refresh", "id": 0} in received
+    harness.evaluate("harness.setTrait('gone', true)")
+    expect(status).to_have_text("The tensor no longer exists in the kernel: this is its last picture.")
+    expect(harness.get_by_role("button", name="Refresh")).to_be_disabled()
+    expect(harness.locator(".torchinspect-summary")).to_contain_text("t: tensor[6]")
+    screenshot(harness, "widget-page-gone")

@@ -1,0 +1,50 @@
+"""Keeping inspectors up to date: after each notebook cell, every live inspector whose tensor
+changed (its version counter, its grad, its grad_fn) takes a new snapshot.
+
+Refreshing once per cell coalesces a training loop of any length into one update, and needs no
+hook on the user's tensors. Inspectors are tracked weakly: a closed or collected inspector is
+simply no longer refreshed.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any, Protocol
+
+from torchinspect.naming import notebook_shell
+
+
+class Refreshable(Protocol):
+    paused: bool
+
+    def refresh(self, *, force: bool = False) -> None: ...
+
+
+_live: weakref.WeakSet[Refreshable] = weakref.WeakSet()
+_shell: Any = None
+
+
+def track(inspector: Refreshable) -> None:
+    """Refresh ``inspector`` after every cell from now on (inside IPython; elsewhere, never)."""
+    global _shell
+    _live.add(inspector)
+    shell = notebook_shell()
+    if shell is not None and _shell is None:
+        shell.events.register("post_run_cell", refresh_live_inspectors)
+        _shell = shell
+
+
+def untrack(inspector: Refreshable) -> None:
+    _live.discard(inspector)
+
+
+def refresh_live_inspectors(_result: object = None) -> None:
+    """Refresh every tracked inspector that is not paused; one failure never stops a cell."""
+    for inspector in list(_live):
+        if inspector.paused:
+            continue
+        try:
+            inspector.refresh()
+        except Exception as error:  # noqa: BLE001 - the user's cell must not fail for a view
+            warnings.warn(f"torchinspect: an inspector could not refresh: {error}", stacklevel=1)

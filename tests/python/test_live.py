@@ -1,0 +1,98 @@
+import gc
+
+import pytest
+import torch
+
+from torchinspect import inspect, live
+
+
+@pytest.fixture
+def lesson():
+    torch.manual_seed(0)
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    return x, A
+
+
+def test_after_backward_the_inspector_of_a_leaf_shows_its_grad(lesson):
+    x, A = lesson
+    widget = inspect(x, name="x")
+    assert widget.snapshot["grad"] is None
+    (0.5 * torch.dot(x, A @ x)).backward()
+    live.refresh_live_inspectors()
+    assert widget.snapshot["grad"]["shape"] == [20]
+    torch.testing.assert_close(
+        torch.tensor(widget.snapshot["grad"]["statistics"]["max"]), (0.5 * (A + A.T) @ x.detach()).max()
+    )
+
+
+def test_an_in_place_change_refreshes_the_values(lesson):
+    x, _ = lesson
+    widget = inspect(x)
+    with torch.no_grad():
+        x.fill_(2.0)
+    live.refresh_live_inspectors()
+    assert widget.snapshot["statistics"]["min"] == widget.snapshot["statistics"]["max"] == 2.0
+    assert widget.snapshot["version"] == x._version
+
+
+def test_nothing_is_sent_when_nothing_changed(lesson):
+    x, _ = lesson
+    widget = inspect(x)
+    changes = []
+    widget.observe(lambda change: changes.append(change["name"]), names=["snapshot", "graph"])
+    live.refresh_live_inspectors()
+    live.refresh_live_inspectors()
+    assert changes == []
+
+
+def test_a_new_forward_gives_the_result_a_new_graph(lesson):
+    x, A = lesson
+    y = x * 2
+    widget = inspect(y)
+    assert [n["op"] for n in widget.graph["nodes"] if n["kind"] == "op"] == ["MulBackward0"]
+    y.tanh_()
+    live.refresh_live_inspectors()
+    assert [n["op"] for n in widget.graph["nodes"] if n["kind"] == "op"] == ["TanhBackward0", "MulBackward0"]
+
+
+def test_a_paused_inspector_is_left_as_it_is(lesson):
+    x, A = lesson
+    widget = inspect(x)
+    widget.paused = True
+    (x * 3).sum().backward()
+    live.refresh_live_inspectors()
+    assert widget.snapshot["grad"] is None
+    widget.refresh(force=True)
+    assert widget.snapshot["grad"] is not None
+
+
+def test_when_the_tensor_is_freed_the_inspector_says_so_and_keeps_its_picture():
+    t = torch.arange(6.0)
+    widget = inspect(t, name="t")
+    picture = widget.snapshot
+    del t
+    gc.collect()
+    live.refresh_live_inspectors()
+    assert widget.gone is True
+    assert widget.snapshot == picture
+
+
+def test_the_page_can_ask_for_a_refresh(lesson, monkeypatch):
+    x, _ = lesson
+    widget = inspect(x)
+    sent = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    widget.paused = True
+    (x * 3).sum().backward()
+    widget._answer(widget, {"kind": "torchinspect:refresh", "id": 4}, [])
+    assert sent == [{"kind": "torchinspect:refresh", "id": 4}]
+    assert widget.snapshot["grad"] is not None
+
+
+def test_a_closed_inspector_is_no_longer_tracked(lesson):
+    x, _ = lesson
+    widget = inspect(x)
+    assert widget in live._live
+    widget.close()
+    assert widget not in live._live
