@@ -185,3 +185,23 @@ export function parseGraphSnapshot(data: unknown): GraphSnapshot {
   }
   return data as GraphSnapshot;
 }
+
+/** `torchinspect.comparison/1`: two tensors, their difference, and assert_close's verdict. */
+export interface ComparisonSnapshot {
+  schema: 'torchinspect.comparison/1';
+  actual: TensorSnapshot;
+  expected: TensorSnapshot;
+  /** actual − expected; null when the shapes differ or a tensor is not dense. */
+  difference: TensorSnapshot | null;
+  verdict: {
+    passed: boolean;
+    /** assert_close's own message when it fails. */
+    message: string | null;
+    rtol: number;
+    atol: number;
+    total: number;
+    max_abs_error: number | null;
+    max_rel_error: number | null;
+    mismatched: number | null;
+  };
+}

@@ -1,6 +1,7 @@
 /**
- * One tensor's contents: its statistics, histogram and heatmap, titled "values" or "grad".
- * The inspector shows the gradient's panel beside the values', laid out the same way.
+ * One tensor's contents: its statistics, histogram and heatmap, under a heading.
+ * The inspector shows the gradient's panel beside the values', laid out the same way; a
+ * comparison shows two tensors and their difference.
  */
 
 import type { TensorPreview, TensorSnapshot } from '../core/schema';
@@ -15,9 +16,30 @@ export interface TensorPanel extends View<TensorSnapshot> {
   showPreview(preview: TensorPreview): void;
 }
 
-export function mountTensorPanel(el: HTMLElement, title: 'values' | 'grad', first: TensorSnapshot): TensorPanel {
-  const root = element('div', `torchinspect-panel torchinspect-panel-${title}`);
-  root.appendChild(element('h3', 'torchinspect-group-title', title === 'grad' ? 'Gradient (.grad)' : 'Values'));
+export type PanelRole = 'values' | 'grad' | 'actual' | 'expected' | 'difference';
+
+const HEADINGS: Record<PanelRole, string> = {
+  values: 'Values',
+  grad: 'Gradient (.grad)',
+  actual: 'Actual',
+  expected: 'Expected',
+  difference: 'Difference'
+};
+
+/** ``title`` names what the plots show ("values", "grad", or a tensor's name). */
+export function mountTensorPanel(
+  el: HTMLElement,
+  role: PanelRole,
+  first: TensorSnapshot,
+  title: string = role
+): TensorPanel {
+  const root = element('div', `torchinspect-panel torchinspect-panel-${role}`);
+  const heading = element('h3', 'torchinspect-group-title', HEADINGS[role]);
+  if (first.name !== null && role !== 'values' && role !== 'grad') {
+    // A tensor's name keeps its own case: `x.grad` is not `X.GRAD`.
+    heading.append(': ', element('span', 'torchinspect-name', first.name));
+  }
+  root.appendChild(heading);
   el.appendChild(root);
   const parts = {
     statistics: mountStatistics(root, statisticsData(first)),

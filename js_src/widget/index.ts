@@ -8,14 +8,31 @@
 import type { AnyModel, Render } from '@anywidget/types';
 
 import { parseGraphSnapshot } from '../core/schema';
+import { mountComparison } from '../views/comparison';
 import { mountGraph } from '../views/graph';
 import { mountInspector } from '../views/inspector';
 import { mountLiveBar } from '../views/livebar';
 import type { View } from '../views/view';
-import type { InspectorModel } from './model';
+import type { ComparisonModel, InspectorModel } from './model';
 import { previewRequester } from './requests';
 
-const render: Render<InspectorModel> = ({ model, el }) => {
+/** One bundle for both widgets: a Comparison has a `comparison` trait, an Inspector not. */
+const render: Render<InspectorModel & ComparisonModel> = props => {
+  if (props.model.get('comparison') !== undefined) return renderComparison(props);
+  return renderInspector(props);
+};
+
+const renderComparison: Render<ComparisonModel> = ({ model, el }) => {
+  const view = mountComparison(el, model.get('comparison'));
+  const onChange = (): void => view.update(model.get('comparison'));
+  model.on('change:comparison', onChange);
+  return () => {
+    model.off('change:comparison', onChange);
+    view.destroy();
+  };
+};
+
+const renderInspector: Render<InspectorModel> = ({ model, el }) => {
   const requester = previewRequester(model);
   const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.request });
   const graph = graphSection(el, model);

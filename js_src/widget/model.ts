@@ -1,6 +1,6 @@
 /** The traits of `torchinspect.widget.Inspector` that sync with the page. */
 
-import type { GraphSnapshot, TensorSnapshot } from '../core/schema';
+import type { ComparisonSnapshot, GraphSnapshot, TensorSnapshot } from '../core/schema';
 
 export interface InspectorModel {
   snapshot: TensorSnapshot;
@@ -10,4 +10,9 @@ export interface InspectorModel {
   paused: boolean;
   /** Set by the kernel once the tensor is freed. */
   gone: boolean;
+}
+
+/** The traits of `torchinspect.widget.Comparison`. */
+export interface ComparisonModel {
+  comparison: ComparisonSnapshot;
 }

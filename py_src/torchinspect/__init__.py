@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = importlib.metadata.version("torchinspect")
 
-__all__ = ["Inspector", "autograd_graph", "inspect", "snapshot", "summary", "to_json"]
+__all__ = ["autograd_graph", "compare", "Comparison", "inspect", "Inspector", "snapshot", "summary", "to_json"]
 
 _PUBLIC_NAMES = {
     "autograd_graph": "torchinspect.autograd",
+    "Comparison": "torchinspect.widget",
     "Inspector": "torchinspect.widget",
+    "compare": "torchinspect.widget",
     "inspect": "torchinspect.widget",
     "snapshot": "torchinspect.tensor_snapshot",
     "to_json": "torchinspect.tensor_snapshot",
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from torchinspect.autograd import autograd_graph
     from torchinspect.tensor_snapshot import snapshot, to_json
     from torchinspect.text import summary
-    from torchinspect.widget import Inspector, inspect
+    from torchinspect.widget import Comparison, Inspector, compare, inspect
 
 
 def __getattr__(name: str) -> Any:

@@ -15,6 +15,7 @@ import torch
 import traitlets
 
 from torchinspect.autograd import autograd_graph
+from torchinspect.comparison import comparison
 from torchinspect import live
 from torchinspect.requests import REFRESH_REQUEST, answer, is_request_id
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
@@ -103,6 +104,52 @@ class Inspector(anywidget.AnyWidget):
             MIME_TYPE: jsonable(self.snapshot),
         }
         return data, metadata
+
+
+class Comparison(anywidget.AnyWidget):
+    """Shows two tensors side by side, their difference, and ``assert_close``'s verdict."""
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    comparison = traitlets.Dict().tag(sync=True)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        return {**data, "text/plain": _verdict_line(self.comparison["verdict"])}, metadata
+
+
+def compare(
+    actual: torch.Tensor,
+    expected: torch.Tensor,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    names: tuple[str, str] = ("actual", "expected"),
+) -> Comparison:
+    """Show two tensors side by side with their difference and ``assert_close``'s verdict.
+
+    For the lesson's check of a gradient against its closed form:
+    ``compare(x.grad, 0.5 * (A + A.T) @ x, names=("x.grad", "½(A + Aᵀ)x"))``.
+    The tolerances are the dtype's defaults of ``torch.testing.assert_close`` unless given.
+    See ``torchinspect.comparison.comparison`` for the data.
+
+    Example:
+        >>> import torch
+        >>> from torchinspect import compare
+        >>> compare(torch.ones(3), torch.ones(3)).comparison["verdict"]["passed"]
+        True
+    """
+    return Comparison(comparison=comparison(actual, expected, rtol=rtol, atol=atol, names=names))
+
+
+def _verdict_line(verdict: dict[str, Any]) -> str:
+    if verdict["passed"]:
+        return f"close: assert_close passes (rtol={verdict['rtol']:g}, atol={verdict['atol']:g})"
+    return f"not close: {verdict['message'].splitlines()[0]} ({verdict['mismatched']} of {verdict['total']} elements)"
 
 
 class _Changes(NamedTuple):

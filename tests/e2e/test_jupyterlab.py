@@ -67,8 +67,8 @@ def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, scre
     expect(cards).to_have_count(4, timeout=RUN_TIMEOUT_MS)
     # Live: the first inspector of x took its grad when a later cell ran y.backward().
     expect(cards.nth(0).locator(".torchinspect-summary")).to_contain_text("grad=tensor[20]")
-    summaries = lesson_page.locator(".jp-OutputArea-output .torchinspect-summary").all_text_contents()
-    live_summaries = [LESSON_SUMMARIES[3], *LESSON_SUMMARIES[1:]]
+    summaries = lesson_page.locator(".jp-OutputArea-output .torchinspect-inspector .torchinspect-summary").all_text_contents()
+    live_summaries = [LESSON_SUMMARIES[3], *LESSON_SUMMARIES[1:4]]
     assert len(summaries) == len(live_summaries)
     for summary, pattern in zip(summaries, live_summaries):
         assert re.fullmatch(pattern, summary), summary
@@ -80,6 +80,9 @@ def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, scre
     assert card_fields(cards.nth(2))["grad_fn"] == "MulBackward0"
     assert card_fields(cards.nth(3))["grad"] == "tensor[20] float32"
     expect(lesson_page.locator(".jp-OutputArea-output pre").last).to_contain_text("x.grad equals 0.5 (A + Aᵀ) x")
+    expect(lesson_page.locator(".torchinspect-verdict")).to_have_text(
+        "✓ close: torch.testing.assert_close passes (rtol=1.3e-06, atol=1e-05)"
+    )
     # The live widget is drawn, not the static fallbacks that travel beside it.
     expect(lesson_page.locator(".torchinspect-static")).to_have_count(0)
     expect(lesson_page.locator(".torchinspect-output")).to_have_count(0)

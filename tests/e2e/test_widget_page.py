@@ -247,3 +247,25 @@ def test_the_live_bar_pauses_refreshes_and_says_when_the_tensor_is_gone(harness:
     expect(harness.get_by_role("button", name="Refresh")).to_be_disabled()
     expect(harness.locator(".torchinspect-summary")).to_contain_text("t: tensor[6]")
     screenshot(harness, "widget-page-gone")
+
+
+def test_compare_shows_the_verdict_both_tensors_and_their_difference(harness: Page, screenshot):
+    from torchinspect.comparison import comparison
+
+    torch.manual_seed(0)
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    (0.5 * torch.dot(x, A @ x)).backward()
+    data = comparison(x.grad, 0.5 * (A + A.T) @ x.detach(), names=("x.grad", "½(A + Aᵀ)x"))
+    for side in ("actual", "expected", "difference"):
+        data[side] = jsonable(data[side])
+    harness.evaluate("state => harness.mountState(state)", {"comparison": data})
+    expect(harness.locator(".torchinspect-verdict")).to_have_text(
+        "✓ close: torch.testing.assert_close passes (rtol=1.3e-06, atol=1e-05)"
+    )
+    expect(harness.locator(".torchinspect-panel-actual .torchinspect-group-title").first).to_have_text("Actual: x.grad")
+    expect(harness.locator(".torchinspect-panel-expected .torchinspect-group-title").first).to_have_text("Expected: ½(A + Aᵀ)x")
+    expect(harness.locator(".torchinspect-panel-difference")).to_be_visible()
+    expect(harness.locator(".torchinspect-errors")).to_contain_text("0 of 20 elements out of tolerance")
+    screenshot(harness, "widget-page-compare")
+    assert harness.errors.messages == []

@@ -15,8 +15,9 @@ LESSON_SUMMARIES = [
     rf"A: tensor\[20, 20\] float32 cpu {STATS}",
     r"y: tensor\[\] float32 cpu =\S+ requires_grad grad_fn=MulBackward0",
     rf"x: tensor\[20\] float32 cpu {STATS} requires_grad leaf grad=tensor\[20\]",
+    r"close: assert_close passes \(rtol=1\.3e-06, atol=1e-05\)",
 ]
-"""Summaries the lesson's inspectors show in order, with the statistics as patterns."""
+"""What the lesson's widgets say in text, in order: four inspectors, then the comparison."""
 
 
 def test_there_are_example_notebooks():
