@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 REPO = pathlib.Path(__file__).parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -172,3 +172,35 @@ def _wait_for_server(status_url: str, server: subprocess.Popen, log: pathlib.Pat
         except OSError:
             time.sleep(0.25)
     pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def test_bundles() -> Callable[[str], None]:
+    """Builds a view's test entry (tests/e2e/<name>_entry.ts) into tests/artifacts/<name>.js, once."""
+    built: set[str] = set()
+
+    def build(name: str) -> None:
+        if name in built:
+            return
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npx", "esbuild", f"tests/e2e/{name}_entry.ts", "--bundle", "--format=esm", f"--outfile={ARTIFACTS / name}.js"],
+            cwd=REPO, check=True, capture_output=True,
+        )  # fmt: skip
+        built.add(name)
+
+    return build
+
+
+@pytest.fixture
+def open_harness(page: Page, repo_server: str, test_bundles: Callable[[str], None]) -> Iterator[Callable[[str], Page]]:
+    """Opens tests/e2e/<name>_harness.html on its freshly built bundle; fails on console errors."""
+
+    def open_page(name: str) -> Page:
+        test_bundles(name)
+        page.goto(f"{repo_server}/tests/e2e/{name}_harness.html")
+        expect(page.locator("body[data-ready=true]")).to_be_attached()
+        return page
+
+    yield open_page
+    assert page.errors.messages == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 import torch
@@ -11,31 +10,16 @@ from playwright.sync_api import Page, expect
 
 import graphs
 import torchinspect
-from conftest import ARTIFACTS, REPO
 
-BUNDLE = ARTIFACTS / "graph.js"
 BOXES = ".torchinspect-graph-box"
 FOLDED = ".torchinspect-graph-box.is-folded"
 DETAILS = ".torchinspect-graph-details"
 CONTENT = ".torchinspect-graph-content"
 
 
-@pytest.fixture(scope="session")
-def graph_bundle() -> None:
-    """Builds the view for the harness, as a test bundle in the git-ignored artifacts."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["npx", "esbuild", "tests/e2e/graph_entry.ts", "--bundle", "--format=esm", f"--outfile={BUNDLE}"],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
-
-
 @pytest.fixture
-def view(page: Page, repo_server: str, graph_bundle: None) -> Page:
-    page.goto(f"{repo_server}/tests/e2e/graph_harness.html")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    yield page
-    assert page.errors.messages == []
+def view(open_harness) -> Page:
+    return open_harness("graph")
 
 
 def snapshot_of(build) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import numpy as np
 import pytest
@@ -11,29 +10,14 @@ import torch
 from playwright.sync_api import Page, expect
 
 import torchinspect
-from conftest import ARTIFACTS, REPO
 from legibility import contrast_ratio
 from torchinspect.tensor_snapshot import jsonable
 
-BUNDLE = ARTIFACTS / "plots.js"
-
-
-@pytest.fixture(scope="session")
-def plots_bundle() -> None:
-    """Builds the views for the harness, as a test bundle in the git-ignored artifacts."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["npx", "esbuild", "tests/e2e/plots_entry.ts", "--bundle", "--format=esm", f"--outfile={BUNDLE}"],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
 
 
 @pytest.fixture
-def plots(page: Page, repo_server: str, plots_bundle: None) -> Page:
-    page.goto(f"{repo_server}/tests/e2e/plots_harness.html")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    yield page
-    assert page.errors.messages == []
+def plots(open_harness) -> Page:
+    return open_harness("plots")
 
 
 def snap(tensor: torch.Tensor) -> dict:
