@@ -87,7 +87,7 @@ export function edgeShape(index: GraphIndex, edge: GraphEdge): number[] | null {
   if (source?.tensor) return nullFree(source.tensor.shape);
   if (target?.kind === 'tensor' && target.tensor) return nullFree(target.tensor.shape);
   const result = source?.saved_tensors.result;
-  if (result?.kind === 'tensor' && edge.output_nr === 0) return result.shape;
+  if (result?.kind === 'tensor' && edge.output_nr === 0) return result.shape === null ? null : nullFree(result.shape);
   return null;
 }
 

@@ -120,7 +120,7 @@ export const GRAPH_SCHEMA = 'torchinspect.graph/1';
 /** A saved tensor's metadata; `node` is the graph node whose tensor it is, if any. */
 export interface DescribedTensor {
   kind: 'tensor';
-  shape: number[] | null;
+  shape: (number | null)[] | null;
   dtype: string;
   nbytes: number | null;
   is_view: boolean;

@@ -21,7 +21,7 @@ from torch.autograd.graph import Node
 
 from torchinspect.graph_safety import hold_if_deep, release_held_graphs
 from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
-from torchinspect.tensor_snapshot import DTYPE_NAMES, metadata_snapshot
+from torchinspect.tensor_snapshot import DTYPE_NAMES, metadata_snapshot, shape_of
 
 SCHEMA = "torchinspect.graph/1"
 
@@ -332,7 +332,7 @@ class _GraphBuilder:
         try:
             shape, nbytes = list(data.shape), data.nbytes
         except (RuntimeError, TypeError, NotImplementedError):
-            shape, nbytes = _shape(data), _nbytes(data)
+            shape, nbytes = shape_of(data), _nbytes(data)
         return {
             "kind": "tensor", "shape": shape, "dtype": DTYPE_NAMES[data.dtype], "nbytes": nbytes,
             "is_view": data._is_view(), "node": self.tensor_ids.get(id(data)),
@@ -416,13 +416,6 @@ def _is_plain(value: Any) -> bool:
 
 def _is_plain_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
-
-
-def _shape(tensor: torch.Tensor) -> list[int] | None:
-    try:
-        return list(tensor.shape)
-    except (RuntimeError, TypeError):
-        return None  # a nested tensor's ragged dimension
 
 
 def _nbytes(tensor: torch.Tensor) -> int | None:

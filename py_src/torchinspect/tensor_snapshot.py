@@ -131,7 +131,7 @@ def _snapshot(tensor: torch.Tensor, name: str | None, *, with_values: bool) -> d
 def _identity(tensor: torch.Tensor) -> dict[str, Any]:
     names = getattr(tensor, "names", None)
     return {
-        "shape": _shape(tensor),
+        "shape": shape_of(tensor),
         "dtype": DTYPE_NAMES[tensor.dtype],
         "device": str(tensor.device),
         "layout": _LAYOUT_NAMES[tensor.layout],
@@ -175,7 +175,7 @@ def _dense_memory(tensor: torch.Tensor) -> dict[str, Any]:
         return {}
     base = tensor._base
     if base is not None:
-        fields["base"] = {"shape": _shape(base), "dtype": DTYPE_NAMES[base.dtype]}
+        fields["base"] = {"shape": shape_of(base), "dtype": DTYPE_NAMES[base.dtype]}
     return fields
 
 
@@ -263,7 +263,7 @@ def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
     return None
 
 
-def _shape(tensor: torch.Tensor) -> list[int | None]:
+def shape_of(tensor: torch.Tensor) -> list[int | None]:
     """The size of each dimension; None where a nested tensor's dimension is ragged."""
     if not tensor.is_nested:
         return list(tensor.shape)
