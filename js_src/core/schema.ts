@@ -138,6 +138,17 @@ export type PlainValue = PlainScalar | PlainScalar[] | { items: PlainScalar[]; l
 
 export type SavedValue = PlainValue | { freed: true };
 
+/** A root's or leaf's tensor: metadata only; `torchinspect.snapshot` has the values. */
+export interface GraphTensor {
+  shape: (number | null)[];
+  dtype: string;
+  device: string;
+  nbytes: number | null;
+  requires_grad: boolean;
+  is_parameter: boolean;
+  grad: { shape: (number | null)[]; dtype: string } | null;
+}
+
 export type GraphNodeKind = 'tensor' | 'leaf' | 'op';
 
 export interface GraphNode {
@@ -147,7 +158,7 @@ export interface GraphNode {
   op: string | null;
   forward_op: string | null;
   name: string | null;
-  tensor: TensorSnapshot | null;
+  tensor: GraphTensor | null;
   base: string | null;
   saved_tensors: Record<string, SavedTensor>;
   saved_values: Record<string, SavedValue>;

@@ -6,7 +6,7 @@
 
 import { formatBool, formatBytes, formatShape } from '../core/format';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../core/graph';
-import type { GraphNode, SavedTensor, SavedTensorItem, SavedValue, TensorSnapshot } from '../core/schema';
+import type { GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../core/schema';
 import { element } from './dom';
 
 /** Inputs or outputs listed by name before "and n more": a stack of 5,000 stays readable. */
@@ -72,7 +72,7 @@ function neighbourFields(model: GraphModel, ids: string[]): Field[] {
   return more > 0 ? [...listed, ['…', `and ${formatCount(more)} more`]] : listed;
 }
 
-function tensorFields(tensor: TensorSnapshot): Field[] {
+function tensorFields(tensor: GraphTensor): Field[] {
   const grad = tensor.grad ? `${formatShape(tensor.grad.shape)} ${tensor.grad.dtype}` : 'None';
   return [
     ['shape', formatShape(tensor.shape)],

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import torch
@@ -21,7 +22,7 @@ from torch.autograd.graph import Node
 
 from torchinspect.graph_safety import hold_if_deep, release_held_graphs
 from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
-from torchinspect.tensor_snapshot import DTYPE_NAMES, metadata_snapshot, shape_of
+from torchinspect.tensor_snapshot import DTYPE_NAMES, shape_of
 
 SCHEMA = "torchinspect.graph/1"
 
@@ -176,6 +177,9 @@ class _NodeClass(NamedTuple):
     saved_tensors: tuple[tuple[str, str, str], ...]
     # (name, attribute)
     saved_values: tuple[tuple[str, str], ...]
+    # Reads every attribute of saved_tensors' raws, or of saved_values, in one call.
+    read_raw_saved: Callable[[Node], tuple[Any, ...]]
+    read_saved_values: Callable[[Node], tuple[Any, ...]]
 
 
 # Keyed by class: torch's node classes live as long as torch, and a custom Function's few.
@@ -210,15 +214,38 @@ def _read_node_class(cls: type) -> _NodeClass:
     op = cls.__name__
     if issubclass(cls, torch.autograd.function.BackwardCFunction):
         # A custom Function's ctx: what it passed to save_for_backward.
-        return _NodeClass(op, forward_op_name(op), False, (("tensors", "_raw_saved_tensors", "saved_tensors"),), ())
-    # dir() is slow, which is why this runs once per class.
-    attributes = set(dir(cls))
-    saved = sorted(name for name in attributes if name.startswith("_saved_"))
+        saved_tensors: tuple[tuple[str, str, str], ...] = (("tensors", "_raw_saved_tensors", "saved_tensors"),)
+        saved_values: tuple[tuple[str, str], ...] = ()
+    else:
+        # dir() is slow, which is why this runs once per class.
+        attributes = set(dir(cls))
+        saved = sorted(name for name in attributes if name.startswith("_saved_"))
+        saved_tensors = tuple((name[7:], f"_raw{name}", name) for name in saved if f"_raw{name}" in attributes)
+        saved_values = tuple((name[7:], name) for name in saved if f"_raw{name}" not in attributes)
     return _NodeClass(
-        op, forward_op_name(op), op == "AccumulateGrad",
-        tuple((name[7:], f"_raw{name}", name) for name in saved if f"_raw{name}" in attributes),
-        tuple((name[7:], name) for name in saved if f"_raw{name}" not in attributes),
+        op, forward_op_name(op), op == "AccumulateGrad", saved_tensors, saved_values,
+        _reader(raw for _, raw, _ in saved_tensors), _reader(attribute for _, attribute in saved_values),
     )
+
+
+def _reader(attributes: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """One C-level call that reads all the attributes, as a tuple (graphs have thousands of nodes)."""
+    names = tuple(attributes)
+    if len(names) == 1:
+        read_one = operator.attrgetter(names[0])
+        return lambda node: (read_one(node),)
+    return operator.attrgetter(*names) if names else lambda _node: ()
+
+
+_NODE_IDS: list[str] = []
+_NODE_IDS_KEPT = 1 << 16
+
+
+def _node_ids(count: int) -> list[str]:
+    """``["n0", "n1", …]``, the first 65,536 made once: every snapshot would spend time on them."""
+    if len(_NODE_IDS) < min(count, _NODE_IDS_KEPT):
+        _NODE_IDS.extend(f"n{index}" for index in range(len(_NODE_IDS), min(count, _NODE_IDS_KEPT)))
+    return _NODE_IDS[:count] + [f"n{index}" for index in range(len(_NODE_IDS), count)]
 
 
 class _GraphBuilder:
@@ -229,7 +256,7 @@ class _GraphBuilder:
         self.root_tensors = root_tensors
         self.nodes = nodes
         self.classes = [_node_class(type(node)) for node in nodes]
-        self.node_ids = [f"n{index}" for index in range(len(nodes))]
+        self.node_ids = _node_ids(len(nodes))
         self.variables = {
             index: node.variable
             for index, (node, node_class) in enumerate(zip(nodes, self.classes))
@@ -241,7 +268,9 @@ class _GraphBuilder:
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
 
     def build(self, root_nodes: list[Node], edges: list[_Edge]) -> dict[str, Any]:
-        position = {node: index for index, node in enumerate(self.nodes)}
+        # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
+        starts = len(self.root_tensors) + len(root_nodes)
+        position = {node: index for index, node in enumerate(self.nodes[:starts])}
         roots = [f"t{index}" for index in range(len(self.root_tensors))]
         roots += [self.node_ids[position[node]] for node in root_nodes]
         node_ids = self.node_ids
@@ -278,39 +307,39 @@ class _GraphBuilder:
         ]
 
     def _tensor_fields(self, tensor: torch.Tensor) -> dict[str, Any]:
-        name = self.names.get(id(tensor))
         base = tensor._base
         return {
-            "name": name,
-            "tensor": metadata_snapshot(tensor, name=name),
+            "name": self.names.get(id(tensor)),
+            "tensor": tensor_record(tensor),
             "base": None if base is None else self.tensor_ids.get(id(base)),
         }
 
     def _node(self, index: int, node: Node, node_class: _NodeClass) -> dict[str, Any]:
         metadata = node.metadata
-        entry = {
+        if node_class.is_leaf:
+            return {
+                "id": self.node_ids[index], "kind": "leaf", "op": node_class.op, "forward_op": None,
+                **self._tensor_fields(self.variables[index]), "saved_tensors": {},
+                "saved_values": {}, "metadata": _plain_metadata(metadata) if metadata else {},
+                "sequence_nr": None,
+            }
+        return {
             "id": self.node_ids[index], "kind": "op", "op": node_class.op,
             "forward_op": node_class.forward_op, "name": None, "tensor": None, "base": None,
-            "saved_tensors": {
-                name: self._saved_tensor(node, raw_attribute, attribute)
-                for name, raw_attribute, attribute in node_class.saved_tensors
-            } if node_class.saved_tensors else {},
-            "saved_values": _saved_values(node, node_class.saved_values)
-            if node_class.saved_values else {},
+            "saved_tensors": self._saved_tensors(node, node_class) if node_class.saved_tensors else {},
+            "saved_values": _saved_values(node, node_class) if node_class.saved_values else {},
             "metadata": _plain_metadata(metadata) if metadata else {},
-            "sequence_nr": None,
+            "sequence_nr": node._sequence_nr(),
         }
-        if node_class.is_leaf:
-            entry.update(kind="leaf", **self._tensor_fields(self.variables[index]))
-        else:
-            entry["sequence_nr"] = node._sequence_nr()
-        return entry
 
-    def _saved_tensor(self, node: Node, raw_attribute: str, attribute: str) -> dict[str, Any]:
-        raw = getattr(node, raw_attribute)
-        if isinstance(raw, tuple):
-            return self._saved_tensor_list(node, raw, attribute)
-        return self._describe_saved(raw) or {"kind": _absent_kind(node, attribute)}
+    def _saved_tensors(self, node: Node, node_class: _NodeClass) -> dict[str, Any]:
+        saved: dict[str, Any] = {}
+        for (name, _, attribute), raw in zip(node_class.saved_tensors, node_class.read_raw_saved(node)):
+            if type(raw) is tuple:
+                saved[name] = self._saved_tensor_list(node, raw, attribute)
+            else:
+                saved[name] = self._describe_saved(raw) or {"kind": _absent_kind(node, attribute)}
+        return saved
 
     def _saved_tensor_list(self, node: Node, raws: tuple[Any, ...], attribute: str) -> dict[str, Any]:
         items = [self._describe_saved(raw) for raw in raws[:MAX_LIST_ITEMS]]
@@ -339,6 +368,39 @@ class _GraphBuilder:
         }
 
 
+def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
+    """What a graph says of a leaf's or root's tensor: metadata only, read in microseconds.
+
+    A graph may have thousands of leaves; the full snapshot of one, with its values,
+    is ``torchinspect.snapshot``'s job (the page asks for it when a leaf is opened).
+    """
+    # A non-leaf's .grad warns unless retained; a leaf's or retained one reads freely.
+    grad = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
+    try:
+        shape, nbytes = list(tensor.shape), tensor.nbytes
+    except (RuntimeError, TypeError, NotImplementedError):
+        shape, nbytes = shape_of(tensor), _nbytes(tensor)
+    return {
+        "shape": shape,
+        "dtype": DTYPE_NAMES[tensor.dtype],
+        "device": _device_name(tensor.device),
+        "nbytes": nbytes,
+        "requires_grad": tensor.requires_grad,
+        "is_parameter": isinstance(tensor, torch.nn.Parameter),
+        "grad": None if grad is None else {"shape": shape_of(grad), "dtype": DTYPE_NAMES[grad.dtype]},
+    }
+
+
+_DEVICE_NAMES: dict[torch.device, str] = {}
+
+
+def _device_name(device: torch.device) -> str:
+    name = _DEVICE_NAMES.get(device)
+    if name is None:
+        name = _DEVICE_NAMES[device] = str(device)
+    return name
+
+
 def _absent_kind(node: Node, attribute: str) -> str:
     """Whether a saved tensor that reads as nothing was freed by backward or never saved."""
     try:
@@ -357,22 +419,33 @@ _JSON_AS_IS = frozenset({int, bool, type(None)})
 _INT = frozenset({int})
 
 
-def _saved_values(node: Node, attributes: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def _saved_values(node: Node, node_class: _NodeClass) -> dict[str, Any]:
+    try:
+        read = node_class.read_saved_values(node)
+    except RuntimeError:  # one was freed by backward: read them one by one
+        read = tuple(_read_or_freed(node, attribute) for _, attribute in node_class.saved_values)
     values: dict[str, Any] = {}
-    for name, attribute in attributes:
-        try:
-            value = getattr(node, attribute)
-        except RuntimeError:
-            values[name] = {"freed": True}
-            continue
+    for (name, _), value in zip(node_class.saved_values, read):
         kind = type(value)
         if kind in _JSON_AS_IS:
             values[name] = value
         elif kind is tuple and len(value) <= MAX_LIST_ITEMS and set(map(type, value)) <= _INT:
             values[name] = list(value)  # sizes, strides, dims: the common case, made fast
+        elif value is _FREED:
+            values[name] = {"freed": True}
         else:
             values[name] = _plain_value(value)
     return values
+
+
+_FREED = object()
+
+
+def _read_or_freed(node: Node, attribute: str) -> Any:
+    try:
+        return getattr(node, attribute)
+    except RuntimeError:
+        return _FREED
 
 
 def _plain_value(value: Any) -> Any:

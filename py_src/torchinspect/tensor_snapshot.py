@@ -23,8 +23,6 @@ from torchinspect.values import NoValues, values_of
 SCHEMA = "torchinspect.tensor/1"
 MIME_TYPE = "application/vnd.torchinspect.tensor+json"
 
-_NOT_READ = "values are not read for tensors shown as graph nodes"
-
 _MEMORY_FORMATS = (
     ("channels_last", torch.channels_last, 4),
     ("channels_last_3d", torch.channels_last_3d, 5),
@@ -65,12 +63,7 @@ def snapshot(t: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
         'x: tensor[4] float32 cpu ∈[1, 4] μ=2.333 σ=1.528 NaN×1 requires_grad leaf grad=None'
     """
     tensor = require_tensor(t, "snapshot")
-    return _snapshot(tensor, name, with_values=True)
-
-
-def metadata_snapshot(tensor: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
-    """The snapshot without any pass over the values: what a graph's many leaves carry."""
-    return _snapshot(tensor, name, with_values=False)
+    return _snapshot(tensor, name)
 
 
 def to_json(snap: dict[str, Any]) -> str:
@@ -105,7 +98,7 @@ def require_tensor(obj: object, function: str) -> torch.Tensor:
     )
 
 
-def _snapshot(tensor: torch.Tensor, name: str | None, *, with_values: bool) -> dict[str, Any]:
+def _snapshot(tensor: torch.Tensor, name: str | None) -> dict[str, Any]:
     if name is not None and not isinstance(name, str):
         raise TypeError(
             f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
@@ -117,13 +110,10 @@ def _snapshot(tensor: torch.Tensor, name: str | None, *, with_values: bool) -> d
         **_identity(tensor),
         **_memory(tensor),
         **_autograd(tensor),
-        "grad": None if grad is None else _snapshot(grad, None, with_values=with_values),
+        "grad": None if grad is None else _snapshot(grad, None),
     }
-    if with_values:
-        with torch.no_grad():
-            fields.update(_contents(tensor.detach()))
-    else:
-        fields.update(_not_computed(_NOT_READ, "statistics", "histogram", "preview"))
+    with torch.no_grad():
+        fields.update(_contents(tensor.detach()))
     fields["summary"] = summary_line(fields)
     return fields
 
