@@ -2,14 +2,13 @@ import json
 import pathlib
 import weakref
 
+import graphs
 import jsonschema
 import pytest
 import torch
+import torchinspect
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import graphs
-import torchinspect
 from torchinspect import autograd
 from torchinspect.autograd import forward_op_name
 from torchinspect.graph_safety import release_held_graphs
