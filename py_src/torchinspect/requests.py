@@ -1,26 +1,35 @@
 """Requests from the page to the kernel: validated, answered, never trusted.
 
-The page asks for another slice of a tensor's preview; the answer carries the preview's bytes
-as a binary buffer. Every message gets a reply (an error reply when it is malformed, too large,
-or asks for what is no longer there), and nothing in a message is evaluated.
+The page asks for another slice of a tensor's preview (the answer carries the preview's bytes
+as a binary buffer), or for the full snapshot of a tensor in the graph: a leaf, the root, or a
+tensor an op saved for backward. Every message gets a reply (an error reply when it is
+malformed, too large, or asks for what is no longer there), and nothing in a message is
+evaluated.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from torchinspect.graph_tensors import NodeTensorError, node_tensor
 from torchinspect.preview import preview
+from torchinspect.tensor_snapshot import jsonable, snapshot
 
 PREVIEW_REQUEST = "torchinspect:preview"
+NODE_TENSOR_REQUEST = "torchinspect:node-tensor"
 REFRESH_REQUEST = "torchinspect:refresh"
 ERROR_REPLY = "torchinspect:error"
 MAX_REQUEST_CHARS = 4096
 _TARGETS = ("values", "grad")
+_NODE_ID = re.compile(r"[tn][0-9]{1,9}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
+_LABEL = re.compile(r"[^\x00-\x1f]{1,200}")
 
 
 class RequestError(ValueError):
@@ -35,19 +44,30 @@ class PreviewRequest:
     index: list[int | None] | None
 
 
+@dataclass(frozen=True)
+class NodeTensorRequest:
+    id: int
+    node: str
+    op: str | None
+    saved: str | None
+    name: str | None
+
+
 def answer(message: object, tensor: weakref.ref[torch.Tensor]) -> tuple[dict[str, Any], list[bytes]]:
     """The reply to one message from the page, and its binary buffers."""
     request_id = message.get("id") if isinstance(message, dict) else None
     request_id = request_id if is_request_id(request_id) else None
     try:
         request = parse_request(message)
+        if isinstance(request, NodeTensorRequest):
+            return _node_tensor_reply(request, tensor()), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
         return {"kind": ERROR_REPLY, "id": request_id, "message": str(error)}, []
     return reply, [data]
 
 
-def parse_request(message: object) -> PreviewRequest:
+def parse_request(message: object) -> PreviewRequest | NodeTensorRequest:
     if not isinstance(message, dict):
         raise RequestError(f"torchinspect: a request is an object, got {type(message).__name__}")
     try:
@@ -56,10 +76,21 @@ def parse_request(message: object) -> PreviewRequest:
         raise RequestError("torchinspect: a request must be plain JSON") from error
     if size > MAX_REQUEST_CHARS:
         raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
-    if message.get("kind") != PREVIEW_REQUEST:
-        raise RequestError(f"torchinspect: unknown request kind {message.get('kind')!r}; expected {PREVIEW_REQUEST!r}")
+    kind = message.get("kind")
+    if kind not in (PREVIEW_REQUEST, NODE_TENSOR_REQUEST):
+        raise RequestError(
+            f"torchinspect: unknown request kind {kind!r}; expected {PREVIEW_REQUEST!r} or {NODE_TENSOR_REQUEST!r}"
+        )
     if not is_request_id(message.get("id")):
         raise RequestError("torchinspect: a request needs an integer id")
+    if kind == NODE_TENSOR_REQUEST:
+        return NodeTensorRequest(
+            id=message["id"],
+            node=_matching(message.get("node"), _NODE_ID, "node", "a graph node id such as 'n3'"),
+            op=_optional(message.get("op"), _NAME, "op", "an autograd node's class name"),
+            saved=_optional(message.get("saved"), _NAME, "saved", "the name of a saved tensor such as 'self'"),
+            name=_optional(message.get("name"), _LABEL, "name", "the tensor's name as the page shows it"),
+        )
     if message.get("target") not in _TARGETS:
         raise RequestError(f"torchinspect: target must be one of {_TARGETS}, got {message.get('target')!r}")
     return PreviewRequest(
@@ -84,6 +115,30 @@ def _preview_reply(request: PreviewRequest, tensor: torch.Tensor | None) -> tupl
         raise RequestError(str(error)) from error
     data = result.pop("data")
     return {"kind": PREVIEW_REQUEST, "id": request.id, "target": request.target, "preview": result}, data
+
+
+def _node_tensor_reply(request: NodeTensorRequest, root: torch.Tensor | None) -> dict[str, Any]:
+    if root is None:
+        raise RequestError("torchinspect: the tensor is gone (deleted in the kernel); inspect it again")
+    try:
+        tensor = node_tensor(root, request.node, request.op, request.saved)
+    except NodeTensorError as error:
+        raise RequestError(str(error)) from error
+    name = request.name if request.saved is None else f"{request.op}.{request.saved}"
+    return {
+        "kind": NODE_TENSOR_REQUEST, "id": request.id, "node": request.node, "saved": request.saved,
+        "snapshot": jsonable(snapshot(tensor, name=name)),
+    }
+
+
+def _matching(value: object, pattern: re.Pattern[str], field: str, expected: str) -> str:
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise RequestError(f"torchinspect: {field} must be {expected}, got {value!r:.80}")
+    return value
+
+
+def _optional(value: object, pattern: re.Pattern[str], field: str, expected: str) -> str | None:
+    return None if value is None else _matching(value, pattern, field, expected)
 
 
 def _int_list(value: object, field: str, *, allow_none: bool) -> list[Any] | None:

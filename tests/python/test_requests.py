@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torchinspect import inspect
-from torchinspect.requests import ERROR_REPLY, PREVIEW_REQUEST, answer
+from torchinspect import autograd_graph
+from torchinspect.requests import ERROR_REPLY, NODE_TENSOR_REQUEST, PREVIEW_REQUEST, answer
 
 
 def request(**fields):
@@ -65,6 +66,84 @@ def test_a_request_for_a_deleted_tensor_says_it_is_gone():
     assert reply == {"kind": ERROR_REPLY, "id": 7, "message": "torchinspect: the tensor is gone (deleted in the kernel); inspect it again"}
 
 
+def node_request(**fields):
+    return {"kind": NODE_TENSOR_REQUEST, "id": 9, **fields}
+
+
+def lesson():
+    torch.manual_seed(0)
+    x = torch.randn(20, requires_grad=True)
+    A = torch.randn(20, 20)
+    return x, A, 0.5 * torch.dot(x, A @ x)
+
+
+def node_id(graph, op):
+    return next(node["id"] for node in graph["nodes"] if node["op"] == op)
+
+
+def test_a_leaf_of_the_graph_is_answered_with_its_full_snapshot():
+    x, _, y = lesson()
+    leaf = node_id(autograd_graph(y), "AccumulateGrad")
+    reply, buffers = answer(node_request(node=leaf, op="AccumulateGrad", name="x"), weakref.ref(y))
+    assert (reply["kind"], reply["id"], reply["node"], buffers) == (NODE_TENSOR_REQUEST, 9, leaf, [])
+    snap = reply["snapshot"]
+    assert snap["name"] == "x" and snap["shape"] == [20] and snap["statistics"]["max"] == pytest.approx(x.max().item())
+    assert "base64" in snap["preview"]["data"]
+
+
+def test_a_saved_tensor_is_answered_with_its_values_and_named_after_its_op():
+    _, A, y = lesson()
+    mv = node_id(autograd_graph(y), "MvBackward0")
+    reply, _ = answer(node_request(node=mv, op="MvBackward0", saved="self"), weakref.ref(y))
+    snap = reply["snapshot"]
+    assert snap["name"] == "MvBackward0.self" and snap["shape"] == [20, 20]
+    assert snap["statistics"]["min"] == pytest.approx(A.min().item())
+
+
+def test_the_root_is_node_t0():
+    _, _, y = lesson()
+    reply, _ = answer(node_request(node="t0"), weakref.ref(y))
+    assert reply["snapshot"]["statistics"]["max"] == pytest.approx(y.item())
+
+
+def test_a_saved_tensor_packed_by_a_user_hook_is_not_unpacked():
+    unpacked = []
+    x = torch.randn(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t * 1, lambda t: unpacked.append(t) or t):
+        y = (x * x).sum()
+    mul = node_id(autograd_graph(y), "MulBackward0")
+    reply, _ = answer(node_request(node=mul, op="MulBackward0", saved="self"), weakref.ref(y))
+    assert reply["kind"] == ERROR_REPLY and "would run your unpack hook" in reply["message"]
+    assert unpacked == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"node": "n1", "op": "MulBackward0"}, "node n1 is DotBackward0 now, not MulBackward0"),
+        ({"node": "n99", "op": "MulBackward0"}, "has no node n99"),
+        ({"node": "n1", "op": "DotBackward0"}, "is an op; ask for one of its saved tensors"),
+        ({"node": "n1", "op": "DotBackward0", "saved": "weights"}, "saved no tensor 'weights' (it saved: self, tensor)"),
+        ({"node": "x[0]", "op": "MulBackward0"}, "node must be a graph node id"),
+        ({"node": "n1", "op": "__import__('os')"}, "op must be an autograd node's class name"),
+        ({"node": "n1", "op": "DotBackward0", "saved": 3}, "saved must be the name of a saved tensor"),
+        ({"node": "n2", "op": "AccumulateGrad", "name": "x\n" + "y" * 300}, "name must be the tensor's name"),
+    ],
+)
+def test_bad_node_requests_say_why(fields, says):
+    _, _, y = lesson()
+    reply, buffers = answer(node_request(**fields), weakref.ref(y))
+    assert reply["kind"] == ERROR_REPLY and buffers == []
+    assert says in reply["message"]
+
+
+def test_a_saved_tensor_freed_by_backward_says_so():
+    _, _, y = lesson()
+    y.backward()
+    reply, _ = answer(node_request(node="n3", op="MvBackward0", saved="self"), weakref.ref(y))
+    assert "freed by backward()" in reply["message"]
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
@@ -73,8 +152,8 @@ json_values = st.recursive(
 hostile = st.one_of(
     json_values,
     st.fixed_dictionaries(
-        {"kind": st.sampled_from([PREVIEW_REQUEST, "x"]), "id": json_values, "target": json_values},
-        optional={"axes": json_values, "index": json_values},
+        {"kind": st.sampled_from([PREVIEW_REQUEST, NODE_TENSOR_REQUEST, "x"]), "id": json_values, "target": json_values},
+        optional={"axes": json_values, "index": json_values, "node": json_values, "op": json_values, "saved": json_values},
     ),
 )
 
@@ -82,9 +161,9 @@ hostile = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(message=hostile)
 def test_any_message_gets_one_reply_and_never_raises(message):
-    t = torch.randn(2, 3, 4)
+    t = (torch.randn(2, 3, 4, requires_grad=True) * 2).sum()
     reply, buffers = answer(message, weakref.ref(t))
-    assert reply["kind"] in (PREVIEW_REQUEST, ERROR_REPLY)
+    assert reply["kind"] in (PREVIEW_REQUEST, NODE_TENSOR_REQUEST, ERROR_REPLY)
     assert len(buffers) == (1 if reply["kind"] == PREVIEW_REQUEST else 0)
 
 
