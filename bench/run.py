@@ -10,10 +10,16 @@ import sys
 
 import torch
 
+import backward_recording
+import browser_graphs
 import graph_snapshots
+import sidebar
 import tensors
 
-FAMILIES = {"tensors": tensors.run, "graphs": graph_snapshots.run}
+FAMILIES = {
+    "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
+    "browser": browser_graphs.run, "sidebar": sidebar.run,
+}
 
 
 def main(names: list[str]) -> None:

@@ -1,5 +1,5 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, a static page
-server for the bare widget bundle, and a real JupyterLab server.
+server for the bare widget bundle, and real JupyterLab and Notebook 7 servers.
 
 Every server listens on 127.0.0.1 on a free port and is stopped by its fixture.
 Screenshots of what the tests saw go to tests/artifacts/ (git-ignored).
@@ -7,6 +7,7 @@ Screenshots of what the tests saw go to tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -108,19 +109,45 @@ def repo_server() -> Iterator[str]:
 
 
 class JupyterLab:
-    def __init__(self, url: str, token: str, root: pathlib.Path) -> None:
+    def __init__(self, url: str, token: str, root: pathlib.Path, data_dir: pathlib.Path) -> None:
         self.url = url
         self.token = token
         self.root = root
+        # First on the server's JUPYTER_PATH: a test may add kernel specs under kernels/.
+        self.data_dir = data_dir
 
     def notebook_url(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+
+
+class Notebook7(JupyterLab):
+    def notebook_url(self, name: str) -> str:
+        return f"{self.url}/notebooks/{name}?token={self.token}"
+
+    def tree_url(self) -> str:
+        return f"{self.url}/tree?token={self.token}"
 
 
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     """A real JupyterLab on a free localhost port, isolated from the user's settings."""
     home = tmp_path_factory.mktemp("jupyterlab")
+    flags = ["--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    with _jupyter_server(home, "jupyterlab", "LabApp", flags) as (url, token):
+        yield JupyterLab(url, token, home / "notebooks", home / "data")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook7]:
+    """A real Notebook 7 server on a free localhost port, isolated like the JupyterLab one."""
+    home = tmp_path_factory.mktemp("notebook7")
+    with _jupyter_server(home, "notebook", "JupyterNotebookApp", ["--JupyterNotebookApp.expose_app_in_browser=True"]) as (url, token):
+        yield Notebook7(url, token, home / "notebooks", home / "data")
+
+
+@contextlib.contextmanager
+def _jupyter_server(home: pathlib.Path, module: str, app: str, flags: list[str]) -> Iterator[tuple[str, str]]:
+    """Start ``python -m <module>`` serving home/notebooks (the examples copied in); yield its URL and token."""
     root = home / "notebooks"
     root.mkdir()
     for notebook in (REPO / "examples").glob("*.ipynb"):
@@ -131,27 +158,32 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
     )
+    (home / "data" / "kernels").mkdir(parents=True)
     port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_PATH": str(home / "data"),
+    }
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable, "-m", module,
             "--no-browser", "--allow-root",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
-            f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--LabApp.user_settings_dir={home / 'settings'}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--{app}.workspaces_dir={home / 'workspaces'}",
+            f"--{app}.user_settings_dir={home / 'settings'}",
+            *flags,
         ],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_server(f"{url}/api/status?token={token}", server, home / "server.log")
-        yield JupyterLab(url, token, root)
+        yield url, token
     finally:
         server.terminate()
         try:
@@ -165,13 +197,13 @@ def _wait_for_server(status_url: str, server: subprocess.Popen, log: pathlib.Pat
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"The Jupyter server exited with {server.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(status_url, timeout=2):
                 return
         except OSError:
             time.sleep(0.25)
-    pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()}")
+    pytest.fail(f"The Jupyter server did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,219 @@
+"""The kernel side of the JupyterLab Tensors sidebar: a comm target, registered by importing this.
+
+When a kernel starts, the extension runs ``__import__("torchinspect.lab")`` silently: an
+expression, so no name is bound in the user's namespace, and a silent run leaves no history
+and triggers no cell events. The import registers the comm target ``torchinspect:tensors``.
+The page opens a comm on it, is greeted with the protocol version (``torchinspect:hello``),
+and asks, each message with a kind and an id:
+
+- ``torchinspect:list``: the rows of every tensor in the namespace (see ``tensor_listing``);
+- ``torchinspect:snapshot`` with a ``name``: that tensor's snapshot and backward graph, its
+  previews' bytes as binary buffers (``buffer_paths`` says where they go);
+- ``torchinspect:preview`` with a ``name``: another slice of it (see ``requests``), its
+  bytes as a binary buffer too.
+
+Every message gets one reply; a malformed, oversized or unanswerable one gets
+``torchinspect:error`` with a message that says why, and the kernel goes on. After each cell,
+each open comm is sent what changed since its last listing (``torchinspect:update``), and
+nothing when nothing did.
+
+torch is imported only once the user's code has: a kernel that never imports it holds no
+tensor, and pays nothing for the sidebar.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from torchinspect.lab_requests import (
+    ERROR_REPLY,
+    LIST_REQUEST,
+    SNAPSHOT_REQUEST,
+    RequestError,
+    is_request_id,
+    parse_sidebar_request,
+    resolve,
+)
+
+COMM_TARGET = "torchinspect:tensors"
+PROTOCOL = 1
+HELLO = "torchinspect:hello"
+UPDATE = "torchinspect:update"
+MAX_PEERS = 8
+"""Pages listening at once (notebooks on this kernel, in open tabs and windows)."""
+
+Buffers = list[bytes]
+
+
+@dataclass
+class _Peer:
+    """One page's comm, and the rows it was last sent."""
+
+    comm: Any
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)
+    omitted: int = 0
+
+
+class TensorsSidebar:
+    """Answers the pages' comms from one IPython shell's namespace."""
+
+    def __init__(self, shell: Any) -> None:
+        self._shell = shell
+        self._peers: dict[str, _Peer] = {}
+        self._listing: Any = None
+
+    def open(self, comm: Any, _open_message: dict[str, Any]) -> None:
+        """The comm target: greet the page, and answer its messages from now on."""
+        from torchinspect import __version__
+
+        if len(self._peers) >= MAX_PEERS:
+            # A reloaded page never closes its comm: let the oldest go rather than list for it forever.
+            oldest = next(iter(self._peers))
+            self._peers.pop(oldest).comm.close()
+        peer = _Peer(comm)
+        self._peers[comm.comm_id] = peer
+        comm.on_msg(lambda message: self._receive(peer, message))
+        comm.on_close(lambda _message: self._peers.pop(comm.comm_id, None))
+        comm.send({"kind": HELLO, "protocol": PROTOCOL, "version": __version__})
+
+    def after_cell(self, _result: object = None) -> None:
+        """Send each open comm what changed in the namespace; nothing when nothing did."""
+        if not self._peers:
+            return
+        try:
+            rows, omitted = self._rows()
+        except Exception as error:  # noqa: BLE001 - the user's cell must not fail for the sidebar
+            self._send_all({"kind": ERROR_REPLY, "id": None, "message": _failure("list the tensors", error)})
+            return
+        from torchinspect.tensor_listing import changed_rows
+
+        for peer in list(self._peers.values()):
+            changed, removed = changed_rows(peer.sent, rows)
+            if changed or removed or omitted != peer.omitted:
+                peer.comm.send({"kind": UPDATE, "rows": changed, "removed": removed, "omitted": omitted})
+                peer.sent, peer.omitted = rows, omitted
+
+    def answer(self, message: object, peer: _Peer | None = None) -> tuple[dict[str, Any], Buffers]:
+        """The reply to one message, and its binary buffers; never raises."""
+        request_id = message.get("id") if isinstance(message, dict) else None
+        try:
+            return self._answer(message, peer)
+        except Exception as error:  # noqa: BLE001 - every message gets a reply, the kernel goes on
+            text = str(error) if isinstance(error, RequestError) else _failure("answer", error)
+            return {"kind": ERROR_REPLY, "id": request_id if is_request_id(request_id) else None, "message": text}, []
+
+    def _receive(self, peer: _Peer, message: dict[str, Any]) -> None:
+        data = message.get("content", {}).get("data") if isinstance(message, dict) else None
+        reply, buffers = self.answer(data, peer)
+        peer.comm.send(reply, buffers=buffers)
+
+    def _answer(self, message: object, peer: _Peer | None) -> tuple[dict[str, Any], Buffers]:
+        request = parse_sidebar_request(message)
+        if request.kind == LIST_REQUEST:
+            rows, omitted = self._rows()
+            if peer is not None:
+                peer.sent, peer.omitted = rows, omitted
+            return {"kind": LIST_REQUEST, "id": request.id, "rows": list(rows.values()), "omitted": omitted}, []
+        if "torch" not in sys.modules:
+            raise RequestError("torchinspect: this kernel has not imported torch, so it holds no tensors")
+        tensor = resolve(self._shell.user_ns, request.name)
+        if request.kind == SNAPSHOT_REQUEST:
+            return self._snapshot_reply(request.id, request.name, tensor)
+        from torchinspect.requests import answer
+
+        preview_request = {key: value for key, value in request.message.items() if key != "name"}
+        reply, buffers = answer(preview_request, weakref.ref(tensor))
+        if buffers:
+            reply["buffer_paths"] = [["preview", "data"]]
+        return reply, buffers
+
+    def _snapshot_reply(self, request_id: int, name: str, tensor: Any) -> tuple[dict[str, Any], Buffers]:
+        from torchinspect.autograd import autograd_graph
+        from torchinspect.tensor_snapshot import snapshot
+
+        snap = snapshot(tensor, name=name)
+        self._remember(tensor, snap)
+        graph = {} if tensor.grad_fn is None else autograd_graph(tensor)
+        content = {"kind": SNAPSHOT_REQUEST, "id": request_id, "name": name, "snapshot": snap, "graph": graph}
+        return split_buffers(content)
+
+    def _remember(self, tensor: Any, snap: dict[str, Any]) -> None:
+        """The snapshot counted NaN and Inf exactly: the listing need not count them again."""
+        listing = self._tensor_listing()
+        listing.remember(tensor, snap["statistics"])
+        if snap["grad"] is not None:
+            listing.remember(tensor.grad, snap["grad"]["statistics"])
+
+    def _rows(self) -> tuple[dict[str, dict[str, Any]], int]:
+        if "torch" not in sys.modules:
+            return {}, 0
+        listing = self._tensor_listing().list(self._shell.user_ns, getattr(self._shell, "user_ns_hidden", None))
+        return listing.rows, listing.omitted
+
+    def _tensor_listing(self) -> Any:
+        if self._listing is None:
+            from torchinspect.tensor_listing import TensorListing
+
+            self._listing = TensorListing()
+        return self._listing
+
+    def _send_all(self, content: dict[str, Any]) -> None:
+        for peer in list(self._peers.values()):
+            peer.comm.send(content)
+
+
+
+def split_buffers(content: dict[str, Any]) -> tuple[dict[str, Any], Buffers]:
+    """Take the bytes out of ``content`` as binary buffers; ``buffer_paths`` says where each was.
+
+    The page puts each buffer back at its path, as ipywidgets does with a widget's state.
+
+    Example:
+        >>> split_buffers({"a": {"data": b"xy"}, "b": [1, b"z"]})
+        ({'a': {'data': None}, 'b': [1, None], 'buffer_paths': [['a', 'data'], ['b', 1]]}, [b'xy', b'z'])
+    """
+    paths: list[list[str | int]] = []
+    buffers: Buffers = []
+
+    def strip(value: Any, path: list[str | int]) -> Any:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            paths.append(path)
+            buffers.append(bytes(value))
+            return None
+        if isinstance(value, dict):
+            return {key: strip(item, [*path, key]) for key, item in value.items()}
+        if isinstance(value, list):
+            return [strip(item, [*path, index]) for index, item in enumerate(value)]
+        return value
+
+    stripped = strip(content, [])
+    stripped["buffer_paths"] = paths
+    return stripped, buffers
+
+
+def register(shell: Any = None) -> TensorsSidebar | None:
+    """Register the comm target in the running kernel, once; None outside a kernel."""
+    global _sidebar
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if _sidebar is not None or getattr(shell, "kernel", None) is None:
+        return _sidebar
+    import comm
+
+    sidebar = TensorsSidebar(shell)
+    comm.get_comm_manager().register_target(COMM_TARGET, sidebar.open)
+    shell.events.register("post_run_cell", sidebar.after_cell)
+    _sidebar = sidebar
+    return sidebar
+
+
+def _failure(action: str, error: Exception) -> str:
+    return f"torchinspect: could not {action}: {type(error).__name__}: {str(error)[:300]}"
+
+
+_sidebar: TensorsSidebar | None = None
+register()

@@ -1,0 +1,126 @@
+"""Requests of the Tensors sidebar to the kernel: validated, with names resolved, never evaluated.
+
+A request is a JSON object with a ``kind`` and an integer ``id`` (see ``lab`` for the kinds). A name is a variable of the
+namespace (``x``), a parameter of a module held in one (``model.0.weight``), either followed by
+``.grad``. It is split on dots and each part looked up: a key of the namespace, a key of the
+module's ``named_parameters()``, a tensor's ``.grad``. Nothing in a request is run as code.
+
+Parsing imports no torch, so that a kernel that never imported it does not for the sidebar:
+``resolve`` runs only once the user's code has.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+LIST_REQUEST = "torchinspect:list"
+SNAPSHOT_REQUEST = "torchinspect:snapshot"
+PREVIEW_REQUEST = "torchinspect:preview"
+"""The kind ``requests.answer`` answers: another slice of a named tensor."""
+ERROR_REPLY = "torchinspect:error"
+MAX_REQUEST_CHARS = 4096
+KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST)
+NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST)
+MAX_NAME_LENGTH = 256
+
+
+class RequestError(ValueError):
+    """A request the kernel refuses; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class SidebarRequest:
+    kind: str
+    id: int
+    name: str | None
+    message: dict[str, Any]
+
+
+def parse_sidebar_request(message: object) -> SidebarRequest:
+    """The request in ``message``, or a RequestError that says what is wrong with it."""
+    if not isinstance(message, dict):
+        raise RequestError(f"torchinspect: a request is an object, got {type(message).__name__}")
+    try:
+        size = len(json.dumps(message))
+    except (TypeError, ValueError, RecursionError) as error:
+        raise RequestError("torchinspect: a request must be plain JSON") from error
+    if size > MAX_REQUEST_CHARS:
+        raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
+    kind = message.get("kind")
+    if kind not in KINDS:
+        raise RequestError(f"torchinspect: unknown request kind {kind!r}; expected one of {KINDS}")
+    if not is_request_id(message.get("id")):
+        raise RequestError("torchinspect: a request needs an integer id")
+    name = message.get("name")
+    if kind in NAMED_KINDS:
+        check_name(name)
+    return SidebarRequest(kind=kind, id=message["id"], name=name if kind in NAMED_KINDS else None, message=message)
+
+
+def check_name(name: object) -> None:
+    """Refuse anything but a dotted name: ``x``, ``model.0.weight``, ``x.grad``."""
+    if not isinstance(name, str) or not name:
+        raise RequestError("torchinspect: a request for a tensor names it, such as 'x' or 'model.0.weight'")
+    if len(name) > MAX_NAME_LENGTH:
+        raise RequestError(f"torchinspect: a name is at most {MAX_NAME_LENGTH} characters, got {len(name)}")
+    head, *rest = name.split(".")
+    if not head.isidentifier() or not all(part.isidentifier() or (part.isascii() and part.isdigit()) for part in rest):
+        raise RequestError(
+            f"torchinspect: {name!r} is not a name the sidebar can look up: use a variable (x), "
+            "a module's parameter (model.0.weight) or either followed by .grad"
+        )
+
+
+def is_request_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def resolve(namespace: Mapping[str, Any], name: str) -> torch.Tensor:
+    """The tensor a checked name stands for, found by lookups alone."""
+    import torch
+
+    head, *rest = name.split(".")
+    if head not in namespace:
+        raise RequestError(f"torchinspect: there is no variable {head!r} in the kernel; run the cell that defines it")
+    value = namespace[head]
+    # type(), not isinstance(): a proxy's __class__ may run code, a lookup must not.
+    if issubclass(type(value), torch.Tensor):
+        return _tensor_or_grad(value, head, rest)
+    if issubclass(type(value), torch.nn.Module):
+        return _parameter(value, head, rest)
+    raise RequestError(f"torchinspect: {head} is a {type(value).__name__}, not a tensor or an nn.Module")
+
+
+def _tensor_or_grad(tensor: torch.Tensor, name: str, rest: list[str]) -> torch.Tensor:
+    if not rest:
+        return tensor
+    if rest != ["grad"]:
+        raise RequestError(f"torchinspect: {name} is a tensor; only {name}.grad can follow its name")
+    if not (tensor.is_leaf or tensor.retains_grad):
+        raise RequestError(f"torchinspect: {name} is not a leaf, so it keeps no grad; call {name}.retain_grad() before backward()")
+    if tensor.grad is None:
+        raise RequestError(f"torchinspect: {name}.grad is None: run backward() first")
+    return tensor.grad
+
+
+def _parameter(module: torch.nn.Module, name: str, rest: list[str]) -> torch.Tensor:
+    parameters = dict(module.named_parameters())
+    if not rest:
+        example = f"{name}.{next(iter(parameters))}" if parameters else f"{name}.weight"
+        raise RequestError(f"torchinspect: {name} is an nn.Module; name one of its parameters, such as {example}")
+    path = ".".join(rest)
+    if path in parameters:
+        return parameters[path]
+    if rest[-1:] == ["grad"] and ".".join(rest[:-1]) in parameters:
+        return _tensor_or_grad(parameters[".".join(rest[:-1])], f"{name}.{'.'.join(rest[:-1])}", ["grad"])
+    known = ", ".join(f"{name}.{path}" for path in list(parameters)[:5]) + (", …" if len(parameters) > 5 else "")
+    raise RequestError(
+        f"torchinspect: {name} ({type(module).__name__}) has no parameter {path!r}"
+        + (f"; its parameters are {known}" if parameters else "; it has no parameters")
+    )
