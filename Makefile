@@ -35,7 +35,7 @@ test: setup /usr/bin/chromium
 
 # Not one of the two Quick start commands: benchmarks against the anchors, printed as tables.
 # `make bench FAMILIES=tensors` runs one family.
-bench: setup
+bench: setup /usr/bin/chromium /usr/bin/dot
 	cd bench && ../$(BIN)/python run.py $(FAMILIES)
 
 setup: $(VENV)/.installed build
@@ -57,3 +57,8 @@ $(VENV)/.installed: pyproject.toml package.json Makefile
 /usr/bin/chromium:
 	$(if $(ROOT_FLAG),,sudo) apt-get update -qq
 	$(if $(ROOT_FLAG),,sudo) apt-get install -y -qq chromium
+
+# Graphviz's dot renders torchviz's graphs in the browser family of the benchmarks.
+/usr/bin/dot:
+	$(if $(ROOT_FLAG),,sudo) apt-get update -qq
+	$(if $(ROOT_FLAG),,sudo) apt-get install -y -qq graphviz

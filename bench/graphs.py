@@ -3,14 +3,20 @@
 Each builder returns the root tensor and what names its leaves: a module or a
 name → tensor mapping, as ``torchinspect.autograd_graph(root, params=...)`` and
 torchviz's ``make_dot(root, params=...)`` take it. The builders run the forward
-pass only, so the graphs still hold their saved tensors.
+pass only, so the graphs still hold their saved tensors. The model builders take
+``recorded=True`` to run the forward inside ``torchinspect.record_modules(model)``, so
+that each node carries the module that made it.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from torchinspect import record_modules
 
 SEED = 0
 
@@ -23,14 +29,19 @@ def g1() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     return 0.5 * torch.dot(x, A @ x), {"x": x}
 
 
-def g2() -> tuple[torch.Tensor, nn.Module]:
+def _forward(model: nn.Module, recorded: bool, *inputs: torch.Tensor) -> torch.Tensor:
+    with record_modules(model) if recorded else contextlib.nullcontext():
+        return model(*inputs)
+
+
+def g2(recorded: bool = False) -> tuple[torch.Tensor, nn.Module]:
     """An MLP 784-256-128-10 on a batch of 64, with a cross-entropy loss; 16 nodes."""
     torch.manual_seed(SEED)
     model = nn.Sequential(
         nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)
     )
     inputs, targets = torch.randn(64, 784), torch.randint(0, 10, (64,))
-    return F.cross_entropy(model(inputs), targets), model
+    return F.cross_entropy(_forward(model, recorded, inputs), targets), model
 
 
 class _BasicBlock(nn.Module):
@@ -71,20 +82,20 @@ class _ResNetLike(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(features, 1).flatten(1))
 
 
-def g3() -> tuple[torch.Tensor, nn.Module]:
+def g3(recorded: bool = False) -> tuple[torch.Tensor, nn.Module]:
     """A ResNet-like CNN on 2×3×64×64 with a cross-entropy loss; about 140 nodes."""
     torch.manual_seed(SEED)
     model = _ResNetLike()
     inputs, targets = torch.randn(2, 3, 64, 64), torch.randint(0, 10, (2,))
-    return F.cross_entropy(model(inputs), targets), model
+    return F.cross_entropy(_forward(model, recorded, inputs), targets), model
 
 
-def g4() -> tuple[torch.Tensor, nn.Module]:
+def g4(recorded: bool = False) -> tuple[torch.Tensor, nn.Module]:
     """A 6-layer ``nn.TransformerEncoder`` (d_model 128, 4 heads) on 8×32×128; about 454 nodes."""
     torch.manual_seed(SEED)
     layer = nn.TransformerEncoderLayer(d_model=128, nhead=4, batch_first=True)
     model = nn.TransformerEncoder(layer, num_layers=6, enable_nested_tensor=False)
-    return model(torch.randn(8, 32, 128)).sum(), model
+    return _forward(model, recorded, torch.randn(8, 32, 128)).sum(), model
 
 
 def g5(steps: int = 10_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

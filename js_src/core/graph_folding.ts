@@ -56,11 +56,15 @@ export function stepName(node: GraphNode): string {
   return node.forward_op ?? node.op ?? 'tensor';
 }
 
-/** Every chain and fan worth folding, disjoint; chains first, fans among what is left. */
-export function findFoldGroups(index: GraphIndex): FoldGroup[] {
+/**
+ * Every chain and fan worth folding, disjoint; chains first, fans among what is left. Given
+ * the module of each node (`groupOf`), a fold never spans two modules, so that it opens and
+ * closes with the module around it.
+ */
+export function findFoldGroups(index: GraphIndex, groupOf: ReadonlyMap<string, string> = new Map()): FoldGroup[] {
   const grouped = new Set<string>();
-  const chains = linearChains(index).flatMap(chain => repeatedRuns(index, chain, grouped));
-  return [...chains, ...identicalFans(index, grouped)];
+  const chains = linearChains(index, groupOf).flatMap(chain => repeatedRuns(index, chain, grouped));
+  return [...chains, ...identicalFans(index, grouped, groupOf)];
 }
 
 /**
@@ -75,7 +79,7 @@ export function openGroup(group: FoldGroup): FoldGroup | null {
 }
 
 /** Op nodes linked one to the next, where each feeds only the next and the next takes no other op. */
-function linearChains(index: GraphIndex): string[][] {
+function linearChains(index: GraphIndex, groupOf: ReadonlyMap<string, string>): string[][] {
   const next = new Map<string, string>();
   const followed = new Set<string>();
   const isOp = (id: string) => index.nodes.get(id)?.kind === 'op';
@@ -84,7 +88,7 @@ function linearChains(index: GraphIndex): string[][] {
     const consumers = index.consumers.get(id)!;
     if (node.kind !== 'op' || consumers.length !== 1 || !isOp(consumers[0])) continue;
     const target = consumers[0];
-    if (opInputCounts.get(target) !== 1) continue;
+    if (opInputCounts.get(target) !== 1 || groupOf.get(id) !== groupOf.get(target)) continue;
     next.set(id, target);
     followed.add(target);
   }
@@ -121,15 +125,16 @@ function repeatedRuns(index: GraphIndex, chain: string[], grouped: Set<string>):
 }
 
 /** Sibling branches of the same ops into one node, where there are at least MIN_REPEATS of them. */
-function identicalFans(index: GraphIndex, grouped: Set<string>): FoldGroup[] {
+function identicalFans(index: GraphIndex, grouped: Set<string>, groupOf: ReadonlyMap<string, string>): FoldGroup[] {
   const groups: FoldGroup[] = [];
   for (const [target, inputs] of index.inputs) {
     if (inputs.length < MIN_REPEATS) continue;
     const bySignature = new Map<string, string[][]>();
     for (const input of inputs) {
       const branch = branchInto(index, input, grouped);
-      if (branch === null) continue;
-      const signature = branch.map(id => stepName(index.nodes.get(id)!)).join(' ');
+      const module = branch === null ? undefined : groupOf.get(branch[0]);
+      if (branch === null || branch.some(id => groupOf.get(id) !== module)) continue;
+      const signature = `${module ?? ''}\u0000${branch.map(id => stepName(index.nodes.get(id)!)).join(' ')}`;
       const siblings = bySignature.get(signature);
       if (siblings) siblings.push(branch);
       else bySignature.set(signature, [branch]);

@@ -13,6 +13,9 @@
 
 import dagre from '@dagrejs/dagre';
 import type { GraphBox, GraphLink, GraphModel } from './graph';
+import type { ModuleGroup } from './graph_modules';
+import { nestedLayout } from './graph_nested_layout';
+import { LAYER_GAP_PX, stackedPath } from './graph_path_layout';
 
 export type GraphDirection = 'down' | 'up';
 
@@ -33,11 +36,39 @@ export interface PlacedBox {
 export interface PlacedLink {
   link: GraphLink;
   points: Point[];
+  /** Where its shape label goes: halfway along it, or along its piece between two modules. */
+  labelAt: Point;
+}
+
+/** An open module drawn as a frame around what it holds; `x`, `y`: its centre. */
+export interface PlacedFrame {
+  module: ModuleGroup;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 export interface GraphLayout {
   boxes: PlacedBox[];
   links: PlacedLink[];
+  /** Open modules, outermost first, so that inner frames draw over outer ones. */
+  frames: PlacedFrame[];
+  width: number;
+  height: number;
+}
+
+/** What the layered layout places: a box or a frame, by its size. */
+export interface LayoutItem {
+  id: string;
+  width: number;
+  height: number;
+}
+
+/** Where the layered layout put each item (by index) and how it routed each edge (by index). */
+export interface LayeredPlacement {
+  centres: Point[];
+  routes: Point[][];
   width: number;
   height: number;
 }
@@ -49,24 +80,62 @@ const BOX_PADDING_PX = 24;
 const BOX_HEIGHT_PX = 42;
 const MIN_BOX_WIDTH_PX = 64;
 
-/** Lays the model out: `down` puts the forward inputs at the top and the roots at the bottom. */
+export const LAYOUT_MARGIN_PX = 16;
+
+/**
+ * Lays the model out: `down` puts the forward inputs at the top and the roots at the bottom.
+ * Open modules are laid out each on its own and drawn as frames (see nestedLayout).
+ */
 export function layoutGraph(model: GraphModel, direction: GraphDirection): GraphLayout {
+  if (model.boxes.some(box => box.container !== null)) {
+    return nestedLayout(model, boxSize, (items, edges, margin) => layered(items, edges, direction, margin));
+  }
+  const placement = layered(model.boxes.map(box => ({ id: box.id, ...boxSize(box) })), model.links, direction, LAYOUT_MARGIN_PX);
+  const boxes = model.boxes.map((box, at) => ({ box, ...placement.centres[at], ...boxSize(box) }));
+  const links = model.links.map((link, at) => ({ link, points: placement.routes[at], labelAt: halfway(placement.routes[at]) }));
+  return { boxes, links, frames: [], width: placement.width, height: placement.height };
+}
+
+/**
+ * The one call of the layout library: items in layers along `edges`, each edge routed between
+ * its items. A path of items is stacked without it (see stackedPath).
+ */
+export function layered(
+  items: LayoutItem[], edges: { source: string; target: string }[], direction: GraphDirection, margin: number
+): LayeredPlacement {
+  const path = stackedPath(items, edges, direction, margin);
+  if (path !== null) return path;
   const graph = new dagre.graphlib.Graph({ multigraph: false });
-  graph.setGraph({ rankdir: direction === 'down' ? 'TB' : 'BT', nodesep: 28, ranksep: 46, marginx: 16, marginy: 16 });
+  graph.setGraph({ rankdir: direction === 'down' ? 'TB' : 'BT', nodesep: 28, ranksep: LAYER_GAP_PX, marginx: margin, marginy: margin });
   graph.setDefaultEdgeLabel(() => ({}));
-  for (const box of model.boxes) graph.setNode(box.id, boxSize(box));
-  for (const link of model.links) graph.setEdge(link.source, link.target);
+  for (const { id, width, height } of items) graph.setNode(id, { width, height });
+  for (const { source, target } of edges) graph.setEdge(source, target);
   dagre.layout(graph);
-  const boxes = model.boxes.map(box => {
-    const { x, y, width, height } = graph.node(box.id);
-    return { box, x, y, width, height };
-  });
-  const links = model.links.map(link => ({ link, points: graph.edge(link.source, link.target).points }));
   const { width = 0, height = 0 } = graph.graph();
-  return { boxes, links, width, height };
+  return {
+    centres: items.map(({ id }) => ({ x: graph.node(id).x, y: graph.node(id).y })),
+    routes: edges.map(({ source, target }) => graph.edge(source, target).points),
+    width,
+    height
+  };
 }
 
 export function boxSize(box: GraphBox): { width: number; height: number } {
   const text = Math.max(box.title.length * TITLE_CHAR_PX, box.subtitle.length * SUBTITLE_CHAR_PX);
   return { width: Math.max(MIN_BOX_WIDTH_PX, Math.ceil(text) + BOX_PADDING_PX), height: BOX_HEIGHT_PX };
+}
+
+/** The point half a polyline's length along it: between the boxes, not on either. */
+export function halfway(points: Point[]): Point {
+  const lengths = points.slice(1).map((point, at) => Math.hypot(point.x - points[at].x, point.y - points[at].y));
+  let left = lengths.reduce((sum, length) => sum + length, 0) / 2;
+  for (let at = 0; at < lengths.length; at++) {
+    if (left <= lengths[at] && lengths[at] > 0) {
+      const share = left / lengths[at];
+      const [from, to] = [points[at], points[at + 1]];
+      return { x: from.x + (to.x - from.x) * share, y: from.y + (to.y - from.y) * share };
+    }
+    left -= lengths[at];
+  }
+  return points[points.length - 1];
 }

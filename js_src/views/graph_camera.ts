@@ -9,9 +9,9 @@ export interface Camera {
   fit(width: number, height: number): void;
   /**
    * Fits the drawing, or where that would shrink it past reading, shows it at a readable size
-   * from `top` (the topmost box's top centre) down.
+   * from `top` (the topmost box's top centre) down. Says whether the whole drawing shows.
    */
-  fitReadable(width: number, height: number, top: { x: number; y: number }): void;
+  fitReadable(width: number, height: number, top: { x: number; y: number }): boolean;
   /** Moves a drawing point (a box's centre) to the middle of the stage. */
   centerOn(x: number, y: number): void;
   destroy(): void;
@@ -61,12 +61,28 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement): Camera & 
     centerOn(width / 2, height / 2);
   };
 
-  const fitReadable = (width: number, height: number, top: { x: number; y: number }): void => {
+  // A view mounted before its host is on the page (as notebook outputs are) has no size yet:
+  // its fit waits for the first size the stage gets.
+  let unsizedFit: (() => void) | null = null;
+  const resizing = new ResizeObserver(() => {
+    if (unsizedFit === null || svg.clientWidth === 0) return;
+    const pending = unsizedFit;
+    unsizedFit = null;
+    pending();
+  });
+  resizing.observe(svg);
+  const fitReadable = (width: number, height: number, top: { x: number; y: number }): boolean => {
+    if (svg.clientWidth === 0 || svg.clientHeight === 0) {
+      unsizedFit = () => fitReadable(width, height, top);
+      return true;
+    }
+    unsizedFit = null;
     fit(width, height);
-    if (view.scale >= READABLE_SCALE) return;
+    if (view.scale >= READABLE_SCALE) return true;
     view.scale = READABLE_SCALE;
     centerOn(top.x, top.y);
     view.y = FIT_MARGIN_PX - top.y * view.scale;
+    return false;
   };
 
   svg.addEventListener('wheel', event => {
@@ -87,6 +103,7 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement): Camera & 
     dragged: () => moved,
     destroy: () => {
       listening.abort();
+      resizing.disconnect();
       cancelAnimationFrame(frame);
     }
   };

@@ -6,6 +6,7 @@
 
 import { formatBool, formatBytes, formatShape } from '../core/format';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../core/graph';
+import { moduleFacts } from '../core/graph_modules';
 import type { GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../core/schema';
 import { element } from './dom';
 
@@ -17,11 +18,14 @@ const EMPTY_HINT = 'Click a box, or focus the graph and use the arrow keys, to s
 export function detailsOf(model: GraphModel, box: GraphBox | null): HTMLElement[] {
   if (box === null) return [element('p', 'torchinspect-graph-details-hint', EMPTY_HINT)];
   const heading = element('h3', 'torchinspect-graph-details-title', box.title);
-  if (box.node === null) return [heading, ...section('Folded', foldedFields(box))];
+  if (box.module !== null) return [heading, ...section('Module', moduleFacts(model.modules, box.module.path, model.index.nodes, false))];
+  const around = box.container === null ? [] : section('Module', moduleFacts(model.modules, box.container, model.index.nodes, true));
+  if (box.node === null) return [heading, ...section('Folded', foldedFields(box)), ...around];
   const node = box.node;
   return [
     heading,
     ...section('Node', nodeFields(node)),
+    ...around,
     ...section('Inputs', neighbourFields(model, model.index.inputs.get(node.id) ?? [])),
     ...section('Outputs', neighbourFields(model, model.index.consumers.get(node.id) ?? [])),
     ...section('Saved tensors', Object.entries(node.saved_tensors).map(([name, saved]) => [name, savedTensorText(saved)])),

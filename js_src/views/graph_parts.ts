@@ -8,6 +8,9 @@ import { arrowMarker, svgElement } from './graph_svg';
 
 export interface GraphParts {
   root: HTMLElement;
+  /** The row of controls, and the row under it holding the stage and the details panel. */
+  toolbar: HTMLElement;
+  body: HTMLElement;
   search: HTMLInputElement;
   matches: HTMLOutputElement;
   buttons: Record<'flip' | 'zoomOut' | 'zoomIn' | 'fit' | 'svg' | 'png' | 'json', HTMLButtonElement>;
@@ -21,8 +24,8 @@ export interface GraphParts {
 }
 
 const STAGE_LABEL =
-  'autograd graph: arrow keys move the selection along the edges, Enter opens a folded box, ' +
-  'Escape clears; drag to pan, the wheel zooms';
+  'autograd graph: arrow keys move the selection along the edges, Enter opens a folded box or a module, ' +
+  'Backspace closes the module around the selection, Escape clears; drag to pan, the wheel zooms';
 
 export function graphParts(): GraphParts {
   const root = element('div', 'torchinspect-graph');
@@ -61,7 +64,7 @@ export function graphParts(): GraphParts {
   const error = element('p', 'torchinspect-graph-error torchinspect-error');
   error.hidden = true;
   root.append(toolbar, error, body, status);
-  return { root, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, status, error };
+  return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, status, error };
 }
 
 function button(text: string, label: string): HTMLButtonElement {

@@ -6,7 +6,9 @@
 import type { GraphLayout, PlacedBox, PlacedLink, Point } from '../core/graph_layout';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const ARROW_ID_PREFIX = 'torchinspect-graph-arrow-';
+// Unique on the page even when it runs several copies of this module (anywidget imports the
+// bundle once per widget), so no view's arrows point at another view's marker.
+const ARROW_ID_PREFIX = `torchinspect-graph-arrow-${Math.random().toString(36).slice(2, 10)}-`;
 let arrowIds = 0;
 
 export function svgElement<K extends keyof SVGElementTagNameMap>(
@@ -75,26 +77,10 @@ function linkPath({ link, points }: PlacedLink, arrowUrl: string): SVGPathElemen
   return path;
 }
 
-function linkLabel({ link, points }: PlacedLink): SVGTextElement {
-  const middle = halfway(points);
+function linkLabel({ link, labelAt: middle }: PlacedLink): SVGTextElement {
   const label = svgElement('text', 'torchinspect-graph-link-label', { x: middle.x + 6, y: middle.y + 4 });
   label.textContent = link.label;
   return label;
-}
-
-/** The point half the polyline's length along it: between the boxes, not on either. */
-function halfway(points: Point[]): Point {
-  const lengths = points.slice(1).map((point, at) => Math.hypot(point.x - points[at].x, point.y - points[at].y));
-  let left = lengths.reduce((sum, length) => sum + length, 0) / 2;
-  for (let at = 0; at < lengths.length; at++) {
-    if (left <= lengths[at] && lengths[at] > 0) {
-      const share = left / lengths[at];
-      const [from, to] = [points[at], points[at + 1]];
-      return { x: from.x + (to.x - from.x) * share, y: from.y + (to.y - from.y) * share };
-    }
-    left -= lengths[at];
-  }
-  return points[points.length - 1];
 }
 
 /** A curve through the layout's bend points: quadratic segments between their midpoints. */

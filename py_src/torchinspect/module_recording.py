@@ -1,0 +1,271 @@
+"""Recording which ``nn.Module`` made each autograd node, during the forward pass.
+
+``record_modules(model)`` puts a forward pre-hook and a forward hook on every module
+of the model while its block runs. The pre-hook notes where torch's sequence counter
+stands; the hook walks back from the module's outputs to the nodes made since, and
+stamps each one's ``metadata`` with the module's path and class. Inner modules finish
+first, so the innermost module names a node. The hooks are removed on exit, and the
+stamps live in the nodes, which die with the graph.
+
+Reading nodes from Python marks them the way any walk does (see ``graph_safety``): a
+long chain of read nodes crashes the process when it is freed. So the recording holds
+the nodes it read, releases them one at a time, parents first, once only it owns
+them, and on exit hands what the user still owns to ``graph_safety`` when it is deep.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+from torch.autograd.graph import Node
+
+from torchinspect import graph_safety
+
+MODULE_KEY = "module"
+"""The ``node.metadata`` key of the module path: ``"layers.0.self_attn"``."""
+MODULE_CLASS_KEY = "module_class"
+"""The ``node.metadata`` key of the module's class name: ``"MultiheadAttention"``."""
+
+# Modules recorded right now, so that a nested record_modules of the same modules adds
+# no second set of hooks: the outer recording names them, with paths from its model.
+_recorded: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+
+_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad
+# A leaf's AccumulateGrad has the largest sequence number, yet it is an input.
+_NO_SEQUENCE_NR = 2**64 - 1
+
+
+class record_modules:
+    r"""Context manager that stamps each autograd node with the module that made it.
+
+    During the forward passes inside the block, every autograd node created by a
+    module of ``model`` gets the module's qualified name (as ``model.named_modules()``
+    gives it; ``""`` for ``model`` itself) in ``node.metadata["module"]`` and its class
+    name in ``node.metadata["module_class"]``. Where modules nest, the innermost one
+    names the node. A parameter's ``AccumulateGrad`` node is stamped with the module
+    that owns the parameter. Nodes made outside the model, such as a loss, are not
+    stamped.
+
+    ``torchinspect.inspect`` and ``autograd_graph`` carry the stamps, and the graph
+    view groups the nodes by module: each module is a box that opens on a click.
+
+    It works with a forward pre-hook and a forward hook on each module, put there on
+    entering the block and removed on leaving it, even when the block raises. The
+    user's own hooks are left as they are, and no reference to the model is kept.
+    Recording a module that an outer ``record_modules`` records already adds nothing:
+    the outer recording names its nodes. A stamp is written once and never replaced.
+
+    Nodes read from Python must be freed one at a time when the graph is deep (see
+    ``torchinspect.graph_safety``), so the recording holds the nodes it read until only
+    it owns them; it holds at most about one forward pass more than the user does.
+    When the block ends inside a graph deeper than 1,000 nodes that is still alive,
+    that graph is held like a deep ``autograd_graph`` snapshot.
+
+    Args:
+        model: the ``nn.Module`` whose modules name the autograd nodes.
+
+    Example::
+
+        >>> import torch, torchinspect
+        >>> from torch import nn
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+        >>> with torchinspect.record_modules(model):
+        ...     loss = model(torch.randn(2, 3)).sum()
+        >>> graph = torchinspect.autograd_graph(loss)
+        >>> [(node["op"], node["metadata"].get("module")) for node in graph["nodes"] if node["kind"] == "op"]
+        [('SumBackward0', None), ('AddmmBackward0', '2'), ('ReluBackward0', '1'), ('TBackward0', '2'), ('AddmmBackward0', '0'), ('TBackward0', '0')]
+        >>> graph["nodes"][2]["metadata"]
+        {'module': '2', 'module_class': 'Linear'}
+
+    The sum is not the model's, so it carries no module.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(
+                "torchinspect.record_modules() takes the nn.Module whose modules should name "
+                "the autograd nodes, such as record_modules(model); got "
+                f"{type(model).__module__}.{type(model).__qualname__}."
+            )
+        self._model = weakref.ref(model)
+        self._entered = False
+        self._handles: list[Any] = []
+        self._modules: list[weakref.ref[nn.Module]] = []
+        self._read = _ReadNodes()
+
+    def __enter__(self) -> record_modules:
+        if self._entered:
+            raise RuntimeError(
+                "torchinspect.record_modules() is entered once: use a new "
+                "record_modules(model) for each `with` block."
+            )
+        self._entered = True
+        model = self._model()
+        if model is None:
+            raise RuntimeError("torchinspect.record_modules(): the model was freed before the `with` block began.")
+        for path, module in model.named_modules():
+            if module in _recorded:
+                continue
+            _recorded.add(module)
+            self._modules.append(weakref.ref(module))
+            stamp = _Stamp(path, type(module).__name__, self._read)
+            self._handles.append(module.register_forward_pre_hook(stamp.before, with_kwargs=True))
+            self._handles.append(module.register_forward_hook(stamp.after, with_kwargs=True))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for handle in self._handles:
+            handle.remove()
+        for module_ref in self._modules:
+            module = module_ref()
+            if module is not None:
+                _recorded.discard(module)
+        self._handles.clear()
+        self._modules.clear()
+        self._read.hand_over()
+
+
+class _Stamp:
+    """The two hooks of one module; they hold its path and class name, never the module."""
+
+    def __init__(self, path: str, class_name: str, read: _ReadNodes) -> None:
+        self.stamp = {MODULE_KEY: path, MODULE_CLASS_KEY: class_name}
+        self.read = read
+        # Where the sequence counter stood at each call not yet finished: a module that
+        # calls itself has several. Per thread, like the counter.
+        self.starts = threading.local()
+
+    def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        starts = getattr(self.starts, "stack", None)
+        if starts is None:
+            starts = self.starts.stack = []
+        starts.append(torch.autograd._get_sequence_nr())
+
+    def after(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+        starts = getattr(self.starts, "stack", None)
+        if not starts:
+            return
+        start = starts.pop()
+        owners = functools.partial(self.parameter_owners, module)
+        self.read.add(_stamp_new_nodes(_grad_fns(output), start, self.stamp, owners))
+
+    def parameter_owners(self, module: nn.Module) -> dict[int, dict[str, str]]:
+        """The stamp of each parameter of the module and its submodules, by identity.
+
+        A parameter is named by the module that owns it, even when another uses it:
+        ``MultiheadAttention`` reads its ``out_proj``'s weight without calling it.
+        """
+        owners: dict[int, dict[str, str]] = {}
+        path = self.stamp[MODULE_KEY]
+        for inner_path, inner in module.named_modules():
+            stamp = {
+                MODULE_KEY: ".".join(filter(None, (path, inner_path))),
+                MODULE_CLASS_KEY: type(inner).__name__,
+            }
+            for parameter in inner._parameters.values():
+                if parameter is not None:
+                    owners.setdefault(id(parameter), stamp)
+        return owners
+
+
+def _stamp_new_nodes(
+    roots: list[Node], start: int, stamp: dict[str, str], owners: Callable[[], dict[int, dict[str, str]]]
+) -> list[Node]:
+    """Stamps the nodes reachable from ``roots`` that were made since ``start``; returns those read.
+
+    Walks back (iteratively) through nodes whose sequence number is ``start`` or more:
+    made during this call. Nodes an inner module stamped are walked through, not
+    stamped again, since nodes of this module may lie behind them. A leaf's
+    ``AccumulateGrad`` is stamped with the module, inside this one, that owns its
+    parameter; ``owners`` finds them, only once a leaf needs it.
+    """
+    seen: set[Node] = set(roots)
+    pending = list(seen)
+    owned: dict[int, dict[str, str]] | None = None
+    while pending:
+        node = pending.pop()
+        if type(node) is _ACCUMULATE_GRAD:
+            if MODULE_KEY not in node.metadata:
+                owned = owners() if owned is None else owned
+                owner = owned.get(id(node.variable))
+                if owner is not None:
+                    node.metadata.update(owner)
+            continue
+        if node._sequence_nr() < start:
+            continue
+        metadata = node.metadata
+        if MODULE_KEY not in metadata:
+            metadata.update(stamp)
+        for source, _ in node.next_functions:
+            if source is not None and source not in seen:
+                seen.add(source)
+                pending.append(source)
+    return list(seen)
+
+
+def _grad_fns(output: Any) -> list[Node]:
+    """The grad_fns of the tensors in a module's output: a tensor, or lists, tuples and dicts of them."""
+    return [tensor.grad_fn for tensor in _tensors_in(output) if tensor.grad_fn is not None]
+
+
+def _tensors_in(output: Any) -> Iterator[torch.Tensor]:
+    pending = [output]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, torch.Tensor):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+
+
+class _ReadNodes:
+    """The nodes a recording read, held so that none is freed in a deep cascade.
+
+    Released parents first (the latest made first: a node is always made after its
+    inputs) whenever the count has doubled since the last release, so a training loop
+    inside the block holds about one forward pass more than the user does.
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[Node, None] = {}
+        self.release_above = graph_safety.HOLD_DEEPER_THAN
+
+    def add(self, nodes: list[Node]) -> None:
+        self.nodes.update(dict.fromkeys(nodes))
+        if len(self.nodes) > self.release_above:
+            kept = self._release()
+            self.release_above = max(2 * len(kept), graph_safety.HOLD_DEEPER_THAN)
+
+    def hand_over(self) -> None:
+        """Release what only the recording owns; hold what is left if it is deep."""
+        kept = self._release()
+        if kept:
+            position = {node: index for index, node in enumerate(kept)}
+            edges = [
+                (position[source], target, input_nr, output_nr)
+                for target, node in enumerate(kept)
+                for input_nr, (source, output_nr) in enumerate(node.next_functions)
+                if source in position
+            ]
+            graph_safety.hold_if_deep(kept, edges)
+        self.nodes = {}
+
+    def _release(self) -> list[Node]:
+        ordered = sorted(self.nodes, key=_made_later_first)
+        self.nodes = {}
+        kept = graph_safety._release_root_first(ordered)
+        self.nodes = dict.fromkeys(kept)
+        return kept
+
+
+def _made_later_first(node: Node) -> int:
+    sequence_nr = node._sequence_nr()
+    return 1 if sequence_nr == _NO_SEQUENCE_NR else -sequence_nr
