@@ -216,3 +216,72 @@ export interface ComparisonSnapshot {
     mismatched: number | null;
   };
 }
+
+/*
+ * The gradients recorded during backward, `torchinspect.gradients/1` (docs/gradients-schema.md).
+ *
+ * The one definition is the JSON Schema in py_src/torchinspect/schema/gradients-1.json; these
+ * types mirror it as core/gradients.ts hands it to the views, every number a JS number
+ * (NaN and ±Infinity included, however the wire spelled them). Node ids are the graph's.
+ */
+
+export const GRADIENTS_SCHEMA = 'torchinspect.gradients/1';
+
+/**
+ * One gradient tensor, summarised. As in the tensor snapshot, norm, min, max and mean_abs are
+ * of the finite values (null when there is none) and the counts say what else there is;
+ * `values` only for at most 64 elements, magnitudes where `of` says so (complex gradients).
+ */
+export interface GradientSummary {
+  shape: number[];
+  dtype: string;
+  numel: number;
+  of: 'values' | 'magnitude' | string;
+  norm: number | null;
+  min: number | null;
+  max: number | null;
+  mean_abs: number | null;
+  nan: number;
+  posinf: number;
+  neginf: number;
+  values: number[] | null;
+}
+
+/** One node's gradients: w.r.t. its forward outputs (arriving) and inputs (leaving); null where none. */
+export interface NodeGradients {
+  /** Its index in `order`. */
+  step: number;
+  arriving: (GradientSummary | null)[];
+  leaving: (GradientSummary | null)[];
+}
+
+export interface ParameterGradient {
+  /** The leaf's node id (its AccumulateGrad). */
+  node: string;
+  name: string | null;
+  /** Of the finite values of its gradient; null when there is none. */
+  norm: number | null;
+}
+
+export type GradientFlagKind = 'nonfinite_origin' | 'vanishing' | 'exploding';
+
+export interface GradientFlag {
+  kind: GradientFlagKind;
+  node: string;
+  /** Plain words from the kernel, shown as text. */
+  message: string;
+}
+
+export interface GradientsSnapshot {
+  schema: typeof GRADIENTS_SCHEMA;
+  /** Backward passes recorded through this graph so far. */
+  passes: number;
+  /** False when the last pass raised before it finished: the record stops where it stopped. */
+  complete: boolean;
+  /** Node ids in the order autograd ran them. */
+  order: string[];
+  nodes: Record<string, NodeGradients>;
+  /** Leaves by gradient norm, largest first. */
+  parameters: ParameterGradient[];
+  flags: GradientFlag[];
+}

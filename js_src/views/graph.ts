@@ -1,31 +1,39 @@
 /**
  * The interactive backward graph of a `torchinspect.graph/1` snapshot, drawn as SVG: forward
  * inputs at the top and the roots at the bottom (a button flips it), repetitive parts folded
- * into boxes that open on a click, pan, zoom, search, keyboard navigation, a details panel,
- * and exports. Host-agnostic: it imports nothing from Jupyter.
+ * and modules closed into boxes that open on a click, pan, zoom, search, keyboard navigation,
+ * a details panel, and exports. Host-agnostic: it imports nothing from Jupyter.
  *
  * Sets the performance marks `torchinspect:graph-mounted` when it starts and
  * `torchinspect:graph-drawn` once the graph is drawn and answers input.
  */
 
-import { expand, formatCount, graphModel, searchBoxes, type GraphModel } from '../core/graph';
+import { canExpand, expand, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../core/graph';
 import { layoutGraph, type GraphDirection, type GraphLayout } from '../core/graph_layout';
 import { parseGraphSnapshot, type GraphNode, type GraphSnapshot } from '../core/schema';
 import { detailsOf } from './graph_details';
+import { mountGradientFlow } from './graph_flow';
 import { downloadJson, downloadPng, downloadSvg, standaloneSvg } from './graph_export';
+import { drawFrames } from './graph_frames';
+import { mountModuleControls } from './graph_module_controls';
 import { boxTowards, isArrow } from './graph_navigation';
 import { graphParts, type GraphParts } from './graph_parts';
 import { drawLayout } from './graph_svg';
 import { mountCamera } from './graph_camera';
+import { mountNodeValues, type RequestNodeTensor } from './graph_values';
 import type { View } from './view';
 
 export interface GraphData {
   graph: GraphSnapshot;
+  /** The gradients recorded during backward (torchinspect.gradients/1), as sent; absent or {} for none. */
+  gradients?: unknown;
 }
 
 export interface GraphHost {
   /** Called when the selection changes: the node, or null when it is cleared or is a folded box. */
   onSelect?(node: GraphNode | null): void;
+  /** Asks the kernel for a leaf's or a saved tensor's snapshot; without it, no "Show" buttons. */
+  requestNodeTensor?: RequestNodeTensor;
 }
 
 const ZOOM_STEP = 1.25;
@@ -42,18 +50,29 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   const parts = graphParts();
   el.appendChild(parts.root);
   const camera = mountCamera(parts.svg, parts.content);
+  const values = host.requestNodeTensor ? mountNodeValues(parts.root, host.requestNodeTensor) : null;
+  const flow = mountGradientFlow(parts, { select: id => select(id, true), centre: id => centreOn(id) });
   let shown: Shown | null = null;
   let direction: GraphDirection = 'down';
   let selected: string | null = null;
   let matches: string[] = [];
   let matchAt = 0;
+  const moduleControls = mountModuleControls(parts, {
+    model: () => shown?.model ?? null,
+    selected: () => selected,
+    show: (model, focus) => show(model, focus),
+    dragged: camera.dragged
+  }, listening.signal);
 
   const draw = (model: GraphModel): Shown => {
     const layout = layoutGraph(model, direction);
     const drawn = drawLayout(parts.content, layout, parts.arrowUrl);
+    parts.content.prepend(drawFrames(layout.frames));
+    moduleControls.drawn(model);
     parts.status.textContent = statusText(model);
     shown = { model, layout, drawn };
     highlight(shown, matches, 'is-match');
+    flow.drawn(model, { content: parts.content, drawn, arrowUrl: parts.arrowUrl });
     return shown;
   };
   const centreOn = (id: string): void => {
@@ -66,18 +85,27 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (shown === null) return;
     highlight(shown, selected === null ? [] : [selected], 'is-selected');
     const box = selected === null ? null : shown.model.boxes.find(candidate => candidate.id === selected) ?? null;
-    parts.details.replaceChildren(...detailsOf(shown.model, box));
+    parts.details.replaceChildren(
+      ...detailsOf(shown.model, box),
+      ...flow.detailsOf(box),
+      ...(values && box?.node ? values.buttonsFor(box.node) : [])
+    );
     if (selected !== null && centre) centreOn(selected);
     if (selected !== previous) host.onSelect?.(box?.node ?? null);
   };
-  const open = (id: string): void => {
-    const group = shown?.model.groups.find(candidate => candidate.id === id);
-    if (shown === null || group === undefined) return;
-    const next = draw(expand(shown.model, id));
+  const show = (model: GraphModel, focus: string | null): void => {
+    const next = draw(model);
     matches = searchBoxes(next.model, parts.search.value);
     highlight(next, matches, 'is-match');
-    camera.fitReadable(next.layout.width, next.layout.height, topOf(next.layout));
-    select(next.model.boxOf.get(group.units[0][0]) ?? null);
+    const whole = camera.fitReadable(next.layout.width, next.layout.height, topOf(next.layout));
+    select(focus, !whole);
+  };
+  /** Opens a folded box or a closed module, and selects the box that now draws its first node. */
+  const open = (id: string): void => {
+    if (shown === null || !canExpand(shown.model, id)) return;
+    const first = firstNodeIn(shown.model, id);
+    const next = expand(shown.model, id);
+    show(next, first === null ? null : next.boxOf.get(first) ?? null);
   };
   const find = (advance: boolean): void => {
     if (shown === null) return;
@@ -89,6 +117,9 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (matches.length > 0) select(matches[matchAt], true);
   };
   const render = (next: GraphData): void => {
+    flow.update(next.gradients);
+    // New gradients through the graph on screen: recolour it, keeping the view and the selection.
+    if (shown !== null && next.graph === shown.model.snapshot) return select(selected);
     try {
       const model = graphModel(parseGraphSnapshot(next.graph));
       parts.error.hidden = true;
@@ -111,7 +142,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   };
 
   listen(parts, listening.signal, {
-    clickBox: id => (shown?.model.groups.some(group => group.id === id) ? open(id) : select(id)),
+    clickBox: id => (shown !== null && canExpand(shown.model, id) ? open(id) : select(id)),
     dragged: camera.dragged,
     key: key => {
       if (shown === null) return false;
@@ -140,6 +171,8 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     update: render,
     destroy: () => {
       listening.abort();
+      flow.destroy();
+      values?.destroy();
       camera.destroy();
       parts.root.remove();
     }
@@ -180,10 +213,10 @@ function highlight(shown: Shown, ids: string[], className: string): void {
   for (const id of ids) shown.drawn.get(id)?.classList.add(className);
 }
 
-/** The top centre of the topmost box: where a tall drawing starts to be read. */
+/** The top centre of the topmost box or frame: where a tall drawing starts to be read. */
 function topOf(layout: GraphLayout): { x: number; y: number } {
   let top = { x: layout.width / 2, y: Infinity };
-  for (const { x, y, height } of layout.boxes) if (y - height / 2 < top.y) top = { x, y: y - height / 2 };
+  for (const { x, y, height } of [...layout.frames, ...layout.boxes]) if (y - height / 2 < top.y) top = { x, y: y - height / 2 };
   return top;
 }
 
@@ -194,9 +227,13 @@ function firstRoot(shown: Shown): string | null {
 
 function statusText(model: GraphModel): string {
   const nodes = model.snapshot.nodes.length;
-  const folded = model.groups.length;
+  const count = (kind: string, one: string, many: string) => {
+    const found = model.boxes.filter(box => box.kind === kind).length;
+    return found === 0 ? [] : [`${formatCount(found)} ${found === 1 ? one : many}`];
+  };
+  const closed = [...count('module', 'closed module', 'closed modules'), ...count('folded', 'folded group', 'folded groups')];
   const boxes = `${formatCount(model.boxes.length)} boxes for ${formatCount(nodes)} nodes`;
-  return folded === 0 ? boxes : `${boxes} · ${folded} folded: click one to open it`;
+  return closed.length === 0 ? boxes : `${boxes} · ${closed.join(', ')}: click one to open it`;
 }
 
 function matchText(count: number, at: number): string {

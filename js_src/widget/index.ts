@@ -1,20 +1,20 @@
 /**
  * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the inspector
- * view and its `graph` trait to the graph view, lets the inspector ask the kernel for other
- * slices, shows and sets whether it follows the kernel (`paused`, `gone`), and removes its
- * listeners and the views when the output is cleared.
+ * view and its `graph` trait to the graph view, lets both ask the kernel (another slice, a
+ * graph tensor's values), shows and sets whether it follows the kernel (`paused`, `gone`),
+ * and removes its listeners and the views when the output is cleared.
  */
 
 import type { AnyModel, Render } from '@anywidget/types';
 
 import { parseGraphSnapshot } from '../core/schema';
 import { mountComparison } from '../views/comparison';
-import { mountGraph } from '../views/graph';
+import { mountGraph, type GraphData } from '../views/graph';
 import { mountInspector } from '../views/inspector';
 import { mountLiveBar } from '../views/livebar';
 import type { View } from '../views/view';
 import type { ComparisonModel, InspectorModel } from './model';
-import { previewRequester } from './requests';
+import { kernelRequests, type KernelRequests } from './requests';
 
 /** One bundle for both widgets: a Comparison has a `comparison` trait, an Inspector not. */
 const render: Render<InspectorModel & ComparisonModel> = props => {
@@ -33,9 +33,9 @@ const renderComparison: Render<ComparisonModel> = ({ model, el }) => {
 };
 
 const renderInspector: Render<InspectorModel> = ({ model, el }) => {
-  const requester = previewRequester(model);
-  const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.request });
-  const graph = graphSection(el, model);
+  const requester = kernelRequests(model);
+  const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.preview });
+  const graph = graphSection(el, model, requester);
   const liveState = () => ({ paused: model.get('paused'), gone: model.get('gone') });
   const liveBar = mountLiveBar(el, liveState(), {
     refresh: () => model.send({ kind: 'torchinspect:refresh', id: 0 }),
@@ -61,11 +61,11 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
 };
 
 /** The graph view under the inspector, there while the tensor has a graph. */
-function graphSection(el: HTMLElement, model: AnyModel<InspectorModel>): { destroy(): void } {
+function graphSection(el: HTMLElement, model: AnyModel<InspectorModel>, requester: KernelRequests): { destroy(): void } {
   const section = document.createElement('section');
   section.className = 'torchinspect torchinspect-graph-section';
   section.setAttribute('aria-label', 'backward graph');
-  let view: View<{ graph: ReturnType<typeof parseGraphSnapshot> }> | null = null;
+  let view: View<GraphData> | null = null;
 
   const show = (): void => {
     const data = model.get('graph');
@@ -75,19 +75,22 @@ function graphSection(el: HTMLElement, model: AnyModel<InspectorModel>): { destr
       section.remove();
       return;
     }
-    const graph = parseGraphSnapshot(data);
+    // The gradients of the last backward() through this graph; {} (or no trait) until one ran.
+    const next = { graph: parseGraphSnapshot(data), gradients: model.get('gradients') };
     if (view === null) {
       el.appendChild(section);
-      view = mountGraph(section, { graph });
+      view = mountGraph(section, next, { requestNodeTensor: requester.nodeTensor });
     } else {
-      view.update({ graph });
+      view.update(next);
     }
   };
   show();
   model.on('change:graph', show);
+  model.on('change:gradients', show);
   return {
     destroy() {
       model.off('change:graph', show);
+      model.off('change:gradients', show);
       view?.destroy();
       section.remove();
     }

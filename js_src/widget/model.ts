@@ -1,11 +1,13 @@
 /** The traits of `torchinspect.widget.Inspector` that sync with the page. */
 
-import type { ComparisonSnapshot, GraphSnapshot, TensorSnapshot } from '../core/schema';
+import type { ComparisonSnapshot, GradientsSnapshot, GraphSnapshot, TensorSnapshot } from '../core/schema';
 
 export interface InspectorModel {
   snapshot: TensorSnapshot;
   /** The backward graph behind the tensor; an empty object for a leaf. */
   graph: GraphSnapshot | Record<string, never>;
+  /** The gradients recorded by the last backward() through that graph; an empty object until one ran. */
+  gradients: GradientsSnapshot | Record<string, never>;
   /** Set by the page: while true, cells leave the inspector as it is. */
   paused: boolean;
   /** Set by the kernel once the tensor is freed. */

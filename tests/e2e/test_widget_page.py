@@ -80,8 +80,8 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    # snapshot, graph, paused and gone changes, and kernel replies
-    assert harness.evaluate("harness.listenerCount()") == 5
+    # snapshot, graph, gradients, paused and gone changes, and kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 6
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -225,6 +225,30 @@ def test_a_result_shows_its_backward_graph_under_the_inspector(harness: Page, sc
     harness.evaluate("harness.cleanup()")
     expect(section).to_have_count(0)
     assert harness.errors.messages == []
+
+
+def test_a_leaf_and_a_saved_tensor_of_the_graph_show_their_values_on_request(harness: Page, screenshot):
+    from torchinspect.autograd import autograd_graph
+
+    x, A, y = lesson_tensors()
+    harness.expose_function("kernel", kernel_for(y))
+    graph = autograd_graph(y, params={"x": x})
+    harness.evaluate("([snapshot, graph]) => harness.mount(snapshot, graph)", [jsonable(torchinspect.snapshot(y, name="y")), graph])
+    section = harness.locator(".torchinspect-graph-section")
+    section.locator(".torchinspect-graph-box", has_text="x").first.click()
+    section.get_by_role("button", name="Show the values of x").click()
+    values = section.get_by_label("values of a graph tensor")
+    expect(values.locator(".torchinspect-graph-values-title")).to_have_text("Values of x")
+    expect(values.locator(".torchinspect-summary")).to_contain_text(f"x: tensor[20] float32 cpu ∈[{x.min().item():.4g}")
+    screenshot(harness, "widget-page-graph-leaf-values")
+    section.locator(".torchinspect-graph-box", has_text="MvBackward0").click()
+    section.get_by_role("button", name="Show saved self").click()
+    expect(values.locator(".torchinspect-summary")).to_contain_text("MvBackward0.self: tensor[20, 20] float32")
+    expect(values.locator(".torchinspect-heatmap-canvas").first).to_be_visible()
+    values.get_by_role("button", name="Close").click()
+    expect(values).to_be_hidden()
+    assert harness.errors.messages == []
+    assert A.grad is None and x.grad is None
 
 
 def test_the_live_bar_pauses_refreshes_and_says_when_the_tensor_is_gone(harness: Page, screenshot):
