@@ -3,7 +3,7 @@
  * gradient an edge carries and the one arriving at a node. Pure data, no DOM.
  *
  * JSON has no NaN or Infinity: the kernel spells them as text ("nan", "inf", "-inf") in a
- * gradient's values, and measures norm, min, max and mean_abs over the finite values (null
+ * gradient's values, and measures norm, min, max and rms over the finite values (null
  * when there is none), with counts of the rest. Every number is read back into a JS number
  * here, once, so the views never meet a string where a number belongs; `magnitude` then says
  * how large a gradient is for the colours, NaN and Inf included.
@@ -121,7 +121,7 @@ function readSummary(data: unknown): GradientSummary | null {
     norm: readNumber(grad.norm),
     min: readNumber(grad.min),
     max: readNumber(grad.max),
-    mean_abs: readNumber(grad.mean_abs),
+    rms: readNumber(grad.rms),
     nan: count(grad.nan),
     posinf: count(grad.posinf),
     neginf: count(grad.neginf),

@@ -228,7 +228,7 @@ export interface ComparisonSnapshot {
 export const GRADIENTS_SCHEMA = 'torchinspect.gradients/1';
 
 /**
- * One gradient tensor, summarised. As in the tensor snapshot, norm, min, max and mean_abs are
+ * One gradient tensor, summarised. As in the tensor snapshot, norm, min, max and rms are
  * of the finite values (null when there is none) and the counts say what else there is;
  * `values` only for at most 64 elements, magnitudes where `of` says so (complex gradients).
  */
@@ -240,7 +240,8 @@ export interface GradientSummary {
   norm: number | null;
   min: number | null;
   max: number | null;
-  mean_abs: number | null;
+  /** Root mean square of the finite values: norm / sqrt(their count). */
+  rms: number | null;
   nan: number;
   posinf: number;
   neginf: number;

@@ -23,7 +23,7 @@ export function gradientSummary(grad: GradientSummary | null, none = 'no gradien
   const ofFinite = special.length > 0 ? ' of the finite values' : '';
   add(`norm${ofFinite}`, grad.norm === null ? 'none: no finite value' : formatNumber(grad.norm));
   if (grad.min !== null && grad.max !== null) add('range', `${formatNumber(grad.min)} … ${formatNumber(grad.max)}`);
-  if (grad.mean_abs !== null) add('mean |g|', formatNumber(grad.mean_abs));
+  if (grad.rms !== null) add('rms', formatNumber(grad.rms));
   if (special.length > 0) {
     add('not finite', special.map(([count, label]) => `${formatCount(count)} ${label}`).join(', ')).classList.add('is-trouble');
   }

@@ -15,14 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = importlib.metadata.version("torchinspect")
 
-__all__ = ["autograd_graph", "compare", "Comparison", "inspect", "Inspector", "snapshot", "summary", "to_json"]
+__all__ = [
+    "autograd_graph", "compare", "Comparison", "inspect", "Inspector", "record_modules", "snapshot", "summary",
+    "to_json", "export_html", "install_repr",
+]
 
 _PUBLIC_NAMES = {
     "autograd_graph": "torchinspect.autograd",
+    "export_html": "torchinspect.export",
+    "install_repr": "torchinspect.tensor_repr",
     "Comparison": "torchinspect.widget",
     "Inspector": "torchinspect.widget",
     "compare": "torchinspect.widget",
     "inspect": "torchinspect.widget",
+    "record_modules": "torchinspect.module_recording",
     "snapshot": "torchinspect.tensor_snapshot",
     "to_json": "torchinspect.tensor_snapshot",
     "summary": "torchinspect.text",
@@ -30,6 +36,9 @@ _PUBLIC_NAMES = {
 
 if TYPE_CHECKING:
     from torchinspect.autograd import autograd_graph
+    from torchinspect.export import export_html
+    from torchinspect.module_recording import record_modules
+    from torchinspect.tensor_repr import install_repr
     from torchinspect.tensor_snapshot import snapshot, to_json
     from torchinspect.text import summary
     from torchinspect.widget import Comparison, Inspector, compare, inspect

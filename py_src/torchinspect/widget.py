@@ -7,6 +7,7 @@ the snapshot (``tensor_snapshot``) and drawn by the bundle built from js_src/.
 from __future__ import annotations
 
 import pathlib
+import warnings
 import weakref
 from typing import Any, NamedTuple
 
@@ -16,6 +17,8 @@ import traitlets
 
 from torchinspect.autograd import autograd_graph
 from torchinspect.comparison import comparison
+from torchinspect.gradient_recording import GradientRecorder
+from torchinspect.gradient_report import gradient_report
 from torchinspect import live
 from torchinspect.requests import REFRESH_REQUEST, answer, is_request_id
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
@@ -45,6 +48,9 @@ class Inspector(anywidget.AnyWidget):
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
     """The backward graph behind the tensor (torchinspect.graph/1); empty for a leaf."""
+    gradients = traitlets.Dict().tag(sync=True)
+    """The gradients at every node of the graph in the last backward pass through it
+    (torchinspect.gradients/1); empty until one ran."""
     paused = traitlets.Bool(False).tag(sync=True)
     """Set from the page: while True, cells leave this inspector as it is."""
     gone = traitlets.Bool(False).tag(sync=True)
@@ -59,11 +65,16 @@ class Inspector(anywidget.AnyWidget):
         self._tensor = weakref.ref(tensor)
         self._name = name
         self._seen = _changes_of(tensor)
+        self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
         live.track(self)
 
     def refresh(self, *, force: bool = False) -> None:
-        """Take a new snapshot if the tensor changed since the last one (or if forced)."""
+        """Take a new snapshot if the tensor changed since the last one (or if forced).
+
+        Gradients recorded by a backward pass since the last refresh are published too.
+        """
+        self._publish_gradients()
         tensor = self._tensor()
         if tensor is None:
             self.gone = True
@@ -74,12 +85,30 @@ class Inspector(anywidget.AnyWidget):
             return
         if changes.grad_fn != self._seen.grad_fn:
             self.graph = _graph_of(tensor, None)
+            self._close_recorder()
+            self._recorder = _recorder_of(tensor)
+            self.gradients = {}
         self._seen = changes
         self.snapshot = snapshot(tensor, name=self._name)
 
     def close(self) -> None:
         live.untrack(self)
+        self._close_recorder()
         super().close()
+
+    def _publish_gradients(self) -> None:
+        taken = None if self._recorder is None else self._recorder.take_record()
+        if taken is None:
+            return
+        recorded, passes = taken
+        self.gradients = gradient_report(recorded, passes, self.graph)
+        if recorded.error is not None:
+            warnings.warn(f"torchinspect: some gradients could not be recorded: {recorded.error}", stacklevel=2)
+
+    def _close_recorder(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
 
     def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
@@ -172,6 +201,11 @@ def _changes_of(tensor: torch.Tensor) -> _Changes:
 
 def _graph_of(tensor: torch.Tensor, params: Any) -> dict[str, Any]:
     return {} if tensor.grad_fn is None else autograd_graph(tensor, params=params)
+
+
+def _recorder_of(tensor: torch.Tensor) -> GradientRecorder | None:
+    """Arm the graph behind the tensor: its backward passes are recorded while we live."""
+    return None if tensor.grad_fn is None else GradientRecorder(tensor)
 
 
 def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> Inspector:

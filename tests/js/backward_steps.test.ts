@@ -55,7 +55,7 @@ describe('the step controls', () => {
 
 describe('the picture at a step', () => {
   const model = graphModel(lesson);
-  const none = { shape: [], dtype: 'float32', numel: 1, of: 'values', norm: 1, min: 1, max: 1, mean_abs: 1, nan: 0, posinf: 0, neginf: 0, values: null };
+  const none = { shape: [], dtype: 'float32', numel: 1, of: 'values', norm: 1, min: 1, max: 1, rms: 1, nan: 0, posinf: 0, neginf: 0, values: null };
   const pass: GradientsSnapshot = {
     schema: GRADIENTS_SCHEMA, passes: 1, complete: true, order: ['n0', 'n1', 'n3', 'n2'], parameters: [], flags: [],
     nodes: {

@@ -9,7 +9,7 @@ import { deepChain, lesson } from './graph_shapes';
 
 /** A gradient summary whose norm tags it; the numbers test the bookkeeping, not torch. */
 function grad(norm: number): GradientSummary {
-  return { shape: [2], dtype: 'float32', numel: 2, of: 'values', norm, min: 0, max: 0, mean_abs: 0, nan: 0, posinf: 0, neginf: 0, values: null };
+  return { shape: [2], dtype: 'float32', numel: 2, of: 'values', norm, min: 0, max: 0, rms: 0, nan: 0, posinf: 0, neginf: 0, values: null };
 }
 
 function record(nodes: GradientsSnapshot['nodes'], order = Object.keys(nodes)): GradientsSnapshot {
@@ -44,7 +44,7 @@ describe('reading the record', () => {
   it('turns spelled non-finite numbers into numbers throughout, and keeps a norm of no finite value null', () => {
     const parsed = parseGradients({
       schema: GRADIENTS_SCHEMA, passes: 1, order: ['n0'], parameters: [{ node: 'n1', name: 'w', norm: 'inf' }], flags: [],
-      nodes: { n0: { step: 0, arriving: [{ shape: [2], dtype: 'float32', numel: 2, norm: null, min: null, max: null, mean_abs: null, nan: 1, posinf: 0, neginf: 0, values: ['nan', 1] }], leaving: [null] } }
+      nodes: { n0: { step: 0, arriving: [{ shape: [2], dtype: 'float32', numel: 2, norm: null, min: null, max: null, rms: null, nan: 1, posinf: 0, neginf: 0, values: ['nan', 1] }], leaving: [null] } }
     })!;
     const arriving = parsed.nodes.n0.arriving[0]!;
     expect(arriving.norm).toBeNull();

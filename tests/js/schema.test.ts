@@ -1,8 +1,8 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
 
-import { parseTensorSnapshot, TENSOR_SCHEMA } from '../../js_src/core/schema';
-import { pythonSnapshots, tensorSchema } from './fixtures';
+import { GRADIENTS_SCHEMA, parseTensorSnapshot, TENSOR_SCHEMA } from '../../js_src/core/schema';
+import { gradientsSchema, pythonLessonGradients, pythonSnapshots, tensorSchema } from './fixtures';
 
 describe('the tensor snapshot contract', () => {
   const validate = new Ajv2020({ strict: true }).compile(tensorSchema);
@@ -35,5 +35,25 @@ describe('parseTensorSnapshot refuses what it cannot read', () => {
     [{}, 'got nothing']
   ])('rejects %j', (data, message) => {
     expect(() => parseTensorSnapshot(data)).toThrow(message);
+  });
+});
+
+describe('the gradients contract', () => {
+  const validate = new Ajv2020({ strict: true }).compile(gradientsSchema);
+
+  it("Python's gradients of the lesson after backward follow the schema", () => {
+    expect(validate(pythonLessonGradients.gradients), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('names the schema the TypeScript side reads', () => {
+    expect(gradientsSchema.properties.schema.const).toBe(GRADIENTS_SCHEMA);
+  });
+
+  it('refuses a gradient whose norm is not a finite number', () => {
+    const gradients = structuredClone(pythonLessonGradients.gradients) as {
+      nodes: Record<string, { arriving: { norm: unknown }[] }>;
+    };
+    gradients.nodes.n0.arriving[0].norm = 'nan';
+    expect(validate(gradients)).toBe(false);
   });
 });
