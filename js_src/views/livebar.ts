@@ -1,6 +1,7 @@
 /**
- * The live bar: whether the inspector follows the kernel. A refresh button, a pause toggle,
- * and, once the tensor is freed, a line saying the picture is the last one.
+ * The live bar: whether the inspector follows the kernel. A refresh button, a pause toggle
+ * where cells refresh the view, and, once the tensor is freed, a line saying the picture is
+ * the last one.
  */
 
 import { element } from './dom';
@@ -9,6 +10,8 @@ import type { View } from './view';
 export interface LiveState {
   paused: boolean;
   gone: boolean;
+  /** Whether the host refreshes the view after each cell (IPython does; marimo does not). */
+  followsCells: boolean;
 }
 
 export interface LiveActions {
@@ -35,13 +38,17 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
     pause.setAttribute('aria-pressed', String(next.paused));
     pause.textContent = next.paused ? 'Resume live updates' : 'Pause live updates';
     refresh.disabled = pause.disabled = next.gone;
-    status.textContent = next.gone
-      ? 'The tensor no longer exists in the kernel: this is its last picture.'
-      : next.paused
-        ? 'Paused: cells leave this view as it is.'
-        : 'Live: updates after each cell that changes the tensor.';
+    pause.hidden = !next.followsCells;
+    status.textContent = statusText(next);
     root.classList.toggle('is-gone', next.gone);
   };
   update(state);
   return { update, destroy: () => root.remove() };
+}
+
+function statusText(state: LiveState): string {
+  if (state.gone) return 'The tensor no longer exists in the kernel: this is its last picture.';
+  if (!state.followsCells) return 'Shows the tensor as it was when drawn: press Refresh to update.';
+  if (state.paused) return 'Paused: cells leave this view as it is.';
+  return 'Live: updates after each cell that changes the tensor.';
 }

@@ -36,7 +36,12 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
   const requester = kernelRequests(model);
   const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.preview });
   const graph = graphSection(el, model, requester);
-  const liveState = () => ({ paused: model.get('paused'), gone: model.get('gone') });
+  const liveState = () => ({
+    paused: model.get('paused'),
+    gone: model.get('gone'),
+    // A kernel from before this trait existed refreshed after every cell.
+    followsCells: model.get('follows_cells') !== false
+  });
   const liveBar = mountLiveBar(el, liveState(), {
     refresh: () => model.send({ kind: 'torchinspect:refresh', id: 0 }),
     setPaused: paused => {
@@ -48,10 +53,12 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
   const onLive = (): void => liveBar.update(liveState());
   model.on('change:snapshot', onSnapshot);
   model.on('change:paused', onLive);
+  model.on('change:follows_cells', onLive);
   model.on('change:gone', onLive);
   return () => {
     model.off('change:snapshot', onSnapshot);
     model.off('change:paused', onLive);
+    model.off('change:follows_cells', onLive);
     model.off('change:gone', onLive);
     requester.dispose();
     liveBar.destroy();

@@ -10,6 +10,8 @@ export interface InspectorModel {
   gradients: GradientsSnapshot | Record<string, never>;
   /** Set by the page: while true, cells leave the inspector as it is. */
   paused: boolean;
+  /** Whether cells refresh the inspector: true in IPython, false where no hook runs after a cell. */
+  follows_cells: boolean;
   /** Set by the kernel once the tensor is freed. */
   gone: boolean;
 }

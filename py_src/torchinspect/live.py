@@ -26,14 +26,19 @@ _live: weakref.WeakSet[Refreshable] = weakref.WeakSet()
 _shell: Any = None
 
 
-def track(inspector: Refreshable) -> None:
-    """Refresh ``inspector`` after every cell from now on (inside IPython; elsewhere, never)."""
+def track(inspector: Refreshable) -> bool:
+    """Refresh ``inspector`` after every cell from now on; say whether cells will.
+
+    Only IPython runs a hook after each cell: elsewhere (marimo, plain Python) the
+    inspector changes when asked to refresh, and this returns False.
+    """
     global _shell
     _live.add(inspector)
     shell = notebook_shell()
     if shell is not None and _shell is None:
         shell.events.register("post_run_cell", refresh_live_inspectors)
         _shell = shell
+    return shell is not None
 
 
 def untrack(inspector: Refreshable) -> None:

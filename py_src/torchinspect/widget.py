@@ -54,6 +54,8 @@ class Inspector(anywidget.AnyWidget):
     paused = traitlets.Bool(False).tag(sync=True)
     """Set from the page: while True, cells leave this inspector as it is."""
     gone = traitlets.Bool(False).tag(sync=True)
+    follows_cells = traitlets.Bool(False).tag(sync=True)
+    """Whether cells refresh this inspector (IPython runs a hook after each; marimo does not)."""
     """True once the tensor was freed: the views keep their last picture and say so."""
 
     def __init__(
@@ -67,7 +69,7 @@ class Inspector(anywidget.AnyWidget):
         self._seen = _changes_of(tensor)
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
-        live.track(self)
+        self.follows_cells = live.track(self)
 
     def refresh(self, *, force: bool = False) -> None:
         """Take a new snapshot if the tensor changed since the last one (or if forced).

@@ -185,6 +185,10 @@ def test_the_heatmap_reads_the_values_marimo_sent(app: Page):
 def test_refresh_asks_the_kernel_through_marimo(app: Page):
     w = inspector(app, "w")
     expect(w.locator(".torchinspect-summary")).to_have_text("w: tensor[3] float32 cpu all=0")
-    # The live bar sits beside the inspector, in the widget's own element.
-    w.locator("xpath=..").get_by_role("button", name="Refresh").click()
+    # The live bar sits beside the inspector, in the widget's own element; marimo runs no
+    # hook after a cell, so it says to press Refresh and offers no pause.
+    bar = w.locator("xpath=..").locator(".torchinspect-livebar")
+    expect(bar.locator(".torchinspect-live-status")).to_have_text("Shows the tensor as it was when drawn: press Refresh to update.")
+    expect(bar.get_by_role("button", name="Pause live updates")).to_be_hidden()
+    bar.get_by_role("button", name="Refresh").click()
     expect(w.locator(".torchinspect-summary")).to_have_text("w: tensor[3] float32 cpu all=5")

@@ -80,8 +80,8 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    # snapshot, graph, gradients, paused and gone changes, and kernel replies
-    assert harness.evaluate("harness.listenerCount()") == 6
+    # snapshot, graph, gradients, paused, follows_cells and gone changes, and kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 7
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -271,6 +271,15 @@ def test_the_live_bar_pauses_refreshes_and_says_when_the_tensor_is_gone(harness:
     expect(harness.get_by_role("button", name="Refresh")).to_be_disabled()
     expect(harness.locator(".torchinspect-summary")).to_contain_text("t: tensor[6]")
     screenshot(harness, "widget-page-gone")
+
+
+def test_where_cells_do_not_refresh_the_live_bar_says_to_press_refresh(harness: Page):
+    mount(harness, torch.arange(6.0), name="t")
+    harness.evaluate("harness.setTrait('follows_cells', false)")
+    status = harness.locator(".torchinspect-live-status")
+    expect(status).to_have_text("Shows the tensor as it was when drawn: press Refresh to update.")
+    expect(harness.get_by_role("button", name="Pause live updates")).to_be_hidden()
+    expect(harness.get_by_role("button", name="Refresh")).to_be_enabled()
 
 
 def test_compare_shows_the_verdict_both_tensors_and_their_difference(harness: Page, screenshot):

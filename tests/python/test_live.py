@@ -1,4 +1,5 @@
 import gc
+import types
 
 import pytest
 import torch
@@ -96,3 +97,14 @@ def test_a_closed_inspector_is_no_longer_tracked(lesson):
     assert widget in live._live
     widget.close()
     assert widget not in live._live
+
+
+def test_only_a_shell_that_runs_hooks_after_cells_makes_an_inspector_follow_them(lesson, monkeypatch):
+    x, _ = lesson
+    assert inspect(x).follows_cells is False  # plain Python (and marimo): nothing runs after a cell
+    registered = []
+    shell = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *hook: registered.append(hook)))
+    monkeypatch.setattr(live, "notebook_shell", lambda: shell)
+    monkeypatch.setattr(live, "_shell", None)
+    assert inspect(x).follows_cells is True
+    assert registered == [("post_run_cell", live.refresh_live_inspectors)]
