@@ -28,11 +28,15 @@ def bare_walk(root: torch.Tensor) -> int:
 
 
 def make_dot_source(root: torch.Tensor, params) -> float | None:
+    """make_dot as a user calls it: from the model, whose parameters it needs as a dict
+    (autograd_graph takes the model and names them itself, inside its own timing)."""
     from torchviz import make_dot
 
-    named = dict(params.named_parameters()) if isinstance(params, torch.nn.Module) else params
+    def names():
+        return dict(params.named_parameters()) if isinstance(params, torch.nn.Module) else params
+
     try:
-        return best_seconds(lambda: make_dot(root, params=named).source)
+        return best_seconds(lambda: make_dot(root, params=names()).source)
     except RecursionError:
         return None
 
