@@ -22,7 +22,7 @@ from torch.autograd.graph import Node
 
 from torchinspect.graph_safety import hold_if_deep, release_held_graphs
 from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
-from torchinspect.tensor_snapshot import DTYPE_NAMES, shape_of
+from torchinspect.tensor_snapshot import DTYPE_NAMES, device_name, shape_of
 
 SCHEMA = "torchinspect.graph/1"
 
@@ -383,22 +383,12 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
     return {
         "shape": shape,
         "dtype": DTYPE_NAMES[tensor.dtype],
-        "device": _device_name(tensor.device),
+        "device": device_name(tensor.device),
         "nbytes": nbytes,
         "requires_grad": tensor.requires_grad,
         "is_parameter": isinstance(tensor, torch.nn.Parameter),
         "grad": None if grad is None else {"shape": shape_of(grad), "dtype": DTYPE_NAMES[grad.dtype]},
     }
-
-
-_DEVICE_NAMES: dict[torch.device, str] = {}
-
-
-def _device_name(device: torch.device) -> str:
-    name = _DEVICE_NAMES.get(device)
-    if name is None:
-        name = _DEVICE_NAMES[device] = str(device)
-    return name
 
 
 def _absent_kind(node: Node, attribute: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.nn.parameter import is_lazy
 
-from torchinspect.tensor_snapshot import DTYPE_NAMES, shape_of
+from torchinspect.tensor_snapshot import DTYPE_NAMES, device_name, shape_of
 from torchinspect.text import summary_line
 from torchinspect.values import NoValues, as_real, chunks, is_integral, values_of
 
@@ -186,7 +186,7 @@ def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None
         "name": None,
         "shape": shape_of(tensor),
         "dtype": DTYPE_NAMES[tensor.dtype],
-        "device": _device_name(tensor.device),
+        "device": device_name(tensor.device),
         "requires_grad": tensor.requires_grad,
         "is_leaf": tensor.is_leaf,
         "grad_fn": None if grad_fn is None else type(grad_fn).__name__,
@@ -210,16 +210,6 @@ def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None
         "grad_fn": fields["grad_fn"],
         "grad_shape": None if grad is None else fields["grad"]["shape"],
     }
-
-
-_DEVICE_NAMES: dict[torch.device, str] = {}
-
-
-def _device_name(device: torch.device) -> str:
-    name = _DEVICE_NAMES.get(device)
-    if name is None:
-        name = _DEVICE_NAMES[device] = str(device)
-    return name
 
 
 def _change_key(tensor: torch.Tensor) -> tuple[Any, ...]:

@@ -123,7 +123,7 @@ def _identity(tensor: torch.Tensor) -> dict[str, Any]:
     return {
         "shape": shape_of(tensor),
         "dtype": DTYPE_NAMES[tensor.dtype],
-        "device": str(tensor.device),
+        "device": device_name(tensor.device),
         "layout": _LAYOUT_NAMES[tensor.layout],
         "numel": _attempt(tensor.numel),
         "type": _TYPE_NAMES[type(tensor)],
@@ -251,6 +251,17 @@ def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
     if tensor.is_leaf or tensor.retains_grad:
         return tensor.grad
     return None
+
+
+_DEVICE_NAMES: dict[torch.device, str] = {}
+
+
+def device_name(device: torch.device) -> str:
+    """``"cpu"``, ``"cuda:0"``: made once per device, as graphs and listings name thousands."""
+    name = _DEVICE_NAMES.get(device)
+    if name is None:
+        name = _DEVICE_NAMES[device] = str(device)
+    return name
 
 
 def shape_of(tensor: torch.Tensor) -> list[int | None]:

@@ -166,44 +166,51 @@ def _jupyter_server(home: pathlib.Path, module: str, app: str, flags: list[str])
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTER_PATH": str(home / "data"),
     }
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", module,
-            "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--{app}.workspaces_dir={home / 'workspaces'}",
-            f"--{app}.user_settings_dir={home / 'settings'}",
-            *flags,
-        ],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_server(f"{url}/api/status?token={token}", server, home / "server.log")
+    command = [
+        sys.executable, "-m", module,
+        "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--{app}.workspaces_dir={home / 'workspaces'}",
+        f"--{app}.user_settings_dir={home / 'settings'}",
+        *flags,
+    ]  # fmt: skip
+    with serving(command, home=home, env=env, ready_url=f"{url}/api/status?token={token}", what="The Jupyter server"):
         yield url, token
-    finally:
-        server.terminate()
+
+
+@contextlib.contextmanager
+def serving(
+    command: list[str], *, home: pathlib.Path, env: dict[str, str], ready_url: str, what: str,
+    cwd: pathlib.Path | None = None,
+) -> Iterator[None]:
+    """Run a server, its output in home/server.log, until it answers ready_url; stop it after."""
+    with (home / "server.log").open("w") as log:
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            _wait_for_server(ready_url, server, home / "server.log", what)
+            yield
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
-def _wait_for_server(status_url: str, server: subprocess.Popen, log: pathlib.Path) -> None:
+def _wait_for_server(ready_url: str, server: subprocess.Popen, log: pathlib.Path, what: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"The Jupyter server exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"{what} exited with {server.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(status_url, timeout=2):
+            with urllib.request.urlopen(ready_url, timeout=2):
                 return
         except OSError:
             time.sleep(0.25)
-    pytest.fail(f"The Jupyter server did not answer within 60 s:\n{log.read_text()}")
+    pytest.fail(f"{what} did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")

@@ -8,20 +8,15 @@ between views.
 from __future__ import annotations
 
 import os
-import pathlib
-import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import torch
+from conftest import free_port, serving
 from playwright.sync_api import Page, expect
-
-from conftest import free_port
 
 # The lesson's x and A, and two results with graphs, each shown by its own inspector. The last
 # cell changes x after its inspector was made: marimo runs no IPython hook after a cell, so
@@ -93,38 +88,13 @@ def marimo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **{f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("CONFIG", "CACHE", "STATE", "DATA")},
     }
     port = free_port()
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "marimo", "run", "app.py", "--headless", "--no-token", "--no-sandbox",
-            "--host", "127.0.0.1", "--port", str(port),
-        ],
-        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{url}/health", server, home / "server.log")
+    command = [
+        sys.executable, "-m", "marimo", "run", "app.py", "--headless", "--no-token", "--no-sandbox",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    with serving(command, home=home, env=env, ready_url=f"{url}/health", what="marimo", cwd=home):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-def _wait_for(url: str, server: subprocess.Popen, log: pathlib.Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"marimo exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"marimo did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture

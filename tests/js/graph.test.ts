@@ -2,29 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { edgeShape, expand, graphModel, nodeLabel, searchBoxes } from '../../js_src/core/graph';
 import { layoutGraph } from '../../js_src/core/graph_layout';
-import { GRAPH_SCHEMA, parseGraphSnapshot, type GraphEdge, type GraphNode, type GraphSnapshot } from '../../js_src/core/schema';
-
-/** Graph snapshots built by hand, in the shape autograd_graph gives them. */
-
-function node(id: string, kind: GraphNode['kind'], op: string | null, extra: Partial<GraphNode> = {}): GraphNode {
-  const forward_op = kind === 'op' && op ? op.replace(/Backward\d*$/, '').toLowerCase() : null;
-  return {
-    id, kind, op, forward_op, name: null, tensor: null, base: null,
-    saved_tensors: {}, saved_values: {}, metadata: {}, sequence_nr: kind === 'op' ? 0 : null, ...extra
-  };
-}
-
-function tensorOf(shape: number[]): NonNullable<GraphNode['tensor']> {
-  return { shape, dtype: 'float32', requires_grad: true } as NonNullable<GraphNode['tensor']>;
-}
-
-function edge(source: string, target: string, input = 0): GraphEdge {
-  return { source, target, input, output_nr: 0 };
-}
-
-function snapshot(nodes: GraphNode[], edges: GraphEdge[]): GraphSnapshot {
-  return { schema: GRAPH_SCHEMA, roots: ['t0'], nodes, edges, held: false };
-}
+import { parseGraphSnapshot, type GraphSnapshot } from '../../js_src/core/schema';
+import { edge, node, snapshot, tensorOf } from './graph_shapes';
 
 /** `h = tanh(h * w + 1)` repeated `steps` times, summed: G5's shape, 3 × steps + 5 nodes. */
 function deepChain(steps: number): GraphSnapshot {

@@ -1,4 +1,4 @@
-/** Graph snapshots built by hand in the shape autograd_graph gives them, for the gradient-flow tests. */
+/** Graph snapshots built by hand, in the shape autograd_graph gives them, for the graph tests. */
 
 import { GRAPH_SCHEMA, type GraphEdge, type GraphNode, type GraphSnapshot } from '../../js_src/core/schema';
 
@@ -10,15 +10,15 @@ export function node(id: string, kind: GraphNode['kind'], op: string | null, ext
   };
 }
 
-function tensorOf(shape: number[]): NonNullable<GraphNode['tensor']> {
+export function tensorOf(shape: number[]): NonNullable<GraphNode['tensor']> {
   return { shape, dtype: 'float32', requires_grad: true } as NonNullable<GraphNode['tensor']>;
 }
 
-function edge(source: string, target: string, input = 0): GraphEdge {
+export function edge(source: string, target: string, input = 0): GraphEdge {
   return { source, target, input, output_nr: 0 };
 }
 
-function snapshot(nodes: GraphNode[], edges: GraphEdge[]): GraphSnapshot {
+export function snapshot(nodes: GraphNode[], edges: GraphEdge[]): GraphSnapshot {
   return { schema: GRAPH_SCHEMA, roots: ['t0'], nodes, edges, held: false };
 }
 
