@@ -89,7 +89,9 @@ export class TensorInspectorPanel extends Widget {
     const data = { graph: parseGraphSnapshot(reply.graph) };
     if (this.graph === null) {
       this.body.appendChild(this.graphSection);
-      this.graph = mountGraph(this.graphSection, data);
+      this.graph = mountGraph(this.graphSection, data, {
+        requestNodeTensor: wanted => this.connector.requestNodeTensor(this.tensorName, wanted)
+      });
     } else {
       this.graph.update(data);
     }

@@ -23,6 +23,7 @@ export const Kind = {
   Update: 'torchinspect:update',
   Snapshot: 'torchinspect:snapshot',
   Preview: 'torchinspect:preview',
+  NodeTensor: 'torchinspect:node-tensor',
   Error: 'torchinspect:error'
 } as const;
 

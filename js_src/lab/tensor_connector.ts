@@ -13,6 +13,7 @@ import type { JSONObject } from '@lumino/coreutils';
 import { Signal, type ISignal } from '@lumino/signaling';
 
 import type { TensorPreview } from '../core/schema';
+import type { NodeTensorRequest } from '../views/graph_values';
 import { CommRequests, REQUEST_TIMEOUT_MS } from './comm_requests';
 import { describeState, importKernelSide, type ConnectorState } from './kernel_side';
 import { COMM_TARGET, Kind, PROTOCOL, putBuffers, type ListReply, type SnapshotReply, type TensorRow, type UpdateMessage } from './protocol';
@@ -87,6 +88,13 @@ export class TensorConnector {
       throw new Error('torchinspect: the kernel sent a slice this page cannot read');
     }
     return preview;
+  }
+
+  /** The snapshot (stored JSON) of a leaf or saved tensor in the graph of a named tensor. */
+  async requestNodeTensor(name: string, wanted: NodeTensorRequest): Promise<unknown> {
+    const reply = await this.request(Kind.NodeTensor, { name, node: wanted.node, op: wanted.op, saved: wanted.saved });
+    if (reply.snapshot === undefined) throw new Error('torchinspect: the kernel sent a reply this page cannot read');
+    return reply.snapshot;
   }
 
   dispose(): void {

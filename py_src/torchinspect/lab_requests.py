@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 LIST_REQUEST = "torchinspect:list"
 SNAPSHOT_REQUEST = "torchinspect:snapshot"
 PREVIEW_REQUEST = "torchinspect:preview"
-"""The kind ``requests.answer`` answers: another slice of a named tensor."""
+NODE_TENSOR_REQUEST = "torchinspect:node-tensor"
+"""The kinds ``requests.answer`` answers: another slice of a named tensor, or the snapshot of
+a tensor in its graph (a leaf, a saved tensor)."""
 ERROR_REPLY = "torchinspect:error"
 MAX_REQUEST_CHARS = 4096
-KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST)
-NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST)
+KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
+NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
 MAX_NAME_LENGTH = 256
 
 

@@ -110,6 +110,17 @@ def test_a_click_opens_the_inspector_and_the_graph_beside_the_notebook(lesson: P
     assert lesson.errors.messages == []
 
 
+def test_the_graph_beside_the_notebook_shows_a_saved_tensor_on_request(lesson: Page):
+    run_cell(lesson, 1)
+    row(lesson, "y").click()
+    graph = inspector(lesson, "y").locator(".torchinspect-graph-section")
+    graph.locator(".torchinspect-graph-box", has_text="MvBackward0").click()
+    graph.get_by_role("button", name="Show saved self").click()
+    values = graph.get_by_label("values of a graph tensor")
+    expect(values.locator(".torchinspect-summary")).to_contain_text("MvBackward0.self: tensor[20, 20] float32", timeout=TIMEOUT_MS)
+    assert lesson.errors.messages == []
+
+
 def test_the_inspector_asks_the_kernel_for_another_slice(page: Page, jupyterlab, notebooks):
     open_notebook(page, jupyterlab, notebooks("slices.ipynb", ["import torch\ncube = torch.arange(24.0).reshape(2, 3, 4)"]))
     run_cell(page, 0)
