@@ -243,6 +243,12 @@ def test_building_functions_draws_their_graphs(run_notebook):
     assert leaf_names(inspector(shown, "module_mse")) == {
         "model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias",
     }  # fmt: skip
+    grouped = inspector(shown, "grouped_mse").final["graph"]["nodes"]
+    made_by = sorted((node["op"], node["metadata"].get("module", "outside")) for node in grouped if node["kind"] == "op")
+    assert made_by == [
+        ("AddmmBackward0", "0"), ("AddmmBackward0", "2"), ("MseLossBackward0", "outside"),
+        ("TBackward0", "0"), ("TBackward0", "2"), ("TanhBackward0", "1"),
+    ]  # fmt: skip
 
 
 def test_computing_gradients_updates_its_inspectors(run_notebook):
