@@ -92,7 +92,7 @@ export class TensorConnector {
 
   /** The snapshot (stored JSON) of a leaf or saved tensor in the graph of a named tensor. */
   async requestNodeTensor(name: string, wanted: NodeTensorRequest): Promise<unknown> {
-    const reply = await this.request(Kind.NodeTensor, { name, node: wanted.node, op: wanted.op, saved: wanted.saved });
+    const reply = await this.request(Kind.NodeTensor, { name, node: wanted.node, op: wanted.op, saved: wanted.saved, label: wanted.name });
     if (reply.snapshot === undefined) throw new Error('torchinspect: the kernel sent a reply this page cannot read');
     return reply.snapshot;
   }

@@ -124,8 +124,11 @@ class TensorsSidebar:
             return self._snapshot_reply(request.id, request.name, tensor)
         from torchinspect.requests import answer
 
-        preview_request = {key: value for key, value in request.message.items() if key != "name"}
-        reply, buffers = answer(preview_request, weakref.ref(tensor))
+        # "name" names the inspected tensor here; a graph tensor's own name travels as "label".
+        forwarded = {key: value for key, value in request.message.items() if key not in ("name", "label")}
+        if "label" in request.message:
+            forwarded["name"] = request.message["label"]
+        reply, buffers = answer(forwarded, weakref.ref(tensor))
         if buffers:
             reply["buffer_paths"] = [["preview", "data"]]
         return reply, buffers

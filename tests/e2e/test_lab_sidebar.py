@@ -110,7 +110,7 @@ def test_a_click_opens_the_inspector_and_the_graph_beside_the_notebook(lesson: P
     assert lesson.errors.messages == []
 
 
-def test_the_graph_beside_the_notebook_shows_a_saved_tensor_on_request(lesson: Page):
+def test_the_graph_beside_the_notebook_shows_a_saved_tensor_and_a_leaf_on_request(lesson: Page):
     run_cell(lesson, 1)
     row(lesson, "y").click()
     graph = inspector(lesson, "y").locator(".torchinspect-graph-section")
@@ -118,6 +118,9 @@ def test_the_graph_beside_the_notebook_shows_a_saved_tensor_on_request(lesson: P
     graph.get_by_role("button", name="Show saved self").click()
     values = graph.get_by_label("values of a graph tensor")
     expect(values.locator(".torchinspect-summary")).to_contain_text("MvBackward0.self: tensor[20, 20] float32", timeout=TIMEOUT_MS)
+    graph.locator(".torchinspect-graph-box", has_text="x").first.click()
+    graph.get_by_role("button", name="Show the values of x").click()
+    expect(values.locator(".torchinspect-summary")).to_contain_text("x: tensor[20] float32", timeout=TIMEOUT_MS)
     assert lesson.errors.messages == []
 
 
