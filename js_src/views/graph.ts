@@ -233,7 +233,16 @@ function statusText(model: GraphModel): string {
   };
   const closed = [...count('module', 'closed module', 'closed modules'), ...count('folded', 'folded group', 'folded groups')];
   const boxes = `${formatCount(model.boxes.length)} boxes for ${formatCount(nodes)} nodes`;
-  return closed.length === 0 ? boxes : `${boxes} · ${closed.join(', ')}: click one to open it`;
+  if (closed.length > 0) return `${boxes} · ${closed.join(', ')}: click one to open it`;
+  return needsModules(model) ? `${boxes} · ${RECORD_MODULES_HINT}` : boxes;
+}
+
+/** Past this many boxes, a graph whose nodes know no module is hard to read as it is. */
+const MANY_BOXES = 100;
+const RECORD_MODULES_HINT = 'to group them by nn.Module, run the forward inside torchinspect.record_modules(model)';
+
+function needsModules(model: GraphModel): boolean {
+  return model.boxes.length > MANY_BOXES && !model.snapshot.nodes.some(node => 'module' in node.metadata);
 }
 
 function matchText(count: number, at: number): string {

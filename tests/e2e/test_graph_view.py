@@ -86,6 +86,10 @@ def test_models_of_hundreds_of_nodes_draw_every_node(view: Page, name: str, buil
     mount(view, snapshot)
     expect(view.locator(BOXES)).to_have_count(len(snapshot["nodes"]))
     expect(box(view, "NativeLayerNormBackward0" if name == "G4" else "ConvolutionBackward0")).to_be_attached()
+    # Recorded without record_modules: the status line says how to group them.
+    expect(view.locator(".torchinspect-graph-status")).to_contain_text(
+        "to group them by nn.Module, run the forward inside torchinspect.record_modules(model)"
+    )
     screenshot(view, f"graph-{name.lower()}")
 
 
