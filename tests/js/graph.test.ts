@@ -3,23 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { edgeShape, expand, graphModel, nodeLabel, searchBoxes } from '../../js_src/core/graph';
 import { layoutGraph } from '../../js_src/core/graph_layout';
 import { parseGraphSnapshot, type GraphSnapshot } from '../../js_src/core/schema';
-import { edge, node, snapshot, tensorOf } from './graph_shapes';
-
-/** `h = tanh(h * w + 1)` repeated `steps` times, summed: G5's shape, 3 × steps + 5 nodes. */
-function deepChain(steps: number): GraphSnapshot {
-  const nodes = [node('t0', 'tensor', null, { tensor: tensorOf([]) }), node('n0', 'op', 'SumBackward0')];
-  const leaves = [node('h0', 'leaf', 'AccumulateGrad', { name: 'h0', tensor: tensorOf([16]) }), node('w', 'leaf', 'AccumulateGrad', { name: 'w', tensor: tensorOf([16]) })];
-  const edges = [edge('n0', 't0')];
-  let h = 'h0';
-  for (let step = 0; step < steps; step++) {
-    const [mul, add, tanh] = ['MulBackward0', 'AddBackward0', 'TanhBackward0'].map(op => node(`${op}-${step}`, 'op', op));
-    nodes.push(mul, add, tanh);
-    edges.push(edge(h, mul.id), edge('w', mul.id, 1), edge(mul.id, add.id), edge(add.id, tanh.id));
-    h = tanh.id;
-  }
-  edges.push(edge(h, 'n0'));
-  return snapshot([...nodes, ...leaves], edges);
-}
+import { deepChain, edge, lesson, node, snapshot, tensorOf } from './graph_shapes';
 
 /** `stack([sin(l).sum() for l in leaves]).sum()`: G6's shape, 3 × leaves + 3 nodes. */
 function wideFan(leaves: number): GraphSnapshot {
@@ -32,17 +16,6 @@ function wideFan(leaves: number): GraphSnapshot {
   }
   return snapshot(nodes, edges);
 }
-
-const lesson = snapshot(
-  [
-    node('t0', 'tensor', null, { tensor: tensorOf([]) }),
-    node('n0', 'op', 'MulBackward0'),
-    node('n1', 'op', 'DotBackward0'),
-    node('n2', 'leaf', 'AccumulateGrad', { name: 'x', tensor: tensorOf([20]) }),
-    node('n3', 'op', 'MvBackward0')
-  ],
-  [edge('n0', 't0'), edge('n1', 'n0'), edge('n2', 'n1'), edge('n3', 'n1', 1), edge('n2', 'n3', 1)]
-);
 
 describe('labels', () => {
   it('shows an op with its forward op, and leaves and roots by name or kind with their shape', () => {
