@@ -5,7 +5,7 @@
  */
 
 import type { StepAction, StepState } from '../core/backward_steps';
-import { element } from './dom';
+import { element, labelledButton } from './dom';
 
 export interface StepControls {
   root: HTMLElement;
@@ -72,9 +72,5 @@ const KEYS: Record<string, 'back' | 'next' | 'first' | 'last'> = {
 };
 
 function button(text: string, label: string): HTMLButtonElement {
-  const node = element('button', 'torchinspect-graph-button torchinspect-steps-button', text);
-  node.type = 'button';
-  node.title = label;
-  node.setAttribute('aria-label', label);
-  return node;
+  return labelledButton(text, label, 'torchinspect-graph-button torchinspect-steps-button');
 }

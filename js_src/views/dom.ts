@@ -11,3 +11,12 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+/** A button whose short text or glyph is explained by its label (tooltip and accessible name). */
+export function labelledButton(text: string, label: string, className = 'torchinspect-graph-button'): HTMLButtonElement {
+  const node = element('button', className, text);
+  node.type = 'button';
+  node.title = label;
+  node.setAttribute('aria-label', label);
+  return node;
+}

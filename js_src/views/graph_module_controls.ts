@@ -7,7 +7,7 @@
 
 import { collapse, collapseAll, EXPAND_ALL_MAX_NODES, expandAll, type GraphModel } from '../core/graph';
 import { moduleBoxId } from '../core/graph_modules';
-import { element } from './dom';
+import { element, labelledButton } from './dom';
 import { FRAME_CLASS, FRAME_HEADER_CLASS } from './graph_frames';
 import type { GraphParts } from './graph_parts';
 
@@ -26,8 +26,8 @@ export interface ModuleControls {
 }
 
 export function mountModuleControls(parts: GraphParts, host: ModuleHost, signal: AbortSignal): ModuleControls {
-  const expandButton = button('expand all', 'open every module and folded box: every node of the graph');
-  const collapseButton = button('collapse all', 'close every module into one box');
+  const expandButton = labelledButton('expand all', 'open every module and folded box: every node of the graph');
+  const collapseButton = labelledButton('collapse all', 'close every module into one box');
   const group = element('div', 'torchinspect-graph-button-group');
   group.append(expandButton, collapseButton);
   parts.buttons.flip.parentElement!.before(group);
@@ -69,10 +69,3 @@ export function mountModuleControls(parts: GraphParts, host: ModuleHost, signal:
   };
 }
 
-function button(text: string, label: string): HTMLButtonElement {
-  const node = element('button', 'torchinspect-graph-button', text);
-  node.type = 'button';
-  node.title = label;
-  node.setAttribute('aria-label', label);
-  return node;
-}

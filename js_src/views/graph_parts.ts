@@ -3,7 +3,7 @@
  * the details panel beside it, and a status line. Built once per view; graph.ts wires them.
  */
 
-import { element } from './dom';
+import { element, labelledButton } from './dom';
 import { arrowMarker, svgElement } from './graph_svg';
 
 export interface GraphParts {
@@ -37,13 +37,13 @@ export function graphParts(): GraphParts {
   const matches = element('output', 'torchinspect-graph-matches');
   matches.setAttribute('aria-live', 'polite');
   const buttons = {
-    flip: button('⇅ flip', 'flip direction: put the root at the top'),
-    zoomOut: button('−', 'zoom out'),
-    zoomIn: button('+', 'zoom in'),
-    fit: button('fit', 'fit the graph to the view'),
-    svg: button('SVG', 'download as SVG'),
-    png: button('PNG', 'download as PNG'),
-    json: button('JSON', 'download the graph snapshot as JSON')
+    flip: labelledButton('⇅ flip', 'flip direction: put the root at the top'),
+    zoomOut: labelledButton('−', 'zoom out'),
+    zoomIn: labelledButton('+', 'zoom in'),
+    fit: labelledButton('fit', 'fit the graph to the view'),
+    svg: labelledButton('SVG', 'download as SVG'),
+    png: labelledButton('PNG', 'download as PNG'),
+    json: labelledButton('JSON', 'download the graph snapshot as JSON')
   };
   buttons.flip.setAttribute('aria-pressed', 'false');
   const view = group([buttons.flip, buttons.zoomOut, buttons.zoomIn, buttons.fit]);
@@ -65,14 +65,6 @@ export function graphParts(): GraphParts {
   error.hidden = true;
   root.append(toolbar, error, body, status);
   return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, status, error };
-}
-
-function button(text: string, label: string): HTMLButtonElement {
-  const node = element('button', 'torchinspect-graph-button', text);
-  node.type = 'button';
-  node.title = label;
-  node.setAttribute('aria-label', label);
-  return node;
 }
 
 function group(children: HTMLElement[]): HTMLElement {
