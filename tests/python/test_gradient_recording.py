@@ -504,3 +504,15 @@ def test_the_fixture_for_the_typescript_tests_matches_python():
         "`.venv/bin/python tests/fixtures/make_snapshots.py`"
     )
     VALIDATOR.validate(json.loads(FIXTURE.read_text())["gradients"])
+
+
+def test_a_graph_of_more_than_a_thousand_nodes_sends_statistics_without_values():
+    out = torch.randn(4, requires_grad=True)
+    for _ in range(400):  # 1,200 op nodes
+        out = torch.tanh(out * 0.5 + 1)
+    root = out.sum()
+    report = recorded(root, root.backward)
+    entries = [entry for node in report["nodes"].values() for entry in node["arriving"] + node["leaving"] if entry]
+    assert len(report["order"]) > 1_000 and entries
+    assert all(entry["values"] is None for entry in entries)
+    assert all(entry["norm"] is not None for entry in entries)
