@@ -27,7 +27,7 @@ FIXTURE = pathlib.Path(__file__).parents[1] / "fixtures" / "gradients.json"
 
 @pytest.fixture
 def view(open_harness) -> Page:
-    return open_harness("gradient_flow")
+    return open_harness("graph")
 
 
 def recorded(root: torch.Tensor, params, *, gradient: torch.Tensor | None = None) -> dict:
@@ -63,7 +63,7 @@ def poisoned() -> dict:
 
 
 def mount(page: Page, case: dict) -> None:
-    page.evaluate("([graph, gradients]) => flows.mount(graph, gradients)", [case["graph"], case["gradients"]])
+    page.evaluate("([graph, gradients]) => graphs.mount(graph, gradients)", [case["graph"], case["gradients"]])
 
 
 def box(page: Page, text: str):
@@ -171,14 +171,14 @@ def test_a_second_backward_recolours_in_place(view: Page, screenshot):
     root, params = graphs.g1()
     first = recorded(root, params)
     second = recorded(root, params, gradient=torch.tensor(1e3))
-    view.evaluate("([graph, gradients]) => flows.mount(graph, gradients)", [first["graph"], first["gradients"]])
+    view.evaluate("([graph, gradients]) => graphs.mount(graph, gradients)", [first["graph"], first["gradients"]])
     box(view, "x").click()
     transform = view.locator(".torchinspect-graph-content").get_attribute("transform")
     x = node_id(first, name="x")
     norms = [case["gradients"]["nodes"][x]["arriving"][0]["norm"] for case in (first, second)]
     expect(view.locator(DETAILS)).to_contain_text(f"{norms[0]:.4g}")
     before = link_styles(view)
-    view.evaluate("gradients => flows.update(0, gradients)", second["gradients"])
+    view.evaluate("gradients => graphs.update(0, gradients)", second["gradients"])
     expect(view.locator(DETAILS)).to_contain_text(f"{norms[1]:.4g}")
     expect(box(view, "x")).to_have_class("torchinspect-graph-box is-leaf is-selected")
     assert view.locator(".torchinspect-graph-content").get_attribute("transform") == transform
@@ -202,7 +202,7 @@ def test_parameter_bars_are_sorted_with_names_and_pick_their_leaf(view: Page, ml
     assert widths == sorted(widths, reverse=True)
     last = parameters[-1]
     view.get_by_role("button", name=f"{last['name']}: gradient norm").click()
-    assert view.evaluate("flows.selections.at(-1)") == last["node"]
+    assert view.evaluate("graphs.selections.at(-1)") == last["node"]
     expect(view.locator(f"{BOXES}.is-selected")).to_contain_text(last["name"])
     stage = view.locator(".torchinspect-graph-stage").bounding_box()
     bars = view.locator(".torchinspect-flow-bars").bounding_box()
@@ -251,7 +251,7 @@ def test_a_nan_is_traced_to_where_it_began_in_words(view: Page, poisoned: dict, 
     strokes = [stroke for stroke, _ in link_styles(view).values()]
     assert "rgb(255, 0, 255)" in strokes
     sentence.get_by_role("button").click()
-    assert view.evaluate("flows.selections.at(-1)") == flag["node"]
+    assert view.evaluate("graphs.selections.at(-1)") == flag["node"]
     expect(view.locator(DETAILS)).to_contain_text("NaN")
     screenshot(view, "gradient-flow-nan")
 
@@ -389,7 +389,7 @@ def test_names_and_flags_from_the_kernel_are_shown_as_text(view: Page, screensho
 
 
 def test_gradients_of_another_schema_are_refused_in_words_and_the_graph_stays(view: Page, lesson: dict):
-    view.evaluate("graph => flows.mount(graph, {schema: 'torchinspect.gradients/0'})", lesson["graph"])
+    view.evaluate("graph => graphs.mount(graph, {schema: 'torchinspect.gradients/0'})", lesson["graph"])
     expect(view.locator(".torchinspect-flow-error")).to_contain_text('got "torchinspect.gradients/0"')
     expect(view.locator(BOXES)).to_have_count(len(lesson["graph"]["nodes"]))
     expect(view.get_by_role("button", name="gradient flow")).to_be_hidden()
@@ -402,7 +402,7 @@ def test_links_and_the_step_panel_read_in_both_themes(view: Page, mlp: dict, les
     page_colour = view.locator(".torchinspect-graph-stage").evaluate("s => getComputedStyle(s).backgroundColor")
     for stroke, _ in link_styles(view).values():
         assert contrast(stroke, page_colour) >= 3, (stroke, page_colour)
-    view.evaluate("flows.destroy(0)")
+    view.evaluate("graphs.destroy(0)")
     mount(view, lesson)
     step_to(view, "DotBackward0")
     expect(view.locator(STEP)).to_be_visible()

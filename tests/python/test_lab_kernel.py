@@ -22,25 +22,24 @@ label = "not a tensor"
 """
 
 
-@pytest.fixture(scope="module")
-def kernel():
+def _running_kernel():
     manager, client = start_new_kernel(kernel_name="python3")
     try:
         yield SidebarKernel(client)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    yield from _running_kernel()
 
 
 @pytest.fixture
 def fresh_kernel():
     """A kernel of the test's own, that ran nothing yet."""
-    manager, client = start_new_kernel(kernel_name="python3")
-    try:
-        yield SidebarKernel(client)
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    yield from _running_kernel()
 
 
 @pytest.fixture(scope="module")
