@@ -12,7 +12,7 @@ import { element } from '../views/dom';
 import { mountGraph, type GraphData } from '../views/graph';
 import { mountInspector } from '../views/inspector';
 import type { View } from '../views/view';
-import type { SnapshotReply, TensorRow } from './protocol';
+import type { SnapshotReply, TensorRow } from '../core/protocol';
 import type { TensorConnector } from './tensor_connector';
 import { tensorIcon } from './icon';
 
@@ -74,10 +74,8 @@ export class TensorInspectorPanel extends Widget {
   }
 
   private display(reply: SnapshotReply): void {
-    const host = {
-      requestPreview: (target: 'values' | 'grad', axes: number[], index: (number | null)[]) =>
-        this.connector.requestPreview(this.tensorName, target, axes, index)
-    };
+    const requests = this.connector.requestsFor(this.tensorName);
+    const host = { requestPreview: requests.preview };
     if (this.inspector === null) this.inspector = mountInspector(this.body, reply.snapshot, host);
     else this.inspector.update(reply.snapshot);
     if (!('schema' in reply.graph)) {
@@ -90,7 +88,7 @@ export class TensorInspectorPanel extends Widget {
     if (this.graph === null) {
       this.body.appendChild(this.graphSection);
       this.graph = mountGraph(this.graphSection, data, {
-        requestNodeTensor: wanted => this.connector.requestNodeTensor(this.tensorName, wanted)
+        requestNodeTensor: requests.nodeTensor
       });
     } else {
       this.graph.update(data);

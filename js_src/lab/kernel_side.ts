@@ -5,7 +5,7 @@
 
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
-import { SILENT_IMPORT } from './protocol';
+import { SILENT_IMPORT } from '../core/protocol';
 
 export type ConnectorState =
   | { kind: 'waiting'; message: string }

@@ -11,7 +11,7 @@ import { element } from '../views/dom';
 import { SORT_LABELS, arrangeRows, hasTrouble, shortName, troubleWords, type SortKey, type TensorSection } from './tensor_list';
 import { describeState, type ConnectorState } from './kernel_side';
 import type { TensorConnector } from './tensor_connector';
-import type { TensorRow } from './protocol';
+import type { TensorRow } from '../core/protocol';
 
 export const INSTALL_COMMAND = 'pip install torchinspect';
 

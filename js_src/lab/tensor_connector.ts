@@ -12,26 +12,28 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import type { JSONObject } from '@lumino/coreutils';
 import { Signal, type ISignal } from '@lumino/signaling';
 
-import type { TensorPreview } from '../core/schema';
-import type { NodeTensorRequest } from '../views/graph_values';
-import { CommRequests, REQUEST_TIMEOUT_MS } from './comm_requests';
+import {
+  COMM_TARGET, Kind, PendingRequests, PROTOCOL, putBuffers, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests,
+  type ListReply, type Reply, type RequestKind, type SnapshotReply, type TensorRow, type UpdateMessage
+} from '../core/protocol';
 import { describeState, importKernelSide, type ConnectorState } from './kernel_side';
-import { COMM_TARGET, Kind, PROTOCOL, putBuffers, type ListReply, type SnapshotReply, type TensorRow, type UpdateMessage } from './protocol';
-
-export type PreviewTarget = 'values' | 'grad';
 
 const GONE_MESSAGE = 'The kernel went away (restarted, changed or shut down).';
 const BUSY_MESSAGE = 'The kernel has not answered yet: it may be busy running a cell. The sidebar connects once it is idle.';
 
 export class TensorConnector {
-  private readonly _stateChanged = new Signal<this, ConnectorState>(this);
-  private readonly _rowsChanged = new Signal<this, void>(this);
-  private readonly _problem = new Signal<this, string>(this);
+  private readonly stateSignal = new Signal<this, ConnectorState>(this);
+  private readonly rowsSignal = new Signal<this, void>(this);
+  private readonly problemSignal = new Signal<this, string>(this);
+  readonly stateChanged: ISignal<this, ConnectorState> = this.stateSignal;
+  readonly rowsChanged: ISignal<this, void> = this.rowsSignal;
+  /** A problem the kernel reported after a cell (the rows stay as they were). */
+  readonly problem: ISignal<this, string> = this.problemSignal;
   private _state: ConnectorState = { kind: 'waiting', message: 'Waiting for the kernel…' };
   private _rows = new Map<string, TensorRow>();
   private _omitted = 0;
   private comm: Kernel.IComm | null = null;
-  private readonly requests = new CommRequests();
+  private readonly requests = new PendingRequests(message => this.comm?.send(message as JSONObject));
   /** Bumped whenever the kernel goes away: replies of an older kernel are dropped. */
   private generation = 0;
   private reattachWhenIdle = false;
@@ -48,10 +50,6 @@ export class TensorConnector {
     return this._state;
   }
 
-  get stateChanged(): ISignal<this, ConnectorState> {
-    return this._stateChanged;
-  }
-
   /** The rows by name, as the kernel last listed them. */
   get rows(): ReadonlyMap<string, TensorRow> {
     return this._rows;
@@ -62,39 +60,26 @@ export class TensorConnector {
     return this._omitted;
   }
 
-  get rowsChanged(): ISignal<this, void> {
-    return this._rowsChanged;
-  }
-
-  /** A problem the kernel reported after a cell (the rows stay as they were). */
-  get problem(): ISignal<this, string> {
-    return this._problem;
-  }
-
   get isDisposed(): boolean {
     return this._isDisposed;
   }
 
   /** A tensor's snapshot and its backward graph, by name (looked up in the kernel, never evaluated). */
   async requestSnapshot(name: string): Promise<SnapshotReply> {
-    return (await this.request(Kind.Snapshot, { name })) as unknown as SnapshotReply;
+    return (await this.request(Kind.Snapshot, { name })).content as unknown as SnapshotReply;
   }
 
-  /** Another slice of a named tensor's values or grad. */
-  async requestPreview(name: string, target: PreviewTarget, axes: number[], index: (number | null)[]): Promise<TensorPreview> {
-    const reply = await this.request(Kind.Preview, { name, target, axes, index });
-    const preview = reply.preview as TensorPreview | undefined;
-    if (preview === undefined || !(preview.data instanceof DataView)) {
-      throw new Error('torchinspect: the kernel sent a slice this page cannot read');
-    }
-    return preview;
-  }
-
-  /** The snapshot (stored JSON) of a leaf or saved tensor in the graph of a named tensor. */
-  async requestNodeTensor(name: string, wanted: NodeTensorRequest): Promise<unknown> {
-    const reply = await this.request(Kind.NodeTensor, { name, node: wanted.node, op: wanted.op, saved: wanted.saved, label: wanted.name });
-    if (reply.snapshot === undefined) throw new Error('torchinspect: the kernel sent a reply this page cannot read');
-    return reply.snapshot;
+  /**
+   * What the views of a named tensor may ask: another slice of its values or grad, and the
+   * snapshot of a leaf or saved tensor in its graph. "name" names the inspected tensor on this
+   * comm, so a graph tensor's own name travels as "label".
+   */
+  requestsFor(name: string): KernelRequests {
+    return {
+      preview: async (target, axes, index) => readPreview(await this.request(Kind.Preview, { name, target, axes, index })),
+      nodeTensor: async ({ node, op, saved, name: label }) =>
+        readNodeTensor(await this.request(Kind.NodeTensor, { name, node, op, saved, label }))
+    };
   }
 
   dispose(): void {
@@ -186,11 +171,11 @@ export class TensorConnector {
       return;
     }
     this.setState({ kind: 'ready', version: String(greeting.version) });
-    const listing = (await this.requests.send(comm, Kind.List, {}, null)) as unknown as ListReply;
+    const listing = (await this.requests.send(Kind.List, {}, null)).content as unknown as ListReply;
     if (generation !== this.generation) return;
     this._rows = new Map(listing.rows.map(row => [row.name, row]));
     this._omitted = listing.omitted;
-    this._rowsChanged.emit();
+    this.rowsSignal.emit();
   }
 
   private onMessage(message: KernelMessage.ICommMsgMsg, generation: number): void {
@@ -201,23 +186,22 @@ export class TensorConnector {
       this.applyUpdate(content as unknown as UpdateMessage);
       return;
     }
-    if (!this.requests.settle(content) && content.kind === Kind.Error) this._problem.emit(String(content.message));
+    if (!this.requests.settle(content) && content.kind === Kind.Error) this.problemSignal.emit(String(content.message));
   }
 
   private applyUpdate(update: UpdateMessage): void {
     for (const name of update.removed) this._rows.delete(name);
     for (const row of update.rows) this._rows.set(row.name, row);
     this._omitted = update.omitted;
-    this._rowsChanged.emit();
+    this.rowsSignal.emit();
   }
 
-  private request(kind: string, fields: JSONObject): Promise<Record<string, unknown>> {
-    const comm = this.comm;
-    if (comm === null || this._state.kind !== 'ready') {
+  private request(kind: RequestKind, fields: Record<string, unknown>): Promise<Reply> {
+    if (this.comm === null || this._state.kind !== 'ready') {
       const why = this._state.kind === 'ready' ? GONE_MESSAGE : describeState(this._state);
       return Promise.reject(new Error(why));
     }
-    return this.requests.send(comm, kind, fields);
+    return this.requests.send(kind, fields);
   }
 
   /**
@@ -246,7 +230,7 @@ export class TensorConnector {
 
   private setState(state: ConnectorState): void {
     this._state = state;
-    this._stateChanged.emit(state);
+    this.stateSignal.emit(state);
   }
 }
 

@@ -3,7 +3,7 @@
  * the kernel's rows into sections. Plain data in, plain data out; no DOM.
  */
 
-import type { NonFinite, TensorRow } from './protocol';
+import type { NonFinite, TensorRow } from '../core/protocol';
 
 export type SortKey = 'name' | 'size' | 'type' | 'trouble';
 

@@ -4,19 +4,11 @@
  * with a kernel pass a request function; a stored graph shows metadata alone.
  */
 
+import type { NodeTensorRequest } from '../core/protocol';
 import type { GraphNode } from '../core/schema';
 import { element } from './dom';
 import { mountInspector } from './inspector';
 import type { View } from './view';
-
-export interface NodeTensorRequest {
-  node: string;
-  op: string | null;
-  /** A saved tensor's name, such as `self`; null for the leaf's own tensor. */
-  saved: string | null;
-  /** What the page calls the leaf (its name in the graph), for the inspector's header. */
-  name: string | null;
-}
 
 /** Resolves with the tensor's snapshot as stored JSON, or rejects with the kernel's words. */
 export type RequestNodeTensor = (request: NodeTensorRequest) => Promise<unknown>;

@@ -6,6 +6,7 @@
  * `requestPreview`, a stored output passes none and its slicer stays hidden.
  */
 
+import type { PreviewTarget } from '../core/protocol';
 import { parseTensorSnapshot, type TensorPreview, type TensorSnapshot } from '../core/schema';
 import { normOf, sliceExpression } from '../core/slice';
 import { copyButton } from './copy';
@@ -14,8 +15,6 @@ import { element } from './dom';
 import { mountTensorPanel, type TensorPanel } from './panel';
 import { mountSlicer, type SliceChoice } from './slicer';
 import type { View } from './view';
-
-export type PreviewTarget = 'values' | 'grad';
 
 export interface InspectorHost {
   requestPreview?: (target: PreviewTarget, axes: number[], index: (number | null)[]) => Promise<TensorPreview>;

@@ -13,8 +13,9 @@ import { mountGraph, type GraphData } from '../views/graph';
 import { mountInspector } from '../views/inspector';
 import { mountLiveBar } from '../views/livebar';
 import type { View } from '../views/view';
+import { Kind, type KernelRequests } from '../core/protocol';
 import type { ComparisonModel, InspectorModel } from './model';
-import { kernelRequests, type KernelRequests } from './requests';
+import { kernelRequests } from './requests';
 
 /** One bundle for both widgets: a Comparison has a `comparison` trait, an Inspector not. */
 const render: Render<InspectorModel & ComparisonModel> = props => {
@@ -43,7 +44,7 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     followsCells: model.get('follows_cells') !== false
   });
   const liveBar = mountLiveBar(el, liveState(), {
-    refresh: () => model.send({ kind: 'torchinspect:refresh', id: 0 }),
+    refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
     setPaused: paused => {
       model.set('paused', paused);
       model.save_changes();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { putBuffers, type TensorRow } from '../../js_src/lab/protocol';
+import { putBuffers, type TensorRow } from '../../js_src/core/protocol';
 import { arrangeRows, hasTrouble, shortName, troubleWords } from '../../js_src/lab/tensor_list';
 
 const CLEAN = { nan: 0, posinf: 0, neginf: 0 };
