@@ -21,7 +21,8 @@ import torch
 from torch.autograd.graph import Node
 
 from torchinspect.graph_safety import hold_if_deep, release_held_graphs
-from torchinspect.naming import NameTable, check_params, name_table, notebook_namespace
+from torchinspect._kernel import notebook_namespace
+from torchinspect.naming import NameTable, check_params, name_table
 from torchinspect.tensor_snapshot import DTYPE_NAMES, device_name, shape_of
 
 SCHEMA = "torchinspect.graph/1"

@@ -22,7 +22,7 @@ from typing import Any
 
 from torch.autograd.graph import Node
 
-from torchinspect.naming import notebook_shell
+from torchinspect._kernel import AfterCells, after_each_cell
 
 # Above this many nodes on one path from a root, the walked graph is held and freed
 # root-first (see release_held_graphs): freeing a walked chain costs about 175 bytes of
@@ -33,7 +33,7 @@ HOLD_DEEPER_THAN = 1_000
 Edge = tuple[int, int, int, int]
 
 _held_graphs: list[list[Node]] = []
-_release_after_cell_shell: Any = None
+_after_cells: AfterCells | None = None
 
 
 def release_held_graphs() -> int:
@@ -128,12 +128,9 @@ def _parents_first(count: int, edges: Iterable[Edge]) -> tuple[list[int], int]:
 
 def _release_after_cells() -> None:
     """Inside IPython, run the release after each cell, while anything is held."""
-    global _release_after_cell_shell
-    shell = notebook_shell()
-    if shell is None or _release_after_cell_shell is not None:
-        return
-    shell.events.register("post_run_cell", _release_after_cell)
-    _release_after_cell_shell = shell
+    global _after_cells
+    if _after_cells is None:
+        _after_cells = after_each_cell(_release_after_cell)
 
 
 def _release_after_cell(result: Any) -> None:
@@ -141,10 +138,10 @@ def _release_after_cell(result: Any) -> None:
 
 
 def _stop_releasing_after_cells() -> None:
-    global _release_after_cell_shell
-    if _release_after_cell_shell is not None:
-        _release_after_cell_shell.events.unregister("post_run_cell", _release_after_cell)
-        _release_after_cell_shell = None
+    global _after_cells
+    if _after_cells is not None:
+        _after_cells.remove()
+        _after_cells = None
 
 
 @atexit.register

@@ -28,24 +28,24 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from torchinspect.lab_requests import (
+from torchinspect._kernel import after_each_cell, notebook_shell
+from torchinspect.lab_requests import parse_sidebar_request, resolve
+from torchinspect.protocol import (
+    COMM_TARGET,
     ERROR_REPLY,
+    HELLO,
     LIST_REQUEST,
+    PROTOCOL,
     SNAPSHOT_REQUEST,
+    UPDATE,
+    Buffers,
     RequestError,
-    is_request_id,
-    parse_sidebar_request,
-    resolve,
+    error_reply,
+    split_buffers,
 )
 
-COMM_TARGET = "torchinspect:tensors"
-PROTOCOL = 1
-HELLO = "torchinspect:hello"
-UPDATE = "torchinspect:update"
 MAX_PEERS = 8
 """Pages listening at once (notebooks on this kernel, in open tabs and windows)."""
-
-Buffers = list[bytes]
 
 
 @dataclass
@@ -98,12 +98,11 @@ class TensorsSidebar:
 
     def answer(self, message: object, peer: _Peer | None = None) -> tuple[dict[str, Any], Buffers]:
         """The reply to one message, and its binary buffers; never raises."""
-        request_id = message.get("id") if isinstance(message, dict) else None
         try:
             return self._answer(message, peer)
         except Exception as error:  # noqa: BLE001 - every message gets a reply, the kernel goes on
             text = str(error) if isinstance(error, RequestError) else _failure("answer", error)
-            return {"kind": ERROR_REPLY, "id": request_id if is_request_id(request_id) else None, "message": text}, []
+            return error_reply(message, text), []
 
     def _receive(self, peer: _Peer, message: dict[str, Any]) -> None:
         data = message.get("content", {}).get("data") if isinstance(message, dict) else None
@@ -119,16 +118,14 @@ class TensorsSidebar:
             return {"kind": LIST_REQUEST, "id": request.id, "rows": list(rows.values()), "omitted": omitted}, []
         if "torch" not in sys.modules:
             raise RequestError("torchinspect: this kernel has not imported torch, so it holds no tensors")
-        tensor = resolve(self._shell.user_ns, request.name)
+        name = request.message["name"]
+        tensor = resolve(self._shell.user_ns, name)
         if request.kind == SNAPSHOT_REQUEST:
-            return self._snapshot_reply(request.id, request.name, tensor)
+            return self._snapshot_reply(request.id, name, tensor)
         from torchinspect.requests import answer
 
         # "name" names the inspected tensor here; a graph tensor's own name travels as "label".
-        forwarded = {key: value for key, value in request.message.items() if key not in ("name", "label")}
-        if "label" in request.message:
-            forwarded["name"] = request.message["label"]
-        reply, buffers = answer(forwarded, weakref.ref(tensor))
+        reply, buffers = answer(request.message, weakref.ref(tensor), label_field="label")
         if buffers:
             reply["buffer_paths"] = [["preview", "data"]]
         return reply, buffers
@@ -169,47 +166,17 @@ class TensorsSidebar:
 
 
 
-def split_buffers(content: dict[str, Any]) -> tuple[dict[str, Any], Buffers]:
-    """Take the bytes out of ``content`` as binary buffers; ``buffer_paths`` says where each was.
-
-    The page puts each buffer back at its path, as ipywidgets does with a widget's state.
-
-    Example:
-        >>> split_buffers({"a": {"data": b"xy"}, "b": [1, b"z"]})
-        ({'a': {'data': None}, 'b': [1, None], 'buffer_paths': [['a', 'data'], ['b', 1]]}, [b'xy', b'z'])
-    """
-    paths: list[list[str | int]] = []
-    buffers: Buffers = []
-
-    def strip(value: Any, path: list[str | int]) -> Any:
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            paths.append(path)
-            buffers.append(bytes(value))
-            return None
-        if isinstance(value, dict):
-            return {key: strip(item, [*path, key]) for key, item in value.items()}
-        if isinstance(value, list):
-            return [strip(item, [*path, index]) for index, item in enumerate(value)]
-        return value
-
-    stripped = strip(content, [])
-    stripped["buffer_paths"] = paths
-    return stripped, buffers
-
-
 def register(shell: Any = None) -> TensorsSidebar | None:
     """Register the comm target in the running kernel, once; None outside a kernel."""
     global _sidebar
-    if shell is None:
-        ipython = sys.modules.get("IPython")
-        shell = ipython.get_ipython() if ipython is not None else None
+    shell = notebook_shell() if shell is None else shell
     if _sidebar is not None or getattr(shell, "kernel", None) is None:
         return _sidebar
     import comm
 
     sidebar = TensorsSidebar(shell)
     comm.get_comm_manager().register_target(COMM_TARGET, sidebar.open)
-    shell.events.register("post_run_cell", sidebar.after_cell)
+    after_each_cell(sidebar.after_cell, shell)
     _sidebar = sidebar
     return sidebar
 

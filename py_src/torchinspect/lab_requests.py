@@ -1,7 +1,7 @@
 """Requests of the Tensors sidebar to the kernel: validated, with names resolved, never evaluated.
 
-A request is a JSON object with a ``kind`` and an integer ``id`` (see ``lab`` for the kinds). A name is a variable of the
-namespace (``x``), a parameter of a module held in one (``model.0.weight``), either followed by
+A request is a JSON object with a ``kind`` and an integer ``id`` (see ``protocol``). A name is a
+variable of the namespace (``x``), a parameter of a module held in one (``model.0.weight``), either followed by
 ``.grad``. It is split on dots and each part looked up: a key of the namespace, a key of the
 module's ``named_parameters()``, a tensor's ``.grad``. Nothing in a request is run as code.
 
@@ -11,58 +11,35 @@ Parsing imports no torch, so that a kernel that never imported it does not for t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from torchinspect.protocol import (
+    LIST_REQUEST,
+    NODE_TENSOR_REQUEST,
+    PREVIEW_REQUEST,
+    SNAPSHOT_REQUEST,
+    Request,
+    RequestError,
+    check_request,
+)
 
 if TYPE_CHECKING:
     import torch
 
-LIST_REQUEST = "torchinspect:list"
-SNAPSHOT_REQUEST = "torchinspect:snapshot"
-PREVIEW_REQUEST = "torchinspect:preview"
-NODE_TENSOR_REQUEST = "torchinspect:node-tensor"
-"""The kinds ``requests.answer`` answers: another slice of a named tensor, or the snapshot of
-a tensor in its graph (a leaf, a saved tensor)."""
-ERROR_REPLY = "torchinspect:error"
-MAX_REQUEST_CHARS = 4096
 KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
 NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
+"""The kinds that name a tensor of the namespace; ``requests.answer`` answers the last two:
+another slice of the named tensor, or the snapshot of a tensor in its graph."""
 MAX_NAME_LENGTH = 256
 
 
-class RequestError(ValueError):
-    """A request the kernel refuses; the message is shown to the user."""
-
-
-@dataclass(frozen=True)
-class SidebarRequest:
-    kind: str
-    id: int
-    name: str | None
-    message: dict[str, Any]
-
-
-def parse_sidebar_request(message: object) -> SidebarRequest:
-    """The request in ``message``, or a RequestError that says what is wrong with it."""
-    if not isinstance(message, dict):
-        raise RequestError(f"torchinspect: a request is an object, got {type(message).__name__}")
-    try:
-        size = len(json.dumps(message))
-    except (TypeError, ValueError, RecursionError) as error:
-        raise RequestError("torchinspect: a request must be plain JSON") from error
-    if size > MAX_REQUEST_CHARS:
-        raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
-    kind = message.get("kind")
-    if kind not in KINDS:
-        raise RequestError(f"torchinspect: unknown request kind {kind!r}; expected one of {KINDS}")
-    if not is_request_id(message.get("id")):
-        raise RequestError("torchinspect: a request needs an integer id")
-    name = message.get("name")
-    if kind in NAMED_KINDS:
-        check_name(name)
-    return SidebarRequest(kind=kind, id=message["id"], name=name if kind in NAMED_KINDS else None, message=message)
+def parse_sidebar_request(message: object) -> Request:
+    """The request in ``message``, its name checked, or a RequestError that says what is wrong."""
+    request = check_request(message, KINDS)
+    if request.kind in NAMED_KINDS:
+        check_name(request.message.get("name"))
+    return request
 
 
 def check_name(name: object) -> None:
@@ -77,10 +54,6 @@ def check_name(name: object) -> None:
             f"torchinspect: {name!r} is not a name the sidebar can look up: use a variable (x), "
             "a module's parameter (model.0.weight) or either followed by .grad"
         )
-
-
-def is_request_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
 
 
 def resolve(namespace: Mapping[str, Any], name: str) -> torch.Tensor:

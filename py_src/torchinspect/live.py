@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Protocol
+from typing import Protocol
 
-from torchinspect.naming import notebook_shell
+from torchinspect._kernel import after_each_cell
 
 
 class Refreshable(Protocol):
@@ -23,7 +23,6 @@ class Refreshable(Protocol):
 
 
 _live: weakref.WeakSet[Refreshable] = weakref.WeakSet()
-_shell: Any = None
 
 
 def track(inspector: Refreshable) -> bool:
@@ -32,13 +31,8 @@ def track(inspector: Refreshable) -> bool:
     Only IPython runs a hook after each cell: elsewhere (marimo, plain Python) the
     inspector changes when asked to refresh, and this returns False.
     """
-    global _shell
     _live.add(inspector)
-    shell = notebook_shell()
-    if shell is not None and _shell is None:
-        shell.events.register("post_run_cell", refresh_live_inspectors)
-        _shell = shell
-    return shell is not None
+    return after_each_cell(refresh_live_inspectors) is not None
 
 
 def untrack(inspector: Refreshable) -> None:

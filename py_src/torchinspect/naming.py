@@ -8,7 +8,6 @@ it, use it and drop it inside one call.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,19 +33,6 @@ def name_table(params: Any = None, namespace: Mapping[str, Any] | None = None) -
         for key, name in _shortest_names(pairs).items():
             table.setdefault(key, name)
     return table
-
-
-def notebook_namespace() -> Mapping[str, Any] | None:
-    """The user namespace of the running IPython shell, or None outside IPython."""
-    return getattr(notebook_shell(), "user_ns", None)
-
-
-def notebook_shell() -> Any:
-    """The running IPython shell, or None outside IPython."""
-    # Only a process that already imported IPython can be inside a shell; importing it
-    # here would cost a tenth of a second and start nothing.
-    ipython = sys.modules.get("IPython")
-    return ipython.get_ipython() if ipython is not None else None
 
 
 def check_params(params: Any, function: str) -> None:

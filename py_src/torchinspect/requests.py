@@ -9,7 +9,6 @@ evaluated.
 
 from __future__ import annotations
 
-import json
 import re
 import weakref
 from dataclasses import dataclass
@@ -19,21 +18,21 @@ import torch
 
 from torchinspect.graph_tensors import NodeTensorError, node_tensor
 from torchinspect.preview import preview
+from torchinspect.protocol import (
+    NODE_TENSOR_REQUEST,
+    PREVIEW_REQUEST,
+    Buffers,
+    RequestError,
+    check_request,
+    error_reply,
+)
 from torchinspect.tensor_snapshot import jsonable, snapshot
 
-PREVIEW_REQUEST = "torchinspect:preview"
-NODE_TENSOR_REQUEST = "torchinspect:node-tensor"
-REFRESH_REQUEST = "torchinspect:refresh"
-ERROR_REPLY = "torchinspect:error"
-MAX_REQUEST_CHARS = 4096
+KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
 _TARGETS = ("values", "grad")
 _NODE_ID = re.compile(r"[tn][0-9]{1,9}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 _LABEL = re.compile(r"[^\x00-\x1f]{1,200}")
-
-
-class RequestError(ValueError):
-    """A request the kernel refuses; the message is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -53,48 +52,40 @@ class NodeTensorRequest:
     name: str | None
 
 
-def answer(message: object, tensor: weakref.ref[torch.Tensor]) -> tuple[dict[str, Any], list[bytes]]:
-    """The reply to one message from the page, and its binary buffers."""
-    request_id = message.get("id") if isinstance(message, dict) else None
-    request_id = request_id if is_request_id(request_id) else None
+def answer(
+    message: object, tensor: weakref.ref[torch.Tensor], *, label_field: str = "name"
+) -> tuple[dict[str, Any], Buffers]:
+    """The reply to one message from the page, and its binary buffers; never raises a RequestError.
+
+    ``label_field`` is the field of a node-tensor request that names the graph's tensor as
+    the page shows it: ``name`` from the widget; the sidebar sends ``label``, since its
+    ``name`` names the inspected tensor.
+    """
     try:
-        request = parse_request(message)
+        request = parse_request(message, label_field=label_field)
         if isinstance(request, NodeTensorRequest):
             return _node_tensor_reply(request, tensor()), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
-        return {"kind": ERROR_REPLY, "id": request_id, "message": str(error)}, []
+        return error_reply(message, str(error)), []
     return reply, [data]
 
 
-def parse_request(message: object) -> PreviewRequest | NodeTensorRequest:
-    if not isinstance(message, dict):
-        raise RequestError(f"torchinspect: a request is an object, got {type(message).__name__}")
-    try:
-        size = len(json.dumps(message))
-    except (TypeError, ValueError) as error:
-        raise RequestError("torchinspect: a request must be plain JSON") from error
-    if size > MAX_REQUEST_CHARS:
-        raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
-    kind = message.get("kind")
-    if kind not in (PREVIEW_REQUEST, NODE_TENSOR_REQUEST):
-        raise RequestError(
-            f"torchinspect: unknown request kind {kind!r}; expected {PREVIEW_REQUEST!r} or {NODE_TENSOR_REQUEST!r}"
-        )
-    if not is_request_id(message.get("id")):
-        raise RequestError("torchinspect: a request needs an integer id")
+def parse_request(message: object, *, label_field: str = "name") -> PreviewRequest | NodeTensorRequest:
+    """The request in ``message``, or a RequestError that says what is wrong with it."""
+    kind, request_id, message = check_request(message, KINDS)
     if kind == NODE_TENSOR_REQUEST:
         return NodeTensorRequest(
-            id=message["id"],
+            id=request_id,
             node=_matching(message.get("node"), _NODE_ID, "node", "a graph node id such as 'n3'"),
             op=_optional(message.get("op"), _NAME, "op", "an autograd node's class name"),
             saved=_optional(message.get("saved"), _NAME, "saved", "the name of a saved tensor such as 'self'"),
-            name=_optional(message.get("name"), _LABEL, "name", "the tensor's name as the page shows it"),
+            name=_optional(message.get(label_field), _LABEL, label_field, "the tensor's name as the page shows it"),
         )
     if message.get("target") not in _TARGETS:
         raise RequestError(f"torchinspect: target must be one of {_TARGETS}, got {message.get('target')!r}")
     return PreviewRequest(
-        id=message["id"],
+        id=request_id,
         target=message["target"],
         axes=_int_list(message.get("axes"), "axes", allow_none=False),
         index=_int_list(message.get("index"), "index", allow_none=True),
@@ -154,7 +145,3 @@ def _int_list(value: object, field: str, *, allow_none: bool) -> list[Any] | Non
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_request_id(value: object) -> bool:
-    return _is_int(value) and 0 <= value < 2**53

@@ -20,7 +20,8 @@ from torchinspect.comparison import comparison
 from torchinspect.gradient_recording import GradientRecorder
 from torchinspect.gradient_report import gradient_report
 from torchinspect import live
-from torchinspect.requests import REFRESH_REQUEST, answer, is_request_id
+from torchinspect.protocol import REFRESH_REQUEST, reply_id
+from torchinspect.requests import answer
 from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.text import static_html
 
@@ -115,8 +116,7 @@ class Inspector(anywidget.AnyWidget):
     def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
             self.refresh(force=True)
-            request_id = message.get("id")
-            self.send({"kind": REFRESH_REQUEST, "id": request_id if is_request_id(request_id) else None})
+            self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
         reply, buffers = answer(message, self._tensor)
         self.send(reply, buffers)

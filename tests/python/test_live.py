@@ -4,7 +4,7 @@ import types
 import pytest
 import torch
 
-from torchinspect import inspect, live
+from torchinspect import _kernel, inspect, live
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_only_a_shell_that_runs_hooks_after_cells_makes_an_inspector_follow_them
     assert inspect(x).follows_cells is False  # plain Python (and marimo): nothing runs after a cell
     registered = []
     shell = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *hook: registered.append(hook)))
-    monkeypatch.setattr(live, "notebook_shell", lambda: shell)
-    monkeypatch.setattr(live, "_shell", None)
+    monkeypatch.setattr(_kernel, "notebook_shell", lambda: shell)
+    monkeypatch.setattr(_kernel, "_hooks", {})
     assert inspect(x).follows_cells is True
     assert registered == [("post_run_cell", live.refresh_live_inspectors)]

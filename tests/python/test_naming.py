@@ -2,7 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from torchinspect.naming import check_params, name_table, notebook_namespace
+from torchinspect._kernel import notebook_namespace
+from torchinspect.naming import check_params, name_table
 
 
 def test_a_mapping_names_its_tensors_by_identity():

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from torchinspect import inspect
 from torchinspect import autograd_graph
-from torchinspect.requests import ERROR_REPLY, NODE_TENSOR_REQUEST, PREVIEW_REQUEST, answer
+from torchinspect.protocol import ERROR_REPLY, NODE_TENSOR_REQUEST, PREVIEW_REQUEST
+from torchinspect.requests import answer
 
 
 def request(**fields):
