@@ -33,7 +33,7 @@ import torch
 import torchinspect
 from graphs import g1, g2, g3, g4, g5, g6
 from timing import best_seconds, ms, print_table
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph.safety import release_held_graphs
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -11,7 +11,7 @@ import json
 import torch
 
 import torchinspect
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph.safety import release_held_graphs
 from graphs import GRAPHS
 from timing import best_seconds, ms, print_table, ratio
 

@@ -16,7 +16,7 @@ import torch
 from IPython.core.interactiveshell import InteractiveShell
 
 from timing import best_seconds, ms, print_table, ratio
-from torchinspect.tensor_listing import TensorListing, changed_rows
+from torchinspect.lab.listing import TensorListing, changed_rows
 
 COUNT = 1000
 SIZES = (1_000, 100_000)

@@ -21,26 +21,25 @@ __all__ = [
 ]
 
 _PUBLIC_NAMES = {
-    "autograd_graph": "torchinspect.autograd",
+    "autograd_graph": "torchinspect.graph.snapshot",
     "export_html": "torchinspect.export",
-    "install_repr": "torchinspect.tensor_repr",
+    "install_repr": "torchinspect.tensor.repr",
     "Comparison": "torchinspect.widget",
     "Inspector": "torchinspect.widget",
     "compare": "torchinspect.widget",
     "inspect": "torchinspect.widget",
-    "record_modules": "torchinspect.module_recording",
-    "snapshot": "torchinspect.tensor_snapshot",
-    "to_json": "torchinspect.tensor_snapshot",
-    "summary": "torchinspect.text",
+    "record_modules": "torchinspect.graph.modules",
+    "snapshot": "torchinspect.tensor.snapshot",
+    "to_json": "torchinspect.tensor.snapshot",
+    "summary": "torchinspect.tensor.snapshot",
 }
 
 if TYPE_CHECKING:
-    from torchinspect.autograd import autograd_graph
+    from torchinspect.graph.snapshot import autograd_graph
     from torchinspect.export import export_html
-    from torchinspect.module_recording import record_modules
-    from torchinspect.tensor_repr import install_repr
-    from torchinspect.tensor_snapshot import snapshot, to_json
-    from torchinspect.text import summary
+    from torchinspect.graph.modules import record_modules
+    from torchinspect.tensor.repr import install_repr
+    from torchinspect.tensor.snapshot import snapshot, summary, to_json
     from torchinspect.widget import Comparison, Inspector, compare, inspect
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.tensor_snapshot import snapshot, to_json
-from torchinspect.text import static_html
+from torchinspect.tensor.snapshot import snapshot, to_json
+from torchinspect.tensor.text import static_html
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _DATA_ID = "torchinspect-data"
@@ -64,7 +64,7 @@ def export_html(obj: Any, path: str | os.PathLike[str], *, name: str | None = No
 
 def _page_data(obj: Any, *, name: str | None, params: Any) -> dict[str, Any]:
     if isinstance(obj, torch.Tensor):
-        from torchinspect.autograd import autograd_graph
+        from torchinspect.graph.snapshot import autograd_graph
 
         graph = {} if obj.grad_fn is None else autograd_graph(obj, params=params)
         return {"kind": "inspector", "snapshot": snapshot(obj, name=name), "graph": graph, "gradients": {}}

@@ -1,6 +1,6 @@
 """Keeping inspectors up to date: after each notebook cell, every live inspector whose tensor
 changed (its version counter, its grad, its grad_fn) takes a new snapshot, and every inspector
-publishes the gradients a backward pass through its graph recorded (``gradient_recording``).
+publishes the gradients a backward pass through its graph recorded (``gradients.recorder``).
 
 Refreshing once per cell coalesces a training loop of any length into one update, and needs no
 hook on the user's tensors. Inspectors are tracked weakly: a closed or collected inspector is

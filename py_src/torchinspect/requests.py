@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.graph_tensors import NodeTensorError, node_tensor
-from torchinspect.preview import preview
+from torchinspect.graph.node_tensors import NodeTensorError, node_tensor
+from torchinspect.tensor.preview import preview
 from torchinspect.protocol import (
     NODE_TENSOR_REQUEST,
     PREVIEW_REQUEST,
@@ -26,7 +26,8 @@ from torchinspect.protocol import (
     check_request,
     error_reply,
 )
-from torchinspect.tensor_snapshot import jsonable, snapshot
+from torchinspect.tensor.metadata import readable_grad
+from torchinspect.tensor.snapshot import jsonable, snapshot
 
 KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
 _TARGETS = ("values", "grad")
@@ -96,7 +97,7 @@ def _preview_reply(request: PreviewRequest, tensor: torch.Tensor | None) -> tupl
     if tensor is None:
         raise RequestError("torchinspect: the tensor is gone (deleted in the kernel); inspect it again")
     if request.target == "grad":
-        tensor = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
+        tensor = readable_grad(tensor)
         if tensor is None:
             raise RequestError("torchinspect: the tensor has no grad now")
     try:

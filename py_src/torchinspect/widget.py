@@ -1,7 +1,7 @@
 """The notebook widget: ``inspect(t)`` and the anywidget class it returns.
 
 The widget only wires a snapshot to the front end; what it shows is decided by
-the snapshot (``tensor_snapshot``) and drawn by the bundle built from js_src/.
+the snapshot (``tensor.snapshot``) and drawn by the bundle built from js_src/.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import anywidget
 import torch
 import traitlets
 
-from torchinspect.autograd import autograd_graph
-from torchinspect.comparison import comparison
-from torchinspect.gradient_recording import GradientRecorder
-from torchinspect.gradient_report import gradient_report
+from torchinspect.graph.snapshot import autograd_graph
+from torchinspect.tensor.comparison import comparison
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 from torchinspect import live
 from torchinspect.protocol import REFRESH_REQUEST, reply_id
 from torchinspect.requests import answer
-from torchinspect.tensor_snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
-from torchinspect.text import static_html
+from torchinspect.tensor.metadata import readable_grad
+from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
+from torchinspect.tensor.text import static_html
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -166,7 +167,7 @@ def compare(
     For the lesson's check of a gradient against its closed form:
     ``compare(x.grad, 0.5 * (A + A.T) @ x, names=("x.grad", "½(A + Aᵀ)x"))``.
     The tolerances are the dtype's defaults of ``torch.testing.assert_close`` unless given.
-    See ``torchinspect.comparison.comparison`` for the data.
+    See ``torchinspect.tensor.comparison.comparison`` for the data.
 
     Example:
         >>> import torch
@@ -192,7 +193,7 @@ class _Changes(NamedTuple):
 
 
 def _changes_of(tensor: torch.Tensor) -> _Changes:
-    grad = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
+    grad = readable_grad(tensor)
     grad_fn = tensor.grad_fn
     return _Changes(
         version=None if tensor.is_inference() else tensor._version,

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 import graphs
 import torchinspect
-from torchinspect.gradient_recording import GradientRecorder
-from torchinspect.gradient_report import gradient_report
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 
 BOXES = ".torchinspect-graph-box"
 LINKS = ".torchinspect-graph-link"
@@ -414,7 +414,7 @@ def test_links_and_the_step_panel_read_in_both_themes(view: Page, mlp: dict, les
 
 def test_the_widget_colours_its_graph_when_the_gradients_trait_arrives(page: Page, repo_server: str, lesson: dict):
     """The built bundle with a fake anywidget model: the kernel sets `gradients` after backward()."""
-    from torchinspect.tensor_snapshot import jsonable
+    from torchinspect.tensor.snapshot import jsonable
 
     page.goto(f"{repo_server}/tests/e2e/harness.html")
     expect(page.locator("body[data-ready=true]")).to_be_attached()

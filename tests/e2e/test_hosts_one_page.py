@@ -7,7 +7,7 @@ import torch
 from playwright.sync_api import Page, expect
 
 import torchinspect
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 
 
 def state_of(tensor: torch.Tensor, name: str, params: dict) -> dict:

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 import torchinspect
 from legibility import contrast_ratio
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 
 
 

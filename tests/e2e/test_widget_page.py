@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 import torchinspect
 from torchinspect.requests import answer
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 from legibility import contrast_ratio, overlapping_fields
 
 
@@ -208,7 +208,7 @@ def test_nan_and_inf_counts_are_highlighted(harness: Page, screenshot):
 
 
 def test_a_result_shows_its_backward_graph_under_the_inspector(harness: Page, screenshot):
-    from torchinspect.autograd import autograd_graph
+    from torchinspect.graph.snapshot import autograd_graph
 
     torch.manual_seed(0)
     x = torch.randn(20, requires_grad=True)
@@ -228,7 +228,7 @@ def test_a_result_shows_its_backward_graph_under_the_inspector(harness: Page, sc
 
 
 def test_a_leaf_and_a_saved_tensor_of_the_graph_show_their_values_on_request(harness: Page, screenshot):
-    from torchinspect.autograd import autograd_graph
+    from torchinspect.graph.snapshot import autograd_graph
 
     x, A, y = lesson_tensors()
     harness.expose_function("kernel", kernel_for(y))
@@ -283,7 +283,7 @@ def test_where_cells_do_not_refresh_the_live_bar_says_to_press_refresh(harness: 
 
 
 def test_compare_shows_the_verdict_both_tensors_and_their_difference(harness: Page, screenshot):
-    from torchinspect.comparison import comparison
+    from torchinspect.tensor.comparison import comparison
 
     torch.manual_seed(0)
     x = torch.randn(20, requires_grad=True)

@@ -10,9 +10,9 @@ from typing import Any
 
 import torch
 from torchinspect import autograd_graph
-from torchinspect.gradient_recording import GradientRecorder
-from torchinspect.gradient_report import gradient_report
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
+from torchinspect.tensor.snapshot import jsonable
 
 
 def lesson_after_backward() -> dict[str, Any]:

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from torchinspect import autograd_graph, record_modules
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 
 
 class Residual(nn.Module):

@@ -14,13 +14,13 @@ import pytest
 import torch
 
 import torchinspect
-from torchinspect import graph_safety
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph import safety as graph_safety
+from torchinspect.graph.safety import release_held_graphs
 
 CHAIN = """
 import weakref
 import torch, torchinspect
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph.safety import release_held_graphs
 
 leaf = torch.randn(16, requires_grad=True)
 w = torch.randn(16, requires_grad=True)

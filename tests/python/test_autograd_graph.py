@@ -9,9 +9,9 @@ import torch
 import torchinspect
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torchinspect import autograd
-from torchinspect.autograd import forward_op_name
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph import snapshot as autograd
+from torchinspect.graph.nodes import forward_op_name
+from torchinspect.graph.safety import release_held_graphs
 
 SCHEMA_DIR = pathlib.Path(torchinspect.__file__).parent / "schema"
 VALIDATOR = jsonschema.Draft202012Validator(json.loads((SCHEMA_DIR / "graph-1.json").read_text()))

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from torchinspect import compare
-from torchinspect.comparison import comparison
+from torchinspect.tensor.comparison import comparison
 
 
 def assert_close_passes(actual, expected, **tolerances) -> bool:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import torchinspect
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 
 HOSTILE = "</script><img src=x onerror=alert(1)><!--"
 

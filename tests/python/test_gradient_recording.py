@@ -12,9 +12,9 @@ import torchinspect
 from gradient_cases import lesson_after_backward
 from torch import nn
 from torchinspect import live
-from torchinspect.autograd import _grad_fns, _walk
-from torchinspect.gradient_recording import GradientRecorder
-from torchinspect.gradient_report import gradient_report
+from torchinspect.graph.walk import grad_fns, walk
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "gradients-1.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -46,7 +46,7 @@ def lesson():
 
 def node_ids(root: torch.Tensor) -> dict:
     """torch's nodes of the graph by the ids the graph snapshot gives them."""
-    nodes, _ = _walk(_grad_fns([root]))
+    nodes, _ = walk(grad_fns([root]))
     return {node: f"n{index}" for index, node in enumerate(nodes)}
 
 

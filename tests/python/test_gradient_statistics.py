@@ -4,7 +4,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torchinspect.gradient_statistics import MAX_VALUES, gradient_entry
+from torchinspect.gradients.statistics import MAX_VALUES, gradient_entry
 
 
 def oracle(values: torch.Tensor) -> dict:

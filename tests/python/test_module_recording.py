@@ -17,7 +17,7 @@ import graphs
 import torchinspect
 from module_cases import recorded_model_graph
 from torchinspect import record_modules
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph.safety import release_held_graphs
 
 
 def walk(root: torch.Tensor) -> list:
@@ -249,7 +249,7 @@ import weakref
 import torch
 from torch import nn
 import torchinspect
-from torchinspect.graph_safety import release_held_graphs
+from torchinspect.graph.safety import release_held_graphs
 
 class Cell(nn.Module):
     def __init__(self):

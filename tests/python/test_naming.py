@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from torchinspect._kernel import notebook_namespace
-from torchinspect.naming import check_params, name_table
+from torchinspect.graph.naming import check_params, name_table
 
 
 def test_a_mapping_names_its_tensors_by_identity():

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from snapshot_cases import CASES
-from torchinspect import tensor_listing
-from torchinspect.tensor_listing import TensorListing, changed_rows, nonfinite_counts
+from torchinspect.lab import listing as tensor_listing
+from torchinspect.lab.listing import TensorListing, changed_rows, nonfinite_counts
 
 NO_SPECIALS = {"nan": 0, "posinf": 0, "neginf": 0}
 

@@ -59,7 +59,7 @@ def test_a_parameter_keeps_its_own_words(plain_repr):
 
 
 def test_where_no_summary_can_be_made_torch_text_is_shown_alone(plain_repr, monkeypatch):
-    from torchinspect import tensor_repr
+    from torchinspect.tensor import repr as tensor_repr
 
     def broken(_tensor):
         raise RuntimeError("cannot read this tensor")

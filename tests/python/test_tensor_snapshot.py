@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import torchinspect
 from snapshot_cases import CASES
-from torchinspect.tensor_snapshot import jsonable
+from torchinspect.tensor.snapshot import jsonable
 
 SCHEMA = json.loads(
     (pathlib.Path(torchinspect.__file__).parent / "schema" / "tensor-1.json").read_text()
@@ -232,7 +232,7 @@ def test_statistics_are_exact_over_every_layout_and_chunking(t, chunk):
 @contextlib.contextmanager
 def chunk_size(size: int):
     """Smaller chunks, so that small tensors take the many-chunk paths."""
-    import torchinspect.values as values_module
+    import torchinspect.tensor.values as values_module
 
     original, values_module.CHUNK = values_module.CHUNK, size
     try:
@@ -310,7 +310,7 @@ def test_histogram_of_a_sparse_tensor_counts_its_implicit_zeros():
 
 
 def test_large_histogram_counts_every_pth_value_and_says_so(monkeypatch):
-    import torchinspect.statistics as statistics_module
+    import torchinspect.tensor.statistics as statistics_module
 
     monkeypatch.setattr(statistics_module, "HISTOGRAM_EXACT_LIMIT", 1000)
     monkeypatch.setattr(statistics_module, "HISTOGRAM_SAMPLE", 100)
@@ -367,7 +367,7 @@ def test_n_dimensional_preview_shows_the_last_two_axes_at_index_zero():
 
 
 def test_preview_of_another_slice_and_axes():
-    from torchinspect.preview import preview
+    from torchinspect.tensor.preview import preview
 
     t = torch.randn(3, 4, 5)
     result = preview(t, axes=(2, 0), index=[None, 3, None])
@@ -387,7 +387,7 @@ def test_preview_of_another_slice_and_axes():
     ],
 )
 def test_preview_refuses_axes_and_indices_out_of_range(axes, index, message):
-    from torchinspect.preview import preview
+    from torchinspect.tensor.preview import preview
 
     with pytest.raises(ValueError, match=message):
         preview(torch.zeros(3, 4, 5), axes=axes, index=index)
@@ -497,7 +497,7 @@ def test_sparse_preview_equals_the_dense_preview_from_stored_entries_alone(layou
 
 
 def test_sparse_preview_of_another_slice():
-    from torchinspect.preview import preview
+    from torchinspect.tensor.preview import preview
 
     dense = torch.randn(3, 50, 60) * (torch.rand(3, 50, 60) < 0.1)
     ours = preview(dense.to_sparse(), axes=(2, 0), index=[None, 7, None])

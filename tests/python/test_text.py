@@ -3,7 +3,7 @@ import torch
 
 import torchinspect
 from snapshot_cases import CASES
-from torchinspect.text import static_html
+from torchinspect.tensor.text import static_html
 
 
 @pytest.mark.parametrize(

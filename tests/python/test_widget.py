@@ -7,7 +7,7 @@ import torch
 
 import torchinspect
 from torchinspect import Inspector, inspect
-from torchinspect.tensor_snapshot import MIME_TYPE, jsonable
+from torchinspect.tensor.snapshot import MIME_TYPE, jsonable
 
 
 def test_inspect_returns_a_widget_holding_the_snapshot():

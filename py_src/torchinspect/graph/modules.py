@@ -7,10 +7,10 @@ stamps each one's ``metadata`` with the module's path and class. Inner modules f
 first, so the innermost module names a node. The hooks are removed on exit, and the
 stamps live in the nodes, which die with the graph.
 
-Reading nodes from Python marks them the way any walk does (see ``graph_safety``): a
+Reading nodes from Python marks them the way any walk does (see ``safety``): a
 long chain of read nodes crashes the process when it is freed. So the recording holds
 the nodes it read, releases them one at a time, parents first, once only it owns
-them, and on exit hands what the user still owns to ``graph_safety`` when it is deep.
+them, and on exit hands what the user still owns to ``safety`` when it is deep.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import torch
 from torch import nn
 from torch.autograd.graph import Node
 
-from torchinspect import graph_safety
+from torchinspect.graph import safety
+from torchinspect.graph.walk import grad_fns, reachable
 
 MODULE_KEY = "module"
 """The ``node.metadata`` key of the module path: ``"layers.0.self_attn"``."""
@@ -62,7 +63,7 @@ class record_modules:
     the outer recording names its nodes. A stamp is written once and never replaced.
 
     Nodes read from Python must be freed one at a time when the graph is deep (see
-    ``torchinspect.graph_safety``), so the recording holds the nodes it read until only
+    ``torchinspect.graph.safety``), so the recording holds the nodes it read until only
     it owns them; it holds at most about one forward pass more than the user does.
     When the block ends inside a graph deeper than 1,000 nodes that is still alive,
     that graph is held like a deep ``autograd_graph`` snapshot.
@@ -153,7 +154,7 @@ class _Stamp:
             return
         start = starts.pop()
         owners = functools.partial(self.parameter_owners, module)
-        self.read.add(_stamp_new_nodes(_grad_fns(output), start, self.stamp, owners))
+        self.read.add(_stamp_new_nodes(grad_fns(_tensors_in(output)), start, self.stamp, owners))
 
     def parameter_owners(self, module: nn.Module) -> dict[int, dict[str, str]]:
         """The stamp of each parameter of the module and its submodules, by identity.
@@ -185,36 +186,29 @@ def _stamp_new_nodes(
     ``AccumulateGrad`` is stamped with the module, inside this one, that owns its
     parameter; ``owners`` finds them, only once a leaf needs it.
     """
-    seen: set[Node] = set(roots)
-    pending = list(seen)
     owned: dict[int, dict[str, str]] | None = None
-    while pending:
-        node = pending.pop()
+
+    def stamp_and_follow(node: Node) -> bool:
+        nonlocal owned
         if type(node) is _ACCUMULATE_GRAD:
             if MODULE_KEY not in node.metadata:
                 owned = owners() if owned is None else owned
                 owner = owned.get(id(node.variable))
                 if owner is not None:
                     node.metadata.update(owner)
-            continue
+            return False
         if node._sequence_nr() < start:
-            continue
+            return False
         metadata = node.metadata
         if MODULE_KEY not in metadata:
             metadata.update(stamp)
-        for source, _ in node.next_functions:
-            if source is not None and source not in seen:
-                seen.add(source)
-                pending.append(source)
-    return list(seen)
+        return True
 
-
-def _grad_fns(output: Any) -> list[Node]:
-    """The grad_fns of the tensors in a module's output: a tensor, or lists, tuples and dicts of them."""
-    return [tensor.grad_fn for tensor in _tensors_in(output) if tensor.grad_fn is not None]
+    return list(reachable(roots, stamp_and_follow))
 
 
 def _tensors_in(output: Any) -> Iterator[torch.Tensor]:
+    """The tensors in a module's output: a tensor, or lists, tuples and dicts of them."""
     pending = [output]
     while pending:
         value = pending.pop()
@@ -236,13 +230,13 @@ class _ReadNodes:
 
     def __init__(self) -> None:
         self.nodes: dict[Node, None] = {}
-        self.release_above = graph_safety.HOLD_DEEPER_THAN
+        self.release_above = safety.HOLD_DEEPER_THAN
 
     def add(self, nodes: list[Node]) -> None:
         self.nodes.update(dict.fromkeys(nodes))
         if len(self.nodes) > self.release_above:
             kept = self._release()
-            self.release_above = max(2 * len(kept), graph_safety.HOLD_DEEPER_THAN)
+            self.release_above = max(2 * len(kept), safety.HOLD_DEEPER_THAN)
 
     def hand_over(self) -> None:
         """Release what only the recording owns; hold what is left if it is deep."""
@@ -255,13 +249,13 @@ class _ReadNodes:
                 for input_nr, (source, output_nr) in enumerate(node.next_functions)
                 if source in position
             ]
-            graph_safety.hold_if_deep(kept, edges)
+            safety.hold_if_deep(kept, edges)
         self.nodes = {}
 
     def _release(self) -> list[Node]:
         ordered = sorted(self.nodes, key=_made_later_first)
         self.nodes = {}
-        kept = graph_safety._release_root_first(ordered)
+        kept = safety.release_root_first(ordered)
         self.nodes = dict.fromkeys(kept)
         return kept
 

@@ -11,36 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def summary(t: Any) -> str:
-    """Describe a tensor in one line of text.
-
-    The line names the shape, dtype and device; then the values: ``∈[min, max]``,
-    mean ``μ`` and standard deviation ``σ`` of the finite values (``all=v`` when they are
-    all one value, ``|·|`` for complex magnitudes) and the counts of NaN and ±Inf when
-    there are any; then the autograd state in torch's own words: ``requires_grad``,
-    ``leaf``, ``grad_fn=…`` and ``grad=…``.
-
-    Args:
-        t: any ``torch.Tensor``.
-
-    Returns:
-        One line, with no trailing newline.
-
-    Example:
-        >>> import torch, torchinspect
-        >>> x = torch.ones(3, requires_grad=True)
-        >>> torchinspect.summary(x)
-        'tensor[3] float32 cpu all=1 requires_grad leaf grad=None'
-        >>> torchinspect.summary(torch.tensor([1.0, 2.0, float("inf")]) * 2)
-        'tensor[3] float32 cpu ∈[2, 4] μ=3 σ=1.414 +Inf×1'
-        >>> torchinspect.summary(torch.arange(6).reshape(2, 3))
-        'tensor[2, 3] int64 cpu ∈[0, 5] μ=2.5 σ=1.871'
-    """
-    from torchinspect.tensor_snapshot import require_tensor, snapshot
-
-    return snapshot(require_tensor(t, "summary"))["summary"]
-
-
 def summary_line(fields: Mapping[str, Any]) -> str:
     """The one-line summary of a snapshot's fields (see ``summary``)."""
     parts = [f"tensor{format_shape(fields['shape'])}", fields["dtype"], fields["device"]]

@@ -4,7 +4,8 @@ The snapshot is the public contract ``torchinspect.graph/1``, defined by the JSO
 Schema in ``schema/graph-1.json`` and described in docs/graph-schema.md. The walk is
 iterative, so graphs of any depth work; it runs no operation, registers no hook and
 keeps no reference to a tensor or node once it returns, except that the nodes of a
-deep graph are held until torch can free them safely (see ``graph_safety``).
+deep graph are held until torch can free them safely (see ``safety``). The walk itself is
+``walk``'s, and what each node class shares is read by ``nodes``.
 """
 
 from __future__ import annotations
@@ -12,18 +13,18 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import operator
-import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch.autograd.graph import Node
 
-from torchinspect.graph_safety import hold_if_deep, release_held_graphs
 from torchinspect._kernel import notebook_namespace
-from torchinspect.naming import NameTable, check_params, name_table
-from torchinspect.tensor_snapshot import DTYPE_NAMES, device_name, shape_of
+from torchinspect.graph.naming import NameTable, check_params, name_table
+from torchinspect.graph.nodes import NodeClass, node_class
+from torchinspect.graph.safety import hold_if_deep, release_held_graphs
+from torchinspect.graph.walk import Edge, grad_fns, walk
+from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad, shape_and_nbytes, shape_of
 
 SCHEMA = "torchinspect.graph/1"
 
@@ -79,7 +80,7 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
     check_params(params, "autograd_graph")
     names = name_table(params, notebook_namespace())
     with torch.no_grad(), _collection_paused():
-        nodes, edges = _walk(_grad_fns(root_tensors) + root_nodes)
+        nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
         graph = _GraphBuilder(names, root_tensors, nodes).build(root_nodes, edges)
         graph["held"] = hold_if_deep(nodes, edges)
     return graph
@@ -101,7 +102,7 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-# --- roots and the walk ----------------------------------------------------------------
+# --- roots -----------------------------------------------------------------------------
 
 
 def _split_roots(roots: tuple[Any, ...]) -> tuple[list[torch.Tensor], list[Node]]:
@@ -134,108 +135,7 @@ def _bad_root_message(root: object) -> str:
     )
 
 
-def _grad_fns(tensors: list[torch.Tensor]) -> list[Node]:
-    return [tensor.grad_fn for tensor in tensors if tensor.grad_fn is not None]
-
-
-# An edge as the walk finds it: (source position, target position, input, output_nr).
-_Edge = tuple[int, int, int, int]
-
-
-def _walk(start: list[Node]) -> tuple[list[Node], list[_Edge]]:
-    """Every node reachable from ``start``, breadth-first, and the edges between them."""
-    position: dict[Node, int] = {}
-    nodes: list[Node] = []
-    for node in start:
-        if node not in position:
-            position[node] = len(nodes)
-            nodes.append(node)
-    edges: list[_Edge] = []
-    target = 0
-    while target < len(nodes):
-        for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
-            if source is None:
-                continue
-            found = position.get(source)
-            if found is None:
-                found = position[source] = len(nodes)
-                nodes.append(source)
-            edges.append((found, target, input_nr, output_nr))
-        target += 1
-    return nodes, edges
-
-
 # --- what each node carries ------------------------------------------------------------
-
-
-class _NodeClass(NamedTuple):
-    """What every node of one autograd class shares, read once per class."""
-
-    op: str
-    forward_op: str | None
-    is_leaf: bool
-    # (name, attribute of its raw SavedTensor, attribute that unpacks it)
-    saved_tensors: tuple[tuple[str, str, str], ...]
-    # (name, attribute)
-    saved_values: tuple[tuple[str, str], ...]
-    # Reads every attribute of saved_tensors' raws, or of saved_values, in one call.
-    read_raw_saved: Callable[[Node], tuple[Any, ...]]
-    read_saved_values: Callable[[Node], tuple[Any, ...]]
-
-
-# Keyed by class: torch's node classes live as long as torch, and a custom Function's few.
-_CLASSES: dict[type, _NodeClass] = {}
-_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Z][a-z])")
-
-
-def forward_op_name(op: str) -> str | None:
-    """The forward op a backward class stands for: ``MmBackward0`` → ``mm``.
-
-    ``NativeLayerNormBackward0`` → ``native_layer_norm``; a custom Function's
-    ``MyFnBackward`` → ``my_fn``; None for ``AccumulateGrad``, which stands for a leaf.
-
-    Example:
-        >>> forward_op_name("MaxPool2DWithIndicesBackward0"), forward_op_name("CopySlices")
-        ('max_pool2d_with_indices', 'copy_slices')
-    """
-    if op == "AccumulateGrad":
-        return None
-    return _WORD_START.sub("_", _BACKWARD_SUFFIX.sub("", op)).lower() or op
-
-
-def _node_class(cls: type) -> _NodeClass:
-    known = _CLASSES.get(cls)
-    if known is None:
-        known = _CLASSES[cls] = _read_node_class(cls)
-    return known
-
-
-def _read_node_class(cls: type) -> _NodeClass:
-    op = cls.__name__
-    if issubclass(cls, torch.autograd.function.BackwardCFunction):
-        # A custom Function's ctx: what it passed to save_for_backward.
-        saved_tensors: tuple[tuple[str, str, str], ...] = (("tensors", "_raw_saved_tensors", "saved_tensors"),)
-        saved_values: tuple[tuple[str, str], ...] = ()
-    else:
-        # dir() is slow, which is why this runs once per class.
-        attributes = set(dir(cls))
-        saved = sorted(name for name in attributes if name.startswith("_saved_"))
-        saved_tensors = tuple((name[7:], f"_raw{name}", name) for name in saved if f"_raw{name}" in attributes)
-        saved_values = tuple((name[7:], name) for name in saved if f"_raw{name}" not in attributes)
-    return _NodeClass(
-        op, forward_op_name(op), op == "AccumulateGrad", saved_tensors, saved_values,
-        _reader(raw for _, raw, _ in saved_tensors), _reader(attribute for _, attribute in saved_values),
-    )
-
-
-def _reader(attributes: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """One C-level call that reads all the attributes, as a tuple (graphs have thousands of nodes)."""
-    names = tuple(attributes)
-    if len(names) == 1:
-        read_one = operator.attrgetter(names[0])
-        return lambda node: (read_one(node),)
-    return operator.attrgetter(*names) if names else lambda _node: ()
 
 
 _NODE_IDS: list[str] = []
@@ -256,7 +156,7 @@ class _GraphBuilder:
         self.names = names
         self.root_tensors = root_tensors
         self.nodes = nodes
-        self.classes = [_node_class(type(node)) for node in nodes]
+        self.classes = [node_class(type(node)) for node in nodes]
         self.node_ids = _node_ids(len(nodes))
         self.variables = {
             index: node.variable
@@ -268,7 +168,7 @@ class _GraphBuilder:
         for index, variable in self.variables.items():
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
 
-    def build(self, root_nodes: list[Node], edges: list[_Edge]) -> dict[str, Any]:
+    def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
         starts = len(self.root_tensors) + len(root_nodes)
         position = {node: index for index, node in enumerate(self.nodes[:starts])}
@@ -315,7 +215,7 @@ class _GraphBuilder:
             "base": None if base is None else self.tensor_ids.get(id(base)),
         }
 
-    def _node(self, index: int, node: Node, node_class: _NodeClass) -> dict[str, Any]:
+    def _node(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
         metadata = node.metadata
         if node_class.is_leaf:
             return {
@@ -333,7 +233,7 @@ class _GraphBuilder:
             "sequence_nr": node._sequence_nr(),
         }
 
-    def _saved_tensors(self, node: Node, node_class: _NodeClass) -> dict[str, Any]:
+    def _saved_tensors(self, node: Node, node_class: NodeClass) -> dict[str, Any]:
         saved: dict[str, Any] = {}
         for (name, _, attribute), raw in zip(node_class.saved_tensors, node_class.read_raw_saved(node)):
             if type(raw) is tuple:
@@ -359,10 +259,7 @@ class _GraphBuilder:
         data = raw.data
         if data is None:
             return None
-        try:
-            shape, nbytes = list(data.shape), data.nbytes
-        except (RuntimeError, TypeError, NotImplementedError):
-            shape, nbytes = shape_of(data), _nbytes(data)
+        shape, nbytes = shape_and_nbytes(data)
         return {
             "kind": "tensor", "shape": shape, "dtype": DTYPE_NAMES[data.dtype], "nbytes": nbytes,
             "is_view": data._is_view(), "node": self.tensor_ids.get(id(data)),
@@ -375,12 +272,8 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
     A graph may have thousands of leaves; the full snapshot of one, with its values,
     is ``torchinspect.snapshot``'s job (the page asks for it when a leaf is opened).
     """
-    # A non-leaf's .grad warns unless retained; a leaf's or retained one reads freely.
-    grad = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
-    try:
-        shape, nbytes = list(tensor.shape), tensor.nbytes
-    except (RuntimeError, TypeError, NotImplementedError):
-        shape, nbytes = shape_of(tensor), _nbytes(tensor)
+    grad = readable_grad(tensor)
+    shape, nbytes = shape_and_nbytes(tensor)
     return {
         "shape": shape,
         "dtype": DTYPE_NAMES[tensor.dtype],
@@ -410,7 +303,7 @@ _JSON_AS_IS = frozenset({int, bool, type(None)})
 _INT = frozenset({int})
 
 
-def _saved_values(node: Node, node_class: _NodeClass) -> dict[str, Any]:
+def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
     try:
         read = node_class.read_saved_values(node)
     except RuntimeError:  # one was freed by backward: read them one by one
@@ -480,10 +373,3 @@ def _is_plain(value: Any) -> bool:
 
 def _is_plain_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
-
-
-def _nbytes(tensor: torch.Tensor) -> int | None:
-    try:
-        return tensor.nbytes
-    except (RuntimeError, TypeError, NotImplementedError):
-        return None

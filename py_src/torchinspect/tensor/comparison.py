@@ -12,17 +12,20 @@ from typing import Any
 import torch
 from torch.testing._comparison import default_tolerances
 
-from torchinspect.tensor_snapshot import require_tensor, snapshot
+from torchinspect.tensor.snapshot import require_tensor, snapshot
 
 SCHEMA = "torchinspect.comparison/1"
+
+Tolerance = float | None
+"""A tolerance of ``assert_close``; None takes the dtype's default."""
 
 
 def comparison(
     actual: torch.Tensor,
     expected: torch.Tensor,
     *,
-    rtol: float | None = None,
-    atol: float | None = None,
+    rtol: Tolerance = None,
+    atol: Tolerance = None,
     names: tuple[str, str] = ("actual", "expected"),
 ) -> dict[str, Any]:
     """The data ``compare`` shows: both snapshots, the difference's, and the verdict.
@@ -34,7 +37,7 @@ def comparison(
 
     Example:
         >>> import torch
-        >>> from torchinspect.comparison import comparison
+        >>> from torchinspect.tensor.comparison import comparison
         >>> verdict = comparison(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.1]))["verdict"]
         >>> verdict["passed"], verdict["mismatched"], round(verdict["max_abs_error"], 3)
         (False, 1, 0.1)

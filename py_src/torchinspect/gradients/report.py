@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from torchinspect.gradient_pass import Entry, RecordedPass
+from torchinspect.gradients.backward_pass import Entry, RecordedPass
 
 SCHEMA = "torchinspect.gradients/1"
 
@@ -38,7 +38,7 @@ def gradient_report(recorded: RecordedPass, passes: int, graph: dict[str, Any]) 
     Example:
         >>> import torch
         >>> from torchinspect import autograd_graph
-        >>> from torchinspect.gradient_recording import GradientRecorder
+        >>> from torchinspect.gradients.recorder import GradientRecorder
         >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
         >>> y = (x * x).sum()
         >>> recorder = GradientRecorder(y)

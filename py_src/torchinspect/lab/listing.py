@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from torch.nn.parameter import is_lazy
 
-from torchinspect.tensor_snapshot import DTYPE_NAMES, device_name, shape_of
-from torchinspect.text import summary_line
-from torchinspect.values import NoValues, as_real, chunks, is_integral, values_of
+from torchinspect.tensor.metadata import DTYPE_NAMES, attempt, device_name, readable_grad, shape_of
+from torchinspect.tensor.text import summary_line
+from torchinspect.tensor.values import NoValues, as_real, chunks, is_integral, values_of
 
 SCAN_BUDGET = 1 << 22
 """Elements counted for NaN/Inf per listing: a few milliseconds on a CPU."""
@@ -179,8 +179,7 @@ def _parameters_of(name: str, module: torch.nn.Module):
 
 def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None) -> Row:
     """What the tensor's header says, and the summary line the card would show without values."""
-    # A non-leaf's .grad warns unless retained; a leaf's or retained one reads freely.
-    grad = tensor.grad if tensor.is_leaf or tensor.retains_grad else None
+    grad = readable_grad(tensor)
     grad_fn = tensor.grad_fn
     fields = {
         "name": None,
@@ -192,10 +191,6 @@ def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None
         "grad_fn": None if grad_fn is None else type(grad_fn).__name__,
         "grad": None if grad is None else {"shape": shape_of(grad)},
     }
-    try:
-        numel = tensor.numel()
-    except (RuntimeError, TypeError, NotImplementedError):
-        numel = None
     return {
         "name": name,
         "group": None if group is None else group[0],
@@ -204,7 +199,7 @@ def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None
         "shape": fields["shape"],
         "dtype": fields["dtype"],
         "device": fields["device"],
-        "numel": numel,
+        "numel": attempt(tensor.numel),
         "requires_grad": fields["requires_grad"],
         "is_leaf": fields["is_leaf"],
         "grad_fn": fields["grad_fn"],

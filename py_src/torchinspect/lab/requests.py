@@ -23,6 +23,7 @@ from torchinspect.protocol import (
     RequestError,
     check_request,
 )
+from torchinspect.tensor.metadata import grad_is_readable
 
 if TYPE_CHECKING:
     import torch
@@ -77,7 +78,7 @@ def _tensor_or_grad(tensor: torch.Tensor, name: str, rest: list[str]) -> torch.T
         return tensor
     if rest != ["grad"]:
         raise RequestError(f"torchinspect: {name} is a tensor; only {name}.grad can follow its name")
-    if not (tensor.is_leaf or tensor.retains_grad):
+    if not grad_is_readable(tensor):
         raise RequestError(f"torchinspect: {name} is not a leaf, so it keeps no grad; call {name}.retain_grad() before backward()")
     if tensor.grad is None:
         raise RequestError(f"torchinspect: {name}.grad is None: run backward() first")

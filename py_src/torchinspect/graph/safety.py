@@ -23,14 +23,12 @@ from typing import Any
 from torch.autograd.graph import Node
 
 from torchinspect._kernel import AfterCells, after_each_cell
+from torchinspect.graph.walk import Edge
 
 # Above this many nodes on one path from a root, the walked graph is held and freed
 # root-first (see release_held_graphs): freeing a walked chain costs about 175 bytes of
 # C stack per node, so 1,000 stays far inside the smallest common thread stacks.
 HOLD_DEEPER_THAN = 1_000
-
-# (source, target, output_nr, input) positions in the walked node list.
-Edge = tuple[int, int, int, int]
 
 _held_graphs: list[list[Node]] = []
 _after_cells: AfterCells | None = None
@@ -51,7 +49,7 @@ def release_held_graphs() -> int:
 
     Example:
         >>> import torch, torchinspect
-        >>> from torchinspect.graph_safety import release_held_graphs
+        >>> from torchinspect.graph.safety import release_held_graphs
         >>> h = torch.zeros(4, requires_grad=True)
         >>> for _ in range(1_001):
         ...     h = h * 2
@@ -63,7 +61,7 @@ def release_held_graphs() -> int:
         >>> release_held_graphs()
         0
     """
-    still_held = [kept for nodes in _held_graphs if (kept := _release_root_first(nodes))]
+    still_held = [kept for nodes in _held_graphs if (kept := release_root_first(nodes))]
     _held_graphs[:] = still_held
     if not still_held:
         _stop_releasing_after_cells()
@@ -83,8 +81,12 @@ def _unshared_refcount() -> int:
 _UNSHARED = _unshared_refcount()
 
 
-def _release_root_first(nodes: list[Node]) -> list[Node]:
-    """Release the nodes only we own, in order (parents first); return the others."""
+def release_root_first(nodes: list[Node]) -> list[Node]:
+    """Release the nodes only the caller owns, in order (parents first); return the others.
+
+    The list is emptied: the caller must hold the nodes in it alone, parents before their
+    inputs, so that each release frees exactly one node.
+    """
     kept: list[Node] = []
     nodes.reverse()
     while nodes:

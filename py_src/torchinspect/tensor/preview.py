@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from torchinspect.values import CHUNK, as_real, values_of
+from torchinspect.tensor.values import CHUNK, as_real, values_of
 
 PREVIEW_LENGTH = 4096
 PREVIEW_SIDE = 128

@@ -1,16 +1,14 @@
-"""The kernel side of the JupyterLab Tensors sidebar: a comm target, registered by importing this.
+"""The comm target of the Tensors sidebar: it answers each page's comm from the namespace.
 
-When a kernel starts, the extension runs ``__import__("torchinspect.lab")`` silently: an
-expression, so no name is bound in the user's namespace, and a silent run leaves no history
-and triggers no cell events. The import registers the comm target ``torchinspect:tensors``.
-The page opens a comm on it, is greeted with the protocol version (``torchinspect:hello``),
-and asks, each message with a kind and an id:
+The page opens a comm on ``torchinspect:tensors``, is greeted with the protocol version
+(``torchinspect:hello``), and asks, each message with a kind and an id (see ``protocol``):
 
-- ``torchinspect:list``: the rows of every tensor in the namespace (see ``tensor_listing``);
+- ``torchinspect:list``: the rows of every tensor in the namespace (see ``listing``);
 - ``torchinspect:snapshot`` with a ``name``: that tensor's snapshot and backward graph, its
   previews' bytes as binary buffers (``buffer_paths`` says where they go);
-- ``torchinspect:preview`` with a ``name``: another slice of it (see ``requests``), its
-  bytes as a binary buffer too.
+- ``torchinspect:preview`` with a ``name``: another slice of it (see ``torchinspect.requests``),
+  its bytes as a binary buffer too;
+- ``torchinspect:node-tensor`` with a ``name``: a tensor of its graph, named by ``label``.
 
 Every message gets one reply; a malformed, oversized or unanswerable one gets
 ``torchinspect:error`` with a message that says why, and the kernel goes on. After each cell,
@@ -29,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchinspect._kernel import after_each_cell, notebook_shell
-from torchinspect.lab_requests import parse_sidebar_request, resolve
+from torchinspect.lab.requests import parse_sidebar_request, resolve
 from torchinspect.protocol import (
     COMM_TARGET,
     ERROR_REPLY,
@@ -88,7 +86,7 @@ class TensorsSidebar:
         except Exception as error:  # noqa: BLE001 - the user's cell must not fail for the sidebar
             self._send_all({"kind": ERROR_REPLY, "id": None, "message": _failure("list the tensors", error)})
             return
-        from torchinspect.tensor_listing import changed_rows
+        from torchinspect.lab.listing import changed_rows
 
         for peer in list(self._peers.values()):
             changed, removed = changed_rows(peer.sent, rows)
@@ -131,8 +129,8 @@ class TensorsSidebar:
         return reply, buffers
 
     def _snapshot_reply(self, request_id: int, name: str, tensor: Any) -> tuple[dict[str, Any], Buffers]:
-        from torchinspect.autograd import autograd_graph
-        from torchinspect.tensor_snapshot import snapshot
+        from torchinspect.graph.snapshot import autograd_graph
+        from torchinspect.tensor.snapshot import snapshot
 
         snap = snapshot(tensor, name=name)
         self._remember(tensor, snap)
@@ -155,7 +153,7 @@ class TensorsSidebar:
 
     def _tensor_listing(self) -> Any:
         if self._listing is None:
-            from torchinspect.tensor_listing import TensorListing
+            from torchinspect.lab.listing import TensorListing
 
             self._listing = TensorListing()
         return self._listing
@@ -186,4 +184,3 @@ def _failure(action: str, error: Exception) -> str:
 
 
 _sidebar: TensorsSidebar | None = None
-register()

@@ -2,11 +2,11 @@
 
 ``GradientRecorder(tensor)`` arms the graph behind ``tensor``: one hook per node
 (``node.register_hook``), which measures the gradients arriving at the node and leaving it
-into the pass's record (``gradient_pass``) and returns None, so no gradient ever changes. Only graphs that
+into the pass's record (``backward_pass``) and returns None, so no gradient ever changes. Only graphs that
 an inspector shows carry hooks; every other graph costs nothing.
 
 What is held, and what is not: a hook holds the recorder through a weak reference and
-knows its node only by its position in the walk (``autograd._walk``), whose ids are the
+knows its node only by its position in the walk (``graph.walk``), whose ids are the
 graph snapshot's (``n<position>``). Nothing here holds a node (a node keeps its whole
 graph alive) or a gradient; a hook handle holds its node's hook dict weakly, so an armed
 graph is freed when the user drops it, hooks and all.
@@ -34,8 +34,9 @@ import torch
 from torch.autograd.graph import Node
 from torch.utils.hooks import RemovableHandle
 
-from torchinspect.autograd import _grad_fns, _walk
-from torchinspect.gradient_pass import RecordedPass
+from torchinspect.graph.nodes import node_class
+from torchinspect.graph.walk import grad_fns, reachable, walk
+from torchinspect.gradients.backward_pass import RecordedPass
 
 
 class GradientRecorder:
@@ -44,7 +45,7 @@ class GradientRecorder:
     ``take_record()`` returns, once per change, the last pass that ran the tensor's own
     node and how many such passes were recorded. ``close()`` removes every hook. The
     inspector makes the graph's snapshot first, which walks the same nodes and holds a deep
-    graph until it can be freed safely (``graph_safety``); arming walks nothing new.
+    graph until it can be freed safely (``graph.safety``); arming walks nothing new.
     """
 
     def __init__(self, tensor: torch.Tensor) -> None:
@@ -92,7 +93,7 @@ class GradientRecorder:
     def _arm(self, tensor: torch.Tensor) -> None:
         if not _can_run_backward_again(tensor.grad_fn):
             return  # backward already freed this graph: no pass can run through it again
-        nodes, edges = _walk(_grad_fns([tensor]))
+        nodes, edges = walk(grad_fns([tensor]))
         inputs_with_edges: list[set[int]] = [set() for _ in nodes]
         for _, target, input_nr, _ in edges:
             inputs_with_edges[target].add(input_nr)
@@ -173,9 +174,6 @@ def _remove_hooks(handles: list[RemovableHandle]) -> None:
 
 # --- can the graph run backward again? ------------------------------------------------------
 
-# Per node class: (attribute of the raw saved tensor(s), attribute that unpacks them).
-_SAVED: dict[type, tuple[tuple[str, str], ...]] = {}
-
 
 def _can_run_backward_again(root: Node) -> bool:
     """False once backward freed the saved tensors of the graph (no ``retain_graph``).
@@ -183,22 +181,16 @@ def _can_run_backward_again(root: Node) -> bool:
     Looks at the nodes breadth-first from the root until one answers: a saved tensor
     present says yes, a freed one no. A graph that saved no tensor can always run again.
     """
-    seen = {root}
-    queue = [root]
-    for node in queue:  # the queue grows as the walk finds nodes
+    for node in reachable([root]):
         answer = _saved_tensors_kept(node)
         if answer is not None:
             return answer
-        for source, _ in node.next_functions:
-            if source is not None and source not in seen:
-                seen.add(source)
-                queue.append(source)
     return True
 
 
 def _saved_tensors_kept(node: Node) -> bool | None:
     """True if the node still holds a saved tensor, False if backward freed them, else None."""
-    for raw_attribute, attribute in _saved_attributes(type(node)):
+    for _, raw_attribute, attribute in node_class(type(node)).saved_tensors:
         raws = getattr(node, raw_attribute)
         for raw in raws if isinstance(raws, tuple) else (raws,):
             if raw.unpack_hook is not None or raw.data is not None:
@@ -208,18 +200,3 @@ def _saved_tensors_kept(node: Node) -> bool | None:
         except RuntimeError:
             return False
     return None
-
-
-def _saved_attributes(cls: type) -> tuple[tuple[str, str], ...]:
-    known = _SAVED.get(cls)
-    if known is None:
-        if issubclass(cls, torch.autograd.function.BackwardCFunction):
-            known = (("_raw_saved_tensors", "saved_tensors"),)
-        else:
-            names = set(dir(cls))
-            known = tuple(
-                (f"_raw{name}", name) for name in sorted(names)
-                if name.startswith("_saved_") and f"_raw{name}" in names
-            )
-        _SAVED[cls] = known
-    return known

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from torchinspect.gradient_statistics import (
+from torchinspect.gradients.statistics import (
     MAX_VALUES,
     gradient_entry,
     is_dense,

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from torchinspect.values import CHUNK, Values, as_real, chunks, is_integral
+from torchinspect.tensor.values import CHUNK, Values, as_real, chunks, is_integral
 
 HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24

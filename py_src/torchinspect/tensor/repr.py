@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import torch
 
-from torchinspect.text import summary
+from torchinspect.tensor.snapshot import summary
 
 
 class ReprHandle:

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from torchinspect.preview import preview
-from torchinspect.statistics import histogram, statistics
-from torchinspect.text import summary_line
-from torchinspect.values import NoValues, values_of
+from torchinspect.tensor.metadata import (
+    DTYPE_NAMES,
+    LAYOUT_NAMES,
+    TYPE_NAMES,
+    attempt,
+    device_name,
+    readable_grad,
+    shape_of,
+)
+from torchinspect.tensor.preview import preview
+from torchinspect.tensor.statistics import histogram, statistics
+from torchinspect.tensor.text import summary_line
+from torchinspect.tensor.values import NoValues, values_of
 
 SCHEMA = "torchinspect.tensor/1"
 MIME_TYPE = "application/vnd.torchinspect.tensor+json"
@@ -66,6 +74,34 @@ def snapshot(t: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
     return _snapshot(tensor, name)
 
 
+def summary(t: Any) -> str:
+    """Describe a tensor in one line of text.
+
+    The line names the shape, dtype and device; then the values: ``∈[min, max]``,
+    mean ``μ`` and standard deviation ``σ`` of the finite values (``all=v`` when they are
+    all one value, ``|·|`` for complex magnitudes) and the counts of NaN and ±Inf when
+    there are any; then the autograd state in torch's own words: ``requires_grad``,
+    ``leaf``, ``grad_fn=…`` and ``grad=…``.
+
+    Args:
+        t: any ``torch.Tensor``.
+
+    Returns:
+        One line, with no trailing newline.
+
+    Example:
+        >>> import torch, torchinspect
+        >>> x = torch.ones(3, requires_grad=True)
+        >>> torchinspect.summary(x)
+        'tensor[3] float32 cpu all=1 requires_grad leaf grad=None'
+        >>> torchinspect.summary(torch.tensor([1.0, 2.0, float("inf")]) * 2)
+        'tensor[3] float32 cpu ∈[2, 4] μ=3 σ=1.414 +Inf×1'
+        >>> torchinspect.summary(torch.arange(6).reshape(2, 3))
+        'tensor[2, 3] int64 cpu ∈[0, 5] μ=2.5 σ=1.871'
+    """
+    return snapshot(require_tensor(t, "summary"))["summary"]
+
+
 def to_json(snap: dict[str, Any]) -> str:
     """A snapshot as JSON text, each preview's bytes written as ``{"base64": "…"}``.
 
@@ -103,7 +139,7 @@ def _snapshot(tensor: torch.Tensor, name: str | None) -> dict[str, Any]:
         raise TypeError(
             f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
         )
-    grad = _readable_grad(tensor)
+    grad = readable_grad(tensor)
     fields = {
         "schema": SCHEMA,
         "name": name,
@@ -124,9 +160,9 @@ def _identity(tensor: torch.Tensor) -> dict[str, Any]:
         "shape": shape_of(tensor),
         "dtype": DTYPE_NAMES[tensor.dtype],
         "device": device_name(tensor.device),
-        "layout": _LAYOUT_NAMES[tensor.layout],
-        "numel": _attempt(tensor.numel),
-        "type": _TYPE_NAMES[type(tensor)],
+        "layout": LAYOUT_NAMES[tensor.layout],
+        "numel": attempt(tensor.numel),
+        "type": TYPE_NAMES[type(tensor)],
         "is_parameter": isinstance(tensor, torch.nn.Parameter),
         "names": list(names) if names is not None and any(n is not None for n in names) else None,
         "quantization": _quantization(tensor),
@@ -134,7 +170,7 @@ def _identity(tensor: torch.Tensor) -> dict[str, Any]:
 
 
 def _memory(tensor: torch.Tensor) -> dict[str, Any]:
-    numel = _attempt(tensor.numel)
+    numel = attempt(tensor.numel)
     fields = {
         "strides": None,
         "storage_offset": None,
@@ -142,9 +178,9 @@ def _memory(tensor: torch.Tensor) -> dict[str, Any]:
         "memory_format": None,
         "element_size": tensor.element_size(),
         "nbytes": None if numel is None else numel * tensor.element_size(),
-        "is_view": bool(_attempt(tensor._is_view)),
+        "is_view": bool(attempt(tensor._is_view)),
         "base": None,
-        "version": None if tensor.is_inference() else _attempt(lambda: tensor._version),
+        "version": None if tensor.is_inference() else attempt(lambda: tensor._version),
     }
     if tensor.layout == torch.strided and not tensor.is_nested:
         fields.update(_dense_memory(tensor))
@@ -227,64 +263,6 @@ def _other_memory_format(tensor: torch.Tensor) -> str | None:
         if tensor.dim() == dims and tensor.is_contiguous(memory_format=memory_format):
             return name
     return None
-
-
-class _Names(dict):
-    """A name worked out once per dtype, layout or class: snapshots of many leaves ask often."""
-
-    def __init__(self, name_of: Callable[[Any], str]) -> None:
-        super().__init__()
-        self._name_of = name_of
-
-    def __missing__(self, key: Any) -> str:
-        name = self[key] = self._name_of(key)
-        return name
-
-
-DTYPE_NAMES = _Names(lambda dtype: str(dtype).removeprefix("torch."))
-_LAYOUT_NAMES = _Names(lambda layout: str(layout).removeprefix("torch."))
-_TYPE_NAMES = _Names(lambda cls: f"{cls.__module__}.{cls.__qualname__}")
-
-
-def _readable_grad(tensor: torch.Tensor) -> torch.Tensor | None:
-    # Reading .grad of a non-leaf that does not retain it only warns and returns None.
-    if tensor.is_leaf or tensor.retains_grad:
-        return tensor.grad
-    return None
-
-
-_DEVICE_NAMES: dict[torch.device, str] = {}
-
-
-def device_name(device: torch.device) -> str:
-    """``"cpu"``, ``"cuda:0"``: made once per device, as graphs and listings name thousands."""
-    name = _DEVICE_NAMES.get(device)
-    if name is None:
-        name = _DEVICE_NAMES[device] = str(device)
-    return name
-
-
-def shape_of(tensor: torch.Tensor) -> list[int | None]:
-    """The size of each dimension; None where a nested tensor's dimension is ragged."""
-    if not tensor.is_nested:
-        return list(tensor.shape)
-    return [_fixed_size(tensor, dim) for dim in range(tensor.dim())]
-
-
-def _fixed_size(tensor: torch.Tensor, dim: int) -> int | None:
-    try:
-        size = tensor.size(dim)
-    except RuntimeError:
-        return None
-    return size if isinstance(size, int) else None
-
-
-def _attempt(read: Callable[[], Any]) -> Any:
-    """A property some tensors do not have (inference tensors keep no version): None then."""
-    try:
-        return read()
-    except (RuntimeError, TypeError, NotImplementedError):
-        return None
 
 
 def _encode_bytes(value: object) -> dict[str, str]:

@@ -25,8 +25,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.tensor_snapshot import DTYPE_NAMES, shape_of
-from torchinspect.values import (
+from torchinspect.tensor.metadata import DTYPE_NAMES, shape_of
+from torchinspect.tensor.values import (
     CHUNK,
     NoValues,
     as_real,

@@ -4,14 +4,15 @@ The page draws a graph snapshot and asks for the values of a leaf, of the root, 
 tensor an op saved for backward, by the node's id. Nodes cannot be weakly referenced, so
 the graph is walked again from the tensor, which the inspector holds weakly; the node at
 that position must still be the op the page drew. Walking it again leaves no new mark: the
-first walk made every node's wrapper, and a deep graph is held since (``graph_safety``).
+first walk made every node's wrapper, and a deep graph is held since (``safety``).
 """
 
 from __future__ import annotations
 
 import torch
 
-from torchinspect.autograd import _grad_fns, _node_class, _walk
+from torchinspect.graph.nodes import node_class
+from torchinspect.graph.walk import grad_fns, walk
 
 
 class NodeTensorError(LookupError):
@@ -28,22 +29,22 @@ def node_tensor(root: torch.Tensor, node_id: str, op: str | None, saved: str | N
     """
     if node_id == "t0" and saved is None:
         return root
-    nodes = _walk(_grad_fns([root]))[0] if node_id.startswith("n") else []
+    nodes = walk(grad_fns([root]))[0] if node_id.startswith("n") else []
     index = int(node_id[1:]) if node_id.startswith("n") else -1
     if not 0 <= index < len(nodes):
         raise NodeTensorError(f"torchinspect: the graph has no node {node_id} now; refresh the inspector")
     node = nodes[index]
-    node_class = _node_class(type(node))
-    if node_class.op != op:
+    known = node_class(type(node))
+    if known.op != op:
         raise NodeTensorError(
-            f"torchinspect: node {node_id} is {node_class.op} now, not {op}: the graph changed "
+            f"torchinspect: node {node_id} is {known.op} now, not {op}: the graph changed "
             "since it was drawn; refresh the inspector"
         )
     if saved is None:
-        if not node_class.is_leaf:
+        if not known.is_leaf:
             raise NodeTensorError(f"torchinspect: {op} is an op; ask for one of its saved tensors")
         return node.variable
-    return _saved_tensor(node, node_class.saved_tensors, saved)
+    return _saved_tensor(node, known.saved_tensors, saved)
 
 
 def _saved_tensor(node: object, saved_tensors: tuple[tuple[str, str, str], ...], saved: str) -> torch.Tensor:

@@ -1,0 +1,76 @@
+"""The walk through an autograd graph: every node reachable from some roots, and the edges.
+
+Everything that reads a graph walks it here: the graph snapshot, the recorder of gradients,
+the node tensors found again by id, the module recording. Walks are iterative, so graphs of
+any depth work; they run no operation and register no hook. Reading a node from Python
+leaves a mark that matters when a deep graph is freed (see ``safety``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import torch
+from torch.autograd.graph import Node
+
+Edge = tuple[int, int, int, int]
+"""An edge as the walk finds it: ``(source, target, input, output_nr)``, the first two
+positions in the walked node list. Output ``output_nr`` of the source node is input number
+``input`` of the target node: edges run in the forward direction."""
+
+
+def grad_fns(tensors: Iterable[torch.Tensor]) -> list[Node]:
+    """The autograd nodes that made the tensors; a leaf, which none made, adds nothing."""
+    return [tensor.grad_fn for tensor in tensors if tensor.grad_fn is not None]
+
+
+def walk(start: list[Node]) -> tuple[list[Node], list[Edge]]:
+    """Every node reachable from ``start``, breadth-first, and the edges between them.
+
+    The nodes of ``start`` come first, in order and once each; a node's position in the
+    list is its id ``n<position>`` in the graph snapshot.
+
+    Example:
+        >>> import torch
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> nodes, edges = walk(grad_fns([(x * 2).sum()]))
+        >>> [type(node).__name__ for node in nodes], edges
+        (['SumBackward0', 'MulBackward0', 'AccumulateGrad'], [(1, 0, 0, 0), (2, 1, 0, 0)])
+    """
+    position: dict[Node, int] = {}
+    nodes: list[Node] = []
+    for node in start:
+        if node not in position:
+            position[node] = len(nodes)
+            nodes.append(node)
+    edges: list[Edge] = []
+    target = 0
+    while target < len(nodes):
+        for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
+            if source is None:
+                continue
+            found = position.get(source)
+            if found is None:
+                found = position[source] = len(nodes)
+                nodes.append(source)
+            edges.append((found, target, input_nr, output_nr))
+        target += 1
+    return nodes, edges
+
+
+def reachable(start: Iterable[Node], follow: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+    """Each node reachable from ``start``, once, breadth-first, as the walk reaches it.
+
+    With ``follow``, the walk goes on into a node's inputs only where ``follow(node)`` is
+    true; the node itself is yielded either way. Stop iterating to stop the walk.
+    """
+    seen = dict.fromkeys(start)
+    queue = list(seen)
+    for node in queue:  # the queue grows as the walk finds nodes
+        yield node
+        if follow is not None and not follow(node):
+            continue
+        for source, _ in node.next_functions:
+            if source is not None and source not in seen:
+                seen[source] = None
+                queue.append(source)
