@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = importlib.metadata.version("torchinspect")
 
 __all__ = [
-    "autograd_graph", "compare", "Comparison", "inspect", "Inspector", "record_modules", "snapshot", "summary",
-    "to_json", "export_html", "install_repr",
+    "autograd_graph",
+    "compare",
+    "Comparison",
+    "inspect",
+    "Inspector",
+    "record_modules",
+    "snapshot",
+    "summary",
+    "to_json",
+    "export_html",
+    "install_repr",
 ]
 
 _PUBLIC_NAMES = {

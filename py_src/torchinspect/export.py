@@ -57,7 +57,9 @@ def export_html(obj: Any, path: str | os.PathLike[str], *, name: str | None = No
     data = _page_data(obj, name=name, params=params)
     target = pathlib.Path(path)
     if not target.parent.is_dir():
-        raise FileNotFoundError(f"torchinspect: cannot write {target}: the folder {target.parent} does not exist; create it first.")
+        raise FileNotFoundError(
+            f"torchinspect: cannot write {target}: the folder {target.parent} does not exist; create it first."
+        )
     target.write_text(_page(data), encoding="utf-8")
     return target
 
@@ -89,17 +91,17 @@ def _page(data: dict[str, Any]) -> str:
     script, style = _asset("page.js", "script"), _asset("widget.css", "style")
     title, fallback = _words(data)
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_POLICY}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"<style>{style}</style>\n"
         "<style>body{margin:16px;font-family:system-ui,sans-serif}"
         ".torchinspect+.torchinspect{margin-top:.6rem}"
         "@media (prefers-color-scheme:dark){body{background:#010409;color:#e6edf3}}</style>\n"
-        "</head>\n<body>\n<main id=\"torchinspect-page\"></main>\n"
+        '</head>\n<body>\n<main id="torchinspect-page"></main>\n'
         f"<noscript>{fallback}</noscript>\n"
-        f"<script type=\"application/json\" id=\"{_DATA_ID}\">{_script_safe_json(data)}</script>\n"
+        f'<script type="application/json" id="{_DATA_ID}">{_script_safe_json(data)}</script>\n'
         f"<script>{script}</script>\n</body>\n</html>\n"
     )
 
@@ -132,5 +134,7 @@ def _asset(file: str, element: str) -> str:
     text = path.read_text(encoding="utf-8")
     # The bundles are ours, but a closing tag inside one would end its element early.
     if re.search(f"</{element}", text, re.IGNORECASE):
-        raise ValueError(f"torchinspect: {path} contains '</{element}' and cannot be inlined; rebuild it with `npm run build`.")
+        raise ValueError(
+            f"torchinspect: {path} contains '</{element}' and cannot be inlined; rebuild it with `npm run build`."
+        )
     return text

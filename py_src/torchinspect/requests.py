@@ -118,7 +118,10 @@ def _node_tensor_reply(request: NodeTensorRequest, root: torch.Tensor | None) ->
         raise RequestError(str(error)) from error
     name = request.name if request.saved is None else f"{request.op}.{request.saved}"
     return {
-        "kind": NODE_TENSOR_REQUEST, "id": request.id, "node": request.node, "saved": request.saved,
+        "kind": NODE_TENSOR_REQUEST,
+        "id": request.id,
+        "node": request.node,
+        "saved": request.saved,
         "snapshot": jsonable(snapshot(tensor, name=name)),
     }
 
@@ -140,7 +143,9 @@ def _int_list(value: object, field: str, *, allow_none: bool) -> list[Any] | Non
         raise RequestError(f"torchinspect: {field} must be a list of at most 64 integers")
     for item in value:
         if not (_is_int(item) or (allow_none and item is None)):
-            raise RequestError(f"torchinspect: {field} must hold integers{' or null' if allow_none else ''}, got {item!r}")
+            raise RequestError(
+                f"torchinspect: {field} must hold integers{' or null' if allow_none else ''}, got {item!r}"
+            )
     return value
 
 

@@ -60,12 +60,8 @@ class Inspector(anywidget.AnyWidget):
     """Whether cells refresh this inspector (IPython runs a hook after each; marimo does not)."""
     """True once the tensor was freed: the views keep their last picture and say so."""
 
-    def __init__(
-        self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any
-    ) -> None:
-        super().__init__(
-            snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs
-        )
+    def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
+        super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
         self._name = name
         self._seen = _changes_of(tensor)

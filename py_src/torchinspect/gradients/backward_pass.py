@@ -44,8 +44,11 @@ class RecordedPass:
     _by_memory: dict[tuple, _Measured] = field(default_factory=dict, repr=False)
 
     def record_step(
-        self, position: int, inputs: frozenset[int],
-        grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: tuple[torch.Tensor | None, ...],
+        self,
+        position: int,
+        inputs: frozenset[int],
+        grad_inputs: tuple[torch.Tensor | None, ...],
+        grad_outputs: tuple[torch.Tensor | None, ...],
     ) -> None:
         """Measure what arrived at a node and what left it for the inputs that have an edge."""
         if torch.is_grad_enabled():  # create_graph=True: measuring must add nothing to a graph
@@ -64,14 +67,15 @@ class RecordedPass:
         self._by_memory.clear()
 
     def _measure_step(
-        self, position: int, inputs: frozenset[int],
-        grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: tuple[torch.Tensor | None, ...],
+        self,
+        position: int,
+        inputs: frozenset[int],
+        grad_inputs: tuple[torch.Tensor | None, ...],
+        grad_outputs: tuple[torch.Tensor | None, ...],
     ) -> Step:
         measure = self._measure
         arriving = [measure(gradient) for gradient in grad_outputs]
-        leaving = [
-            measure(gradient) if input_nr in inputs else None for input_nr, gradient in enumerate(grad_inputs)
-        ]
+        leaving = [measure(gradient) if input_nr in inputs else None for input_nr, gradient in enumerate(grad_inputs)]
         return position, arriving, leaving
 
     def _measure(self, gradient: torch.Tensor | None) -> Entry | None:
@@ -107,8 +111,11 @@ class RecordedPass:
 def _memory_of(gradient: torch.Tensor) -> tuple | None:
     """The block of memory a dense gradient fills, as a key; None for any other gradient."""
     if (
-        type(gradient) is not torch.Tensor or gradient.layout is not torch.strided
-        or gradient.is_nested or gradient.is_meta or not is_dense(gradient)
+        type(gradient) is not torch.Tensor
+        or gradient.layout is not torch.strided
+        or gradient.is_nested
+        or gradient.is_meta
+        or not is_dense(gradient)
     ):
         return None
     return gradient.data_ptr(), gradient.numel(), gradient.dtype, gradient.get_device()

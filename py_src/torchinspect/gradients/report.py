@@ -117,17 +117,19 @@ def _nonfinite_origin(order: list[str], nodes: dict[str, Any], label: Any) -> di
     seed = nodes["n0"]["arriving"] if "n0" in nodes else []
     if any(map(_nonfinite, seed)):
         return {
-            "kind": "nonfinite_origin", "node": "n0",
+            "kind": "nonfinite_origin",
+            "node": "n0",
             "message": f"The gradient that started backward already holds {_what(seed)}: look at "
-                       f"the gradient passed to backward(), which reached {label('n0')} first.",
+            f"the gradient passed to backward(), which reached {label('n0')} first.",
         }
     for node_id in order:
         arriving, leaving = nodes[node_id]["arriving"], nodes[node_id]["leaving"]
         if any(map(_nonfinite, leaving)) and not any(map(_nonfinite, arriving)):
             return {
-                "kind": "nonfinite_origin", "node": node_id,
+                "kind": "nonfinite_origin",
+                "node": node_id,
                 "message": f"{label(node_id)} is where the gradient first went bad: the gradient arriving "
-                           f"at it was finite, but the gradient it passed back holds {_what(leaving)}.",
+                f"at it was finite, but the gradient it passed back holds {_what(leaving)}.",
             }
     return None
 
@@ -152,21 +154,27 @@ def _size_flags(order: list[str], nodes: dict[str, Any], label: Any) -> list[dic
     if vanished:
         node_id, ratio = vanished[0]
         size = "exactly zero" if ratio == 0 else f"{ratio:.1e} times {where}"
-        flags.append({
-            "kind": "vanishing", "node": node_id,
-            "message": f"The gradient has vanished at {label(node_id)}: what arrives there is {size} "
-                       f"(root mean square), so what comes before it barely learns. "
-                       f"{_count(len(vanished), len(order))} get gradients this small.",
-        })
+        flags.append(
+            {
+                "kind": "vanishing",
+                "node": node_id,
+                "message": f"The gradient has vanished at {label(node_id)}: what arrives there is {size} "
+                f"(root mean square), so what comes before it barely learns. "
+                f"{_count(len(vanished), len(order))} get gradients this small.",
+            }
+        )
     exploded = [(node_id, ratio) for node_id, ratio in ratios if ratio > EXPLODING_ABOVE]
     if exploded:
         node_id, ratio = exploded[0]
-        flags.append({
-            "kind": "exploding", "node": node_id,
-            "message": f"The gradient has exploded at {label(node_id)}: what arrives there is {ratio:.1e} "
-                       f"times {where} (root mean square), so a training step would overshoot. "
-                       f"{_count(len(exploded), len(order))} get gradients this large.",
-        })
+        flags.append(
+            {
+                "kind": "exploding",
+                "node": node_id,
+                "message": f"The gradient has exploded at {label(node_id)}: what arrives there is {ratio:.1e} "
+                f"times {where} (root mean square), so a training step would overshoot. "
+                f"{_count(len(exploded), len(order))} get gradients this large.",
+            }
+        )
     return flags
 
 

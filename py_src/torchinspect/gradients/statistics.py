@@ -175,15 +175,28 @@ def _floats(numbers: tuple[torch.Tensor, ...], device: torch.device) -> list[flo
 
 
 def _entry(
-    gradient: torch.Tensor, shape: list[int | None], of: str, measures: tuple[float | None, ...],
-    counts: tuple[int, int, int], values: list[float | str] | None,
+    gradient: torch.Tensor,
+    shape: list[int | None],
+    of: str,
+    measures: tuple[float | None, ...],
+    counts: tuple[int, int, int],
+    values: list[float | str] | None,
 ) -> dict[str, Any]:
     norm, low, high, rms = measures
     nan, posinf, neginf = counts
     return {
-        "shape": shape, "dtype": DTYPE_NAMES[gradient.dtype], "numel": gradient.numel(), "of": of,
-        "norm": norm, "min": low, "max": high, "rms": rms,
-        "nan": nan, "posinf": posinf, "neginf": neginf, "values": values,
+        "shape": shape,
+        "dtype": DTYPE_NAMES[gradient.dtype],
+        "numel": gradient.numel(),
+        "of": of,
+        "norm": norm,
+        "min": low,
+        "max": high,
+        "rms": rms,
+        "nan": nan,
+        "posinf": posinf,
+        "neginf": neginf,
+        "values": values,
     }
 
 

@@ -103,8 +103,7 @@ class record_modules:
     def __enter__(self) -> record_modules:
         if self._entered:
             raise RuntimeError(
-                "torchinspect.record_modules() is entered once: use a new "
-                "record_modules(model) for each `with` block."
+                "torchinspect.record_modules() is entered once: use a new record_modules(model) for each `with` block."
             )
         self._entered = True
         model = self._model()

@@ -87,8 +87,13 @@ def _read_node_class(cls: type) -> NodeClass:
         saved_tensors = tuple((name[7:], f"_raw{name}", name) for name in saved if f"_raw{name}" in attributes)
         saved_values = tuple((name[7:], name) for name in saved if f"_raw{name}" not in attributes)
     return NodeClass(
-        op, forward_op_name(op), op == "AccumulateGrad", saved_tensors, saved_values,
-        _reader(raw for _, raw, _ in saved_tensors), _reader(attribute for _, attribute in saved_values),
+        op,
+        forward_op_name(op),
+        op == "AccumulateGrad",
+        saved_tensors,
+        saved_values,
+        _reader(raw for _, raw, _ in saved_tensors),
+        _reader(attribute for _, attribute in saved_values),
     )
 
 

@@ -178,13 +178,14 @@ class _GraphBuilder:
         return {
             "schema": SCHEMA,
             "roots": roots,
-            "nodes": self._tensor_nodes() + [
+            "nodes": self._tensor_nodes()
+            + [
                 self._node(index, node, node_class)
                 for index, (node, node_class) in enumerate(zip(self.nodes, self.classes))
             ],
-            "edges": self._tensor_edges(position) + [
-                {"source": node_ids[source], "target": node_ids[target],
-                 "input": input_nr, "output_nr": output_nr}
+            "edges": self._tensor_edges(position)
+            + [
+                {"source": node_ids[source], "target": node_ids[target], "input": input_nr, "output_nr": output_nr}
                 for source, target, input_nr, output_nr in edges
             ],
         }
@@ -192,17 +193,27 @@ class _GraphBuilder:
     def _tensor_nodes(self) -> list[dict[str, Any]]:
         return [
             {
-                "id": f"t{index}", "kind": "tensor", "op": None, "forward_op": None,
-                **self._tensor_fields(tensor), "saved_tensors": {}, "saved_values": {},
-                "metadata": {}, "sequence_nr": None,
+                "id": f"t{index}",
+                "kind": "tensor",
+                "op": None,
+                "forward_op": None,
+                **self._tensor_fields(tensor),
+                "saved_tensors": {},
+                "saved_values": {},
+                "metadata": {},
+                "sequence_nr": None,
             }
             for index, tensor in enumerate(self.root_tensors)
         ]
 
     def _tensor_edges(self, position: dict[Node, int]) -> list[dict[str, Any]]:
         return [
-            {"source": self.node_ids[position[tensor.grad_fn]], "target": f"t{index}",
-             "input": 0, "output_nr": tensor.output_nr}
+            {
+                "source": self.node_ids[position[tensor.grad_fn]],
+                "target": f"t{index}",
+                "input": 0,
+                "output_nr": tensor.output_nr,
+            }
             for index, tensor in enumerate(self.root_tensors)
             if tensor.grad_fn is not None
         ]
@@ -219,14 +230,24 @@ class _GraphBuilder:
         metadata = node.metadata
         if node_class.is_leaf:
             return {
-                "id": self.node_ids[index], "kind": "leaf", "op": node_class.op, "forward_op": None,
-                **self._tensor_fields(self.variables[index]), "saved_tensors": {},
-                "saved_values": {}, "metadata": _plain_metadata(metadata) if metadata else {},
+                "id": self.node_ids[index],
+                "kind": "leaf",
+                "op": node_class.op,
+                "forward_op": None,
+                **self._tensor_fields(self.variables[index]),
+                "saved_tensors": {},
+                "saved_values": {},
+                "metadata": _plain_metadata(metadata) if metadata else {},
                 "sequence_nr": None,
             }
         return {
-            "id": self.node_ids[index], "kind": "op", "op": node_class.op,
-            "forward_op": node_class.forward_op, "name": None, "tensor": None, "base": None,
+            "id": self.node_ids[index],
+            "kind": "op",
+            "op": node_class.op,
+            "forward_op": node_class.forward_op,
+            "name": None,
+            "tensor": None,
+            "base": None,
             "saved_tensors": self._saved_tensors(node, node_class) if node_class.saved_tensors else {},
             "saved_values": _saved_values(node, node_class) if node_class.saved_values else {},
             "metadata": _plain_metadata(metadata) if metadata else {},
@@ -247,7 +268,8 @@ class _GraphBuilder:
         if None in items and _absent_kind(node, attribute) == "freed":
             return {"kind": "freed"}
         return {
-            "kind": "tensors", "length": len(raws),
+            "kind": "tensors",
+            "length": len(raws),
             "items": [{"kind": "none"} if item is None else item for item in items],
         }
 
@@ -261,8 +283,12 @@ class _GraphBuilder:
             return None
         shape, nbytes = shape_and_nbytes(data)
         return {
-            "kind": "tensor", "shape": shape, "dtype": DTYPE_NAMES[data.dtype], "nbytes": nbytes,
-            "is_view": data._is_view(), "node": self.tensor_ids.get(id(data)),
+            "kind": "tensor",
+            "shape": shape,
+            "dtype": DTYPE_NAMES[data.dtype],
+            "nbytes": nbytes,
+            "is_view": data._is_view(),
+            "node": self.tensor_ids.get(id(data)),
         }
 
 
@@ -292,8 +318,6 @@ def _absent_kind(node: Node, attribute: str) -> str:
     except RuntimeError:
         return "freed"
     return "none"
-
-
 
 
 # --- plain, bounded values -------------------------------------------------------------
@@ -348,8 +372,20 @@ def _plain_scalar(value: Any) -> Any:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
         return value[:MAX_TEXT_LENGTH]
-    if isinstance(value, (int, torch.dtype, torch.device, torch.layout, torch.memory_format,
-                          torch.SymInt, torch.SymFloat, torch.SymBool, complex)):
+    if isinstance(
+        value,
+        (
+            int,
+            torch.dtype,
+            torch.device,
+            torch.layout,
+            torch.memory_format,
+            torch.SymInt,
+            torch.SymFloat,
+            torch.SymBool,
+            complex,
+        ),
+    ):
         return str(value).removeprefix("torch.")
     return f"<{type(value).__qualname__}>"
 

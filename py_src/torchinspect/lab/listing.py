@@ -85,7 +85,14 @@ class TensorListing:
             counts = {key: statistics[key] for key in ("nan", "posinf", "neginf")}
             self._counted[id(tensor)] = _Counted(weakref.ref(tensor), _change_key(tensor), counts)
 
-    def _row(self, name: str, tensor: torch.Tensor, group: tuple[str, str] | None, budget: _Budget, counted: dict[int, _Counted]) -> Row:
+    def _row(
+        self,
+        name: str,
+        tensor: torch.Tensor,
+        group: tuple[str, str] | None,
+        budget: _Budget,
+        counted: dict[int, _Counted],
+    ) -> Row:
         try:
             row = _metadata_row(name, tensor, group)
         except Exception as error:  # noqa: BLE001 - one odd tensor must not hide the others

@@ -79,7 +79,9 @@ def _tensor_or_grad(tensor: torch.Tensor, name: str, rest: list[str]) -> torch.T
     if rest != ["grad"]:
         raise RequestError(f"torchinspect: {name} is a tensor; only {name}.grad can follow its name")
     if not grad_is_readable(tensor):
-        raise RequestError(f"torchinspect: {name} is not a leaf, so it keeps no grad; call {name}.retain_grad() before backward()")
+        raise RequestError(
+            f"torchinspect: {name} is not a leaf, so it keeps no grad; call {name}.retain_grad() before backward()"
+        )
     if tensor.grad is None:
         raise RequestError(f"torchinspect: {name}.grad is None: run backward() first")
     return tensor.grad

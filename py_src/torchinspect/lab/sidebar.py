@@ -163,7 +163,6 @@ class TensorsSidebar:
             peer.comm.send(content)
 
 
-
 def register(shell: Any = None) -> TensorsSidebar | None:
     """Register the comm target in the running kernel, once; None outside a kernel."""
     global _sidebar

@@ -124,9 +124,7 @@ def _shown_axes(dims: int, axes: Sequence[int] | None) -> tuple[int, ...]:
     return normalized
 
 
-def _positions(
-    shape: torch.Size, shown: tuple[int, ...], index: Sequence[int | None] | None
-) -> list[int | None]:
+def _positions(shape: torch.Size, shown: tuple[int, ...], index: Sequence[int | None] | None) -> list[int | None]:
     if index is not None and len(index) != len(shape):
         raise ValueError(f"torchinspect: index needs one entry per axis ({len(shape)}), got {len(index)}")
     positions: list[int | None] = []

@@ -136,9 +136,7 @@ def require_tensor(obj: object, function: str) -> torch.Tensor:
 
 def _snapshot(tensor: torch.Tensor, name: str | None) -> dict[str, Any]:
     if name is not None and not isinstance(name, str):
-        raise TypeError(
-            f"torchinspect: name must be a string such as 'x', got {type(name).__name__}."
-        )
+        raise TypeError(f"torchinspect: name must be a string such as 'x', got {type(name).__name__}.")
     grad = readable_grad(tensor)
     fields = {
         "schema": SCHEMA,
