@@ -6,7 +6,8 @@
  */
 
 import type { GraphSnapshot } from '../js_src/core/schema';
-import { mountGraph, type GraphData } from '../js_src/views/graph';
+import { mountGradientFlow } from '../js_src/views/flow/flow';
+import { mountGraph, type GraphData } from '../js_src/views/graph/graph';
 import type { View } from '../js_src/views/view';
 
 interface Timing {
@@ -35,7 +36,7 @@ const bench = {
   async mount(graph: GraphSnapshot): Promise<Timing> {
     view?.destroy();
     const started = performance.now();
-    view = mountGraph(host, { graph });
+    view = mountGraph(host, { graph }, { layer: mountGradientFlow });
     const [mounted] = performance.getEntriesByName('torchinspect:graph-mounted').slice(-1);
     const [drawn] = performance.getEntriesByName('torchinspect:graph-drawn').slice(-1);
     await nextPaint();

@@ -89,17 +89,19 @@ export interface TensorSnapshot {
  * schema, and a saved output from another version must be refused in words.
  */
 export function parseTensorSnapshot(data: unknown): TensorSnapshot {
+  return accept<TensorSnapshot>(data, TENSOR_SCHEMA, 'a tensor snapshot', 'Install the torchinspect version that made it, or upgrade torchinspect.');
+}
+
+/** `data` when it is an object tagged `schema`; otherwise an Error saying what arrived and, in `advice`, what to do. */
+function accept<T>(data: unknown, schema: string, what: string, advice: string): T {
   if (typeof data !== 'object' || data === null) {
-    throw new Error(`torchinspect: expected a tensor snapshot, got ${describe(data)}.`);
+    throw new Error(`torchinspect: expected ${what}, got ${describe(data)}.`);
   }
-  const schema = (data as { schema?: unknown }).schema;
-  if (schema !== TENSOR_SCHEMA) {
-    throw new Error(
-      `torchinspect: this view reads "${TENSOR_SCHEMA}" snapshots, got ${describe(schema)}. ` +
-        'Install the torchinspect version that made it, or upgrade torchinspect.'
-    );
+  const tag = (data as { schema?: unknown }).schema;
+  if (tag !== schema) {
+    throw new Error(`torchinspect: this view reads "${schema}" snapshots, got ${describe(tag)}. ${advice}`);
   }
-  return data as TensorSnapshot;
+  return data as T;
 }
 
 function describe(value: unknown): string {
@@ -184,17 +186,9 @@ export interface GraphSnapshot {
 
 /** Accept data as a graph snapshot, or throw an Error that says what arrived. */
 export function parseGraphSnapshot(data: unknown): GraphSnapshot {
-  if (typeof data !== 'object' || data === null) {
-    throw new Error(`torchinspect: expected a graph snapshot, got ${describe(data)}.`);
-  }
-  const schema = (data as { schema?: unknown }).schema;
-  if (schema !== GRAPH_SCHEMA) {
-    throw new Error(
-      `torchinspect: this view reads "${GRAPH_SCHEMA}" snapshots, got ${describe(schema)}. ` +
-        'Make one with torchinspect.autograd_graph(...), from the torchinspect version that draws it.'
-    );
-  }
-  return data as GraphSnapshot;
+  return accept<GraphSnapshot>(
+    data, GRAPH_SCHEMA, 'a graph snapshot', 'Make one with torchinspect.autograd_graph(...), from the torchinspect version that draws it.'
+  );
 }
 
 /** `torchinspect.comparison/1`: two tensors, their difference, and assert_close's verdict. */

@@ -1,18 +1,16 @@
 /**
  * One tensor of a notebook's kernel, opened from the Tensors sidebar or "Inspect tensor": the
- * inspector view and the backward graph view, fed by the kernel connector. It takes a new
+ * tensor view (the inspector and the backward graph), fed by the kernel connector. It takes a new
  * snapshot when the sidebar's row of the tensor changes (after a cell), and keeps its last
  * picture, saying so, once the tensor or its kernel is gone.
  */
 
 import { Widget } from '@lumino/widgets';
 
-import { parseGraphSnapshot } from '../core/schema';
+import type { KernelRequests, SnapshotReply, TensorRow } from '../core/protocol';
 import { element } from '../views/dom';
-import { mountGraph, type GraphData } from '../views/graph';
-import { mountInspector } from '../views/inspector';
+import { mountTensorView, type TensorViewData } from '../views/tensor_view';
 import type { View } from '../views/view';
-import type { SnapshotReply, TensorRow } from '../core/protocol';
 import type { TensorConnector } from './tensor_connector';
 import { tensorIcon } from './icon';
 
@@ -21,9 +19,8 @@ let opened = 0;
 export class TensorInspectorPanel extends Widget {
   private readonly status = element('p', 'torchinspect-note torchinspect-inspector-status');
   private readonly body = element('div', 'torchinspect-inspector-body');
-  private readonly graphSection = element('section', 'torchinspect torchinspect-graph-section');
-  private inspector: View<unknown> | null = null;
-  private graph: View<GraphData> | null = null;
+  private readonly requests: KernelRequests;
+  private view: View<TensorViewData> | null = null;
   private watched: TensorRow | undefined;
   private asked = 0;
 
@@ -40,7 +37,7 @@ export class TensorInspectorPanel extends Widget {
     this.title.icon = tensorIcon;
     this.title.closable = true;
     this.status.setAttribute('role', 'status');
-    this.graphSection.setAttribute('aria-label', 'backward graph');
+    this.requests = connector.requestsFor(tensorName);
     this.node.append(this.status, this.body);
     connector.rowsChanged.connect(this.onRowsChanged, this);
     connector.stateChanged.connect(this.onStateChanged, this);
@@ -52,8 +49,7 @@ export class TensorInspectorPanel extends Widget {
     this.connector.rowsChanged.disconnect(this.onRowsChanged, this);
     this.connector.stateChanged.disconnect(this.onStateChanged, this);
     this.asked += 1;
-    this.graph?.destroy();
-    this.inspector?.destroy();
+    this.view?.destroy();
     super.dispose();
   }
 
@@ -68,31 +64,15 @@ export class TensorInspectorPanel extends Widget {
       this.status.textContent = 'Live: updates after each cell that changes it.';
     } catch (error) {
       if (mine !== this.asked || this.isDisposed) return;
-      const lastPicture = this.inspector === null ? '' : ' This is its last picture.';
+      const lastPicture = this.view === null ? '' : ' This is its last picture.';
       this.status.textContent = `${(error as Error).message}${lastPicture}`;
     }
   }
 
   private display(reply: SnapshotReply): void {
-    const requests = this.connector.requestsFor(this.tensorName);
-    const host = { requestPreview: requests.preview };
-    if (this.inspector === null) this.inspector = mountInspector(this.body, reply.snapshot, host);
-    else this.inspector.update(reply.snapshot);
-    if (!('schema' in reply.graph)) {
-      this.graph?.destroy();
-      this.graph = null;
-      this.graphSection.remove();
-      return;
-    }
-    const data = { graph: parseGraphSnapshot(reply.graph) };
-    if (this.graph === null) {
-      this.body.appendChild(this.graphSection);
-      this.graph = mountGraph(this.graphSection, data, {
-        requestNodeTensor: requests.nodeTensor
-      });
-    } else {
-      this.graph.update(data);
-    }
+    const data = { snapshot: reply.snapshot, graph: reply.graph };
+    if (this.view === null) this.view = mountTensorView(this.body, data, { requests: this.requests });
+    else this.view.update(data);
   }
 
   private onRowsChanged(): void {
@@ -101,7 +81,7 @@ export class TensorInspectorPanel extends Widget {
     this.watched = row;
     if (row !== undefined) {
       if (changed) void this.refresh();
-    } else if (this.inspector === null) {
+    } else if (this.view === null) {
       void this.refresh();
     } else {
       this.asked += 1;

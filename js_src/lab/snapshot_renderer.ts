@@ -1,6 +1,6 @@
 /**
  * The static view of a saved inspector output: the snapshot stored under the torchinspect
- * MIME type, drawn by the same inspector view as the live widget (without the kernel, so
+ * MIME type, drawn by the same tensor view as the live widget (without the kernel, so
  * its slicer stays hidden).
  */
 
@@ -8,11 +8,11 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { TENSOR_MIME_TYPE } from '../core/schema';
-import { mountInspector } from '../views/inspector';
+import { mountTensorView, type TensorViewData } from '../views/tensor_view';
 import type { View } from '../views/view';
 
 export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
-  private inspector: View<unknown> | null = null;
+  private view: View<TensorViewData> | null = null;
 
   constructor() {
     super();
@@ -21,16 +21,16 @@ export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[TENSOR_MIME_TYPE];
-    if (this.inspector === null) {
-      this.inspector = mountInspector(this.node, data, {});
+    if (this.view === null) {
+      this.view = mountTensorView(this.node, { snapshot: data });
     } else {
-      this.inspector.update(data);
+      this.view.update({ snapshot: data });
     }
   }
 
   dispose(): void {
-    this.inspector?.destroy();
-    this.inspector = null;
+    this.view?.destroy();
+    this.view = null;
     super.dispose();
   }
 }

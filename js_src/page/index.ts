@@ -8,11 +8,10 @@
  * network, no anywidget.
  */
 
-import { parseGraphSnapshot, type ComparisonSnapshot } from '../core/schema';
-import { mountComparison } from '../views/comparison';
+import type { ComparisonSnapshot } from '../core/schema';
 import { element } from '../views/dom';
-import { mountGraph } from '../views/graph';
-import { mountInspector } from '../views/inspector';
+import { mountComparison } from '../views/tensor/comparison';
+import { mountTensorView } from '../views/tensor_view';
 
 const DATA_ID = 'torchinspect-data';
 const ROOT_ID = 'torchinspect-page';
@@ -27,12 +26,7 @@ function mountPage(root: HTMLElement, data: PageData): void {
     mountComparison(root, data.comparison);
     return;
   }
-  mountInspector(root, data.snapshot, {});
-  if (typeof data.graph !== 'object' || data.graph === null || !('schema' in data.graph)) return;
-  const section = element('section', 'torchinspect torchinspect-graph-section');
-  section.setAttribute('aria-label', 'backward graph');
-  root.appendChild(section);
-  mountGraph(section, { graph: parseGraphSnapshot(data.graph), gradients: data.gradients });
+  mountTensorView(root, data);
 }
 
 function readData(): PageData {

@@ -20,3 +20,12 @@ export function labelledButton(text: string, label: string, className = 'torchin
   node.setAttribute('aria-label', label);
   return node;
 }
+
+/** One labelled button per entry of `specs` (its text and its label), under the same keys. */
+export function labelledButtons<K extends string>(
+  specs: Record<K, readonly [text: string, label: string]>,
+  className?: string
+): Record<K, HTMLButtonElement> {
+  const entries = Object.entries(specs) as [K, readonly [string, string]][];
+  return Object.fromEntries(entries.map(([key, [text, label]]) => [key, labelledButton(text, label, className)])) as Record<K, HTMLButtonElement>;
+}

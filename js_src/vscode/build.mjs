@@ -21,7 +21,7 @@ const repo = join(here, '..', '..');
 const stage = join(repo, 'dist', 'vscode');
 
 const css = await build({
-  entryPoints: [join(repo, 'js_src', 'views', 'inspector.css')],
+  entryPoints: [join(repo, 'js_src', 'views', 'style.css')],
   bundle: true,
   minify: true,
   write: false

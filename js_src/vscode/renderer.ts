@@ -1,6 +1,6 @@
 /**
  * VS Code's notebook renderer for `application/vnd.torchinspect.tensor+json`, the snapshot that
- * `inspect()` saves beside its live widget: the same inspector view, drawn without a kernel, so a
+ * `inspect()` saves beside its live widget: the same tensor view, drawn without a kernel, so a
  * notebook saved with inspectors shows them in VS Code as it does in JupyterLab.
  *
  * VS Code loads this module in the notebook's webview and calls `activate` once; it then calls
@@ -12,7 +12,7 @@
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 
 import { element } from '../views/dom';
-import { mountInspector } from '../views/inspector';
+import { mountTensorView, type TensorViewData } from '../views/tensor_view';
 import type { View } from '../views/view';
 
 declare const TORCHINSPECT_CSS: string;
@@ -21,7 +21,7 @@ const STYLE_ID = 'torchinspect-vscode-style';
 
 interface Shown {
   element: HTMLElement;
-  view: View<unknown>;
+  view: View<TensorViewData>;
 }
 
 export const activate: ActivationFunction = () => {
@@ -43,12 +43,12 @@ export const activate: ActivationFunction = () => {
         return;
       }
       if (current !== undefined && current.element === target) {
-        current.view.update(data);
+        current.view.update({ snapshot: data });
         return;
       }
       dispose(outputItem.id);
       target.replaceChildren();
-      shown.set(outputItem.id, { element: target, view: mountInspector(target, data, {}) });
+      shown.set(outputItem.id, { element: target, view: mountTensorView(target, { snapshot: data }) });
     },
     disposeOutputItem(id?: string): void {
       for (const key of id === undefined ? [...shown.keys()] : [id]) dispose(key);

@@ -1,19 +1,16 @@
 /**
- * The anywidget entry: feeds the `snapshot` trait of Python's `Inspector` to the inspector
- * view and its `graph` trait to the graph view, lets both ask the kernel (another slice, a
- * graph tensor's values), shows and sets whether it follows the kernel (`paused`, `gone`),
+ * The anywidget entry: feeds the `snapshot`, `graph` and `gradients` traits of Python's
+ * `Inspector` to the tensor view, with the requests it may make of the kernel (another slice,
+ * a graph tensor's values), shows and sets whether it follows the kernel (`paused`, `gone`),
  * and removes its listeners and the views when the output is cleared.
  */
 
-import type { AnyModel, Render } from '@anywidget/types';
+import type { Render } from '@anywidget/types';
 
-import { parseGraphSnapshot } from '../core/schema';
-import { mountComparison } from '../views/comparison';
-import { mountGraph, type GraphData } from '../views/graph';
-import { mountInspector } from '../views/inspector';
-import { mountLiveBar } from '../views/livebar';
-import type { View } from '../views/view';
-import { Kind, type KernelRequests } from '../core/protocol';
+import { Kind } from '../core/protocol';
+import { mountLiveBar } from '../views/tensor/livebar';
+import { mountComparison } from '../views/tensor/comparison';
+import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
 import { kernelRequests } from './requests';
 
@@ -34,9 +31,9 @@ const renderComparison: Render<ComparisonModel> = ({ model, el }) => {
 };
 
 const renderInspector: Render<InspectorModel> = ({ model, el }) => {
-  const requester = kernelRequests(model);
-  const inspector = mountInspector(el, model.get('snapshot'), { requestPreview: requester.preview });
-  const graph = graphSection(el, model, requester);
+  const requests = kernelRequests(model);
+  const data = () => ({ snapshot: model.get('snapshot'), graph: model.get('graph'), gradients: model.get('gradients') });
+  const view = mountTensorView(el, data(), { requests });
   const liveState = () => ({
     paused: model.get('paused'),
     gone: model.get('gone'),
@@ -50,59 +47,23 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
       model.save_changes();
     }
   });
-  const onSnapshot = (): void => inspector.update(model.get('snapshot'));
+  const onData = (): void => view.update(data());
   const onLive = (): void => liveBar.update(liveState());
-  model.on('change:snapshot', onSnapshot);
-  model.on('change:paused', onLive);
-  model.on('change:follows_cells', onLive);
-  model.on('change:gone', onLive);
+  const events = {
+    'change:snapshot': onData,
+    'change:graph': onData,
+    'change:gradients': onData,
+    'change:paused': onLive,
+    'change:follows_cells': onLive,
+    'change:gone': onLive
+  } as const;
+  for (const [name, listener] of Object.entries(events)) model.on(name, listener);
   return () => {
-    model.off('change:snapshot', onSnapshot);
-    model.off('change:paused', onLive);
-    model.off('change:follows_cells', onLive);
-    model.off('change:gone', onLive);
-    requester.dispose();
+    for (const [name, listener] of Object.entries(events)) model.off(name, listener);
+    requests.dispose();
     liveBar.destroy();
-    graph.destroy();
-    inspector.destroy();
+    view.destroy();
   };
 };
-
-/** The graph view under the inspector, there while the tensor has a graph. */
-function graphSection(el: HTMLElement, model: AnyModel<InspectorModel>, requester: KernelRequests): { destroy(): void } {
-  const section = document.createElement('section');
-  section.className = 'torchinspect torchinspect-graph-section';
-  section.setAttribute('aria-label', 'backward graph');
-  let view: View<GraphData> | null = null;
-
-  const show = (): void => {
-    const data = model.get('graph');
-    if (!('schema' in data)) {
-      view?.destroy();
-      view = null;
-      section.remove();
-      return;
-    }
-    // The gradients of the last backward() through this graph; {} (or no trait) until one ran.
-    const next = { graph: parseGraphSnapshot(data), gradients: model.get('gradients') };
-    if (view === null) {
-      el.appendChild(section);
-      view = mountGraph(section, next, { requestNodeTensor: requester.nodeTensor });
-    } else {
-      view.update(next);
-    }
-  };
-  show();
-  model.on('change:graph', show);
-  model.on('change:gradients', show);
-  return {
-    destroy() {
-      model.off('change:graph', show);
-      model.off('change:gradients', show);
-      view?.destroy();
-      section.remove();
-    }
-  };
-}
 
 export default { render };

@@ -5,7 +5,8 @@
  */
 
 import type { GraphNode, GraphSnapshot } from '../../js_src/core/schema';
-import { mountGraph, type GraphData } from '../../js_src/views/graph';
+import { mountGradientFlow } from '../../js_src/views/flow/flow';
+import { mountGraph, type GraphData } from '../../js_src/views/graph/graph';
 import type { View } from '../../js_src/views/view';
 
 const views: View<GraphData>[] = [];
@@ -19,7 +20,7 @@ const graphs = {
     host.className = 'torchinspect';
     document.getElementById('hosts')!.appendChild(host);
     const onSelect = (node: GraphNode | null) => selections.push(node?.id ?? null);
-    views.push(mountGraph(host, { graph, gradients }, { onSelect }));
+    views.push(mountGraph(host, { graph, gradients }, { onSelect, layer: mountGradientFlow }));
     hosts.push(host);
     graphsShown.push(graph);
     return views.length - 1;

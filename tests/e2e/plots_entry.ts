@@ -4,10 +4,10 @@
  */
 
 import { sharedScale } from '../../js_src/core/colormap';
-import { previewValues } from '../../js_src/core/preview';
+import { previewValues } from '../../js_src/core/tensor/preview';
 import type { TensorPreview } from '../../js_src/core/schema';
-import { mountHeatmap, type HeatmapData } from '../../js_src/views/heatmap';
-import { mountHistogram, type HistogramData } from '../../js_src/views/histogram';
+import { mountHeatmap, type HeatmapData } from '../../js_src/views/tensor/heatmap';
+import { mountHistogram, type HistogramData } from '../../js_src/views/tensor/histogram';
 import type { View } from '../../js_src/views/view';
 
 const views = new Map<number, View<never>>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { backwardRule, inputName, ruleKey } from '../../js_src/core/backward_rules';
+import { backwardRule, inputName, ruleKey } from '../../js_src/core/gradients/rules';
 import { node } from './graph_shapes';
 
 const op = (name: string, saved: Partial<Parameters<typeof node>[3]> = {}) => node('n1', 'op', name, saved);

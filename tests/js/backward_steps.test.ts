@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { stepPicture, stepReducer, wholePass, type StepAction, type StepState } from '../../js_src/core/backward_steps';
-import { linkKey } from '../../js_src/core/gradient_flow';
-import { graphModel } from '../../js_src/core/graph';
+import { stepPicture, stepReducer, wholePass, type StepAction, type StepState } from '../../js_src/core/gradients/steps';
+import { linkKey } from '../../js_src/core/gradients/flow';
+import { graphModel } from '../../js_src/core/graph/model';
 import { GRADIENTS_SCHEMA, type GradientsSnapshot } from '../../js_src/core/schema';
 import { deepChain, lesson } from './graph_shapes';
 

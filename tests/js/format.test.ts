@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { cardGroups, formatBool, formatBytes, formatShape, formatTuple, type CardField } from '../../js_src/core/format';
+import { formatBool, formatBytes, formatShape, formatTuple } from '../../js_src/core/format';
+import { cardGroups, type CardField } from '../../js_src/core/tensor/card';
 import { pythonSnapshots } from './fixtures';
 
 function fields(snapshotName: string): Record<string, CardField> {

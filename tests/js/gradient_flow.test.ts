@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { SPECIAL_COLORS, sequentialScale, type Rgba } from '../../js_src/core/colormap';
-import { PALETTE_BANDS, ZERO_COLOR, gradientFlow, largestNorm, legendTicks, linkKey, normScale, parameterBars } from '../../js_src/core/gradient_flow';
-import { arrivingNorm, edgeGradient, magnitude, parseGradients, readNumber } from '../../js_src/core/gradients';
-import { graphModel } from '../../js_src/core/graph';
+import { PALETTE_BANDS, ZERO_COLOR, gradientFlow, largestNorm, legendTicks, linkKey, normScale, parameterBars } from '../../js_src/core/gradients/flow';
+import { arrivingNorm, edgeGradient, magnitude, parseGradients, readNumber } from '../../js_src/core/gradients/record';
+import { graphModel } from '../../js_src/core/graph/model';
 import { GRADIENTS_SCHEMA, type GradientsSnapshot, type GradientSummary } from '../../js_src/core/schema';
 import { deepChain, lesson } from './graph_shapes';
 

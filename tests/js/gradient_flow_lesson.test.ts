@@ -5,11 +5,11 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { backwardRule } from '../../js_src/core/backward_rules';
-import { stepPicture } from '../../js_src/core/backward_steps';
-import { gradientFlow } from '../../js_src/core/gradient_flow';
-import { edgeGradient, parseGradients } from '../../js_src/core/gradients';
-import { graphModel } from '../../js_src/core/graph';
+import { backwardRule } from '../../js_src/core/gradients/rules';
+import { stepPicture } from '../../js_src/core/gradients/steps';
+import { gradientFlow } from '../../js_src/core/gradients/flow';
+import { edgeGradient, parseGradients } from '../../js_src/core/gradients/record';
+import { graphModel } from '../../js_src/core/graph/model';
 import { parseGraphSnapshot } from '../../js_src/core/schema';
 import recorded from '../fixtures/gradients.json';
 

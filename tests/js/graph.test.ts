@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { edgeShape, expand, graphModel, nodeLabel, searchBoxes } from '../../js_src/core/graph';
-import { layoutGraph } from '../../js_src/core/graph_layout';
+import { edgeShape, expand, graphModel, nodeLabel, searchBoxes } from '../../js_src/core/graph/model';
+import { layoutGraph } from '../../js_src/core/graph/layout';
 import { parseGraphSnapshot, type GraphSnapshot } from '../../js_src/core/schema';
 import { deepChain, edge, lesson, node, snapshot, tensorOf } from './graph_shapes';
 

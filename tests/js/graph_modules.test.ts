@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { collapse, collapseAll, expand, expandAll, graphModel, searchBoxes, type GraphModel } from '../../js_src/core/graph';
-import { closedGroupOf, defaultOpen, moduleBoxId, moduleTree } from '../../js_src/core/graph_modules';
-import { layoutGraph, type GraphLayout, type PlacedBox, type Point } from '../../js_src/core/graph_layout';
-import { stackedPath } from '../../js_src/core/graph_path_layout';
+import { collapse, collapseAll, expand, expandAll, graphModel, searchBoxes, type GraphModel } from '../../js_src/core/graph/model';
+import { closedGroupOf, defaultOpen, moduleBoxId, moduleTree } from '../../js_src/core/graph/modules';
+import type { GraphLayout, PlacedBox, Point } from '../../js_src/core/graph/geometry';
+import { layoutGraph } from '../../js_src/core/graph/layout';
+import { stackedPath } from '../../js_src/core/graph/path_layout';
 import { GRAPH_SCHEMA, type GraphEdge, type GraphNode, type GraphSnapshot } from '../../js_src/core/schema';
 import recorded from '../fixtures/modules.json';
 

@@ -7,7 +7,7 @@ import {
   binBars,
   samplingNote,
   specialBars
-} from '../../js_src/core/histogram';
+} from '../../js_src/core/tensor/histogram';
 import type { TensorHistogram, TensorStatistics } from '../../js_src/core/schema';
 import { pythonSnapshots } from './fixtures';
 

@@ -7,7 +7,7 @@ import {
   previewGrid,
   previewValues,
   sliceCaption
-} from '../../js_src/core/preview';
+} from '../../js_src/core/tensor/preview';
 import type { TensorPreview } from '../../js_src/core/schema';
 import { pythonSnapshots } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { normOf, sliceExpression } from '../../js_src/core/slice';
+import { normOf, sliceExpression } from '../../js_src/core/tensor/slice';
 import type { TensorStatistics } from '../../js_src/core/schema';
 
 describe('sliceExpression', () => {

@@ -1,0 +1,154 @@
+/**
+ * Reading a `torchinspect.gradients/1` record: accepting it from the wire, and finding the
+ * gradient an edge carries and the one arriving at a node. Pure data, no DOM.
+ *
+ * JSON has no NaN or Infinity: the kernel spells them as text ("nan", "inf", "-inf") in a
+ * gradient's values, and measures norm, min, max and rms over the finite values (null
+ * when there is none), with counts of the rest. Every number is read back into a JS number
+ * here, once, so the views never meet a string where a number belongs; `magnitude` then says
+ * how large a gradient is for the colours, NaN and Inf included.
+ */
+
+import type { GraphIndex } from '../graph/folding';
+import {
+  GRADIENTS_SCHEMA,
+  type GradientFlag,
+  type GradientFlagKind,
+  type GradientSummary,
+  type GradientsSnapshot,
+  type GraphEdge,
+  type NodeGradients,
+  type ParameterGradient
+} from '../schema';
+
+const SPELLED: Record<string, number> = {
+  nan: NaN, '+nan': NaN, '-nan': NaN,
+  inf: Infinity, '+inf': Infinity, infinity: Infinity, '+infinity': Infinity,
+  '-inf': -Infinity, '-infinity': -Infinity
+};
+
+/** A number however it was spelled: 1.5, "1.5", "nan", "-Infinity"; null where it is none. */
+export function readNumber(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return null;
+  const spelled = SPELLED[value.trim().toLowerCase()];
+  if (spelled !== undefined) return spelled;
+  const parsed = Number(value);
+  return value.trim() !== '' && !Number.isNaN(parsed) ? parsed : null;
+}
+
+/**
+ * The record, or null when none was made yet (no backward since the inspector was made,
+ * which the kernel sends as an empty object). Throws an Error that says what arrived when it
+ * is not a gradients record of this version.
+ */
+export function parseGradients(data: unknown): GradientsSnapshot | null {
+  if (data === undefined || data === null) return null;
+  if (typeof data !== 'object') throw new Error(`torchinspect: expected recorded gradients, got ${typeof data}.`);
+  if (Object.keys(data).length === 0) return null;
+  const raw = data as Record<string, unknown>;
+  if (raw.schema !== GRADIENTS_SCHEMA) {
+    const got = typeof raw.schema === 'string' ? `"${raw.schema}"` : 'no schema';
+    throw new Error(
+      `torchinspect: this view reads "${GRADIENTS_SCHEMA}" gradients, got ${got}. ` +
+        'Upgrade torchinspect, or run backward() again with the version that draws them.'
+    );
+  }
+  const nodes: Record<string, NodeGradients> = {};
+  for (const [id, node] of Object.entries(objectOr(raw.nodes))) nodes[id] = readNode(node);
+  return {
+    schema: GRADIENTS_SCHEMA,
+    passes: readNumber(raw.passes) ?? 0,
+    complete: raw.complete !== false,
+    order: listOr(raw.order).filter((id): id is string => typeof id === 'string'),
+    nodes,
+    parameters: listOr(raw.parameters).map(readParameter),
+    flags: listOr(raw.flags).map(readFlag)
+  };
+}
+
+/**
+ * The gradient an edge carries backward: what its target sent to that input, or, on the edge
+ * from the root op to a root tensor, the gradient that arrived at the op for that output.
+ */
+export function edgeGradient(gradients: GradientsSnapshot, index: GraphIndex, edge: GraphEdge): GradientSummary | null {
+  if (index.nodes.get(edge.target)?.kind === 'tensor') {
+    return gradients.nodes[edge.source]?.arriving[edge.output_nr] ?? null;
+  }
+  return gradients.nodes[edge.target]?.leaving[edge.input] ?? null;
+}
+
+/**
+ * How large a gradient is, as the colours and bars show it: NaN when it holds a NaN, +Inf when
+ * it holds an Inf (a norm of the finite values would hide them), else its norm; null when
+ * there is no gradient, or nothing in it could be measured.
+ */
+export function magnitude(grad: GradientSummary | null): number | null {
+  if (grad === null) return null;
+  if (grad.nan > 0) return NaN;
+  if (grad.posinf + grad.neginf > 0) return Infinity;
+  return grad.norm;
+}
+
+/**
+ * The magnitude of everything that arrived at an op or leaf: of its outputs' gradients taken
+ * as one tensor (a single output's own); null for a node that received none.
+ */
+export function arrivingNorm(gradients: GradientsSnapshot, id: string): number | null {
+  const sizes = (gradients.nodes[id]?.arriving ?? []).map(magnitude).filter((size): size is number => size !== null);
+  return sizes.length === 0 ? null : Math.hypot(...sizes);
+}
+
+function readNode(data: unknown): NodeGradients {
+  const node = objectOr(data);
+  return {
+    step: readNumber(node.step) ?? -1,
+    arriving: listOr(node.arriving).map(readSummary),
+    leaving: listOr(node.leaving).map(readSummary)
+  };
+}
+
+function readSummary(data: unknown): GradientSummary | null {
+  if (data === null || typeof data !== 'object') return null;
+  const grad = data as Record<string, unknown>;
+  const count = (value: unknown): number => readNumber(value) ?? 0;
+  const values = Array.isArray(grad.values) ? grad.values.map(value => readNumber(value) ?? NaN) : null;
+  return {
+    shape: listOr(grad.shape).map(size => readNumber(size) ?? 0),
+    dtype: typeof grad.dtype === 'string' ? grad.dtype : '?',
+    numel: count(grad.numel),
+    of: typeof grad.of === 'string' ? grad.of : 'values',
+    norm: readNumber(grad.norm),
+    min: readNumber(grad.min),
+    max: readNumber(grad.max),
+    rms: readNumber(grad.rms),
+    nan: count(grad.nan),
+    posinf: count(grad.posinf),
+    neginf: count(grad.neginf),
+    values
+  };
+}
+
+function readParameter(data: unknown): ParameterGradient {
+  const parameter = objectOr(data);
+  return {
+    node: String(parameter.node ?? ''),
+    name: typeof parameter.name === 'string' ? parameter.name : null,
+    norm: readNumber(parameter.norm)
+  };
+}
+
+function readFlag(data: unknown): GradientFlag {
+  const flag = objectOr(data);
+  // A kind this version does not know still shows its message; only the known ones are drawn specially.
+  const kind = String(flag.kind ?? '') as GradientFlagKind;
+  return { kind, node: String(flag.node ?? ''), message: String(flag.message ?? '') };
+}
+
+function objectOr(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function listOr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}

@@ -1,0 +1,165 @@
+/**
+ * Folding: finding the repetitive parts of an autograd graph that would drown the rest, so the
+ * view can draw each as one box with a count. Pure data, no DOM.
+ *
+ * Two shapes are folded: a long linear chain of a repeated op pattern (`h = tanh(h * w + 1)`
+ * run 2,000 times), and a wide fan of identical branches into one node (5,000 `sin → sum`
+ * into a `stack`). Graphs of 30,000 nodes are routine, so every walk here is iterative and
+ * visits each node a bounded number of times: no recursion, no search over subgraphs.
+ */
+
+import type { GraphNode, GraphSnapshot } from '../schema';
+
+/** The graph's nodes and their distinct forward neighbours, built once per snapshot. */
+export interface GraphIndex {
+  nodes: Map<string, GraphNode>;
+  /** The nodes whose outputs a node takes as inputs (forward predecessors). */
+  inputs: Map<string, string[]>;
+  /** The nodes that take a node's output (forward successors). */
+  consumers: Map<string, string[]>;
+}
+
+/** A run of repeated units drawn as one box; `units` are node ids, each unit in forward order. */
+export interface FoldGroup {
+  id: string;
+  kind: 'chain' | 'fan';
+  /** What one unit does, in forward order: `['mul', 'add', 'tanh']`. */
+  pattern: string[];
+  units: string[][];
+}
+
+/** Fewer repeats than this read fine unfolded. */
+const MIN_REPEATS = 4;
+/** The longest repeated op pattern looked for along a chain. */
+const MAX_PERIOD = 8;
+/** Expanding a group shows this many units at each end and keeps the middle folded. */
+const REVEALED_UNITS = 2;
+
+export function indexGraph(snapshot: GraphSnapshot): GraphIndex {
+  const nodes = new Map(snapshot.nodes.map(node => [node.id, node]));
+  const inputs = new Map<string, string[]>(snapshot.nodes.map(node => [node.id, []]));
+  const consumers = new Map<string, string[]>(snapshot.nodes.map(node => [node.id, []]));
+  for (const edge of snapshot.edges) {
+    inputs.get(edge.target)?.push(edge.source);
+    consumers.get(edge.source)?.push(edge.target);
+  }
+  // `x * x` gives two edges between the same nodes; folding counts distinct neighbours.
+  for (const lists of [inputs, consumers]) {
+    for (const [id, list] of lists) if (list.length > 1) lists.set(id, [...new Set(list)]);
+  }
+  return { nodes, inputs, consumers };
+}
+
+/** What a node does, as a pattern reads it: the forward op, `leaf`, or `tensor`. */
+export function stepName(node: GraphNode): string {
+  if (node.kind === 'leaf') return 'leaf';
+  return node.forward_op ?? node.op ?? 'tensor';
+}
+
+/**
+ * Every chain and fan worth folding, disjoint; chains first, fans among what is left. Given
+ * the module of each node (`groupOf`), a fold never spans two modules, so that it opens and
+ * closes with the module around it.
+ */
+export function findFoldGroups(index: GraphIndex, groupOf: ReadonlyMap<string, string> = new Map()): FoldGroup[] {
+  const grouped = new Set<string>();
+  const chains = linearChains(index, groupOf).flatMap(chain => repeatedRuns(index, chain, grouped));
+  return [...chains, ...identicalFans(index, grouped, groupOf)];
+}
+
+/**
+ * Opens a group one step: its first and last units become plain nodes, and the middle, if it
+ * still repeats enough, stays folded as a smaller group. Expanding 2,000 repeats thus never
+ * asks the layout for 6,000 boxes at once.
+ */
+export function openGroup(group: FoldGroup): FoldGroup | null {
+  const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
+  if (middle.length < MIN_REPEATS) return null;
+  return { ...group, id: `${group.kind}:${middle[0][0]}`, units: middle };
+}
+
+/** Op nodes linked one to the next, where each feeds only the next and the next takes no other op. */
+function linearChains(index: GraphIndex, groupOf: ReadonlyMap<string, string>): string[][] {
+  const next = new Map<string, string>();
+  const followed = new Set<string>();
+  const isOp = (id: string) => index.nodes.get(id)?.kind === 'op';
+  const opInputCounts = new Map([...index.inputs].map(([id, inputs]) => [id, inputs.filter(isOp).length]));
+  for (const [id, node] of index.nodes) {
+    const consumers = index.consumers.get(id)!;
+    if (node.kind !== 'op' || consumers.length !== 1 || !isOp(consumers[0])) continue;
+    const target = consumers[0];
+    if (opInputCounts.get(target) !== 1 || groupOf.get(id) !== groupOf.get(target)) continue;
+    next.set(id, target);
+    followed.add(target);
+  }
+  const chains: string[][] = [];
+  for (const start of next.keys()) {
+    if (followed.has(start)) continue;
+    const chain = [start];
+    for (let at = next.get(start); at !== undefined; at = next.get(at)) chain.push(at);
+    chains.push(chain);
+  }
+  return chains;
+}
+
+/** The stretches of a chain where a pattern of up to MAX_PERIOD ops repeats, shortest pattern first. */
+function repeatedRuns(index: GraphIndex, chain: string[], grouped: Set<string>): FoldGroup[] {
+  const names = chain.map(id => stepName(index.nodes.get(id)!));
+  const groups: FoldGroup[] = [];
+  for (let period = 1; period <= MAX_PERIOD; period++) {
+    let start = 0;
+    while (start + period < names.length) {
+      let end = start;
+      while (end + period < names.length && names[end] === names[end + period]) end++;
+      const repeats = Math.floor((end - start + period) / period);
+      const ids = repeats >= MIN_REPEATS ? chain.slice(start, start + repeats * period) : [];
+      if (ids.length > 0 && ids.every(id => !grouped.has(id))) {
+        ids.forEach(id => grouped.add(id));
+        const units = Array.from({ length: repeats }, (_, unit) => ids.slice(unit * period, (unit + 1) * period));
+        groups.push({ id: `chain:${ids[0]}`, kind: 'chain', pattern: names.slice(start, start + period), units });
+      }
+      start = Math.max(end, start + 1);
+    }
+  }
+  return groups;
+}
+
+/** Sibling branches of the same ops into one node, where there are at least MIN_REPEATS of them. */
+function identicalFans(index: GraphIndex, grouped: Set<string>, groupOf: ReadonlyMap<string, string>): FoldGroup[] {
+  const groups: FoldGroup[] = [];
+  for (const [target, inputs] of index.inputs) {
+    if (inputs.length < MIN_REPEATS) continue;
+    const bySignature = new Map<string, string[][]>();
+    for (const input of inputs) {
+      const branch = branchInto(index, input, grouped);
+      const module = branch === null ? undefined : groupOf.get(branch[0]);
+      if (branch === null || branch.some(id => groupOf.get(id) !== module)) continue;
+      const signature = `${module ?? ''}\u0000${branch.map(id => stepName(index.nodes.get(id)!)).join(' ')}`;
+      const siblings = bySignature.get(signature);
+      if (siblings) siblings.push(branch);
+      else bySignature.set(signature, [branch]);
+    }
+    for (const units of bySignature.values()) {
+      if (units.length < MIN_REPEATS) continue;
+      units.flat().forEach(id => grouped.add(id));
+      const pattern = units[0].map(id => stepName(index.nodes.get(id)!));
+      groups.push({ id: `fan:${target}:${units[0][0]}`, kind: 'fan', pattern, units });
+    }
+  }
+  return groups;
+}
+
+/** The nodes that feed only `end`, walking up while each step has one input feeding only it. */
+function branchInto(index: GraphIndex, end: string, grouped: Set<string>): string[] | null {
+  if (index.consumers.get(end)!.length !== 1 || grouped.has(end)) return null;
+  const branch = [end];
+  for (let at = end; ; ) {
+    const inputs = index.inputs.get(at)!;
+    if (inputs.length !== 1) break;
+    const above = inputs[0];
+    if (index.consumers.get(above)!.length !== 1 || grouped.has(above)) break;
+    branch.push(above);
+    at = above;
+  }
+  return branch.reverse();
+}

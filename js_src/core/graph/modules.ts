@@ -1,0 +1,165 @@
+/**
+ * Module groups: the nodes of a graph recorded with `torchinspect.record_modules`, grouped by
+ * the nn.Module that made them (`metadata.module`, a path such as `layers.0.self_attn`), as a
+ * tree of paths. A closed group is drawn as one box; an open one as a frame around what it
+ * holds. Pure data, no DOM.
+ */
+
+import type { GraphNode, GraphSnapshot } from '../schema';
+
+export interface ModuleGroup {
+  /** The module's qualified name: `layers.0.self_attn`. */
+  path: string;
+  /** Its class, where a node it made says it (a container such as `nn.ModuleList` makes none). */
+  className: string | null;
+  parent: string | null;
+  /** The groups one level down, in the order their nodes first appear. */
+  children: string[];
+  /** The nodes the module made itself, and its parameters' leaves. */
+  nodes: string[];
+  /** The nodes in it and in every group below it. */
+  size: number;
+}
+
+export interface ModuleTree {
+  groups: Map<string, ModuleGroup>;
+  /** The top groups, in the order their nodes first appear. */
+  top: string[];
+  /** The group of each node that has one. */
+  groupOf: Map<string, string>;
+}
+
+/** Where nothing says how far to open the groups, they open level by level while at most this many boxes show. */
+export const DEFAULT_BOX_BUDGET = 60;
+
+const MODULE_KEY = 'module';
+const MODULE_CLASS_KEY = 'module_class';
+const MODULE_BOX_PREFIX = 'module:';
+
+/**
+ * The module tree of a snapshot. A node belongs to the module in its `metadata.module`; the
+ * model's own path `""` is no group. A leaf without one joins the module its name points to
+ * when that module is in the tree: `layers.0.weight`, or `model.layers.0.weight` named from
+ * the notebook, joins `layers.0`.
+ */
+export function moduleTree(snapshot: GraphSnapshot): ModuleTree {
+  const tree: ModuleTree = { groups: new Map(), top: [], groupOf: new Map() };
+  const unplaced: GraphNode[] = [];
+  for (const node of snapshot.nodes) {
+    const path = node.metadata[MODULE_KEY];
+    if (typeof path === 'string' && path !== '') place(tree, node, path);
+    else if (node.kind === 'leaf' && node.name !== null) unplaced.push(node);
+  }
+  if (tree.groups.size === 0) return tree;
+  for (const leaf of unplaced) {
+    const path = moduleNamed(tree, leaf.name!);
+    if (path !== null) place(tree, leaf, path);
+  }
+  return tree;
+}
+
+/** The id of the box that draws a closed group. */
+export function moduleBoxId(path: string): string {
+  return `${MODULE_BOX_PREFIX}${path}`;
+}
+
+/** The group a box id draws, or null for any other box. */
+export function modulePathOf(boxId: string): string | null {
+  return boxId.startsWith(MODULE_BOX_PREFIX) ? boxId.slice(MODULE_BOX_PREFIX.length) : null;
+}
+
+/** The closed group whose box draws the node, or null when every group around it is open. */
+export function closedGroupOf(tree: ModuleTree, open: ReadonlySet<string>, nodeId: string): string | null {
+  const path = tree.groupOf.get(nodeId);
+  if (path === undefined) return null;
+  const chain = ancestry(tree, path);
+  return chain.find(ancestor => !open.has(ancestor)) ?? null;
+}
+
+/** The group and the groups around it, outermost first. */
+export function ancestry(tree: ModuleTree, path: string): string[] {
+  const chain: string[] = [];
+  for (let at: string | null = path; at !== null; at = tree.groups.get(at)!.parent) chain.push(at);
+  return chain.reverse();
+}
+
+/**
+ * The groups open at first: level by level from the top, every closed group of a level opened
+ * at once (so that alike modules look alike), while at most `budget` boxes show.
+ */
+export function defaultOpen(tree: ModuleTree, topNodes: number, budget = DEFAULT_BOX_BUDGET): Set<string> {
+  const open = new Set<string>();
+  let boxes = topNodes + tree.top.length;
+  let level = tree.top.filter(path => tree.groups.get(path)!.size > 1);
+  while (level.length > 0) {
+    const added = level.reduce((sum, path) => sum + boxesInside(tree.groups.get(path)!) - 1, 0);
+    if (boxes + added > budget) break;
+    boxes += added;
+    level.forEach(path => open.add(path));
+    level = level.flatMap(path => tree.groups.get(path)!.children).filter(path => tree.groups.get(path)!.size > 1);
+  }
+  return open;
+}
+
+/** Every group open. */
+export function allOpen(tree: ModuleTree): Set<string> {
+  return new Set(tree.groups.keys());
+}
+
+/** The boxes an open group shows: its own nodes and its groups, each closed. */
+function boxesInside(group: ModuleGroup): number {
+  return group.nodes.length + group.children.length;
+}
+
+/** `TransformerEncoderLayer · 75 nodes`. */
+export function moduleSubtitle(group: ModuleGroup): string {
+  const count = `${group.size.toLocaleString('en-US')} ${group.size === 1 ? 'node' : 'nodes'}`;
+  return group.className === null ? count : `${group.className} · ${count}`;
+}
+
+function place(tree: ModuleTree, node: GraphNode, path: string): void {
+  tree.groupOf.set(node.id, path);
+  const group = groupAt(tree, path);
+  group.nodes.push(node.id);
+  const className = node.metadata[MODULE_CLASS_KEY];
+  if (group.className === null && typeof className === 'string') group.className = className;
+  for (let at: ModuleGroup | undefined = group; at !== undefined; at = at.parent === null ? undefined : tree.groups.get(at.parent)) {
+    at.size += 1;
+  }
+}
+
+/** The group at `path`, made with the groups above it where they are missing. */
+function groupAt(tree: ModuleTree, path: string): ModuleGroup {
+  const known = tree.groups.get(path);
+  if (known !== undefined) return known;
+  const cut = path.lastIndexOf('.');
+  const parent = cut < 0 ? null : groupAt(tree, path.slice(0, cut)).path;
+  const group: ModuleGroup = { path, className: null, parent, children: [], nodes: [], size: 0 };
+  tree.groups.set(path, group);
+  if (parent === null) tree.top.push(path);
+  else tree.groups.get(parent)!.children.push(path);
+  return group;
+}
+
+/** The group a parameter's name points to, trying without its first parts in turn. */
+function moduleNamed(tree: ModuleTree, name: string): string | null {
+  const parts = name.split('.');
+  for (let skip = 0; skip < parts.length - 1; skip++) {
+    const path = parts.slice(skip, -1).join('.');
+    if (tree.groups.has(path)) return path;
+  }
+  return null;
+}
+
+/** What the details panel says of a module: for a closed one what it holds, for an open one how to close it. */
+export function moduleFacts(tree: ModuleTree, path: string, nodes: Map<string, GraphNode>, open: boolean): [string, string][] {
+  const group = tree.groups.get(path)!;
+  const facts: [string, string][] = [['path', path]];
+  if (group.className !== null) facts.push(['class', group.className]);
+  if (open) return [...facts, ['close', "click its frame's header, or press Backspace"]];
+  const inside = [...tree.groupOf].filter(([, at]) => at === path || at.startsWith(`${path}.`)).map(([id]) => nodes.get(id));
+  facts.push(['nodes', group.size.toLocaleString('en-US')]);
+  facts.push(['parameters', inside.filter(node => node?.kind === 'leaf').length.toLocaleString('en-US')]);
+  if (group.children.length > 0) facts.push(['modules inside', group.children.length.toLocaleString('en-US')]);
+  return [...facts, ['open', 'click the box, or select it and press Enter']];
+}

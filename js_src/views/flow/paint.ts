@@ -1,0 +1,110 @@
+/**
+ * Paints gradient flow onto a drawn graph: each box framed in the colour of the gradient that
+ * arrived at it, each link stroked in the colour and width of the gradient it carried, and,
+ * while stepping, the boxes still to run and the links not yet passed left grey. Only styles
+ * and data attributes change: nothing is laid out or drawn again, and `clearFlow` undoes it.
+ */
+
+import type { StepPicture } from '../../core/gradients/steps';
+import { cssColor } from '../../core/colormap';
+import { linkKey, type GradientFlow, type PageTone } from '../../core/gradients/flow';
+import type { GraphDrawing } from '../graph/layer';
+import { svgElement } from '../graph/svg';
+
+const KIND_COLOR = '--ti-graph-kind';
+// Unique on the page even when it runs several copies of this module (see graph_svg.ts).
+const ARROW_ID_PREFIX = `torchinspect-flow-arrow-${Math.random().toString(36).slice(2, 10)}-`;
+let arrowIds = 0;
+
+/**
+ * An arrowhead in the colour of its link (context-stroke) and of one size whatever the link's
+ * width: the graph's own grows with the stroke, which a 5 px link would make a blot.
+ */
+export function flowArrowMarker(): { defs: SVGDefsElement; url: string } {
+  const id = `${ARROW_ID_PREFIX}${arrowIds++}`;
+  const defs = svgElement('defs', '');
+  const marker = svgElement('marker', '', {
+    id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 10, markerHeight: 10,
+    markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'
+  });
+  marker.appendChild(svgElement('path', '', { d: 'M 0 0 L 10 5 L 0 10 z', fill: 'context-stroke' }));
+  defs.appendChild(marker);
+  return { defs, url: `url(#${id})` };
+}
+
+/** `picture` is null for the whole pass; `flagged` are the boxes a flag points at. */
+export function paintFlow(
+  painted: GraphDrawing,
+  flow: GradientFlow,
+  picture: StepPicture | null,
+  flagged: Set<string>,
+  arrowUrl: string
+): void {
+  for (const [id, box] of painted.drawn) {
+    const norm = flow.boxNorms.get(id) ?? null;
+    const phase = picture?.boxes.get(id) ?? (norm === null ? 'unreached' : 'done');
+    const color = flow.scale.colorOf(norm);
+    if (color !== null && (phase === 'done' || phase === 'current')) box.style.setProperty(KIND_COLOR, cssColor(color));
+    else box.style.removeProperty(KIND_COLOR);
+    box.dataset.phase = phase;
+    setNorm(box, norm);
+    box.classList.toggle('is-current', phase === 'current');
+    box.classList.toggle('is-flagged', flagged.has(id));
+  }
+  for (const path of links(painted.content)) {
+    const key = linkKey(path.dataset.source ?? '', path.dataset.target ?? '');
+    const norm = flow.linkNorms.get(key) ?? null;
+    const passed = picture === null || picture.passed.has(key);
+    const color = flow.scale.colorOf(norm);
+    path.dataset.flow = norm === null ? 'none' : passed ? 'passed' : 'waiting';
+    setNorm(path, norm);
+    path.style.stroke = color !== null && passed ? cssColor(color) : '';
+    path.style.strokeWidth = color !== null && passed ? `${flow.scale.widthOf(norm).toFixed(2)}px` : '';
+    path.setAttribute('marker-end', arrowUrl);
+  }
+}
+
+export function clearFlow(painted: GraphDrawing): void {
+  for (const box of painted.drawn.values()) {
+    box.style.removeProperty(KIND_COLOR);
+    delete box.dataset.phase;
+    delete box.dataset.norm;
+    box.classList.remove('is-current', 'is-flagged');
+  }
+  for (const path of links(painted.content)) {
+    delete path.dataset.flow;
+    delete path.dataset.norm;
+    path.style.stroke = '';
+    path.style.strokeWidth = '';
+    path.setAttribute('marker-end', painted.arrowUrl);
+  }
+}
+
+/** Whether the drawing sits on a dark page or a light one: the first opaque background behind it. */
+export function pageTone(node: Element): PageTone {
+  for (let at: Element | null = node; at !== null; at = at.parentElement) {
+    const numbers = getComputedStyle(at).backgroundColor.match(/[\d.]+/g)?.map(Number) ?? [];
+    if (numbers.length < 3 || numbers[3] === 0) continue;
+    // `color(srgb 0.1 0.2 0.3)` gives channels from 0 to 1, `rgb(…)` from 0 to 255.
+    const scale = getComputedStyle(at).backgroundColor.startsWith('color(') ? 1 : 255;
+    const [r, g, b] = numbers.slice(0, 3).map(channel => channel / scale);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 ? 'dark' : 'light';
+  }
+  return 'light';
+}
+
+/** Brings a box into view when it lies outside the stage; a box already visible stays put. */
+export function isOutside(box: Element, stage: Element): boolean {
+  const [inner, outer] = [box.getBoundingClientRect(), stage.getBoundingClientRect()];
+  return inner.left < outer.left || inner.right > outer.right || inner.top < outer.top || inner.bottom > outer.bottom;
+}
+
+/** The norm an element is painted for, readable by tests and tools: `NaN`, `Infinity`, or digits. */
+function setNorm(element: SVGElement, norm: number | null): void {
+  if (norm === null) delete element.dataset.norm;
+  else element.dataset.norm = String(norm);
+}
+
+function links(content: SVGGElement): NodeListOf<SVGPathElement> {
+  return content.querySelectorAll<SVGPathElement>('.torchinspect-graph-link');
+}

@@ -1,0 +1,118 @@
+/**
+ * The details panel beside the graph: what the selected box stands for. For an op, its inputs
+ * and outputs and what it saved for backward; for a leaf or a root, its tensor's metadata; for
+ * a folded box, what repeats and how often. Every string is set as text.
+ */
+
+import { formatBool, formatBytes, formatShape } from '../../core/format';
+import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
+import { moduleFacts } from '../../core/graph/modules';
+import type { GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
+import { element } from '../dom';
+
+/** Inputs or outputs listed by name before "and n more": a stack of 5,000 stays readable. */
+const MAX_LISTED_NEIGHBOURS = 12;
+
+const EMPTY_HINT = 'Click a box, or focus the graph and use the arrow keys, to see what it holds.';
+
+export function detailsOf(model: GraphModel, box: GraphBox | null): HTMLElement[] {
+  if (box === null) return [element('p', 'torchinspect-graph-details-hint', EMPTY_HINT)];
+  const heading = element('h3', 'torchinspect-graph-details-title', box.title);
+  if (box.module !== null) return [heading, ...section('Module', moduleFacts(model.modules, box.module.path, model.index.nodes, false))];
+  const around = box.container === null ? [] : section('Module', moduleFacts(model.modules, box.container, model.index.nodes, true));
+  if (box.node === null) return [heading, ...section('Folded', foldedFields(box)), ...around];
+  const node = box.node;
+  return [
+    heading,
+    ...section('Node', nodeFields(node)),
+    ...around,
+    ...section('Inputs', neighbourFields(model, model.index.inputs.get(node.id) ?? [])),
+    ...section('Outputs', neighbourFields(model, model.index.consumers.get(node.id) ?? [])),
+    ...section('Saved tensors', Object.entries(node.saved_tensors).map(([name, saved]) => [name, savedTensorText(saved)])),
+    ...section('Saved values', Object.entries(node.saved_values).map(([name, value]) => [name, savedValueText(value)])),
+    ...section('Tensor', node.tensor ? tensorFields(node.tensor) : []),
+    ...section('Metadata', Object.entries(node.metadata).map(([name, value]) => [name, JSON.stringify(value)]))
+  ];
+}
+
+type Field = [label: string, value: string];
+
+/** A titled list of fields; nothing at all when there are none. */
+function section(title: string, fields: Field[]): HTMLElement[] {
+  if (fields.length === 0) return [];
+  const list = element('dl', 'torchinspect-graph-details-fields');
+  for (const [label, value] of fields) {
+    list.append(element('dt', 'torchinspect-graph-details-label', label), element('dd', 'torchinspect-graph-details-value', value));
+  }
+  return [element('h4', 'torchinspect-graph-details-section', title), list];
+}
+
+function nodeFields(node: GraphNode): Field[] {
+  const fields: Field[] = [['id', node.id], ['kind', node.kind]];
+  if (node.op) fields.push(['op', node.op]);
+  if (node.forward_op) fields.push(['forward op', node.forward_op]);
+  if (node.name) fields.push(['name', node.name]);
+  if (node.sequence_nr !== null) fields.push(['sequence nr', String(node.sequence_nr)]);
+  return fields;
+}
+
+function foldedFields(box: GraphBox): Field[] {
+  const group = box.group!;
+  return [
+    [group.kind === 'chain' ? 'repeats' : 'branches', formatCount(group.units.length)],
+    ['each', group.pattern.join(' → ')],
+    ['nodes', formatCount(group.units.length * group.pattern.length)],
+    ['open', 'click the box, or select it and press Enter']
+  ];
+}
+
+function neighbourFields(model: GraphModel, ids: string[]): Field[] {
+  const listed: Field[] = ids.slice(0, MAX_LISTED_NEIGHBOURS).map(id => {
+    const node = model.index.nodes.get(id)!;
+    const { title, subtitle } = nodeLabel(node);
+    return [id, subtitle ? `${title} (${subtitle})` : title];
+  });
+  const more = ids.length - listed.length;
+  return more > 0 ? [...listed, ['…', `and ${formatCount(more)} more`]] : listed;
+}
+
+function tensorFields(tensor: GraphTensor): Field[] {
+  const grad = tensor.grad ? `${formatShape(tensor.grad.shape)} ${tensor.grad.dtype}` : 'None';
+  return [
+    ['shape', formatShape(tensor.shape)],
+    ['dtype', tensor.dtype],
+    ['device', tensor.device],
+    ['requires_grad', formatBool(tensor.requires_grad)],
+    ['grad', grad]
+  ];
+}
+
+/** `[20, 20] float32 · 1.6 KiB`, `freed`, or `nothing saved`. */
+function savedTensorText(saved: SavedTensor): string {
+  if (saved.kind !== 'tensors') return savedItemText(saved);
+  const items = saved.items.map(savedItemText).join('; ');
+  const more = saved.length > saved.items.length ? `; … ${formatCount(saved.length)} in all` : '';
+  return `${formatCount(saved.length)} tensors: ${items}${more}`;
+}
+
+function savedItemText(item: SavedTensorItem): string {
+  switch (item.kind) {
+    case 'tensor': {
+      const shape = item.shape === null ? '?' : formatShape(item.shape);
+      const bytes = item.nbytes === null ? '' : ` · ${formatBytes(item.nbytes)}`;
+      const of = item.node === null ? '' : ` (the tensor of ${item.node})`;
+      return `${shape} ${item.dtype}${bytes}${item.is_view ? ' · view' : ''}${of}`;
+    }
+    case 'none':
+      return 'nothing saved';
+    case 'freed':
+      return 'freed by backward()';
+    case 'hooked':
+      return `packed by a saved-tensors hook (${item.packed})`;
+  }
+}
+
+function savedValueText(value: SavedValue): string {
+  if (value !== null && typeof value === 'object' && 'freed' in value) return 'freed by backward()';
+  return JSON.stringify(value);
+}

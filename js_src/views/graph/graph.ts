@@ -1,0 +1,255 @@
+/**
+ * The interactive backward graph of a `torchinspect.graph/1` snapshot, drawn as SVG: forward
+ * inputs at the top and the roots at the bottom (a button flips it), repetitive parts folded
+ * and modules closed into boxes that open on a click, pan, zoom, search, keyboard navigation,
+ * a details panel, and exports. Host-agnostic: it imports nothing from Jupyter.
+ *
+ * Sets the performance marks `torchinspect:graph-mounted` when it starts and
+ * `torchinspect:graph-drawn` once the graph is drawn and answers input.
+ */
+
+import { canExpand, expand, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
+import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
+import { layoutGraph } from '../../core/graph/layout';
+import { parseGraphSnapshot, type GraphNode, type GraphSnapshot } from '../../core/schema';
+import { detailsOf } from './details';
+import type { GraphLayer, MountLayer } from './layer';
+import { downloadJson, downloadPng, downloadSvg, standaloneSvg } from './export';
+import { drawFrames } from './frames';
+import { mountModuleControls } from './module_controls';
+import { boxTowards, isArrow } from './navigation';
+import { graphParts, type GraphParts } from './parts';
+import { drawLayout } from './svg';
+import { mountCamera } from './camera';
+import { mountNodeValues, type RequestNodeTensor } from './values';
+import type { View } from '../view';
+
+export interface GraphData {
+  graph: GraphSnapshot;
+  /** The gradients recorded during backward (torchinspect.gradients/1), as sent, for the host's layer; absent or {} for none. */
+  gradients?: unknown;
+}
+
+export interface GraphHost {
+  /** Called when the selection changes: the node, or null when it is cleared or is a folded box. */
+  onSelect?(node: GraphNode | null): void;
+  /** Asks the kernel for a leaf's or a saved tensor's snapshot; without it, no "Show" buttons. */
+  requestNodeTensor?: RequestNodeTensor;
+  /** A layer drawn over the graph (the gradient flow), fed with the data's `gradients`. */
+  layer?: MountLayer;
+}
+
+const ZOOM_STEP = 1.25;
+
+interface Shown {
+  model: GraphModel;
+  layout: GraphLayout;
+  drawn: Map<string, SVGGElement>;
+}
+
+export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {}): View<GraphData> {
+  performance.mark('torchinspect:graph-mounted');
+  const listening = new AbortController();
+  const parts = graphParts();
+  el.appendChild(parts.root);
+  const camera = mountCamera(parts.svg, parts.content);
+  const values = host.requestNodeTensor ? mountNodeValues(parts.root, host.requestNodeTensor) : null;
+  const flow: GraphLayer = (host.layer ?? noLayer)(parts, { select: id => select(id, true), centre: id => centreOn(id) });
+  let shown: Shown | null = null;
+  let direction: GraphDirection = 'down';
+  let selected: string | null = null;
+  let matches: string[] = [];
+  let matchAt = 0;
+  const moduleControls = mountModuleControls(parts, {
+    model: () => shown?.model ?? null,
+    selected: () => selected,
+    show: (model, focus) => show(model, focus),
+    dragged: camera.dragged
+  }, listening.signal);
+
+  const draw = (model: GraphModel): Shown => {
+    const layout = layoutGraph(model, direction);
+    const drawn = drawLayout(parts.content, layout, parts.arrowUrl);
+    parts.content.prepend(drawFrames(layout.frames));
+    moduleControls.drawn(model);
+    parts.status.textContent = statusText(model);
+    shown = { model, layout, drawn };
+    highlight(shown, matches, 'is-match');
+    flow.drawn(model, { content: parts.content, drawn, arrowUrl: parts.arrowUrl });
+    return shown;
+  };
+  const centreOn = (id: string): void => {
+    const placed = shown?.layout.boxes.find(box => box.box.id === id);
+    if (placed) camera.centerOn(placed.x, placed.y);
+  };
+  const select = (id: string | null, centre = false): void => {
+    const previous = selected;
+    selected = id !== null && shown?.drawn.has(id) ? id : null;
+    if (shown === null) return;
+    highlight(shown, selected === null ? [] : [selected], 'is-selected');
+    const box = selected === null ? null : shown.model.boxes.find(candidate => candidate.id === selected) ?? null;
+    parts.details.replaceChildren(
+      ...detailsOf(shown.model, box),
+      ...flow.detailsOf(box),
+      ...(values && box?.node ? values.buttonsFor(box.node) : [])
+    );
+    if (selected !== null && centre) centreOn(selected);
+    if (selected !== previous) host.onSelect?.(box?.node ?? null);
+  };
+  const show = (model: GraphModel, focus: string | null): void => {
+    const next = draw(model);
+    matches = searchBoxes(next.model, parts.search.value);
+    highlight(next, matches, 'is-match');
+    const whole = camera.fitReadable(next.layout.width, next.layout.height, topOf(next.layout));
+    select(focus, !whole);
+  };
+  /** Opens a folded box or a closed module, and selects the box that now draws its first node. */
+  const open = (id: string): void => {
+    if (shown === null || !canExpand(shown.model, id)) return;
+    const first = firstNodeIn(shown.model, id);
+    const next = expand(shown.model, id);
+    show(next, first === null ? null : next.boxOf.get(first) ?? null);
+  };
+  const find = (advance: boolean): void => {
+    if (shown === null) return;
+    const query = parts.search.value;
+    if (!advance) matches = searchBoxes(shown.model, query);
+    matchAt = advance && matches.length > 0 ? (matchAt + 1) % matches.length : 0;
+    highlight(shown, matches, 'is-match');
+    parts.matches.textContent = query.trim() === '' ? '' : matchText(matches.length, matchAt);
+    if (matches.length > 0) select(matches[matchAt], true);
+  };
+  const render = (next: GraphData): void => {
+    flow.update(next.gradients);
+    // New gradients through the graph on screen: recolour it, keeping the view and the selection.
+    if (shown !== null && next.graph === shown.model.snapshot) return select(selected);
+    try {
+      const model = graphModel(parseGraphSnapshot(next.graph));
+      parts.error.hidden = true;
+      matches = searchBoxes(model, parts.search.value);
+      const drawn = draw(model);
+      camera.fitReadable(drawn.layout.width, drawn.layout.height, topOf(drawn.layout));
+      select(null);
+    } catch (error) {
+      parts.error.hidden = false;
+      parts.error.textContent = (error as Error).message;
+    }
+  };
+  const flip = (): void => {
+    if (shown === null) return;
+    direction = direction === 'down' ? 'up' : 'down';
+    parts.buttons.flip.setAttribute('aria-pressed', String(direction === 'up'));
+    const drawn = draw(shown.model);
+    camera.fitReadable(drawn.layout.width, drawn.layout.height, topOf(drawn.layout));
+    select(selected);
+  };
+
+  listen(parts, listening.signal, {
+    clickBox: id => (shown !== null && canExpand(shown.model, id) ? open(id) : select(id)),
+    dragged: camera.dragged,
+    key: key => {
+      if (shown === null) return false;
+      if (isArrow(key)) select(selected === null ? firstRoot(shown) : boxTowards(shown.layout, selected, key) ?? selected, true);
+      else if (key === 'Enter' && selected !== null) open(selected);
+      else if (key === 'Escape') select(null);
+      else if (key === '+' || key === '=') camera.zoomBy(ZOOM_STEP);
+      else if (key === '-') camera.zoomBy(1 / ZOOM_STEP);
+      else return false;
+      return true;
+    },
+    find,
+    buttons: {
+      flip,
+      zoomOut: () => camera.zoomBy(1 / ZOOM_STEP),
+      zoomIn: () => camera.zoomBy(ZOOM_STEP),
+      fit: () => shown && camera.fit(shown.layout.width, shown.layout.height),
+      svg: () => shown && downloadSvg(standaloneSvg(parts.svg, parts.content, shown.layout), 'autograd-graph.svg'),
+      png: () => shown && void downloadPng(standaloneSvg(parts.svg, parts.content, shown.layout), shown.layout, 'autograd-graph.png'),
+      json: () => shown && downloadJson(shown.model.snapshot, 'autograd-graph.json')
+    }
+  });
+  render(data);
+  performance.mark('torchinspect:graph-drawn');
+  return {
+    update: render,
+    destroy: () => {
+      listening.abort();
+      flow.destroy();
+      values?.destroy();
+      camera.destroy();
+      parts.root.remove();
+    }
+  };
+}
+
+const noLayer: MountLayer = () => ({ update: () => {}, drawn: () => {}, detailsOf: () => [], destroy: () => {} });
+
+interface Handlers {
+  clickBox(id: string): void;
+  dragged(): boolean;
+  /** Whether the key was used. */
+  key(key: string): boolean;
+  find(advance: boolean): void;
+  buttons: Record<keyof GraphParts['buttons'], () => unknown>;
+}
+
+function listen(parts: GraphParts, signal: AbortSignal, handlers: Handlers): void {
+  parts.content.addEventListener('click', event => {
+    const box = (event.target as Element).closest<SVGGElement>('.torchinspect-graph-box');
+    if (box?.dataset.id && !handlers.dragged()) handlers.clickBox(box.dataset.id);
+  }, { signal });
+  parts.svg.addEventListener('keydown', event => {
+    if (handlers.key(event.key)) event.preventDefault();
+  }, { signal });
+  parts.search.addEventListener('input', () => handlers.find(false), { signal });
+  parts.search.addEventListener('keydown', event => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    handlers.find(true);
+  }, { signal });
+  for (const [name, button] of Object.entries(parts.buttons)) {
+    button.addEventListener('click', () => handlers.buttons[name as keyof GraphParts['buttons']](), { signal });
+  }
+}
+
+/** Marks exactly `ids` among the drawn boxes with `className`. */
+function highlight(shown: Shown, ids: string[], className: string): void {
+  for (const box of shown.drawn.values()) box.classList.remove(className);
+  for (const id of ids) shown.drawn.get(id)?.classList.add(className);
+}
+
+/** The top centre of the topmost box or frame: where a tall drawing starts to be read. */
+function topOf(layout: GraphLayout): { x: number; y: number } {
+  let top = { x: layout.width / 2, y: Infinity };
+  for (const { x, y, height } of [...layout.frames, ...layout.boxes]) if (y - height / 2 < top.y) top = { x, y: y - height / 2 };
+  return top;
+}
+
+function firstRoot(shown: Shown): string | null {
+  const root = shown.model.snapshot.roots[0];
+  return root === undefined ? null : shown.model.boxOf.get(root) ?? null;
+}
+
+function statusText(model: GraphModel): string {
+  const nodes = model.snapshot.nodes.length;
+  const count = (kind: string, one: string, many: string) => {
+    const found = model.boxes.filter(box => box.kind === kind).length;
+    return found === 0 ? [] : [`${formatCount(found)} ${found === 1 ? one : many}`];
+  };
+  const closed = [...count('module', 'closed module', 'closed modules'), ...count('folded', 'folded group', 'folded groups')];
+  const boxes = `${formatCount(model.boxes.length)} boxes for ${formatCount(nodes)} nodes`;
+  if (closed.length > 0) return `${boxes} · ${closed.join(', ')}: click one to open it`;
+  return needsModules(model) ? `${boxes} · ${RECORD_MODULES_HINT}` : boxes;
+}
+
+/** Past this many boxes, a graph whose nodes know no module is hard to read as it is. */
+const MANY_BOXES = 100;
+const RECORD_MODULES_HINT = 'to group them by nn.Module, run the forward inside torchinspect.record_modules(model)';
+
+function needsModules(model: GraphModel): boolean {
+  return model.boxes.length > MANY_BOXES && !model.snapshot.nodes.some(node => 'module' in node.metadata);
+}
+
+function matchText(count: number, at: number): string {
+  return count === 0 ? 'no match' : `${at + 1} of ${formatCount(count)}`;
+}

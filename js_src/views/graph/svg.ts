@@ -1,0 +1,98 @@
+/**
+ * Draws a laid-out graph as SVG: a box per node or folded group, a path with an arrowhead and
+ * a shape label per link. Every label is an SVG text node's textContent, never markup.
+ */
+
+import type { GraphLayout, PlacedBox, PlacedLink, Point } from '../../core/graph/geometry';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+// Unique on the page even when it runs several copies of this module (anywidget imports the
+// bundle once per widget), so no view's arrows point at another view's marker.
+const ARROW_ID_PREFIX = `torchinspect-graph-arrow-${Math.random().toString(36).slice(2, 10)}-`;
+let arrowIds = 0;
+
+export function svgElement<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  className: string,
+  attributes: Record<string, string | number> = {}
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG_NS, tag);
+  if (className) node.setAttribute('class', className);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  return node;
+}
+
+/** The arrowhead's marker; each view gets its own id, since ids are shared by the whole page. */
+export function arrowMarker(): { defs: SVGDefsElement; url: string } {
+  const id = `${ARROW_ID_PREFIX}${arrowIds++}`;
+  const defs = svgElement('defs', '');
+  const marker = svgElement('marker', '', {
+    id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'
+  });
+  marker.appendChild(svgElement('path', 'torchinspect-graph-arrowhead', { d: 'M 0 0 L 10 5 L 0 10 z' }));
+  defs.appendChild(marker);
+  return { defs, url: `url(#${id})` };
+}
+
+/** Fills `content` with the layout; returns each box's element by box id. */
+export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: string): Map<string, SVGGElement> {
+  const links = svgElement('g', 'torchinspect-graph-links');
+  const labels = svgElement('g', 'torchinspect-graph-link-labels');
+  for (const placed of layout.links) {
+    links.appendChild(linkPath(placed, arrowUrl));
+    if (placed.link.label) labels.appendChild(linkLabel(placed));
+  }
+  const boxes = svgElement('g', 'torchinspect-graph-boxes');
+  const drawn = new Map<string, SVGGElement>();
+  for (const placed of layout.boxes) {
+    const box = boxElement(placed);
+    drawn.set(placed.box.id, box);
+    boxes.appendChild(box);
+  }
+  content.replaceChildren(links, boxes, labels);
+  return drawn;
+}
+
+function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {
+  const group = svgElement('g', `torchinspect-graph-box is-${box.kind}`, {
+    transform: `translate(${x - width / 2}, ${y - height / 2})`,
+    'data-id': box.id,
+    'data-kind': box.kind
+  });
+  group.appendChild(svgElement('rect', 'torchinspect-graph-box-frame', { width, height, rx: 6, ry: 6 }));
+  const title = svgElement('text', 'torchinspect-graph-box-title', { x: width / 2, y: 17 });
+  title.textContent = box.title;
+  const subtitle = svgElement('text', 'torchinspect-graph-box-subtitle', { x: width / 2, y: 33 });
+  subtitle.textContent = box.subtitle;
+  const tooltip = svgElement('title', '');
+  tooltip.textContent = box.kind === 'folded' ? `${box.title}: click to expand` : `${box.title} ${box.subtitle}`;
+  group.append(tooltip, svgElement('rect', 'torchinspect-graph-box-ring', { x: -4, y: -4, width: width + 8, height: height + 8, rx: 9, ry: 9 }), title, subtitle);
+  return group;
+}
+
+function linkPath({ link, points }: PlacedLink, arrowUrl: string): SVGPathElement {
+  const path = svgElement('path', 'torchinspect-graph-link', { d: smoothPath(points), 'marker-end': arrowUrl });
+  path.dataset.source = link.source;
+  path.dataset.target = link.target;
+  return path;
+}
+
+function linkLabel({ link, labelAt: middle }: PlacedLink): SVGTextElement {
+  const label = svgElement('text', 'torchinspect-graph-link-label', { x: middle.x + 6, y: middle.y + 4 });
+  label.textContent = link.label;
+  return label;
+}
+
+/** A curve through the layout's bend points: quadratic segments between their midpoints. */
+function smoothPath(points: Point[]): string {
+  const [first, ...rest] = points;
+  if (rest.length === 0) return `M ${first.x} ${first.y}`;
+  const parts = [`M ${first.x} ${first.y}`];
+  for (let at = 0; at < rest.length - 1; at++) {
+    const [control, next] = [rest[at], rest[at + 1]];
+    parts.push(`Q ${control.x} ${control.y} ${(control.x + next.x) / 2} ${(control.y + next.y) / 2}`);
+  }
+  const last = rest[rest.length - 1];
+  parts.push(`L ${last.x} ${last.y}`);
+  return parts.join(' ');
+}

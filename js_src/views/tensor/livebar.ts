@@ -1,0 +1,54 @@
+/**
+ * The live bar: whether the inspector follows the kernel. A refresh button, a pause toggle
+ * where cells refresh the view, and, once the tensor is freed, a line saying the picture is
+ * the last one.
+ */
+
+import { element } from '../dom';
+import type { View } from '../view';
+
+export interface LiveState {
+  paused: boolean;
+  gone: boolean;
+  /** Whether the host refreshes the view after each cell (IPython does; marimo does not). */
+  followsCells: boolean;
+}
+
+export interface LiveActions {
+  refresh(): void;
+  setPaused(paused: boolean): void;
+}
+
+export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveActions): View<LiveState> {
+  const root = element('div', 'torchinspect torchinspect-livebar');
+  const status = element('span', 'torchinspect-note torchinspect-live-status');
+  status.setAttribute('role', 'status');
+  const refresh = element('button', 'torchinspect-button', 'Refresh');
+  refresh.type = 'button';
+  refresh.addEventListener('click', () => actions.refresh());
+  const pause = element('button', 'torchinspect-button', 'Pause live updates');
+  pause.type = 'button';
+  let current = state;
+  pause.addEventListener('click', () => actions.setPaused(!current.paused));
+  root.append(status, refresh, pause);
+  el.prepend(root);
+
+  const update = (next: LiveState): void => {
+    current = next;
+    pause.setAttribute('aria-pressed', String(next.paused));
+    pause.textContent = next.paused ? 'Resume live updates' : 'Pause live updates';
+    refresh.disabled = pause.disabled = next.gone;
+    pause.hidden = !next.followsCells;
+    status.textContent = statusText(next);
+    root.classList.toggle('is-gone', next.gone);
+  };
+  update(state);
+  return { update, destroy: () => root.remove() };
+}
+
+function statusText(state: LiveState): string {
+  if (state.gone) return 'The tensor no longer exists in the kernel: this is its last picture.';
+  if (!state.followsCells) return 'Shows the tensor as it was when drawn: press Refresh to update.';
+  if (state.paused) return 'Paused: cells leave this view as it is.';
+  return 'Live: updates after each cell that changes the tensor.';
+}
