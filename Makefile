@@ -31,6 +31,7 @@ lab: setup
 
 test: setup /usr/bin/chromium
 	npm test
+	$(BIN)/ruff check py_src && $(BIN)/ruff format --check py_src && $(BIN)/mypy py_src/torchinspect
 	$(BIN)/python -m pytest
 
 # Not one of the two Quick start commands: benchmarks against the anchors, printed as tables.

@@ -44,9 +44,9 @@ _PUBLIC_NAMES = {
 }
 
 if TYPE_CHECKING:
-    from torchinspect.graph.snapshot import autograd_graph
     from torchinspect.export import export_html
     from torchinspect.graph.modules import record_modules
+    from torchinspect.graph.snapshot import autograd_graph
     from torchinspect.tensor.repr import install_repr
     from torchinspect.tensor.snapshot import snapshot, summary, to_json
     from torchinspect.widget import Comparison, Inspector, compare, inspect

@@ -9,7 +9,6 @@ embedded as JSON data that the views read and draw as text, never as HTML.
 from __future__ import annotations
 
 import html
-import json
 import os
 import pathlib
 import re

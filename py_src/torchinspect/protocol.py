@@ -12,7 +12,7 @@ This module imports no torch: a kernel that never imported it pays nothing for t
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 PREVIEW_REQUEST = "torchinspect:preview"
 """Another slice of a tensor's preview; its bytes come back as a binary buffer."""
@@ -45,7 +45,7 @@ class RequestError(ValueError):
     """A request the kernel refuses; the message is shown to the user."""
 
 
-def is_request_id(value: object) -> bool:
+def is_request_id(value: object) -> TypeGuard[int]:
     """Whether ``value`` is an id a request may carry: an integer JavaScript holds exactly."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
 

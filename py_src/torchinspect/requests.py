@@ -17,7 +17,6 @@ from typing import Any
 import torch
 
 from torchinspect.graph.node_tensors import NodeTensorError, node_tensor
-from torchinspect.tensor.preview import preview
 from torchinspect.protocol import (
     NODE_TENSOR_REQUEST,
     PREVIEW_REQUEST,
@@ -27,6 +26,7 @@ from torchinspect.protocol import (
     error_reply,
 )
 from torchinspect.tensor.metadata import readable_grad
+from torchinspect.tensor.preview import preview
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
 KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST)

@@ -15,13 +15,13 @@ import anywidget
 import torch
 import traitlets
 
-from torchinspect.graph.snapshot import autograd_graph
-from torchinspect.tensor.comparison import comparison
+from torchinspect import live
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
-from torchinspect import live
+from torchinspect.graph.snapshot import autograd_graph
 from torchinspect.protocol import REFRESH_REQUEST, reply_id
 from torchinspect.requests import answer
+from torchinspect.tensor.comparison import comparison
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.tensor.text import static_html

@@ -27,6 +27,9 @@ Entry = dict[str, Any]
 Step = tuple[int, list[Entry | None], list[Entry | None]]
 """A node's position in the graph walk, the gradients arriving at it and those leaving it."""
 
+Gradients = tuple[torch.Tensor | None, ...]
+"""What a node hook gets: the gradients leaving the node (``grad_inputs``), or arriving."""
+
 _Measured = tuple[weakref.ref, int, Entry]
 
 
@@ -44,11 +47,7 @@ class RecordedPass:
     _by_memory: dict[tuple, _Measured] = field(default_factory=dict, repr=False)
 
     def record_step(
-        self,
-        position: int,
-        inputs: frozenset[int],
-        grad_inputs: tuple[torch.Tensor | None, ...],
-        grad_outputs: tuple[torch.Tensor | None, ...],
+        self, position: int, inputs: frozenset[int], grad_inputs: Gradients, grad_outputs: Gradients
     ) -> None:
         """Measure what arrived at a node and what left it for the inputs that have an edge."""
         if torch.is_grad_enabled():  # create_graph=True: measuring must add nothing to a graph
@@ -67,11 +66,7 @@ class RecordedPass:
         self._by_memory.clear()
 
     def _measure_step(
-        self,
-        position: int,
-        inputs: frozenset[int],
-        grad_inputs: tuple[torch.Tensor | None, ...],
-        grad_outputs: tuple[torch.Tensor | None, ...],
+        self, position: int, inputs: frozenset[int], grad_inputs: Gradients, grad_outputs: Gradients
     ) -> Step:
         measure = self._measure
         arriving = [measure(gradient) for gradient in grad_outputs]

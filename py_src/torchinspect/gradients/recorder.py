@@ -34,9 +34,9 @@ import torch
 from torch.autograd.graph import Node
 from torch.utils.hooks import RemovableHandle
 
+from torchinspect.gradients.backward_pass import RecordedPass
 from torchinspect.graph.nodes import node_class
 from torchinspect.graph.walk import grad_fns, reachable, walk
-from torchinspect.gradients.backward_pass import RecordedPass
 
 
 class GradientRecorder:
@@ -91,7 +91,7 @@ class GradientRecorder:
     # --- arming -------------------------------------------------------------------------
 
     def _arm(self, tensor: torch.Tensor) -> None:
-        if not _can_run_backward_again(tensor.grad_fn):
+        if tensor.grad_fn is None or not _can_run_backward_again(tensor.grad_fn):
             return  # backward already freed this graph: no pass can run through it again
         nodes, edges = walk(grad_fns([tensor]))
         inputs_with_edges: list[set[int]] = [set() for _ in nodes]

@@ -146,8 +146,8 @@ def _size_flags(order: list[str], nodes: dict[str, Any], label: Any) -> list[dic
     start = root and (_rms(root["leaving"]) or _rms(root["arriving"]))
     if not start:
         return []
-    ratios = [(node_id, _rms(nodes[node_id]["arriving"])) for node_id in order if node_id != "n0"]
-    ratios = [(node_id, rms / start) for node_id, rms in ratios if rms is not None]
+    arriving = [(node_id, _rms(nodes[node_id]["arriving"])) for node_id in order if node_id != "n0"]
+    ratios = [(node_id, rms / start) for node_id, rms in arriving if rms is not None]
     where = f"the gradient {label('n0')} sent back, where backward began"
     flags = []
     vanished = [(node_id, ratio) for node_id, ratio in ratios if ratio < VANISHING_BELOW]

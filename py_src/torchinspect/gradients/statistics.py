@@ -19,7 +19,6 @@ no NaN or Infinity, carries such values in ``values`` as the text "nan", "inf", 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,7 +129,7 @@ def _flat_parts(tensor: torch.Tensor) -> Iterator[torch.Tensor]:
 def _small_entry(gradient: torch.Tensor, numbers: list[float]) -> dict[str, Any]:
     """A small gradient's entry, from its values read once: exact in Python's floats."""
     finite = [number for number in numbers if -math.inf < number < math.inf]
-    counts, values = (0, 0, 0), numbers
+    counts, values = (0, 0, 0), list[float | str](numbers)
     if len(finite) < len(numbers):
         counts = (sum(map(math.isnan, numbers)), numbers.count(math.inf), numbers.count(-math.inf))
         values = _as_json(numbers)

@@ -37,7 +37,7 @@ MODULE_CLASS_KEY = "module_class"
 # no second set of hooks: the outer recording names them, with paths from its model.
 _recorded: weakref.WeakSet[nn.Module] = weakref.WeakSet()
 
-_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad
+_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad  # type: ignore[attr-defined]
 # A leaf's AccumulateGrad has the largest sequence number, yet it is an input.
 _NO_SEQUENCE_NR = 2**64 - 1
 
@@ -190,17 +190,17 @@ def _stamp_new_nodes(
     def stamp_and_follow(node: Node) -> bool:
         nonlocal owned
         if type(node) is _ACCUMULATE_GRAD:
-            if MODULE_KEY not in node.metadata:
+            if MODULE_KEY not in node.metadata:  # type: ignore[operator]
                 owned = owners() if owned is None else owned
-                owner = owned.get(id(node.variable))
+                owner = owned.get(id(node.variable))  # type: ignore[attr-defined]
                 if owner is not None:
-                    node.metadata.update(owner)
+                    node.metadata.update(owner)  # type: ignore[attr-defined]
             return False
         if node._sequence_nr() < start:
             return False
         metadata = node.metadata
-        if MODULE_KEY not in metadata:
-            metadata.update(stamp)
+        if MODULE_KEY not in metadata:  # type: ignore[operator]
+            metadata.update(stamp)  # type: ignore[attr-defined]
         return True
 
     return list(reachable(roots, stamp_and_follow))

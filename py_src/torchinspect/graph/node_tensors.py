@@ -43,7 +43,7 @@ def node_tensor(root: torch.Tensor, node_id: str, op: str | None, saved: str | N
     if saved is None:
         if not known.is_leaf:
             raise NodeTensorError(f"torchinspect: {op} is an op; ask for one of its saved tensors")
-        return node.variable
+        return node.variable  # type: ignore[attr-defined]
     return _saved_tensor(node, known.saved_tensors, saved)
 
 

@@ -159,7 +159,7 @@ class _GraphBuilder:
         self.classes = [node_class(type(node)) for node in nodes]
         self.node_ids = _node_ids(len(nodes))
         self.variables = {
-            index: node.variable
+            index: node.variable  # type: ignore[attr-defined]
             for index, (node, node_class) in enumerate(zip(nodes, self.classes))
             if node_class.is_leaf
         }
@@ -237,7 +237,7 @@ class _GraphBuilder:
                 **self._tensor_fields(self.variables[index]),
                 "saved_tensors": {},
                 "saved_values": {},
-                "metadata": _plain_metadata(metadata) if metadata else {},
+                "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
                 "sequence_nr": None,
             }
         return {
@@ -250,7 +250,7 @@ class _GraphBuilder:
             "base": None,
             "saved_tensors": self._saved_tensors(node, node_class) if node_class.saved_tensors else {},
             "saved_values": _saved_values(node, node_class) if node_class.saved_values else {},
-            "metadata": _plain_metadata(metadata) if metadata else {},
+            "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
             "sequence_nr": node._sequence_nr(),
         }
 

@@ -188,7 +188,7 @@ def _metadata_row(name: str, tensor: torch.Tensor, group: tuple[str, str] | None
     """What the tensor's header says, and the summary line the card would show without values."""
     grad = readable_grad(tensor)
     grad_fn = tensor.grad_fn
-    fields = {
+    fields: dict[str, Any] = {
         "name": None,
         "shape": shape_of(tensor),
         "dtype": DTYPE_NAMES[tensor.dtype],

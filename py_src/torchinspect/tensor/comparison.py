@@ -46,7 +46,7 @@ def comparison(
     expected = require_tensor(expected, "compare").detach()
     if (rtol is None) != (atol is None):
         raise ValueError("torchinspect: give both rtol and atol, or neither (the dtype's defaults)")
-    if rtol is None:
+    if rtol is None or atol is None:
         rtol, atol = default_tolerances(actual, expected)
     difference = _difference(actual, expected)
     return {
@@ -73,7 +73,7 @@ def _verdict(
         message = None
     except AssertionError as error:
         message = str(error)
-    errors = {"max_abs_error": None, "max_rel_error": None, "mismatched": None}
+    errors: dict[str, float | None] = {"max_abs_error": None, "max_rel_error": None, "mismatched": None}
     if difference is not None and difference.numel() > 0:
         with torch.no_grad():
             absolute = difference.abs().double()

@@ -10,8 +10,9 @@ user or a doctest reads from torch is hidden, only a line is added.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -90,7 +91,7 @@ def install_repr() -> ReprHandle:
 
     setattr(__repr__, _MARK, handle)
     __repr__.__wrapped__ = original  # type: ignore[attr-defined]
-    torch.Tensor.__repr__ = __repr__  # type: ignore[method-assign]
+    torch.Tensor.__repr__ = __repr__  # type: ignore[method-assign, assignment]
     _installed = handle
     return handle
 
@@ -101,7 +102,7 @@ def _summary_or_none(tensor: torch.Tensor) -> str | None:
     _busy.on = True
     try:
         return summary(tensor)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a repr must never raise
         return None
     finally:
         _busy.on = False

@@ -189,7 +189,7 @@ def _dense_memory(tensor: torch.Tensor) -> dict[str, Any]:
     """Strides and contiguity, defined for dense tensors alone (a subclass may still refuse)."""
     try:
         contiguous = tensor.is_contiguous()
-        fields = {
+        fields: dict[str, Any] = {
             "strides": list(tensor.stride()),
             "storage_offset": tensor.storage_offset(),
             "is_contiguous": contiguous,

@@ -10,7 +10,7 @@ keeps the one-pass variance exact to float rounding even when the mean dwarfs th
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -51,7 +51,7 @@ class _Moments:
         flat = real.reshape(-1)
         if self._scratch is None or self._scratch.numel() < flat.numel() or self._scratch.dtype != flat.dtype:
             self._scratch = torch.empty(max(flat.numel(), CHUNK), dtype=flat.dtype, device=flat.device)
-        deviations = torch.sub(flat, self.shift, out=self._scratch[: flat.numel()])
+        deviations = torch.sub(flat, cast(float, self.shift), out=self._scratch[: flat.numel()])
         self.add_deviations(deviations)
 
     def add_deviations(self, deviations: torch.Tensor) -> None:
@@ -81,7 +81,7 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
         "finite": finite,
         "min": moments.low,
         "max": moments.high,
-        "mean": None if finite == 0 else moments.shift + moments.sum / finite,
+        "mean": None if finite == 0 else cast(float, moments.shift) + moments.sum / finite,
         "std": _std(moments, finite),
         "nan": moments.nan,
         "posinf": moments.posinf,
