@@ -230,7 +230,8 @@ export interface GradientSummary {
   shape: number[];
   dtype: string;
   numel: number;
-  of: 'values' | 'magnitude' | string;
+  /** What the numbers measure: `values`, or `magnitude` for complex gradients. */
+  of: string;
   norm: number | null;
   min: number | null;
   max: number | null;

@@ -15,6 +15,6 @@ import { commandsPlugin } from './commands';
 import { savedOutputsPlugin } from './saved_outputs';
 import { sidebarPlugin } from './sidebar_plugin';
 
-const plugins: JupyterFrontEndPlugin<any>[] = [sidebarPlugin, commandsPlugin, savedOutputsPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [sidebarPlugin, commandsPlugin, savedOutputsPlugin];
 
 export default plugins;

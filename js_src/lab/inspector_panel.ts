@@ -45,7 +45,7 @@ export class TensorInspectorPanel extends Widget {
     void this.refresh();
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.connector.rowsChanged.disconnect(this.onRowsChanged, this);
     this.connector.stateChanged.disconnect(this.onStateChanged, this);
     this.asked += 1;

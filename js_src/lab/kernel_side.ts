@@ -3,7 +3,7 @@
  * side: the silent import, whose reply says whether torchinspect is there at all.
  */
 
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import type { Kernel } from '@jupyterlab/services';
 
 import { SILENT_IMPORT } from '../core/protocol';
 
@@ -21,7 +21,7 @@ export type ConnectorState =
  */
 export async function importKernelSide(kernel: Kernel.IKernelConnection): Promise<ConnectorState | null> {
   const future = kernel.requestExecute({ code: SILENT_IMPORT, silent: true, store_history: false, allow_stdin: false, stop_on_error: false });
-  const { content } = (await future.done) as KernelMessage.IExecuteReplyMsg;
+  const { content } = await future.done;
   if (content.status === 'ok') return null;
   if (content.status !== 'error') {
     return { kind: 'failed', message: 'The kernel did not run the import of torchinspect (it was interrupted).' };

@@ -67,7 +67,7 @@ export class TensorsPanel extends Widget {
     this.render();
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.disconnect();
     super.dispose();
   }
@@ -79,7 +79,7 @@ export class TensorsPanel extends Widget {
     connector?.problem.disconnect(this.onProblem, this);
   }
 
-  protected onAfterShow(msg: Message): void {
+  protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.host.shown();
   }

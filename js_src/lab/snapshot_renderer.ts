@@ -19,6 +19,7 @@ export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
     this.addClass('torchinspect-output');
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- the interface wants a promise; drawing is synchronous
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[TENSOR_MIME_TYPE];
     if (this.view === null) {
@@ -28,7 +29,7 @@ export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.view?.destroy();
     this.view = null;
     super.dispose();

@@ -29,7 +29,7 @@ function asDataView(preview: TensorPreview): TensorPreview {
 }
 
 function keep<Data>(view: View<Data>, id: number): number {
-  views.set(id, view as View<never>);
+  views.set(id, view);
   return id;
 }
 

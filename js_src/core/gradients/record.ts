@@ -132,7 +132,7 @@ function readSummary(data: unknown): GradientSummary | null {
 function readParameter(data: unknown): ParameterGradient {
   const parameter = objectOr(data);
   return {
-    node: String(parameter.node ?? ''),
+    node: textOr(parameter.node),
     name: typeof parameter.name === 'string' ? parameter.name : null,
     norm: readNumber(parameter.norm)
   };
@@ -141,8 +141,14 @@ function readParameter(data: unknown): ParameterGradient {
 function readFlag(data: unknown): GradientFlag {
   const flag = objectOr(data);
   // A kind this version does not know still shows its message; only the known ones are drawn specially.
-  const kind = String(flag.kind ?? '') as GradientFlagKind;
-  return { kind, node: String(flag.node ?? ''), message: String(flag.message ?? '') };
+  const kind = textOr(flag.kind) as GradientFlagKind;
+  return { kind, node: textOr(flag.node), message: textOr(flag.message) };
+}
+
+/** A field as text: a string as it is, the empty string when absent, anything else as its JSON. */
+function textOr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 function objectOr(value: unknown): Record<string, unknown> {

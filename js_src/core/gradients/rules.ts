@@ -9,7 +9,7 @@
  */
 
 import { formatShape } from '../format';
-import type { GraphNode, PlainValue, SavedValue } from '../schema';
+import type { GraphNode, PlainScalar, SavedValue } from '../schema';
 
 export interface BackwardRule {
   /** The forward computation, in the names of the inputs. */
@@ -252,13 +252,11 @@ function baseIsNumber(node: GraphNode): boolean {
 /** A saved value as the rule reads it: sizes as a shape `[3, 4]`, one dim as `1`, dims as `[2, 0, 1]`. */
 function savedText(value: SavedValue | undefined, name = ''): string {
   if (value === undefined) return '?';
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return 'freed' in value ? '(freed)' : `${plainText(value.items, name).replace(/]$/, ', …]')}`;
-  }
-  return plainText(value, name);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return plainText(value, name);
+  return 'freed' in value ? '(freed)' : `${plainText(value.items, name).replace(/]$/, ', …]')}`;
 }
 
-function plainText(value: PlainValue, name: string): string {
+function plainText(value: PlainScalar | PlainScalar[], name: string): string {
   if (!Array.isArray(value)) return String(value);
   if (value.length === 1 && !name.endsWith('sizes')) return String(value[0]);
   return `[${value.join(', ')}]`;

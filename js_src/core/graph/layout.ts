@@ -11,7 +11,7 @@
  * elkjs 1,494 KB (453 KB gzip): five times the whole widget's 300 KB budget on its own.
  */
 
-import dagre from '@dagrejs/dagre';
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import { halfway, type GraphDirection, type GraphLayout, type LayeredPlacement, type LayoutItem } from './geometry';
 import type { GraphBox, GraphModel } from './model';
 import { nestedLayout } from './nested_layout';
@@ -49,7 +49,7 @@ export function layered(
 ): LayeredPlacement {
   const path = stackedPath(items, edges, direction, margin);
   if (path !== null) return path;
-  const graph = new dagre.graphlib.Graph({ multigraph: false });
+  const graph = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: false });
   graph.setGraph({ rankdir: direction === 'down' ? 'TB' : 'BT', nodesep: 28, ranksep: LAYER_GAP_PX, marginx: margin, marginy: margin });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const { id, width, height } of items) graph.setNode(id, { width, height });
@@ -57,8 +57,8 @@ export function layered(
   dagre.layout(graph);
   const { width = 0, height = 0 } = graph.graph();
   return {
-    centres: items.map(({ id }) => ({ x: graph.node(id).x, y: graph.node(id).y })),
-    routes: edges.map(({ source, target }) => graph.edge(source, target).points),
+    centres: items.map(({ id }) => ({ x: graph.node(id).x ?? 0, y: graph.node(id).y ?? 0 })),
+    routes: edges.map(({ source, target }) => graph.edge(source, target).points ?? []),
     width,
     height
   };

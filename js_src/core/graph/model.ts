@@ -156,7 +156,7 @@ export function edgeShape(index: GraphIndex, edge: GraphEdge): number[] | null {
 }
 
 function nullFree(shape: (number | null)[]): number[] | null {
-  return shape.every(size => size !== null) ? (shape as number[]) : null;
+  return shape.every(size => size !== null) ? shape : null;
 }
 
 function modelOf(

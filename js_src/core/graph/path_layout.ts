@@ -19,7 +19,7 @@ export function stackedPath(
   if (order === null) return null;
   const width = Math.max(...items.map(item => item.width));
   const height = items.reduce((sum, item) => sum + item.height, 0) + LAYER_GAP_PX * (items.length - 1);
-  const centres: Point[] = new Array(items.length);
+  const centres = new Array<Point>(items.length);
   let y = margin;
   for (const at of direction === 'down' ? order : [...order].reverse()) {
     centres[at] = { x: margin + width / 2, y: y + items[at].height / 2 };
