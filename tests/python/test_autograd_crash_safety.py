@@ -187,3 +187,77 @@ def test_in_a_notebook_held_graphs_are_released_after_each_cell(shallow_holding,
     del h
     after_cell(None)
     assert shell.events.callbacks == []
+
+
+def test_a_graph_walked_twice_is_freed_once_the_user_drops_it(shallow_holding):
+    import weakref
+
+    leaf, h = chain(10)
+    torchinspect.autograd_graph(h)
+    torchinspect.autograd_graph(h)
+    torchinspect.autograd_graph(h * 2)
+    leaf_alive = weakref.ref(leaf)
+    del leaf, h
+    assert release_held_graphs() == 0
+    assert leaf_alive() is None
+
+
+def test_the_inspector_and_the_sidebar_walking_one_deep_graph_leak_nothing():
+    out = passes("""
+        import gc
+        from torchinspect import inspect
+        leaf_alive = weakref.ref(leaf)
+        widget = inspect(h)
+        torchinspect.autograd_graph(h)  # as the sidebar does when h is clicked
+        del leaf, h, widget
+        gc.collect()
+        print(release_held_graphs(), leaf_alive() is None)
+    """)
+    assert out.split() == ["0", "True"]
+
+
+def test_a_node_tensor_request_holds_the_deep_graph_it_walks():
+    out = passes("""
+        from torchinspect.requests import answer
+        request = {"kind": "torchinspect:node-tensor", "id": 1, "name": "h", "node": "n5", "op": "MulBackward0"}
+        reply, _ = answer(request, weakref.ref(h))
+        print(reply["kind"])
+        del h
+        print(release_held_graphs())
+    """)
+    assert out.split()[-1] == "0"
+
+
+def test_an_error_inside_the_graph_builder_leaves_the_walked_graph_held():
+    out = passes("""
+        from torchinspect.graph import snapshot
+
+        def broken(self, root_nodes, edges):
+            raise RuntimeError("broken builder")
+
+        snapshot._GraphBuilder.build = broken
+        try:
+            torchinspect.autograd_graph(h)
+        except RuntimeError as error:
+            print(error.args[0] == "broken builder")
+        del h
+        print(release_held_graphs())
+    """)
+    assert out.split() == ["True", "0"]
+
+
+@pytest.mark.parametrize("after_seconds", [0.02, 0.15, 0.4])
+def test_an_interrupt_anywhere_in_a_snapshot_leaves_the_user_s_program_safe(after_seconds):
+    out = passes(f"""
+        import signal
+        signal.signal(signal.SIGALRM, signal.default_int_handler)
+        signal.setitimer(signal.ITIMER_REAL, {after_seconds})
+        try:
+            torchinspect.autograd_graph(h)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except KeyboardInterrupt:
+            pass
+        del h
+        print(release_held_graphs())
+    """)
+    assert out.split() == ["0"]

@@ -17,21 +17,27 @@ from __future__ import annotations
 
 import atexit
 import sys
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from torch.autograd.graph import Node
 
 from torchinspect._kernel import AfterCells, after_each_cell
-from torchinspect.graph.walk import Edge
 
 # Above this many nodes on one path from a root, the walked graph is held and freed
 # root-first (see release_held_graphs): freeing a walked chain costs about 175 bytes of
 # C stack per node, so 1,000 stays far inside the smallest common thread stacks.
 HOLD_DEEPER_THAN = 1_000
 
-_held_graphs: list[list[Node]] = []
+# The one owner of held nodes for the whole process: one reference each, keyed by id (a
+# held node cannot be freed, so its id stays its own), however many walks found it.
+_held: dict[int, Node] = {}
+# The ids of each held node's inputs, so that freeing a node leads to the inputs it freed up.
+_inputs: dict[int, tuple[int, ...]] = {}
 _after_cells: AfterCells | None = None
+
+# An edge as graph.walk finds it: (source, target, input, output_nr), positions in the walk.
+WalkedEdge = tuple[int, int, int, int]
 
 
 def release_held_graphs() -> int:
@@ -61,11 +67,31 @@ def release_held_graphs() -> int:
         >>> release_held_graphs()
         0
     """
-    still_held = [kept for nodes in _held_graphs if (kept := release_root_first(nodes))]
-    _held_graphs[:] = still_held
-    if not still_held:
+    while _release_unowned():
+        pass  # a node whose inputs went unrecorded (an interrupted walk) may be free now
+    if not _held:
         _stop_releasing_after_cells()
-    return sum(len(nodes) for nodes in still_held)
+    return len(_held)
+
+
+def _release_unowned() -> int:
+    """Free each held node that nothing else owns, following each freed node to its inputs."""
+    freed = 0
+    # Popped in the order held: a walk holds its nodes parents first, so a graph held without
+    # its inputs recorded (an interrupted walk) is still freed in one pass, not one node a pass.
+    pending = list(reversed(_held))
+    while pending:
+        key = pending.pop()
+        node = _held.get(key)
+        # Held by the registry and by this frame alone: nothing else owns the node.
+        if node is None or _refcount(node) > _UNSHARED + 1:
+            continue
+        del _held[key]
+        pending.extend(_inputs.pop(key, ()))
+        # Its inputs are still held here, so this frees exactly one node.
+        del node
+        freed += 1
+    return freed
 
 
 def _refcount(obj: object) -> int:
@@ -98,34 +124,54 @@ def release_root_first(nodes: list[Node]) -> list[Node]:
     return kept
 
 
-def hold_if_deep(nodes: list[Node], edges: Iterable[Edge]) -> bool:
-    """Hold a walked graph whose longest path is deeper than HOLD_DEEPER_THAN; say whether."""
+def hold_if_deep(nodes: list[Node], edges: Sequence[WalkedEdge]) -> bool:
+    """Hold a walked graph whose longest path is deeper than HOLD_DEEPER_THAN; say whether.
+
+    The walk calls it in a ``finally``, however the walk ends. The nodes are held first, in
+    one step that an interrupt cannot split (a loop in C), and let go again if the graph
+    turns out shallow. A node already held stays held once.
+    """
     if len(nodes) <= HOLD_DEEPER_THAN:
         return False
-    order, depth = _parents_first(len(nodes), edges)
-    if depth <= HOLD_DEEPER_THAN:
+    already_held = len(_held)
+    _held.update(zip(map(id, nodes), nodes))
+    inputs = _input_positions(len(nodes), edges)
+    if _depth(inputs, edges) <= HOLD_DEEPER_THAN:
+        for key in list(_held)[already_held:]:  # the ones this walk added, in order
+            del _held[key]
         return False
-    _held_graphs.append([nodes[position] for position in order])
+    for target, sources in enumerate(inputs):
+        _inputs.setdefault(id(nodes[target]), tuple(id(nodes[source]) for source in sources))
     _release_after_cells()
     return True
 
 
-def _parents_first(count: int, edges: Iterable[Edge]) -> tuple[list[int], int]:
-    """Positions with every node before its inputs, and the longest path's node count."""
+def is_held(node: Node) -> bool:
+    """Whether the node is held here for crash safety (its graph was deep when walked)."""
+    return _held.get(id(node)) is node
+
+
+def _input_positions(count: int, edges: Sequence[WalkedEdge]) -> list[list[int]]:
     inputs: list[list[int]] = [[] for _ in range(count)]
-    consumers = [0] * count
     for source, target, _, _ in edges:
         inputs[target].append(source)
+    return inputs
+
+
+def _depth(inputs: list[list[int]], edges: Sequence[WalkedEdge]) -> int:
+    """The node count of the longest path, from the nodes that nothing consumes."""
+    consumers = [0] * len(inputs)
+    for source, _, _, _ in edges:
         consumers[source] += 1
-    order = [position for position in range(count) if consumers[position] == 0]
-    depth = [1] * count
+    order = [position for position, count in enumerate(consumers) if count == 0]
+    depth = [1] * len(inputs)
     for position in order:  # the list grows as nodes become ready
         for source in inputs[position]:
             depth[source] = max(depth[source], depth[position] + 1)
             consumers[source] -= 1
             if consumers[source] == 0:
                 order.append(source)
-    return order, max(depth, default=0)
+    return max(depth, default=0)
 
 
 def _release_after_cells() -> None:
@@ -158,4 +204,4 @@ def _release_at_exit() -> None:
     if release_held_graphs():
         import ctypes
 
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(_held_graphs))
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(_held))

@@ -22,7 +22,7 @@ from torch.autograd.graph import Node
 from torchinspect._kernel import notebook_namespace
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import NodeClass, node_class
-from torchinspect.graph.safety import hold_if_deep, release_held_graphs
+from torchinspect.graph.safety import is_held, release_held_graphs
 from torchinspect.graph.walk import Edge, grad_fns, walk
 from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad, shape_and_nbytes, shape_of
 
@@ -82,7 +82,7 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
     with torch.no_grad(), _collection_paused():
         nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
         graph = _GraphBuilder(names, root_tensors, nodes).build(root_nodes, edges)
-        graph["held"] = hold_if_deep(nodes, edges)
+        graph["held"] = bool(nodes) and is_held(nodes[0])
     return graph
 
 

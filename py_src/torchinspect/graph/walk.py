@@ -3,7 +3,8 @@
 Everything that reads a graph walks it here: the graph snapshot, the recorder of gradients,
 the node tensors found again by id, the module recording. Walks are iterative, so graphs of
 any depth work; they run no operation and register no hook. Reading a node from Python
-leaves a mark that matters when a deep graph is freed (see ``safety``).
+leaves a mark that matters when a deep graph is freed: ``walk`` hands every deep graph
+it reads to ``safety``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch.autograd.graph import Node
+
+from torchinspect.graph.safety import hold_if_deep
 
 Edge = tuple[int, int, int, int]
 """An edge as the walk finds it: ``(source, target, input, output_nr)``, the first two
@@ -28,7 +31,9 @@ def walk(start: list[Node]) -> tuple[list[Node], list[Edge]]:
     """Every node reachable from ``start``, breadth-first, and the edges between them.
 
     The nodes of ``start`` come first, in order and once each; a node's position in the
-    list is its id ``n<position>`` in the graph snapshot.
+    list is its id ``n<position>`` in the graph snapshot. However the walk ends (done,
+    interrupted, failed), a deep graph is held for crash safety the moment it stops
+    (``safety.hold_if_deep``): every walk, whoever asks for it, is covered.
 
     Example:
         >>> import torch
@@ -39,22 +44,25 @@ def walk(start: list[Node]) -> tuple[list[Node], list[Edge]]:
     """
     position: dict[Node, int] = {}
     nodes: list[Node] = []
-    for node in start:
-        if node not in position:
-            position[node] = len(nodes)
-            nodes.append(node)
     edges: list[Edge] = []
-    target = 0
-    while target < len(nodes):
-        for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
-            if source is None:
-                continue
-            found = position.get(source)
-            if found is None:
-                found = position[source] = len(nodes)
-                nodes.append(source)
-            edges.append((found, target, input_nr, output_nr))
-        target += 1
+    try:
+        for node in start:
+            if node not in position:
+                position[node] = len(nodes)
+                nodes.append(node)
+        target = 0
+        while target < len(nodes):
+            for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
+                if source is None:
+                    continue
+                found = position.get(source)
+                if found is None:
+                    found = position[source] = len(nodes)
+                    nodes.append(source)
+                edges.append((found, target, input_nr, output_nr))
+            target += 1
+    finally:
+        hold_if_deep(nodes, edges)
     return nodes, edges
 
 
