@@ -205,8 +205,9 @@ export interface ComparisonSnapshot {
     rtol: number;
     atol: number;
     total: number;
-    max_abs_error: number | null;
-    max_rel_error: number | null;
+    /** Non-finite values travel as the text assert_close prints: "inf", "-inf", "nan". */
+    max_abs_error: number | string | null;
+    max_rel_error: number | string | null;
     mismatched: number | null;
   };
 }

@@ -1,4 +1,6 @@
+import json
 import math
+import re
 
 import pytest
 import torch
@@ -71,3 +73,36 @@ def test_a_non_tensor_is_refused():
 def test_the_text_form_states_the_verdict():
     data, _ = compare(torch.ones(2), torch.zeros(2))._repr_mimebundle_()
     assert data["text/plain"].startswith("not close: Tensor-likes are not close! (2 of 2 elements)")
+
+
+def test_a_difference_from_an_expected_zero_is_infinitely_relative_as_assert_close_says():
+    verdict = comparison(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 0.0, 1.0]))["verdict"]
+    assert "Greatest relative difference: inf" in verdict["message"]
+    assert verdict["max_rel_error"] == "inf" and verdict["max_abs_error"] == 1.0
+    json.dumps(verdict, allow_nan=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.bool, torch.uint16, torch.uint32, torch.uint64, torch.float8_e4m3fn, torch.int8])
+def test_every_dtype_with_arithmetic_is_compared(dtype):
+    verdict = comparison(torch.tensor([1, 0, 1]).to(dtype), torch.tensor([1, 1, 0]).to(dtype))["verdict"]
+    assert (verdict["passed"], verdict["mismatched"], verdict["max_abs_error"]) == (False, 2, 1.0)
+
+
+def test_quantized_tensors_are_compared_by_their_values():
+    quantized = torch.quantize_per_tensor(torch.tensor([0.5, 1.0]), 0.1, 0, torch.qint8)
+    assert comparison(quantized, quantized)["verdict"]["passed"]
+
+
+@pytest.mark.parametrize(
+    "make, says",
+    [
+        (lambda: torch.empty(3, device="meta"), "actual is a meta tensor, which has a shape but no values"),
+        (lambda: torch.nested.nested_tensor([torch.ones(2), torch.ones(3)]), "actual is a nested tensor: compare its components"),
+        (lambda: torch.ones(1).expand(10**10), "compares at most 268,435,456 elements at once; actual has 10,000,000,000"),
+        (lambda: torch.zeros(2, dtype=torch.uint8).view(torch.bits8), "torch has no arithmetic for actual's dtype torch.bits8"),
+    ],
+)
+def test_what_compare_cannot_take_is_refused_with_what_to_do(make, says):
+    tensor = make()
+    with pytest.raises(ValueError, match=re.escape(says)):
+        comparison(tensor, tensor)

@@ -259,6 +259,41 @@ def test_variance_survives_a_mean_much_larger_than_the_spread():
     assert torchinspect.snapshot(t.float())["statistics"]["std"] == pytest.approx(t.float().double().std().item(), rel=1e-3)
 
 
+def scaled_oracle(t: torch.Tensor) -> tuple[float, float]:
+    """mean and std in float64, computed on values scaled by a power of two so nothing overflows."""
+    exponent = math.frexp(t.abs().max().item())[1]
+    scaled = t.double() * 2.0**-exponent
+    return math.ldexp(scaled.mean().item(), exponent), math.ldexp(scaled.std().item(), exponent)
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        torch.randn(10_000) * 1e20,
+        torch.full((10_000,), 1e38),
+        torch.tensor([3e38, -3e38, 0.0, 1e38]),
+        torch.randn(10_000, dtype=torch.float64) * 1e200,
+        torch.tensor([1e308, -1e308, 5e307], dtype=torch.float64),
+        torch.randn(10_000) * 1e-30,
+        torch.cat([torch.randn(2_000_000) * 1e30, torch.randn(10)]),
+    ],
+    ids=["1e20", "full-1e38", "near-float32-max", "float64-1e200", "near-float64-max", "1e-30", "1e30-chunks"],
+)
+def test_statistics_stay_exact_and_json_safe_for_exploding_and_vanishing_values(t):
+    snap = torchinspect.snapshot(t)
+    stats = snap["statistics"]
+    mean, std = scaled_oracle(t)
+    assert stats["mean"] == pytest.approx(mean, rel=1e-5, abs=std * 1e-6)
+    assert stats["std"] == pytest.approx(std, rel=1e-5)
+    assert sum(snap["histogram"]["counts"]) == t.numel()
+    json.loads(torchinspect.to_json(snap))
+
+
+def test_histogram_bins_of_values_spanning_the_whole_float32_range():
+    counts = torchinspect.snapshot(torch.tensor([-3e38, 0.0, 3e38]))["histogram"]["counts"]
+    assert (counts[0], counts[len(counts) // 2], counts[-1]) == (1, 1, 1)
+
+
 def test_complex_statistics_are_of_the_magnitude():
     t = torch.tensor([3 + 4j, 0j, 1j], dtype=torch.complex64)
     stats = torchinspect.snapshot(t)["statistics"]
@@ -508,3 +543,66 @@ def test_sparse_preview_of_another_slice():
 def test_hybrid_sparse_and_nested_tensors_say_why_they_have_no_heatmap():
     assert "hybrid sparse" in torchinspect.snapshot(EVERY_KIND["sparse_hybrid"]())["not_computed"]["preview"]
     assert "nested tensors have no heatmap" in torchinspect.snapshot(CASES["nested_ragged"]())["not_computed"]["preview"]
+
+
+@pytest.mark.parametrize("dtype", [torch.uint16, torch.uint32, torch.uint64])
+def test_wide_unsigned_integers_have_exact_statistics(dtype):
+    t = torch.tensor([0, 7, 65_535, 3]).to(dtype)
+    stats = torchinspect.snapshot(t)["statistics"]
+    assert (stats["min"], stats["max"], stats["mean"]) == (0, 65_535, 65_545 / 4)
+    assert torchinspect.summary(t).startswith(f"tensor[4] {str(dtype).removeprefix('torch.')} cpu ∈[0, 65535]")
+
+
+@pytest.mark.parametrize("dtype", [torch.bits8, torch.float4_e2m1fn_x2])
+def test_dtypes_without_arithmetic_are_shown_without_values_and_say_why(dtype):
+    t = torch.zeros(4, dtype=torch.uint8).view(dtype)
+    snap = torchinspect.snapshot(t)
+    assert snap["statistics"] is None and "torch has no arithmetic for" in snap["not_computed"]["statistics"]
+    json.loads(torchinspect.to_json(snap))
+
+
+def test_an_uninitialized_lazy_parameter_is_refused_with_what_to_do():
+    weight = torch.nn.LazyLinear(3).weight
+    for function in (torchinspect.snapshot, torchinspect.summary, torchinspect.inspect, torchinspect.compare):
+        with pytest.raises(TypeError, match="Run the model once on an input, then inspect the parameter"):
+            function(weight) if function is not torchinspect.compare else function(weight, weight)
+
+
+def test_an_inspector_that_failed_to_start_leaves_no_error_behind():
+    unraisable = []
+    previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(TypeError, match="name must be a string"):
+            torchinspect.Inspector(torch.ones(2), name=5)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
+
+
+def test_a_jagged_nested_tensor_s_graph_is_plain_json():
+    nested = torch.nested.nested_tensor([torch.randn(2, 3), torch.randn(4, 3)], layout=torch.jagged, requires_grad=True)
+    graph = torchinspect.autograd_graph(nested * 2)
+    json.dumps(graph, allow_nan=False)
+    assert graph["nodes"][0]["tensor"]["shape"] == [2, None, 3]
+
+
+def test_a_transposed_tensor_is_read_in_memory_order_with_the_same_statistics():
+    from torchinspect.tensor.values import CHUNK, element_chunks
+
+    t = torch.randn(300, 7_000)
+    chunks = list(element_chunks(t.T))
+    assert all(chunk.is_contiguous() and chunk.numel() <= CHUNK for chunk in chunks)
+    assert sum(chunk.numel() for chunk in chunks) == t.numel()
+    assert torchinspect.snapshot(t.T)["statistics"] == torchinspect.snapshot(t)["statistics"]
+
+
+def test_a_large_uncoalesced_sparse_tensor_says_to_coalesce_it_instead_of_copying_it(monkeypatch):
+    from torchinspect.tensor import values
+
+    monkeypatch.setattr(values, "MAX_COALESCED", 100)
+    indices = torch.tensor([[0, 0, 1] * 50, [1, 1, 2] * 50])
+    t = torch.sparse_coo_tensor(indices, torch.ones(150), (3, 3))
+    snap = torchinspect.snapshot(t)
+    assert snap["statistics"] is None and "inspect t.coalesce() to see its values" in snap["not_computed"]["statistics"]
+    assert torchinspect.snapshot(t.coalesce())["statistics"]["max"] == 100.0

@@ -52,8 +52,13 @@ function errorLine(data: ComparisonSnapshot): HTMLElement {
   return element(
     'p',
     'torchinspect-note torchinspect-errors',
-    `greatest absolute difference ${formatNumber(v.max_abs_error)} (up to ${formatNumber(v.atol)} + ${formatNumber(v.rtol)}·|expected| allowed), ` +
-      `greatest relative difference ${formatNumber(v.max_rel_error ?? 0)}; ` +
+    `greatest absolute difference ${formatError(v.max_abs_error)} (up to ${formatNumber(v.atol)} + ${formatNumber(v.rtol)}·|expected| allowed), ` +
+      `greatest relative difference ${formatError(v.max_rel_error ?? 0)}; ` +
       `${v.mismatched} of ${v.total} elements out of tolerance`
   );
+}
+
+/** A difference as assert_close prints it: a number, or "inf" where the expected value is 0. */
+function formatError(value: number | string): string {
+  return typeof value === 'string' ? value : formatNumber(value);
 }

@@ -16,12 +16,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.gradients.statistics import (
-    MAX_VALUES,
-    gradient_entry,
-    is_dense,
-    same_values,
-)
+from torchinspect.gradients.statistics import MAX_VALUES, gradient_entry, same_values
+from torchinspect.tensor.values import is_dense
 
 Entry = dict[str, Any]
 Step = tuple[int, list[Entry | None], list[Entry | None]]

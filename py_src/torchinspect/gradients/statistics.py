@@ -115,15 +115,11 @@ def _unexpanded(gradient: torch.Tensor) -> tuple[torch.Tensor, int]:
 def _flat_parts(tensor: torch.Tensor) -> Iterator[torch.Tensor]:
     """The values as 1-D contiguous runs of at most CHUNK elements.
 
-    A dense tensor is read as its memory, in memory order (reductions over a transposed
-    gradient run several times slower); any other is copied a chunk at a time.
+    A dense tensor is read as its memory, in memory order (see ``element_chunks``); any
+    other is copied a chunk at a time.
     """
-    if is_dense(tensor):
-        flat = tensor.view(-1) if tensor.is_contiguous() else tensor.as_strided((tensor.numel(),), (1,))
-        yield from (flat,) if flat.numel() <= CHUNK else flat.split(CHUNK)
-    else:
-        for chunk in element_chunks(tensor):
-            yield chunk.contiguous().view(-1)
+    for chunk in element_chunks(tensor):
+        yield chunk if chunk.is_contiguous() else chunk.contiguous().view(-1)
 
 
 def _small_entry(gradient: torch.Tensor, numbers: list[float]) -> dict[str, Any]:
@@ -139,23 +135,6 @@ def _small_entry(gradient: torch.Tensor, numbers: list[float]) -> dict[str, Any]
         measures = (norm, min(finite), max(finite), norm / math.sqrt(len(finite)))
     of = "magnitude" if gradient.is_complex() else "values"
     return _entry(gradient, list(gradient.shape), of, measures, counts, values)
-
-
-def is_dense(tensor: torch.Tensor) -> bool:
-    """Whether the tensor's elements fill a block of memory, each once, in some order.
-
-    A contiguous tensor does, and so does any permutation of its dimensions (a transpose):
-    its values are then those of that block, whatever the order.
-    """
-    if tensor.is_contiguous():
-        return True
-    expected = 1
-    for size, stride in sorted(zip(tensor.shape, tensor.stride()), key=lambda pair: pair[1]):
-        if size != 1:
-            if stride != expected:
-                return False
-            expected *= size
-    return True
 
 
 def same_values(entry: dict[str, Any], gradient: torch.Tensor) -> dict[str, Any]:

@@ -7,12 +7,14 @@ the tolerances the verdict used.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 from torch.testing._comparison import default_tolerances
 
 from torchinspect.tensor.snapshot import require_tensor, snapshot
+from torchinspect.tensor.values import WIDENED, has_arithmetic
 
 SCHEMA = "torchinspect.comparison/1"
 
@@ -42,8 +44,8 @@ def comparison(
         >>> verdict["passed"], verdict["mismatched"], round(verdict["max_abs_error"], 3)
         (False, 1, 0.1)
     """
-    actual = require_tensor(actual, "compare").detach()
-    expected = require_tensor(expected, "compare").detach()
+    actual = _comparable(require_tensor(actual, "compare"), names[0])
+    expected = _comparable(require_tensor(expected, "compare"), names[1])
     if (rtol is None) != (atol is None):
         raise ValueError("torchinspect: give both rtol and atol, or neither (the dtype's defaults)")
     if rtol is None or atol is None:
@@ -58,9 +60,51 @@ def comparison(
     }
 
 
+MAX_ELEMENTS = 1 << 28
+"""The most elements compared at once: the difference and the verdict each take that many."""
+
+
+def _comparable(tensor: torch.Tensor, name: str) -> torch.Tensor:
+    """The tensor, detached, or a ValueError that names what compare cannot take and what to do."""
+    if tensor.device.type == "meta":
+        raise ValueError(
+            f"torchinspect.compare() needs values: {name} is a meta tensor, which has a shape but no values"
+        )
+    if tensor.is_nested:
+        raise ValueError(
+            f"torchinspect.compare() takes dense or sparse tensors; {name} is a nested tensor: "
+            "compare its components, such as compare(a.unbind()[0], b.unbind()[0])"
+        )
+    if not has_arithmetic(tensor.dtype):
+        raise ValueError(
+            f"torchinspect.compare() needs numbers: torch has no arithmetic for {name}'s dtype {tensor.dtype}"
+        )
+    if tensor.numel() > MAX_ELEMENTS:
+        raise ValueError(
+            f"torchinspect.compare() compares at most {MAX_ELEMENTS:,} elements at once; {name} has "
+            f"{tensor.numel():,}: compare a slice, such as compare(a[:1000], b[:1000])"
+        )
+    return tensor.detach()
+
+
+def _numbers(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor in a dtype that subtracts: quantized dequantized, bool as int8, 8-bit floats as
+    float32, unsigned as values.WIDENED says."""
+    if tensor.is_quantized:
+        return tensor.dequantize()
+    if tensor.dtype in WIDENED:
+        return tensor.to(WIDENED[tensor.dtype])
+    if tensor.dtype == torch.bool:
+        return tensor.to(torch.int8)
+    if tensor.dtype.is_floating_point and tensor.dtype.itemsize == 1:
+        return tensor.to(torch.float32)
+    return tensor
+
+
 def _difference(actual: torch.Tensor, expected: torch.Tensor) -> torch.Tensor | None:
     if actual.shape != expected.shape or actual.layout != torch.strided or expected.layout != torch.strided:
         return None
+    actual, expected = _numbers(actual), _numbers(expected)
     with torch.no_grad():
         return actual.to(torch.promote_types(actual.dtype, expected.dtype)) - expected
 
@@ -73,15 +117,17 @@ def _verdict(
         message = None
     except AssertionError as error:
         message = str(error)
-    errors: dict[str, float | None] = {"max_abs_error": None, "max_rel_error": None, "mismatched": None}
+    errors: dict[str, float | str | int | None] = {"max_abs_error": None, "max_rel_error": None, "mismatched": None}
     if difference is not None and difference.numel() > 0:
         with torch.no_grad():
             absolute = difference.abs().double()
-            allowed = atol + rtol * expected.abs().double()
-            relative = absolute / expected.abs().double()
+            magnitude = _numbers(expected).abs().double()
+            allowed = atol + rtol * magnitude
+            # As assert_close reports it: a difference from an expected 0 is infinitely relative.
+            relative = torch.where(absolute == 0, 0.0, absolute / magnitude)
             errors = {
-                "max_abs_error": float(absolute.nan_to_num(nan=0.0).max()),
-                "max_rel_error": float(relative.nan_to_num(nan=0.0, posinf=0.0).max()),
+                "max_abs_error": wire_number(float(absolute.nan_to_num(nan=0.0, posinf=math.inf).max())),
+                "max_rel_error": wire_number(float(relative.nan_to_num(nan=0.0, posinf=math.inf).max())),
                 "mismatched": int((~(absolute <= allowed)).sum()),
             }
     return {
@@ -92,3 +138,8 @@ def _verdict(
         "total": actual.numel(),
         **errors,
     }
+
+
+def wire_number(value: float) -> float | str:
+    """A float as JSON can carry it: finite as a number, else "inf", "-inf" or "nan" as assert_close prints them."""
+    return value if math.isfinite(value) else str(value)

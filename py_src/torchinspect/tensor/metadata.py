@@ -81,10 +81,12 @@ def shape_and_nbytes(tensor: torch.Tensor) -> tuple[list[int | None], int | None
 
     The common tensor answers at once; a nested or subclassed one by the careful path.
     """
-    try:
-        return list(tensor.shape), tensor.nbytes
-    except REFUSALS:
-        return shape_of(tensor), attempt(lambda: tensor.nbytes)
+    if not tensor.is_nested:  # a jagged tensor's shape holds a symbolic size, which is not JSON
+        try:
+            return list(tensor.shape), tensor.nbytes
+        except REFUSALS:
+            pass
+    return shape_of(tensor), attempt(lambda: tensor.nbytes)
 
 
 def attempt(read: Callable[[], Any]) -> Any:

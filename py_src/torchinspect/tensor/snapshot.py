@@ -122,6 +122,12 @@ def jsonable(snap: dict[str, Any]) -> dict[str, Any]:
 def require_tensor(obj: object, function: str) -> torch.Tensor:
     """Return ``obj`` if it is a tensor, else raise a TypeError that says what to pass."""
     if isinstance(obj, torch.Tensor):
+        if torch.nn.parameter.is_lazy(obj):
+            raise TypeError(
+                f"torchinspect.{function}() got an uninitialized parameter of a lazy module (such as "
+                "nn.LazyLinear): it has no shape or values until the module's first forward. Run the "
+                "model once on an input, then inspect the parameter."
+            )
         return obj
     hint = ""
     if type(obj).__module__ == "numpy":
