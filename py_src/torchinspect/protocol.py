@@ -12,6 +12,7 @@ This module imports no torch: a kernel that never imported it pays nothing for t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NamedTuple, TypeGuard
 
 PREVIEW_REQUEST = "torchinspect:preview"
@@ -24,6 +25,9 @@ LIST_REQUEST = "torchinspect:list"
 """The sidebar asks for the rows of every tensor in the namespace."""
 SNAPSHOT_REQUEST = "torchinspect:snapshot"
 """The sidebar asks for a named tensor's snapshot and backward graph."""
+VIEW_EVENT = "torchinspect:view"
+"""The widget's page says a view of its inspector opened (``open: true``) or went; an event,
+not a request: it has no id and gets no reply."""
 ERROR_REPLY = "torchinspect:error"
 """The reply to a request the kernel refuses or cannot answer."""
 
@@ -75,9 +79,16 @@ def check_request(message: object, kinds: tuple[str, ...]) -> Request:
     if not isinstance(message, dict):
         raise RequestError(f"torchinspect: a request is an object, got {type(message).__name__}")
     try:
-        size = len(json.dumps(message))
+        text = json.dumps(message, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # A lone surrogate ("\ud800") is valid JSON but no reply quoting it could be sent.
+        raise RequestError(
+            "torchinspect: a request's text must be valid Unicode (it holds a lone surrogate)"
+        ) from error
     except (TypeError, ValueError, RecursionError) as error:
         raise RequestError("torchinspect: a request must be plain JSON") from error
+    size = len(text)
     if size > MAX_REQUEST_CHARS:
         raise RequestError(f"torchinspect: a request is at most {MAX_REQUEST_CHARS} characters, got {size}")
     kind = message.get("kind")
@@ -103,6 +114,30 @@ def error_reply(message: object, text: str) -> dict[str, Any]:
         {'kind': 'torchinspect:error', 'id': 4, 'message': 'torchinspect: no'}
     """
     return {"kind": ERROR_REPLY, "id": reply_id(message), "message": text}
+
+
+def answer_once(
+    message: object, answer: Callable[[], tuple[dict[str, Any], Buffers]]
+) -> tuple[dict[str, Any], Buffers]:
+    """The one reply to ``message``, and its buffers, whatever ``answer`` does.
+
+    A refused request is answered with the refusal, an interrupt (Ctrl-C while answering)
+    and any other failure with what happened: the page never waits for a reply that
+    will not come, and the kernel goes on.
+    """
+    try:
+        return answer()
+    except RequestError as error:
+        return error_reply(message, str(error)), []
+    except KeyboardInterrupt:
+        return error_reply(message, "torchinspect: interrupted before the answer was ready; ask again"), []
+    except Exception as error:  # noqa: BLE001 - every message gets a reply
+        return error_reply(message, failure("answer", error)), []
+
+
+def failure(action: str, error: Exception) -> str:
+    """What the user reads when ``action`` failed for a reason no check foresaw."""
+    return f"torchinspect: could not {action}: {type(error).__name__}: {str(error)[:300]}"
 
 
 def split_buffers(content: dict[str, Any]) -> tuple[dict[str, Any], Buffers]:

@@ -28,6 +28,7 @@ from torchinspect.protocol import (
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.preview import preview
 from torchinspect.tensor.snapshot import jsonable, snapshot
+from torchinspect.tensor.values import NoValues
 
 KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
 _TARGETS = ("values", "grad")
@@ -105,6 +106,8 @@ def _preview_reply(request: PreviewRequest, tensor: torch.Tensor | None) -> tupl
             result = preview(tensor.detach(), axes=request.axes, index=request.index)
     except ValueError as error:
         raise RequestError(str(error)) from error
+    except NoValues as error:
+        raise RequestError(f"torchinspect: no heatmap to show: {error}") from error
     data = result.pop("data")
     return {"kind": PREVIEW_REQUEST, "id": request.id, "target": request.target, "preview": result}, data
 

@@ -72,3 +72,17 @@ def test_accepted_params_pass_the_check(params):
 def test_other_params_are_refused_with_what_to_pass():
     with pytest.raises(TypeError, match=r"^torchinspect\.f\(\) takes params as a mapping"):
         check_params([torch.zeros(1)], "f")
+
+
+def test_naming_runs_no_code_of_the_user_s_objects():
+    class Proxy:
+        reads = 0
+
+        @property
+        def __class__(self):
+            Proxy.reads += 1
+            return torch.Tensor
+
+    x = torch.ones(2)
+    assert name_table(None, {"proxy": Proxy(), "x": x}) == {id(x): "x"}
+    assert Proxy.reads == 0

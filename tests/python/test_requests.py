@@ -1,4 +1,6 @@
 import gc
+import json
+import types
 import weakref
 
 import pytest
@@ -9,6 +11,8 @@ from hypothesis import strategies as st
 from torchinspect import inspect
 from torchinspect import autograd_graph
 from torchinspect.protocol import ERROR_REPLY, NODE_TENSOR_REQUEST, PREVIEW_REQUEST
+from torchinspect import requests as requests_module
+from torchinspect.lab.sidebar import TensorsSidebar
 from torchinspect.requests import answer
 
 
@@ -176,3 +180,47 @@ def test_the_inspector_answers_through_its_comm(monkeypatch):
     widget._answer(widget, request(index=[1, None, None]), [])
     (reply, buffers), = sent
     assert torch.equal(decode(reply, buffers), t[1])
+
+
+def test_a_lone_surrogate_in_any_field_is_refused_and_the_reply_can_be_sent():
+    t = torch.randn(3, requires_grad=True) * 2
+    for message in (node_request(node="n0", name="\ud800"), request(target="\udfff"), {"kind": "\ud800", "id": 1}):
+        reply, _ = answer(message, weakref.ref(t))
+        assert reply["kind"] == ERROR_REPLY and reply["id"] == message["id"]
+        json.dumps(reply, ensure_ascii=False).encode("utf-8")
+    assert "valid Unicode" in answer(node_request(node="n0", name="\ud800"), weakref.ref(t))[0]["message"]
+
+
+def test_a_preview_of_a_meta_tensor_says_it_has_no_values():
+    meta = torch.empty(3, 3, device="meta")
+    reply, _ = answer(request(), weakref.ref(meta))
+    assert reply["message"] == "torchinspect: no heatmap to show: a meta tensor has a shape and dtype but no values"
+
+
+def test_the_inspector_replies_once_even_when_answering_is_interrupted(monkeypatch):
+    t = torch.arange(6.0).reshape(2, 3)
+    widget = inspect(t)
+    sent = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(requests_module, "preview", interrupted)
+    widget._answer(widget, request(), [])
+    assert [reply["message"] for reply in sent] == ["torchinspect: interrupted before the answer was ready; ask again"]
+
+
+def test_the_sidebar_replies_once_to_a_lone_surrogate_and_to_an_interrupt(monkeypatch):
+    x = torch.ones(3)
+    sidebar = TensorsSidebar(types.SimpleNamespace(user_ns={"x": x}))
+    reply, _ = sidebar.answer({"kind": "torchinspect:snapshot", "id": 3, "name": "\ud800"})
+    assert reply["kind"] == ERROR_REPLY and reply["id"] == 3
+    json.dumps(reply, ensure_ascii=False).encode("utf-8")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sidebar, "_snapshot_reply", interrupted)
+    reply, _ = sidebar.answer({"kind": "torchinspect:snapshot", "id": 4, "name": "x"})
+    assert reply == {"kind": ERROR_REPLY, "id": 4, "message": "torchinspect: interrupted before the answer was ready; ask again"}

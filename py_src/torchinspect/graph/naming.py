@@ -55,10 +55,12 @@ def _params_pairs(params: Any) -> Iterable[tuple[str, Any]]:
 
 
 def _namespace_pairs(namespace: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    # issubclass(type(...)), not isinstance(): isinstance reads a proxy's __class__, which
+    # may run the user's code, and naming must not.
     for name, value in list(namespace.items()):
         if not isinstance(name, str) or name.startswith("_"):
             continue
-        if isinstance(value, torch.nn.Module):
+        if issubclass(type(value), torch.nn.Module):
             for parameter_name, parameter in value.named_parameters(remove_duplicate=False):
                 yield f"{name}.{parameter_name}", parameter
         else:
@@ -68,7 +70,7 @@ def _namespace_pairs(namespace: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
 def _shortest_names(pairs: Iterable[tuple[str, Any]]) -> NameTable:
     names: NameTable = {}
     for name, value in pairs:
-        if not isinstance(value, torch.Tensor):
+        if not issubclass(type(value), torch.Tensor):
             continue
         known = names.get(id(value))
         if known is None or len(name) < len(known):

@@ -38,7 +38,8 @@ from torchinspect.protocol import (
     UPDATE,
     Buffers,
     RequestError,
-    error_reply,
+    answer_once,
+    failure,
     split_buffers,
 )
 
@@ -84,7 +85,7 @@ class TensorsSidebar:
         try:
             rows, omitted = self._rows()
         except Exception as error:  # noqa: BLE001 - the user's cell must not fail for the sidebar
-            self._send_all({"kind": ERROR_REPLY, "id": None, "message": _failure("list the tensors", error)})
+            self._send_all({"kind": ERROR_REPLY, "id": None, "message": failure("list the tensors", error)})
             return
         from torchinspect.lab.listing import changed_rows
 
@@ -96,11 +97,7 @@ class TensorsSidebar:
 
     def answer(self, message: object, peer: _Peer | None = None) -> tuple[dict[str, Any], Buffers]:
         """The reply to one message, and its binary buffers; never raises."""
-        try:
-            return self._answer(message, peer)
-        except Exception as error:  # noqa: BLE001 - every message gets a reply, the kernel goes on
-            text = str(error) if isinstance(error, RequestError) else _failure("answer", error)
-            return error_reply(message, text), []
+        return answer_once(message, lambda: self._answer(message, peer))
 
     def _receive(self, peer: _Peer, message: dict[str, Any]) -> None:
         data = message.get("content", {}).get("data") if isinstance(message, dict) else None
@@ -176,10 +173,6 @@ def register(shell: Any = None) -> TensorsSidebar | None:
     after_each_cell(sidebar.after_cell, shell)
     _sidebar = sidebar
     return sidebar
-
-
-def _failure(action: str, error: Exception) -> str:
-    return f"torchinspect: could not {action}: {type(error).__name__}: {str(error)[:300]}"
 
 
 _sidebar: TensorsSidebar | None = None
