@@ -13,12 +13,14 @@ import torch
 import backward_recording
 import browser_graphs
 import graph_snapshots
+import memory
 import sidebar
 import tensors
 
 FAMILIES = {
     "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
     "browser": browser_graphs.run, "sidebar": sidebar.run,
+    "memory": memory.run,
 }
 
 

@@ -24,6 +24,8 @@ export const Kind = {
   Preview: 'torchinspect:preview',
   /** A graph leaf's or saved tensor's snapshot. */
   NodeTensor: 'torchinspect:node-tensor',
+  /** An event, not a request: a view of a widget opened (`open: true`) or went. */
+  View: 'torchinspect:view',
   /** The widget takes a new snapshot now (its reply carries nothing to wait for). */
   Refresh: 'torchinspect:refresh',
   Error: 'torchinspect:error'

@@ -2,7 +2,8 @@
  * The anywidget entry: feeds the `snapshot`, `graph` and `gradients` traits of Python's
  * `Inspector` to the tensor view, with the requests it may make of the kernel (another slice,
  * a graph tensor's values), shows and sets whether it follows the kernel (`paused`, `gone`),
- * and removes its listeners and the views when the output is cleared.
+ * and removes its listeners and the views when the output is cleared, telling the kernel
+ * that this view went.
  */
 
 import type { Render } from '@anywidget/types';
@@ -38,7 +39,8 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     paused: model.get('paused'),
     gone: model.get('gone'),
     // A kernel from before this trait existed refreshed after every cell.
-    followsCells: model.get('follows_cells') !== false
+    followsCells: model.get('follows_cells') !== false,
+    seesEveryWrite: model.get('sees_every_write') !== false
   });
   const liveBar = mountLiveBar(el, liveState(), {
     refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
@@ -55,10 +57,14 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     'change:gradients': onData,
     'change:paused': onLive,
     'change:follows_cells': onLive,
+    'change:sees_every_write': onLive,
     'change:gone': onLive
   } as const;
   for (const [name, listener] of Object.entries(events)) model.on(name, listener);
+  // The kernel closes an inspector once no view of it is left (a replaced or cleared output).
+  model.send({ kind: Kind.View, open: true });
   return () => {
+    model.send({ kind: Kind.View, open: false });
     for (const [name, listener] of Object.entries(events)) model.off(name, listener);
     requests.dispose();
     liveBar.destroy();

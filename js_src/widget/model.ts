@@ -14,6 +14,8 @@ export interface InspectorModel {
   follows_cells: boolean;
   /** Set by the kernel once the tensor is freed. */
   gone: boolean;
+  /** False where a refresh cannot see writes through `t.data` or shared NumPy memory. */
+  sees_every_write: boolean;
 }
 
 /** The traits of `torchinspect.widget.Comparison`. */

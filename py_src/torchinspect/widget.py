@@ -19,12 +19,13 @@ from torchinspect import live
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import autograd_graph
-from torchinspect.protocol import REFRESH_REQUEST, reply_id
+from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, answer_once, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.comparison import comparison
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
 from torchinspect.tensor.text import static_html
+from torchinspect.tensor.values import contents_checksum
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -34,8 +35,30 @@ if not (_STATIC / "widget.js").is_file():
         "Reinstall with `pip install torchinspect`, or in a checkout run `npm run build`."
     )
 
+# The bundle as text, not as a path: anywidget watches a path's file for changes and ties
+# every widget to that watch for good, so no inspector would ever be freed.
+_BUNDLE = (_STATIC / "widget.js").read_text(encoding="utf-8")
+_STYLE = (_STATIC / "widget.css").read_text(encoding="utf-8")
 
-class Inspector(anywidget.AnyWidget):
+
+class _KernelOwned(anywidget.AnyWidget):
+    """A widget whose synced data the kernel alone writes; the page may set ``_page_writable``.
+
+    Anything else the page sends is refused and the kernel's value sent back, so that no page
+    (nor a hostile message) can put into the kernel what the kernel did not make.
+    """
+
+    _page_writable: frozenset[str] = frozenset()
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        accepted = {key: value for key, value in sync_data.items() if key in self._page_writable}
+        refused = [key for key in sync_data if key not in accepted and key in self.keys]
+        super().set_state(accepted)
+        if refused:
+            self.send_state(refused)
+
+
+class Inspector(_KernelOwned):
     """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
     It holds the snapshots and a weak reference to the tensor, through which it
@@ -44,8 +67,8 @@ class Inspector(anywidget.AnyWidget):
     of the user's program alive.
     """
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _esm = _BUNDLE
+    _css = _STYLE
 
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
@@ -56,16 +79,26 @@ class Inspector(anywidget.AnyWidget):
     paused = traitlets.Bool(False).tag(sync=True)
     """Set from the page: while True, cells leave this inspector as it is."""
     gone = traitlets.Bool(False).tag(sync=True)
+    """True once the tensor was freed: the views keep their last picture and say so."""
     follows_cells = traitlets.Bool(False).tag(sync=True)
     """Whether cells refresh this inspector (IPython runs a hook after each; marimo does not)."""
-    """True once the tensor was freed: the views keep their last picture and say so."""
+    sees_every_write = traitlets.Bool(True).tag(sync=True)
+    """Whether a refresh sees every write: False where the values are too many (or not on the
+    CPU) to checksum after each cell, so that a write through ``t.data`` or through a NumPy
+    array sharing the memory shows only on Refresh."""
+
+    _page_writable = frozenset({"paused"})
+    # Read by close(), which ipywidgets also calls on an inspector whose __init__ failed.
+    _recorder: GradientRecorder | None = None
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
         self._name = name
         self._seen = _changes_of(tensor)
+        self.sees_every_write = self._seen.contents is not None
         self._recorder = _recorder_of(tensor)
+        self._views = 0
         self.on_msg(self._answer)
         self.follows_cells = live.track(self)
 
@@ -89,12 +122,20 @@ class Inspector(anywidget.AnyWidget):
             self._recorder = _recorder_of(tensor)
             self.gradients = {}
         self._seen = changes
+        self.sees_every_write = changes.contents is not None
         self.snapshot = snapshot(tensor, name=self._name)
 
     def close(self) -> None:
+        """Stop following the tensor and let ipywidgets forget this widget and its layout.
+
+        Displaying it again afterwards shows its last picture, without the live widget.
+        """
         live.untrack(self)
         self._close_recorder()
+        if self.comm is not None:
+            self.layout.close()
         super().close()
+        self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]
 
     def _publish_gradients(self) -> None:
         taken = None if self._recorder is None else self._recorder.take_record()
@@ -111,34 +152,50 @@ class Inspector(anywidget.AnyWidget):
             self._recorder = None
 
     def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
+        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
+            self._count_view(opened=message.get("open") is True)
+            return
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
             self.refresh(force=True)
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
-        reply, buffers = answer(message, self._tensor)
+        reply, buffers = answer_once(message, lambda: answer(message, self._tensor))
         self.send(reply, buffers)
+
+    def _count_view(self, *, opened: bool) -> None:
+        """Views come and go on the page; once none is left, nothing can see this inspector.
+
+        A cell run again, a cleared output or ``clear_output(wait=True)`` replacing it removes
+        its last view: the inspector then closes, so that ipywidgets keeps no widget that no
+        page shows (a training loop that displays one every few steps would grow without end).
+        """
+        self._views = self._views + 1 if opened else max(self._views - 1, 0)
+        if not opened and self._views == 0:
+            self.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is None:
             return None
         data, metadata = bundle
-        # Beside the live view, forms that outlive the kernel: saved notebooks,
-        # HTML exports, terminals and hosts without widgets show these.
+        return {**data, **self._last_picture()[0]}, metadata
+
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        """Forms that outlive the kernel: saved notebooks, HTML exports, terminals and hosts
+        without widgets show these, beside or instead of the live view."""
         data = {
-            **data,
             "text/plain": self.snapshot["summary"],
             "text/html": static_html(self.snapshot),
             MIME_TYPE: jsonable(self.snapshot),
         }
-        return data, metadata
+        return data, {}
 
 
-class Comparison(anywidget.AnyWidget):
+class Comparison(_KernelOwned):
     """Shows two tensors side by side, their difference, and ``assert_close``'s verdict."""
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _esm = _BUNDLE
+    _css = _STYLE
 
     comparison = traitlets.Dict().tag(sync=True)
 
@@ -181,11 +238,15 @@ def _verdict_line(verdict: dict[str, Any]) -> str:
 
 
 class _Changes(NamedTuple):
-    """What a refresh compares: in-place changes, a new or changed grad, a new graph."""
+    """What a refresh compares: in-place changes, a new or changed grad, a new graph, and
+    what the version counter does not count: a new ``t.data``, ``requires_grad_``, and, where
+    reading the values is cheap, writes through ``t.data`` or a NumPy array sharing memory."""
 
     version: int | None
     grad: tuple[int, int] | None
     grad_fn: tuple[str, int] | None
+    storage: tuple[int, tuple[int, ...], tuple[int, ...], bool]
+    contents: int | None
 
 
 def _changes_of(tensor: torch.Tensor) -> _Changes:
@@ -195,6 +256,19 @@ def _changes_of(tensor: torch.Tensor) -> _Changes:
         version=None if tensor.is_inference() else tensor._version,
         grad=None if grad is None else (id(grad), grad._version),
         grad_fn=None if grad_fn is None else (type(grad_fn).__name__, grad_fn._sequence_nr()),
+        storage=_storage_of(tensor),
+        contents=contents_checksum(tensor),
+    )
+
+
+def _storage_of(tensor: torch.Tensor) -> tuple[int, tuple[int, ...], tuple[int, ...], bool]:
+    """Where the values live and how they are laid out, and whether the tensor requires grad."""
+    strided = tensor.layout == torch.strided and not tensor.is_nested and tensor.device.type != "meta"
+    return (
+        tensor.data_ptr() if strided else 0,
+        () if tensor.is_nested else tuple(tensor.shape),
+        tuple(tensor.stride()) if strided else (),
+        tensor.requires_grad,
     )
 
 

@@ -80,8 +80,8 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    # snapshot, graph, gradients, paused, follows_cells and gone changes, and kernel replies
-    assert harness.evaluate("harness.listenerCount()") == 7
+    # snapshot, graph, gradients, paused, follows_cells, sees_every_write and gone changes, and kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 8
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -302,3 +302,24 @@ def test_compare_shows_the_verdict_both_tensors_and_their_difference(harness: Pa
     expect(harness.locator(".torchinspect-errors")).to_contain_text("0 of 20 elements out of tolerance")
     screenshot(harness, "widget-page-compare")
     assert harness.errors.messages == []
+
+
+def test_the_page_tells_the_kernel_when_a_view_opens_and_when_it_goes(harness: Page):
+    received = []
+    harness.expose_function("kernel", lambda message: received.append(message) or {"reply": {}, "buffers": []})
+    mount(harness, torch.zeros(2))
+    harness.evaluate("harness.cleanup()")
+    for _ in range(40):  # the stand-in kernel is called from the page's event loop
+        if len(received) == 2:
+            break
+        harness.wait_for_timeout(50)
+    assert received == [{"kind": "torchinspect:view", "open": True}, {"kind": "torchinspect:view", "open": False}]
+
+
+def test_where_a_refresh_cannot_see_every_write_the_live_bar_says_so(harness: Page):
+    mount(harness, torch.zeros(2))
+    harness.evaluate("harness.setTrait('sees_every_write', false)")
+    expect(harness.locator(".torchinspect-live-status")).to_have_text(
+        "Live: updates after each cell that changes the tensor. "
+        "A write through .data or a NumPy array sharing its memory shows on Refresh."
+    )

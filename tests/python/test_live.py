@@ -108,3 +108,23 @@ def test_only_a_shell_that_runs_hooks_after_cells_makes_an_inspector_follow_them
     monkeypatch.setattr(_kernel, "_hooks", {})
     assert inspect(x).follows_cells is True
     assert registered == [("post_run_cell", live.refresh_live_inspectors)]
+
+
+def test_writes_the_version_counter_does_not_count_are_shown_after_the_cell():
+    numpy = pytest.importorskip("numpy")
+    array = numpy.zeros((2, 3), dtype=numpy.float32)
+    shared = torch.from_numpy(array)
+    shared_view = inspect(shared)
+    parameter = torch.nn.Parameter(torch.zeros(3))
+    parameter_view = inspect(parameter)
+    array[0, 0] = 100  # NumPy writes into the tensor's memory
+    parameter.data.add_(5)  # .data has its own version counter
+    live.refresh_live_inspectors()
+    assert shared_view.snapshot["statistics"]["max"] == 100
+    assert parameter_view.snapshot["statistics"]["min"] == 5
+    parameter.data = torch.ones(4)
+    live.refresh_live_inspectors()
+    assert parameter_view.snapshot["shape"] == [4]
+    parameter.requires_grad_(False)
+    live.refresh_live_inspectors()
+    assert parameter_view.snapshot["requires_grad"] is False

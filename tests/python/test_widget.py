@@ -90,3 +90,49 @@ def test_an_inspector_of_a_result_carries_the_graph_it_came_from():
 
 def test_a_leaf_has_no_graph():
     assert inspect(torch.zeros(2, requires_grad=True)).graph == {}
+
+
+def page_sends(widget, state: dict) -> None:
+    """A state update from the page, as ipywidgets' comm delivers it."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []})
+
+
+def test_the_page_cannot_overwrite_what_the_kernel_owns():
+    widget = inspect(torch.ones(3), name="x")
+    before = widget.snapshot
+    sent = []
+    widget.comm.send = lambda data, *args, **kwargs: sent.append(data)
+    page_sends(widget, {"snapshot": {"summary": "forged"}, "graph": {"nodes": "forged"}, "paused": True})
+    assert widget.snapshot == before and widget.graph == {}
+    assert widget.paused is True
+    assert widget._repr_mimebundle_()[0]["text/plain"] == before["summary"]
+    restored = [message["state"] for message in sent if message.get("method") == "update"]
+    assert restored and {"snapshot", "graph"} <= set(restored[-1])
+
+
+def test_a_comparison_accepts_nothing_from_the_page():
+    widget = torchinspect.compare(torch.ones(2), torch.ones(2))
+    before = widget.comparison
+    page_sends(widget, {"comparison": {}})
+    assert widget.comparison == before
+
+
+def test_an_inspector_whose_last_view_went_is_closed_and_freed():
+    from ipywidgets.widgets.widget import _instances
+
+    t = torch.ones(3)
+    before = len(_instances)
+    freed = []
+    for _ in range(20):  # a loop that replaces its displayed inspector, as clear_output(wait=True) does
+        widget = inspect(t, name="t")
+        widget._answer(widget, {"kind": "torchinspect:view", "open": True}, [])
+        widget._answer(widget, {"kind": "torchinspect:view", "open": True}, [])  # a second view of it
+        widget._answer(widget, {"kind": "torchinspect:view", "open": False}, [])
+        assert widget.comm is not None
+        widget._answer(widget, {"kind": "torchinspect:view", "open": False}, [])
+        freed.append(weakref.ref(widget))
+    assert len(_instances) == before  # the inspector and its layout
+    assert widget._repr_mimebundle_()[0]["text/plain"] == "t: tensor[3] float32 cpu all=1"
+    del widget
+    gc.collect()
+    assert [ref() for ref in freed] == [None] * 20

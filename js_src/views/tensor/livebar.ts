@@ -12,6 +12,8 @@ export interface LiveState {
   gone: boolean;
   /** Whether the host refreshes the view after each cell (IPython does; marimo does not). */
   followsCells: boolean;
+  /** Whether a refresh sees writes the version counter misses (`t.data`, shared NumPy memory). */
+  seesEveryWrite: boolean;
 }
 
 export interface LiveActions {
@@ -50,5 +52,8 @@ function statusText(state: LiveState): string {
   if (state.gone) return 'The tensor no longer exists in the kernel: this is its last picture.';
   if (!state.followsCells) return 'Shows the tensor as it was when drawn: press Refresh to update.';
   if (state.paused) return 'Paused: cells leave this view as it is.';
+  if (!state.seesEveryWrite) {
+    return 'Live: updates after each cell that changes the tensor. A write through .data or a NumPy array sharing its memory shows on Refresh.';
+  }
   return 'Live: updates after each cell that changes the tensor.';
 }

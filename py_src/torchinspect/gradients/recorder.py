@@ -15,13 +15,14 @@ When the hooks go: the first hook of a backward pass queues a callback that runs
 pass ends. It keeps the pass (if it ran the inspected tensor's own node) and removes every
 hook, unless the graph can run backward again: a pass with ``retain_graph=True`` (which
 ``create_graph=True`` implies) leaves its saved tensors, and the next pass is recorded too.
-A pass that raises never reaches its end: the next pass, or the main thread taking the
-record after the cell, closes it as incomplete, then removes the hooks unless the graph
-kept its saved tensors. Closing the recorder, or its collection, removes them all; a graph
+A pass that raises never reaches its end: the main thread taking the record after the
+cell closes it as incomplete, then removes the hooks unless the graph kept its saved
+tensors. Closing the recorder, or its collection, removes them all; a graph
 that backward already freed is never armed.
 
-Threads: on CUDA the hooks run on autograd's device threads. They only store numbers;
-the main thread takes the record (``take_record``) and publishes it.
+Threads: on CUDA the hooks run on autograd's device threads, and user threads may run
+backward through one graph at once: each graph task has its own pass, counted once. Hooks
+only store numbers; the main thread takes the record (``take_record``) and publishes it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class GradientRecorder:
         self._tensor = weakref.ref(tensor)
         self._lock = threading.Lock()
         self._handles: list[RemovableHandle] = []
-        self._pending: RecordedPass | None = None
+        # The passes running now, by graph task: threads may run backward through one graph at once.
+        self._pending: dict[int, RecordedPass] = {}
         self._latest: RecordedPass | None = None
         self._passes = 0
         self._fresh = False
@@ -76,9 +78,9 @@ class GradientRecorder:
         raised inside backward, and is closed as incomplete.
         """
         with self._lock:
-            stale, self._pending = self._pending, None
-        if stale is not None:
-            self._end_pass(stale)
+            stale = sorted(self._pending.values(), key=lambda recorded: recorded.task)
+        for recorded in stale:
+            self._end_pass(recorded)
         with self._lock:
             if not self._fresh or self._latest is None:
                 return None
@@ -107,32 +109,32 @@ class GradientRecorder:
 
     def _pass_of(self, task: int) -> RecordedPass:
         """The pass of this graph task, started (with its end queued) by its first hook."""
-        pending = self._pending
-        if pending is not None and pending.task == task:
-            return pending  # every hook after the first: no lock needed to read
+        pending = self._pending.get(task)
+        if pending is not None:
+            return pending  # every hook after the first: one dict read, no lock
         with self._lock:
-            stale = self._pending
-            if stale is not None and stale.task == task:
-                return stale
-            recorded = self._pending = RecordedPass(task)
-        if stale is not None:
-            # An older pass that raised never reached its end; this pass decides the hooks.
-            self._end_pass(stale, may_disarm=False)
+            pending = self._pending.get(task)
+            if pending is not None:
+                return pending
+            recorded = self._pending[task] = RecordedPass(task)
         torch.autograd.Variable._execution_engine.queue_callback(_end_of(weakref.ref(self), recorded))
         return recorded
 
-    def _end_pass(self, recorded: RecordedPass, *, may_disarm: bool = True) -> None:
-        """Keep a pass that ran the root; remove the hooks unless the graph can run again."""
+    def _end_pass(self, recorded: RecordedPass) -> None:
+        """Count a pass that ran the root, once; remove the hooks unless the graph can run again.
+
+        A pass ends when backward reaches its end or, if it raised, when the record is taken.
+        Passes may overlap (threads): the latest is the latest graph task, as task ids only grow.
+        """
         with self._lock:
-            if self._pending is recorded:
-                self._pending = None
+            if self._pending.pop(recorded.task, None) is None:
+                return  # ended already
             recorded.finish()
             if recorded.ran_root():
-                self._latest = recorded
+                if self._latest is None or recorded.task > self._latest.task:
+                    self._latest = recorded
                 self._passes += 1
                 self._fresh = True
-        if not may_disarm:
-            return
         tensor = self._tensor()
         if tensor is None or tensor.grad_fn is None or not _can_run_backward_again(tensor.grad_fn):
             _remove_hooks(self._handles)
