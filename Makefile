@@ -1,6 +1,7 @@
 # The two commands of the README, and the steps they share.
 #   make lab    set everything up, then start JupyterLab on the lesson notebook
-#   make test   set everything up, then run every test (vitest, then pytest with the browser tests)
+#   make test   set everything up, then run every check and test: tsc, eslint and vitest;
+#               ruff, ruff format --check and mypy; pytest with the browser tests
 # Every step is idempotent: a second run only rebuilds what changed.
 
 SHELL := /bin/bash

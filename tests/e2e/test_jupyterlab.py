@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
+from notebook_pages import open_notebook, run_cell, write_notebook
 from test_notebooks import LESSON_SUMMARIES
 from legibility import contrast_ratio, overlapping_fields
 
@@ -152,4 +153,47 @@ def test_a_stored_snapshot_renders_as_a_card_without_a_widget(page: Page, jupyte
     assert card_fields(card)["shape"] == "[3, 4]"
     assert overlapping_fields(page) == []
     screenshot(page, "jupyterlab-stored-snapshot")
+    assert page.errors.messages == []
+
+
+def open_inspectors_in_the_kernel(page: Page, cell: int) -> int:
+    """Run the cell that prints how many inspectors the kernel keeps, and read what it printed."""
+    run_cell(page, cell)
+    text = page.evaluate(
+        """index => window.jupyterapp.shell.currentWidget.content.widgets[index].model.outputs.toJSON()
+            .map(output => output.text ?? '').join('')""",
+        cell,
+    )
+    return int(text.strip())
+
+
+def test_an_inspector_whose_output_is_replaced_is_closed_in_the_kernel(page: Page, jupyterlab):
+    write_notebook(
+        jupyterlab,
+        "replaced_outputs.ipynb",
+        [
+            "import time, torch\nfrom IPython.display import clear_output, display\n"
+            "from ipywidgets.widgets.widget import _instances\nfrom torchinspect import Inspector, inspect\n"
+            "x = torch.randn(5)",
+            "inspect(x, name='x')",
+            "for step in range(4):\n    clear_output(wait=True)\n    display(inspect(x, name=f'step {step}'))\n    time.sleep(0.5)",
+            "print(sum(isinstance(widget, Inspector) for widget in list(_instances.values())))",
+        ],
+    )
+    open_notebook(page, jupyterlab, "replaced_outputs.ipynb")
+    run_cell(page, 0)
+    for _ in range(3):  # the same cell run again replaces its inspector
+        run_cell(page, 1)
+        expect(page.locator(".torchinspect-summary", has_text="x: tensor[5]")).to_have_count(1)
+    run_cell(page, 2)
+    expect(page.locator(".torchinspect-summary", has_text="step 3: tensor[5]")).to_have_count(1)
+    expect(page.locator(".torchinspect-summary", has_text="step 2: tensor[5]")).to_have_count(0)
+    # The page tells the kernel as each replaced view goes; the kernel reads it between cells.
+    counts = []
+    for _ in range(20):
+        counts.append(open_inspectors_in_the_kernel(page, 3))
+        if counts[-1] == 2:
+            break
+        page.wait_for_timeout(250)
+    assert counts[-1] == 2, f"inspectors the kernel kept, each time asked: {counts}"
     assert page.errors.messages == []

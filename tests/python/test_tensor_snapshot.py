@@ -262,7 +262,8 @@ def test_variance_survives_a_mean_much_larger_than_the_spread():
 def scaled_oracle(t: torch.Tensor) -> tuple[float, float]:
     """mean and std in float64, computed on values scaled by a power of two so nothing overflows."""
     exponent = math.frexp(t.abs().max().item())[1]
-    scaled = t.double() * 2.0**-exponent
+    half = exponent // 2  # scaled in two steps: 2.0**1028 overflows
+    scaled = t.double() * 2.0**-half * 2.0 ** (half - exponent)
     return math.ldexp(scaled.mean().item(), exponent), math.ldexp(scaled.std().item(), exponent)
 
 
@@ -275,9 +276,14 @@ def scaled_oracle(t: torch.Tensor) -> tuple[float, float]:
         torch.randn(10_000, dtype=torch.float64) * 1e200,
         torch.tensor([1e308, -1e308, 5e307], dtype=torch.float64),
         torch.randn(10_000) * 1e-30,
+        torch.randn(10_000) * 1e-40,
+        torch.randn(10_000, dtype=torch.float64) * 1e-310,
         torch.cat([torch.randn(2_000_000) * 1e30, torch.randn(10)]),
     ],
-    ids=["1e20", "full-1e38", "near-float32-max", "float64-1e200", "near-float64-max", "1e-30", "1e30-chunks"],
+    ids=[
+        "1e20", "full-1e38", "near-float32-max", "float64-1e200", "near-float64-max", "1e-30",
+        "float32-subnormal", "float64-subnormal", "1e30-chunks",
+    ],
 )
 def test_statistics_stay_exact_and_json_safe_for_exploding_and_vanishing_values(t):
     snap = torchinspect.snapshot(t)

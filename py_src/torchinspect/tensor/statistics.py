@@ -34,7 +34,8 @@ class _Moments:
 
     def __init__(self) -> None:
         self.shift: float | None = None
-        self.exponent = 0
+        # None until the first sums come: tiny values then set a unit below 1.
+        self.exponent: int | None = None
         self.sum = 0.0
         self.sum_sq = 0.0
         self.low: float | int | None = None
@@ -82,18 +83,21 @@ class _Moments:
 
     def mean(self, count: int) -> float:
         assert self.shift is not None
-        return math.ldexp(math.ldexp(self.shift, -self.exponent) + self.sum / count, self.exponent)
+        exponent = self.exponent or 0
+        return math.ldexp(math.ldexp(self.shift, -exponent) + self.sum / count, exponent)
 
     def std(self, count: int) -> float:
         variance = max((self.sum_sq - self.sum**2 / count) / (count - 1), 0.0)
         try:
-            return math.ldexp(math.sqrt(variance), self.exponent)
+            return math.ldexp(math.sqrt(variance), self.exponent or 0)
         except OverflowError:  # a float64 spread beyond float64's range
             return sys.float_info.max
 
     def _add(self, total: float, total_sq: float, unit: int) -> None:
         """Add sums counted in units of ``2**unit``."""
-        if unit > self.exponent:
+        if self.exponent is None:
+            self.exponent = unit
+        elif unit > self.exponent:
             self.sum = math.ldexp(self.sum, self.exponent - unit)
             self.sum_sq = math.ldexp(self.sum_sq, 2 * (self.exponent - unit))
             self.exponent = unit
@@ -105,6 +109,8 @@ class _Moments:
 # dtype neither overflow nor lose their small values: float32's range is 2**±126, and a
 # sum of 2**20 squares needs 2*exponent + 20 of it.
 _PLAIN_EXPONENT = {torch.float32: 50, torch.float64: 490}
+# Every finite value of the dtype is below 2**this.
+_MAX_EXPONENT = {torch.float32: 128, torch.float64: 1024}
 
 
 def _binary_exponent(value: float) -> int:
@@ -118,8 +124,8 @@ def _unit(dtype: torch.dtype, exponent: int) -> int:
     if -plain <= exponent <= plain:
         return 0
     # A deviation is below 2**(exponent + 1); dividing by that leaves it below 1. Tiny values
-    # are scaled up only as far as the dtype's range allows.
-    return max(exponent + 1, -plain)
+    # (down to the subnormals) are scaled up as far as the largest power of two the dtype holds.
+    return max(exponent + 1, 2 - _MAX_EXPONENT[dtype])
 
 
 def _mean_of(values: torch.Tensor, low: float, high: float) -> float:
