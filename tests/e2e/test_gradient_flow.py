@@ -350,6 +350,24 @@ def test_each_step_shows_the_gradient_arriving_the_rule_and_the_gradient_leaving
     assert waiting.get_attribute("data-target") == mv_id
 
 
+def test_a_negative_dim_reads_as_written_and_int64_keeps_its_digits(view: Page):
+    # torch hands softmax's dim=-1 out as 2**64 - 1, and a slice's open end is INT64_MAX.
+    x = torch.randn(3, 4, requires_grad=True)
+    case = recorded(torch.softmax(x[1:], -1).sum(), {"x": x})
+    mount(view, case)
+    step_to(view, "SoftmaxBackward0")
+    panel = view.locator(STEP)
+    expect(panel).to_contain_text("out = softmax(self, dim=-1)")
+    expect(panel).not_to_contain_text("18446744073709552000")
+    box(view, "SliceBackward0").click()
+    details = view.locator(DETAILS)
+    expect(details).to_contain_text(str(2**63 - 1))
+    expect(details).not_to_contain_text("9223372036854775808")
+    box(view, "SoftmaxBackward0").click()
+    expect(details).to_contain_text("-1")
+    expect(details).not_to_contain_text("18446744073709552000")
+
+
 def test_keys_the_slider_and_play_move_through_the_steps(view: Page, lesson: dict):
     mount(view, lesson)
     where = view.locator(".torchinspect-steps-where")

@@ -115,6 +115,32 @@ def test_non_finite_saved_values_travel_as_text():
     assert values["n1"]["saved_values"] == {"approximate": "tanh"}
 
 
+def test_negative_saved_dims_read_as_torch_means_them():
+    # torch's getters hand a saved int64 out as unsigned: dim=-1 reads 2**64 - 1.
+    x = torch.randn(3, 4, requires_grad=True)
+    assert torch._safe_softmax(x, -1).grad_fn._saved_dim == 2**64 - 1
+    roots = torch._safe_softmax(x, -1), x.sum(-1), x.select(-1, -2), x[..., -3:]
+    nodes = by_id(validated(torchinspect.autograd_graph(*roots)))
+    assert nodes["n0"]["op"] == "SafeSoftmaxBackward0"
+    assert nodes["n0"]["saved_values"] == {"dim": -1}
+    assert nodes["n1"]["saved_values"] == {"dim": [-1], "keepdim": False, "self_sym_sizes": [3, 4]}
+    assert nodes["n2"]["saved_values"] == {"dim": -1, "index": -2, "self_sym_sizes": [3, 4]}
+    assert nodes["n3"]["saved_values"]["start"] == -3
+
+
+def test_integers_beyond_a_doubles_precision_travel_as_their_digits():
+    x = torch.randn(3, 4, requires_grad=True)
+    to_the_end = x[1:]  # slice's end is INT64_MAX: as a double it would read 9223372036854775808
+    values = by_id(validated(torchinspect.autograd_graph(to_the_end)))["n0"]["saved_values"]
+    assert values["end"] == str(2**63 - 1)
+    assert values["start"] == 1
+    node = x.sum().grad_fn
+    node.metadata["big"] = [2**53, 2**53 - 1, -(2**53), 2**64 - 1]
+    metadata = by_id(validated(torchinspect.autograd_graph(node)))["n0"]["metadata"]
+    # A user's own integers mean what they say: only torch's int64 getters are read as signed.
+    assert metadata["big"] == [str(2**53), 2**53 - 1, str(-(2**53)), str(2**64 - 1)]
+
+
 def test_saved_tensors_packed_by_hooks_are_described_without_unpacking():
     x = torch.randn(3, requires_grad=True)
     unpacked = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -323,8 +323,10 @@ def _absent_kind(node: Node, attribute: str) -> str:
 # --- plain, bounded values -------------------------------------------------------------
 
 # What JSON takes as it is; anything else goes through _plain_value.
-_JSON_AS_IS = frozenset({int, bool, type(None)})
+_JSON_AS_IS = frozenset({bool, type(None)})
 _INT = frozenset({int})
+# A JSON number is a double: an integer beyond this loses digits, so it travels as text.
+_SAFE_INT = 2**53
 
 
 def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
@@ -337,13 +339,31 @@ def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
         kind = type(value)
         if kind in _JSON_AS_IS:
             values[name] = value
+        elif kind is int:
+            values[name] = _json_int(_signed_int64(value))
         elif kind is tuple and len(value) <= MAX_LIST_ITEMS and set(map(type, value)) <= _INT:
-            values[name] = list(value)  # sizes, strides, dims: the common case, made fast
+            # sizes, strides, dims: the common case, made fast
+            values[name] = list(value) if _all_safe(value) else [_json_int(_signed_int64(item)) for item in value]
         elif value is _FREED:
             values[name] = {"freed": True}
         else:
-            values[name] = _plain_value(value)
+            values[name] = _plain_value(value, _signed_int64)
     return values
+
+
+def _signed_int64(value: int) -> int:
+    """A saved int64 as torch means it: its getters hand int64 values out as unsigned, so a
+    ``dim`` of -1 reads 2**64 - 1 (any value from 2**63 up is a negative int64 read so)."""
+    return value - 2**64 if 2**63 <= value < 2**64 else value
+
+
+def _json_int(value: int) -> int | str:
+    """An integer JSON carries exactly: as a number within ±(2**53 - 1), else as its digits."""
+    return value if -_SAFE_INT < value < _SAFE_INT else str(value)
+
+
+def _all_safe(values: tuple[int, ...]) -> bool:
+    return not values or (-_SAFE_INT < min(values) and max(values) < _SAFE_INT)
 
 
 _FREED = object()
@@ -356,17 +376,20 @@ def _read_or_freed(node: Node, attribute: str) -> Any:
         return _FREED
 
 
-def _plain_value(value: Any) -> Any:
-    """JSON data for a saved value; a list longer than MAX_LIST_ITEMS is cut, with its length."""
+def _plain_value(value: Any, read_int: Callable[[int], int] = int) -> Any:
+    """JSON data for a saved value or metadata; a list longer than MAX_LIST_ITEMS is cut, with
+    its length. ``read_int`` says what a Python int means (``_signed_int64`` for saved values)."""
     if not isinstance(value, (list, tuple)):
-        return _plain_scalar(value)
-    items = [_plain_scalar(item) for item in value[:MAX_LIST_ITEMS]]
+        return _plain_scalar(value, read_int)
+    items = [_plain_scalar(item, read_int) for item in value[:MAX_LIST_ITEMS]]
     return items if len(value) <= MAX_LIST_ITEMS else {"items": items, "length": len(value)}
 
 
-def _plain_scalar(value: Any) -> Any:
+def _plain_scalar(value: Any, read_int: Callable[[int], int] = int) -> Any:
     if type(value) in _JSON_AS_IS:
         return value
+    if type(value) is int:
+        return _json_int(read_int(value))
     if isinstance(value, float):
         # JSON has no Infinity or NaN: they travel as text.
         return value if math.isfinite(value) else str(value)
