@@ -1,14 +1,14 @@
 /**
  * The MIME renderer extension: draws `application/vnd.torchinspect.tensor+json` outputs (the
- * snapshot `inspect()` saves beside its live widget, or one displayed by hand) with the
- * inspector view, anywhere JupyterLab renders outputs. In notebooks, the saved-outputs
- * plugin decides between this static view and the live widget (see saved_outputs.ts).
+ * snapshot `inspect()` saves beside its live widget, with its graph, or one displayed by hand)
+ * and `compare()`'s saved comparisons with the live widget's views, anywhere JupyterLab renders
+ * outputs. In notebooks, the saved-outputs plugin decides between this static view and the live
+ * widget (see saved_outputs.ts).
  */
 
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
-import { TENSOR_MIME_TYPE } from '../core/schema';
-import { SnapshotRenderer } from './snapshot_renderer';
+import { SAVED_MIME_TYPES, SnapshotRenderer } from './snapshot_renderer';
 
 const snapshotRenderer: IRenderMime.IExtension = {
   id: 'torchinspect:snapshot-renderer',
@@ -19,7 +19,7 @@ const snapshotRenderer: IRenderMime.IExtension = {
   dataType: 'json',
   rendererFactory: {
     safe: true,
-    mimeTypes: [TENSOR_MIME_TYPE],
+    mimeTypes: SAVED_MIME_TYPES,
     createRenderer: () => new SnapshotRenderer()
   }
 };

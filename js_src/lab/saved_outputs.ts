@@ -3,11 +3,12 @@
  * static views instead of "Error displaying widget: model not found".
  *
  * An inspector's output carries the live widget's MIME type and, beside it, the snapshot
- * under the torchinspect MIME type. JupyterLab draws the type whose renderer ranks first,
+ * under the torchinspect MIME type (with the graph and its gradients under theirs); a
+ * comparison's, the comparison under its own. JupyterLab draws the type whose renderer ranks first,
  * and in a notebook ipywidgets ranks its renderer above every other (-10), whether or not
  * the widget's model still exists; its renderer then has nothing to fall back on. So for each
  * notebook this plugin ranks, in that notebook's registry only, a renderer of the torchinspect
- * MIME type first (-20): the live widget's renderer when the widget's model lives in the
+ * MIME types first (-20): the live widget's renderer when the widget's model lives in the
  * kernel, the static view otherwise. Other widgets' outputs are left to ipywidgets.
  */
 
@@ -19,8 +20,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
 import { Panel, type Widget } from '@lumino/widgets';
 
-import { TENSOR_MIME_TYPE } from '../core/schema';
-import { SnapshotRenderer } from './snapshot_renderer';
+import { SAVED_MIME_TYPES, SnapshotRenderer } from './snapshot_renderer';
 import { WidgetModels } from './widget_models';
 
 const WIDGET_VIEW_MIME_TYPE = 'application/vnd.jupyter.widget-view+json';
@@ -76,7 +76,7 @@ class SavedOutputsExtension implements DocumentRegistry.IWidgetExtension<Noteboo
     rendermime.addFactory(
       {
         safe: true,
-        mimeTypes: [TENSOR_MIME_TYPE],
+        mimeTypes: SAVED_MIME_TYPES,
         defaultRank: SAVED_OUTPUT_RANK,
         createRenderer: () => new SavedOutputRenderer(rendermime, models)
       },

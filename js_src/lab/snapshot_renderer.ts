@@ -1,18 +1,28 @@
 /**
- * The static view of a saved inspector output: the snapshot stored under the torchinspect
- * MIME type, drawn by the same tensor view as the live widget (without the kernel, so
- * its slicer stays hidden).
+ * The static view of a saved output: the data stored beside the live widget, drawn by the same
+ * views as the live widget, without the kernel (so the slicer and the graph's "Show" buttons stay
+ * hidden). An inspector's output stores its snapshot under the tensor MIME type and, when the
+ * tensor has a graph, the graph and the gradients of its last backward() under their own; a
+ * comparison's output stores the comparison.
  */
 
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { TENSOR_MIME_TYPE } from '../core/schema';
+import { TENSOR_MIME_TYPE, type ComparisonSnapshot } from '../core/schema';
+import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView, type TensorViewData } from '../views/tensor_view';
 import type { View } from '../views/view';
 
+export const GRAPH_MIME_TYPE = 'application/vnd.torchinspect.graph+json';
+export const GRADIENTS_MIME_TYPE = 'application/vnd.torchinspect.gradients+json';
+export const COMPARISON_MIME_TYPE = 'application/vnd.torchinspect.comparison+json';
+/** The MIME types a saved output is drawn from, each naming what the output shows. */
+export const SAVED_MIME_TYPES = [TENSOR_MIME_TYPE, COMPARISON_MIME_TYPE];
+
 export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
-  private view: View<TensorViewData> | null = null;
+  private tensorView: View<TensorViewData> | null = null;
+  private comparisonView: View<ComparisonSnapshot> | null = null;
 
   constructor() {
     super();
@@ -21,17 +31,30 @@ export class SnapshotRenderer extends Widget implements IRenderMime.IRenderer {
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the interface wants a promise; drawing is synchronous
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[TENSOR_MIME_TYPE];
-    if (this.view === null) {
-      this.view = mountTensorView(this.node, { snapshot: data });
+    if (TENSOR_MIME_TYPE in model.data) return this.renderTensor(model.data);
+    // As compare() wrote it; its tensors' snapshots are checked as the view parses them.
+    const comparison = model.data[COMPARISON_MIME_TYPE] as unknown as ComparisonSnapshot;
+    if (this.comparisonView === null) {
+      this.comparisonView = mountComparison(this.node, comparison);
     } else {
-      this.view.update({ snapshot: data });
+      this.comparisonView.update(comparison);
     }
   }
 
   override dispose(): void {
-    this.view?.destroy();
-    this.view = null;
+    this.tensorView?.destroy();
+    this.comparisonView?.destroy();
+    this.tensorView = null;
+    this.comparisonView = null;
     super.dispose();
+  }
+
+  private renderTensor(bundle: IRenderMime.IMimeModel['data']): void {
+    const data = { snapshot: bundle[TENSOR_MIME_TYPE], graph: bundle[GRAPH_MIME_TYPE], gradients: bundle[GRADIENTS_MIME_TYPE] };
+    if (this.tensorView === null) {
+      this.tensorView = mountTensorView(this.node, data);
+    } else {
+      this.tensorView.update(data);
+    }
   }
 }

@@ -6,6 +6,7 @@ the snapshot (``tensor.snapshot``) and drawn by the bundle built from js_src/.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import warnings
 import weakref
@@ -17,13 +18,15 @@ import traitlets
 
 from torchinspect import live
 from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
+from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import autograd_graph
 from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, answer_once, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.comparison import comparison
 from torchinspect.tensor.metadata import readable_grad
-from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot
+from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot, to_json
 from torchinspect.tensor.text import static_html
 from torchinspect.tensor.values import contents_checksum
 
@@ -39,6 +42,12 @@ if not (_STATIC / "widget.js").is_file():
 # every widget to that watch for good, so no inspector would ever be freed.
 _BUNDLE = (_STATIC / "widget.js").read_text(encoding="utf-8")
 _STYLE = (_STATIC / "widget.css").read_text(encoding="utf-8")
+
+COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
+"""The MIME type under which a saved ``compare()`` output carries its comparison."""
+# A saved output carries the graph and its gradients up to this much JSON text together (a
+# notebook holds every output): a larger graph is left to the live view, the gradients first.
+SAVED_GRAPH_CHARACTERS = 2_000_000
 
 
 class _KernelOwned(anywidget.AnyWidget):
@@ -187,6 +196,7 @@ class Inspector(_KernelOwned):
             "text/plain": self.snapshot["summary"],
             "text/html": static_html(self.snapshot),
             MIME_TYPE: jsonable(self.snapshot),
+            **_saved_graph(self.graph, self.gradients),
         }
         return data, {}
 
@@ -204,7 +214,11 @@ class Comparison(_KernelOwned):
         if bundle is None:
             return None
         data, metadata = bundle
-        return {**data, "text/plain": _verdict_line(self.comparison["verdict"])}, metadata
+        saved = {
+            "text/plain": _verdict_line(self.comparison["verdict"]),
+            COMPARISON_MIME_TYPE: jsonable(self.comparison),
+        }
+        return {**data, **saved}, metadata
 
 
 def compare(
@@ -229,6 +243,20 @@ def compare(
         True
     """
     return Comparison(comparison=comparison(actual, expected, rtol=rtol, atol=atol, names=names))
+
+
+def _saved_graph(graph: dict[str, Any], gradients: dict[str, Any]) -> dict[str, Any]:
+    """The graph and gradients a saved output carries, as long as they fit SAVED_GRAPH_CHARACTERS."""
+    if not graph:
+        return {}
+    graph_text = to_json(graph)
+    if len(graph_text) > SAVED_GRAPH_CHARACTERS:
+        return {}
+    saved = {GRAPH_MIME_TYPE: json.loads(graph_text)}
+    gradients_text = to_json(gradients) if gradients else ""
+    if gradients and len(graph_text) + len(gradients_text) <= SAVED_GRAPH_CHARACTERS:
+        saved[GRADIENTS_MIME_TYPE] = json.loads(gradients_text)
+    return saved
 
 
 def _verdict_line(verdict: dict[str, Any]) -> str:

@@ -60,3 +60,49 @@ def test_a_reopened_notebook_shows_its_inspectors_as_static_views(page: Page, ju
     screenshot(page, "lab-saved-outputs-reopened")
     assert page.errors.messages == []
     shut_down_kernels(jupyterlab, [name])
+
+
+GRAPH_CELLS = [
+    (
+        "import torch\nfrom torchinspect import compare, inspect\ntorch.manual_seed(0)\n"
+        "x = torch.randn(20, requires_grad=True)\nA = torch.randn(20, 20)\n"
+        "y = 0.5 * torch.dot(x, A @ x)\ninspect(y, name='y')"
+    ),
+    "compare(A @ x, x @ A.T)",
+]
+"""An inspector with a backward graph (mul ← dot ← mv, x and A), and a comparison."""
+
+
+def test_a_reopened_notebook_draws_saved_graphs_and_comparisons_without_errors(page: Page, jupyterlab, screenshot):
+    name = "saved_graphs.ipynb"
+    write_notebook(jupyterlab, name, GRAPH_CELLS)
+    open_notebook(page, jupyterlab, name)
+    for index in range(len(GRAPH_CELLS)):
+        run_cell(page, index)
+    live_boxes = page.locator(".jp-OutputArea-output .torchinspect-graph-box")
+    expect(live_boxes.first).to_be_visible(timeout=TIMEOUT_MS)
+    box_count = live_boxes.count()
+    run_command(page, "docmanager:save")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+    shut_down_kernels(jupyterlab, [name])
+    page.goto("about:blank")
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if "model not found" in message.text else None)
+    open_notebook(page, jupyterlab, name)
+    saved = page.locator(".jp-OutputArea-output .torchinspect-output")
+    expect(saved).to_have_count(2, timeout=TIMEOUT_MS)
+    # The inspector's card, and under it its backward graph, every box of it, as the live view drew it.
+    expect(saved.nth(0).locator(".torchinspect-summary")).to_contain_text("y: tensor[] float32")
+    expect(saved.nth(0).locator(".torchinspect-graph-box")).to_have_count(box_count)
+    expect(saved.nth(0).locator(".torchinspect-graph-box", has_text="MvBackward0")).to_be_visible()
+    expect(saved.nth(0).locator(".torchinspect-graph-box", has_text="x")).to_have_count(1)
+    # The comparison's verdict and its three tensors.
+    expect(saved.nth(1).locator(".torchinspect-comparison")).to_be_visible()
+    expect(saved.nth(1).locator(".torchinspect-comparison")).to_contain_text("actual")
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    saved.nth(0).scroll_into_view_if_needed()
+    screenshot(page, "lab-saved-outputs-graph")
+    assert warnings == []
+    assert page.errors.messages == []
+    shut_down_kernels(jupyterlab, [name])

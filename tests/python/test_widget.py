@@ -27,6 +27,43 @@ def test_display_bundle_carries_static_forms_beside_the_live_widget():
     json.dumps(data)
 
 
+def test_a_saved_output_carries_the_graph_and_its_gradients_within_a_bound(monkeypatch):
+    from torchinspect import widget as widget_module
+    from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
+    from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
+
+    x = torch.randn(5, requires_grad=True)
+    y = (x * 2).sum()
+    leaf = inspect(x, name="x")._repr_mimebundle_()[0]
+    assert GRAPH_MIME_TYPE not in leaf and GRADIENTS_MIME_TYPE not in leaf  # a leaf has no graph
+
+    widget = inspect(y, name="y")
+    y.backward()
+    widget.refresh()
+    data = widget._repr_mimebundle_()[0]
+    assert data[GRAPH_MIME_TYPE] == json.loads(json.dumps(widget.graph))
+    assert [node["op"] for node in data[GRAPH_MIME_TYPE]["nodes"]] == [None, "SumBackward0", "MulBackward0", "AccumulateGrad"]
+    assert data[GRADIENTS_MIME_TYPE]["schema"] == "torchinspect.gradients/1"
+    graph_size = len(json.dumps(data[GRAPH_MIME_TYPE]))
+    # Past the bound, the gradients go first, then the graph: a notebook keeps every output.
+    monkeypatch.setattr(widget_module, "SAVED_GRAPH_CHARACTERS", graph_size + 10)
+    data = widget._repr_mimebundle_()[0]
+    assert GRAPH_MIME_TYPE in data and GRADIENTS_MIME_TYPE not in data
+    monkeypatch.setattr(widget_module, "SAVED_GRAPH_CHARACTERS", graph_size - 10)
+    data = widget._repr_mimebundle_()[0]
+    assert GRAPH_MIME_TYPE not in data and data[MIME_TYPE] == jsonable(widget.snapshot)
+
+
+def test_a_saved_comparison_carries_the_comparison():
+    from torchinspect.widget import COMPARISON_MIME_TYPE
+
+    shown = torchinspect.compare(torch.ones(3), torch.zeros(3))
+    data = shown._repr_mimebundle_()[0]
+    assert data[COMPARISON_MIME_TYPE] == jsonable(shown.comparison)
+    assert data[COMPARISON_MIME_TYPE]["actual"]["summary"].startswith("actual: tensor[3]")
+    json.dumps(data, allow_nan=False)
+
+
 def test_inspector_keeps_no_reference_to_the_tensor():
     x = torch.randn(10_000, requires_grad=True)
     widget = inspect(x)

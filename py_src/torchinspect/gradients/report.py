@@ -24,6 +24,8 @@ from typing import Any
 from torchinspect.gradients.backward_pass import Entry, RecordedPass
 
 SCHEMA = "torchinspect.gradients/1"
+MIME_TYPE = "application/vnd.torchinspect.gradients+json"
+"""The MIME type under which a saved output carries the gradients, beside the graph."""
 
 VANISHING_BELOW = 1e-6
 EXPLODING_ABOVE = 1e6

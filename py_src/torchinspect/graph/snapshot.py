@@ -27,6 +27,8 @@ from torchinspect.graph.walk import Edge, grad_fns, walk
 from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad, shape_and_nbytes, shape_of
 
 SCHEMA = "torchinspect.graph/1"
+MIME_TYPE = "application/vnd.torchinspect.graph+json"
+"""The MIME type under which a saved output carries the graph, beside the tensor's snapshot."""
 
 # What one node may carry; the list of nodes itself is always complete.
 MAX_LIST_ITEMS = 16
