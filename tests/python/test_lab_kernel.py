@@ -136,7 +136,10 @@ def test_a_grad_is_found_by_its_name(lesson):
         ("A.grad", "A.grad is None: run backward() first"),
         ("y.grad", "y is not a leaf"),
         ("nothing", "there is no variable 'nothing'"),
-        ("torch", "torch is a module, not a tensor or an nn.Module"),
+        ("torch", "torch is a module (torch), not a tensor or an nn.Module"),
+        ("print", "print is a built-in function, not a variable. The inspect command (Alt I)"),
+        ("float", "float is a built-in class (float), not a variable"),
+        ("lambda", "lambda is a Python keyword, not a variable"),
         ("model", "name one of its parameters, such as model.0.weight"),
         ("model.9.weight", "has no parameter '9.weight'; its parameters are model"),
         ("x" * 300, "at most 256 characters"),
@@ -147,6 +150,21 @@ def test_names_are_looked_up_never_evaluated(lesson, name, says):
     reply, buffers = lesson.request({"kind": "torchinspect:snapshot", "id": 9, "name": name})
     assert reply == {"kind": "torchinspect:error", "id": 9, "message": reply["message"]} and buffers == []
     assert says in reply["message"]
+
+
+def test_a_name_that_is_not_a_tensor_says_what_it_is_and_what_inspect_takes(lesson):
+    lesson.execute("import math\nimport numpy as np\nsteps = 3\nlabel = 'loss'\narray = np.zeros(2)\ndef f(): pass")
+    said = {}
+    for index, name in enumerate(["steps", "label", "math", "array", "f"]):
+        reply, _ = lesson.request({"kind": "torchinspect:snapshot", "id": 20 + index, "name": name})
+        said[name] = reply["message"]
+    assert said["steps"].startswith("torchinspect: steps is an int (3), not a tensor or an nn.Module.")
+    assert said["label"].startswith("torchinspect: label is a str, not a tensor")
+    assert said["math"].startswith("torchinspect: math is a module (math), not a tensor")
+    assert said["array"].startswith("torchinspect: array is a NumPy array (inspect torch.from_numpy of it)")
+    assert said["f"].startswith("torchinspect: f is a function, not a tensor")
+    accepted = "take a tensor (x), a module's parameter (model.0.weight), or either followed by .grad."
+    assert all(message.endswith(accepted) for message in said.values())
 
 
 def test_another_slice_of_a_named_tensor_is_answered(lesson):

@@ -11,6 +11,9 @@ Parsing imports no torch, so that a kernel that never imported it does not for t
 
 from __future__ import annotations
 
+import builtins
+import keyword
+import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -63,14 +66,52 @@ def resolve(namespace: Mapping[str, Any], name: str) -> torch.Tensor:
 
     head, *rest = name.split(".")
     if head not in namespace:
-        raise RequestError(f"torchinspect: there is no variable {head!r} in the kernel; run the cell that defines it")
+        raise RequestError(f"torchinspect: {_missing(head)}. {ACCEPTED}")
     value = namespace[head]
     # type(), not isinstance(): a proxy's __class__ may run code, a lookup must not.
     if issubclass(type(value), torch.Tensor):
         return _tensor_or_grad(value, head, rest)
     if issubclass(type(value), torch.nn.Module):
         return _parameter(value, head, rest)
-    raise RequestError(f"torchinspect: {head} is a {type(value).__name__}, not a tensor or an nn.Module")
+    raise RequestError(f"torchinspect: {head} is {_what_it_is(value)}, not a tensor or an nn.Module. {ACCEPTED}")
+
+
+ACCEPTED = (
+    "The inspect command (Alt I) and the Tensors sidebar take a tensor (x), a module's parameter "
+    "(model.0.weight), or either followed by .grad."
+)
+"""What the sidebar and the inspect command (Alt I) accept, said whenever a name is refused."""
+
+_PLAIN_TYPES = {bool: "a bool", int: "an int", float: "a float", complex: "a complex number"}
+
+
+def _missing(name: str) -> str:
+    """Why ``name`` is not in the namespace: a keyword, a builtin, or a variable not yet defined."""
+    if keyword.iskeyword(name):
+        return f"{name} is a Python keyword, not a variable"
+    if hasattr(builtins, name):
+        what = _what_it_is(getattr(builtins, name))
+        return f"{name} is {what if what.startswith('a built-in') else 'a built-in ' + what.split(' ', 1)[1]}, not a variable"
+    return f"there is no variable {name!r} in the kernel; run the cell that defines it"
+
+
+def _what_it_is(value: object) -> str:
+    """What a value is, in words, read from its type alone (no code of the value runs)."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return f"{_PLAIN_TYPES[kind]} ({value!r})"
+    if kind is types.BuiltinFunctionType:
+        return "a built-in function"
+    if kind in (types.FunctionType, types.MethodType):
+        return "a function"
+    if kind is types.ModuleType:
+        return f"a module ({value.__name__})"  # type: ignore[attr-defined]
+    if issubclass(kind, type):
+        return f"a class ({value.__name__})"  # type: ignore[attr-defined]
+    if kind.__module__ == "numpy" and kind.__name__ == "ndarray":
+        return "a NumPy array (inspect torch.from_numpy of it)"
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _tensor_or_grad(tensor: torch.Tensor, name: str, rest: list[str]) -> torch.Tensor:
