@@ -389,10 +389,34 @@ def test_a_mean_over_millions_of_elements_is_not_called_vanishing():
     assert recorded(y, y.backward, params={"w": w})["flags"] == []
 
 
+def test_a_chain_of_sigmoids_is_flagged_where_its_gradient_vanished():
+    # Exercise 1.6-3(b): ten sigmoids, each σ' ≤ ¼; start.grad is about 3.5e-7.
+    start = torch.tensor(0.5, requires_grad=True)
+    h = start
+    for _ in range(10):
+        h = torch.sigmoid(h)
+    report = recorded(h, h.backward, params={"start": start})
+    flag = report["flags"][0]
+    assert flag["kind"] == "vanishing"
+    assert flag["message"].startswith("The gradient has vanished at the leaf start: what arrives there is 3.5e-07 times")
+    assert "times the gradient sigmoid (SigmoidBackward0) got, where backward began" in flag["message"]
+    torch.testing.assert_close(start.grad, torch.tensor(3.5e-7), rtol=0.05, atol=0)
+
+
 def test_healthy_graphs_raise_no_flag():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(30, 20), nn.ReLU(), nn.Linear(20, 3))
     loss = nn.functional.cross_entropy(model(torch.randn(16, 30)), torch.randint(0, 3, (16,)))
+    assert recorded(loss, loss.backward, params=model)["flags"] == []
+
+
+@pytest.mark.parametrize("depth", [3, 8])
+def test_healthy_deep_and_elementwise_rooted_graphs_raise_no_flag(depth):
+    torch.manual_seed(0)
+    model = nn.Sequential(*[layer for _ in range(depth) for layer in (nn.Linear(64, 64), nn.Tanh())], nn.Linear(64, 1))
+    out = torch.sigmoid(model(torch.randn(32, 64)))  # the root is elementwise: its derivative counts
+    assert recorded(out, lambda: out.backward(torch.ones_like(out)), params=model)["flags"] == []
+    loss = nn.functional.mse_loss(model(torch.randn(32, 64)), torch.randn(32, 1))
     assert recorded(loss, loss.backward, params=model)["flags"] == []
 
 

@@ -267,6 +267,16 @@ def test_computing_gradients_updates_its_inspectors(run_notebook):
     assert (frozen["requires_grad"], frozen["is_leaf"]) == (False, True)
 
 
+def test_the_sigmoid_chain_exercise_shows_its_gradient_vanishing(run_notebook):
+    _, shown = run_notebook("07_exercises.ipynb")
+    h = inspector(shown, "h").final
+    assert graph_ops(inspector(shown, "h")).count("SigmoidBackward0") == 10
+    assert h["gradients"]["passes"] == 1, "inspected after backward(), the pass would not be recorded"
+    (flag,) = h["gradients"]["flags"]
+    assert flag["kind"] == "vanishing"
+    assert flag["message"].startswith("The gradient has vanished at the leaf start")
+
+
 def test_exercise_solutions_are_collapsed():
     cells = nbformat.read(REPO / "examples" / "07_exercises.ipynb", as_version=4).cells
     hidden = [cell for cell in cells if cell.metadata.get("jupyter", {}).get("source_hidden")]

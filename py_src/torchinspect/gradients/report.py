@@ -9,11 +9,14 @@ Flags say what a learner should look at:
 - ``nonfinite_origin``: the first node, in the order autograd ran them, whose leaving
   gradients hold NaN or Inf while those arriving at it were finite: where it began.
 - ``vanishing`` / ``exploding``: the first node whose arriving gradient, by its root mean
-  square, is below ``VANISHING_BELOW`` or above ``EXPLODING_ABOVE`` times the gradient the
-  root node sent back, where the pass began. Root mean squares compare tensors of any size,
-  and starting from what the root sent back (not the 1 that ``loss.backward()`` starts with)
-  takes out the 1/N a mean over N elements puts on every gradient of a healthy model. A
-  factor of a million either way is far outside what trains well.
+  square, is below ``VANISHING_BELOW`` or above ``EXPLODING_ABOVE`` times the gradient that
+  began the pass. Root mean squares compare tensors of any size. When the root node reduces
+  (a loss's mean or sum: it sends back to more elements than it got), the scale is what it
+  sent back, not the 1 that ``loss.backward()`` starts with: that takes out the 1/N a mean over
+  N elements puts on every gradient of a healthy model. Otherwise the scale is what the root
+  got, so that its own derivative counts (ten chained sigmoids shrink a gradient to 3.5e-7,
+  the first of them included). A factor of a million either way is far outside what trains
+  well.
 """
 
 from __future__ import annotations
@@ -145,12 +148,12 @@ def _what(entries: list[Entry | None]) -> str:
 
 def _size_flags(order: list[str], nodes: dict[str, Any], label: Any) -> list[dict[str, str]]:
     root = nodes.get("n0")
-    start = root and (_rms(root["leaving"]) or _rms(root["arriving"]))
+    start, sent_back = _scale(root) if root else (None, False)
     if not start:
         return []
     arriving = [(node_id, _rms(nodes[node_id]["arriving"])) for node_id in order if node_id != "n0"]
     ratios = [(node_id, rms / start) for node_id, rms in arriving if rms is not None]
-    where = f"the gradient {label('n0')} sent back, where backward began"
+    where = f"the gradient {label('n0')} {'sent back' if sent_back else 'got'}, where backward began"
     flags = []
     vanished = [(node_id, ratio) for node_id, ratio in ratios if ratio < VANISHING_BELOW]
     if vanished:
@@ -178,6 +181,21 @@ def _size_flags(order: list[str], nodes: dict[str, Any], label: Any) -> list[dic
             }
         )
     return flags
+
+
+def _scale(root: dict[str, Any]) -> tuple[float | None, bool]:
+    """What the gradients are measured against, and whether the root node sent it back: what
+    the root sent back when it spread the gradient over more elements than it got (a mean's 1/N
+    is no vanishing), else what it got (an elementwise root's own derivative, a sigmoid's, is
+    part of the chain measured)."""
+    arriving, leaving = _rms(root["arriving"]), _rms(root["leaving"])
+    if leaving and (arriving is None or _count_elements(root["leaving"]) > _count_elements(root["arriving"])):
+        return leaving, True
+    return arriving, False
+
+
+def _count_elements(entries: list[Entry | None]) -> int:
+    return sum(entry["numel"] for entry in entries if entry is not None)
 
 
 def _count(flagged: int, ran: int) -> str:
