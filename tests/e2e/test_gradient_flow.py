@@ -145,7 +145,8 @@ def test_the_details_panel_shows_the_gradients_arriving_and_leaving(view: Page, 
     details = view.locator(DETAILS)
     dot = lesson["gradients"]["nodes"][node_id(lesson, op="DotBackward0")]
     expect(details).to_contain_text("gradient arriving")
-    expect(details).to_contain_text("self → AccumulateGrad: x")
+    # Inputs are named after the learner's variables where the graph knows them, torch's name second.
+    expect(details).to_contain_text("x (self) → AccumulateGrad: x")
     expect(details).to_contain_text("tensor → MvBackward0 (mv)")
     expect(details).to_contain_text(f"{dot['leaving'][1]['norm']:.4g}")
     cells = details.locator(".is-leaving .torchinspect-flow-values").first.locator("li").all_inner_texts()
@@ -173,6 +174,7 @@ def test_a_second_backward_recolours_in_place(view: Page, screenshot):
     second = recorded(root, params, gradient=torch.tensor(1e3))
     view.evaluate("([graph, gradients]) => graphs.mount(graph, gradients)", [first["graph"], first["gradients"]])
     box(view, "x").click()
+    view.wait_for_timeout(100)  # the details panel took its width, and the graph was fitted to what is left
     transform = view.locator(".torchinspect-graph-content").get_attribute("transform")
     x = node_id(first, name="x")
     norms = [case["gradients"]["nodes"][x]["arriving"][0]["norm"] for case in (first, second)]
@@ -322,7 +324,7 @@ def test_the_step_at_the_leaf_shows_x_grad_as_the_lesson_computes_it(view: Page,
     torch.manual_seed(0)
     x, A = torch.randn(20), torch.randn(20, 20)
     torch.testing.assert_close(torch.tensor(exact), 0.5 * (A + A.T) @ x)
-    expect(box(view, "x")).to_have_class("torchinspect-graph-box is-leaf is-current")
+    expect(box(view, "x")).to_have_class("torchinspect-graph-box is-leaf is-current is-selected")
     screenshot(view, "gradient-flow-step-leaf")
 
 
@@ -334,7 +336,8 @@ def test_each_step_shows_the_gradient_arriving_the_rule_and_the_gradient_leaving
     expect(panel.locator(".torchinspect-step-title")).to_have_text(f"step {mv['step'] + 1} of 4: MvBackward0 (mv)")
     expect(panel.locator(".is-arriving")).to_contain_text(f"{mv['arriving'][0]['norm']:.4g}")
     expect(panel.locator(".is-rule")).to_contain_text("grad vec = selfᵀ @ g")
-    expect(panel.locator(".is-leaving")).to_contain_text("vec → AccumulateGrad: x")
+    expect(panel.locator(".is-leaving")).to_contain_text("x (vec) → AccumulateGrad: x")
+    expect(panel.locator(".is-rule")).to_contain_text("in your names: vec is x")
     expect(panel.locator(".is-leaving")).to_contain_text(f"{mv['leaving'][1]['norm']:.4g}")
     phases = {b["id"]: b["phase"] for b in view.locator(BOXES).evaluate_all("bs => bs.map(b => ({id: b.dataset.id, phase: b.dataset.phase}))")}
     assert phases[node_id(lesson, name="x")] == "pending"
@@ -366,6 +369,27 @@ def test_a_negative_dim_reads_as_written_and_int64_keeps_its_digits(view: Page):
     box(view, "SoftmaxBackward0").click()
     expect(details).to_contain_text("-1")
     expect(details).not_to_contain_text("18446744073709552000")
+
+
+def test_inputs_are_named_after_the_learners_leaves_and_roots(view: Page):
+    # u = A @ x is both a root the learner named and an input of s: its edge carries "u".
+    torch.manual_seed(0)
+    x, A = torch.randn(3, requires_grad=True), torch.randn(3, 3, requires_grad=True)
+    u = A @ x
+    s = torch.dot(x, u)
+    graph = torchinspect.autograd_graph(s, u, params={"x": x, "A": A, "s": s, "u": u})
+    recorder = GradientRecorder(s)
+    s.backward()
+    case = {"graph": graph, "gradients": json.loads(json.dumps(gradient_report(*recorder.take_record(), graph)))}
+    recorder.close()
+    mount(view, case)
+    step_to(view, "DotBackward0")
+    leaving = view.locator(f"{STEP} .is-leaving .torchinspect-step-label").all_inner_texts()
+    assert leaving == ["x (self) → AccumulateGrad: x", "u (tensor) → MvBackward0 (mv)"]
+    expect(view.locator(f"{STEP} .is-rule")).to_contain_text("in your names: self is x, tensor is u")
+    step_to(view, "MvBackward0")
+    leaving = view.locator(f"{STEP} .is-leaving .torchinspect-step-label").all_inner_texts()
+    assert leaving == ["A (self) → AccumulateGrad: A", "x (vec) → AccumulateGrad: x"]
 
 
 def test_keys_the_slider_and_play_move_through_the_steps(view: Page, lesson: dict):

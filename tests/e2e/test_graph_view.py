@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 import torch
@@ -30,6 +31,22 @@ def snapshot_of(build) -> dict:
 @pytest.fixture(scope="session")
 def lesson() -> dict:
     return snapshot_of(graphs.g1)
+
+
+@pytest.fixture(scope="session")
+def ten_nodes() -> dict:
+    """A two-layer network's loss: 10 nodes, the mid-size graph a lesson opens."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 4)
+    w1, b1, w2 = (
+        torch.randn(4, 8, requires_grad=True),
+        torch.zeros(8, requires_grad=True),
+        torch.randn(8, 1, requires_grad=True),
+    )
+    residual = torch.tanh(x @ w1 + b1) @ w2
+    snapshot = torchinspect.autograd_graph((residual**2).mean(), params={"w1": w1, "b1": b1, "w2": w2})
+    assert len(snapshot["nodes"]) == 10
+    return snapshot
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +83,9 @@ def test_the_lesson_draws_one_box_per_node_with_op_and_forward_op(view: Page, le
     expect(box(view, "output").locator(".torchinspect-graph-box-subtitle")).to_have_text("[]")
     expect(view.locator(".torchinspect-graph-link")).to_have_count(len(lesson["edges"]))
     expect(view.locator(".torchinspect-graph-link-label", has_text="[20]").first).to_be_visible()
-    expect(view.locator(".torchinspect-graph-status")).to_have_text("5 boxes for 5 nodes")
+    expect(view.locator(".torchinspect-graph-status")).to_have_text(
+        "5 boxes for 5 nodes · click a box, or focus the graph and use the arrow keys, for what it holds"
+    )
     screenshot(view, "graph-lesson-light")
 
 
@@ -180,6 +199,68 @@ def test_arrow_keys_walk_the_edges_and_escape_clears(view: Page, lesson: dict):
     expect(selected).to_have_count(0)
 
 
+# JupyterLab's output area floats every dt at 20% and every dd at 80% of a description list.
+JUPYTERLAB_LIST_RULES = """
+.jp-OutputArea-output dl, .jp-OutputArea-output dt, .jp-OutputArea-output dd { display: block; }
+.jp-OutputArea-output dl { width: 100%; overflow: hidden; padding: 0; margin: 0; }
+.jp-OutputArea-output dt { font-weight: bold; float: left; width: 20%; padding: 0; margin: 0; }
+.jp-OutputArea-output dd { float: left; width: 80%; padding: 0; margin: 0; }
+"""
+
+
+def field_overlaps(page: Page) -> list[str]:
+    """Pairs of the details panel's labels and values whose boxes overlap on screen."""
+    return page.evaluate(
+        """() => {
+            const cells = [...document.querySelectorAll('.torchinspect-graph-details dt, .torchinspect-graph-details dd')];
+            const boxes = cells.map(cell => [cell.textContent, cell.getBoundingClientRect()]);
+            const overlaps = [];
+            boxes.forEach(([a, r], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+                const x = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+                const y = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+                if (x > 0.5 && y > 0.5) overlaps.push(`${a} / ${b}`);
+            }));
+            const pane = document.querySelector('.torchinspect-graph-details').getBoundingClientRect();
+            for (const [text, r] of boxes) if (r.right > pane.right + 0.5) overlaps.push(`${text} spills out`);
+            return overlaps;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_details_labels_and_values_never_overlap_even_under_jupyterlab_rules(view: Page, scheme: str, screenshot):
+    view.emulate_media(color_scheme=scheme)
+    view.add_style_tag(content=JUPYTERLAB_LIST_RULES)
+    view.evaluate("document.getElementById('hosts').classList.add('jp-OutputArea-output')")
+    x = torch.randn(3, requires_grad=True)
+    mount(view, torchinspect.autograd_graph(torch.nn.functional.softmax(x * 2, dim=-1).sum(), params={"x": x}))
+    for text in ("x", "MulBackward0", "SoftmaxBackward0"):
+        box(view, text).click()
+        expect(view.locator(DETAILS)).to_be_visible()
+        assert view.locator(f"{DETAILS} dt").count() > 4
+        assert field_overlaps(view) == [], text
+    for width in (360, 260):  # a narrow notebook squeezes the panel: its fields wrap instead
+        view.evaluate(f"document.querySelector('#hosts > .torchinspect').style.width = '{width}px'")
+        assert field_overlaps(view) == [], width
+    view.evaluate("document.querySelector('#hosts > .torchinspect').style.width = ''")
+    screenshot(view, f"graph-details-{scheme}")
+
+
+def test_a_leaf_after_backward_shows_its_grad_and_the_pane_follows_the_player(view: Page):
+    case = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "gradients.json").read_text())
+    view.evaluate("([graph, gradients]) => graphs.mount(graph, gradients)", [case["graph"], case["gradients"]])
+    box(view, "x").click()
+    grad = view.locator(DETAILS).get_by_text("grad", exact=True).locator("xpath=following-sibling::dd[1]")
+    expect(grad).to_have_text("[20] float32")
+    view.get_by_role("button", name="first step").click()
+    for _ in range(3):
+        view.get_by_role("button", name="next step").click()
+        highlighted = view.locator(".torchinspect-graph-box.is-selected, .torchinspect-graph-box.is-current")
+        expect(highlighted).to_have_count(1)
+        current = view.locator(".torchinspect-graph-box.is-current .torchinspect-graph-box-title").text_content()
+        expect(view.locator(".torchinspect-graph-details-title")).to_have_text(current)
+
+
 # Moving around
 
 
@@ -192,7 +273,9 @@ def test_zoom_buttons_wheel_and_drag_change_only_the_transform(view: Page, lesso
     zoomed = content_transform(view)
     stage = view.locator(".torchinspect-graph-stage").bounding_box()
     view.mouse.move(stage["x"] + 40, stage["y"] + 40)
+    view.keyboard.down("Control")
     view.mouse.wheel(0, 200)
+    view.keyboard.up("Control")
     expect(view.locator(CONTENT)).not_to_have_attribute("transform", zoomed)
     wheeled = content_transform(view)
     view.mouse.down()
@@ -280,3 +363,116 @@ def label_contrast(page: Page, kind: str, part: str) -> float:
         }""",
         [kind, part],
     )
+
+
+# Resizing, the wheel and a readable opening
+
+
+def stage_box(page: Page) -> dict:
+    return page.locator(".torchinspect-graph-stage").bounding_box()
+
+
+def boxes_inside_stage(page: Page) -> bool:
+    stage = stage_box(page)
+    for placed in page.locator(".torchinspect-graph-box-frame").all():
+        b = placed.bounding_box()
+        if b["x"] < stage["x"] - 1 or b["x"] + b["width"] > stage["x"] + stage["width"] + 1:
+            return False
+        if b["y"] < stage["y"] - 1 or b["y"] + b["height"] > stage["y"] + stage["height"] + 1:
+            return False
+    return True
+
+
+def test_the_graph_is_fitted_again_when_its_container_narrows_until_the_user_zooms(
+    view: Page, lesson: dict, screenshot
+):
+    mount(view, lesson)
+    host = "document.querySelector('#hosts > .torchinspect')"
+    view.evaluate(f"{host}.style.width = '900px'")
+    view.wait_for_timeout(100)
+    assert boxes_inside_stage(view)
+    wide = content_transform(view)
+    view.evaluate(f"{host}.style.width = '240px'")  # a side panel opens beside the notebook
+    expect(view.locator(CONTENT)).not_to_have_attribute("transform", wide)
+    view.wait_for_timeout(100)
+    assert boxes_inside_stage(view)
+    screenshot(view, "graph-refitted-narrow")
+    view.get_by_role("button", name="zoom in").click()
+    view.wait_for_timeout(100)
+    zoomed = scale_of(content_transform(view))
+    view.evaluate(f"{host}.style.width = '900px'")
+    view.wait_for_timeout(100)
+    assert scale_of(content_transform(view)) == zoomed
+
+
+def test_a_graph_larger_than_its_stage_keeps_its_root_in_view_when_narrowed(view: Page, ten_nodes: dict):
+    mount(view, ten_nodes)
+    view.evaluate("document.querySelector('#hosts > .torchinspect').style.width = '420px'")
+    view.wait_for_timeout(100)
+    stage, root = stage_box(view), box(view, "output").bounding_box()
+    assert stage["x"] <= root["x"] and root["x"] + root["width"] <= stage["x"] + stage["width"]
+    assert stage["y"] <= root["y"] and root["y"] + root["height"] <= stage["y"] + stage["height"]
+
+
+def scale_of(transform: str) -> float:
+    return float(transform.split("scale(")[1].rstrip(")"))
+
+
+def test_a_plain_wheel_scrolls_the_page_and_says_how_to_zoom(view: Page, ten_nodes: dict, screenshot):
+    view.evaluate("document.body.style.paddingBottom = '2000px'")
+    mount(view, ten_nodes)
+    before = content_transform(view)
+    stage = stage_box(view)
+    view.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + 60)
+    view.mouse.wheel(0, 300)
+    view.wait_for_function("window.scrollY > 0")
+    expect(view.locator(".torchinspect-graph-wheel-hint")).to_be_visible()
+    expect(view.locator(".torchinspect-graph-wheel-hint")).to_contain_text("+ scroll to zoom")
+    assert content_transform(view) == before
+    screenshot(view, "graph-wheel-hint")
+
+
+def test_ctrl_wheel_or_a_focused_graph_zooms_without_scrolling(view: Page, ten_nodes: dict):
+    view.evaluate("document.body.style.paddingBottom = '2000px'")
+    mount(view, ten_nodes)
+    before = content_transform(view)
+    stage = stage_box(view)
+    view.mouse.move(stage["x"] + stage["width"] / 2, stage["y"] + 60)
+    view.keyboard.down("Control")  # a trackpad's pinch arrives as a wheel with ctrlKey
+    view.mouse.wheel(0, -200)
+    view.keyboard.up("Control")
+    expect(view.locator(CONTENT)).not_to_have_attribute("transform", before)
+    assert view.evaluate("window.scrollY") == 0
+    zoomed = content_transform(view)
+    view.locator(".torchinspect-graph-stage").click(position={"x": 5, "y": 5})
+    view.mouse.wheel(0, 200)
+    expect(view.locator(CONTENT)).not_to_have_attribute("transform", zoomed)
+    assert view.evaluate("window.scrollY") == 0
+    expect(view.locator(".torchinspect-graph-wheel-hint")).to_be_hidden()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_ten_node_graph_opens_readable_with_its_root_in_view_and_every_edge_shaped(
+    view: Page, ten_nodes: dict, scheme: str, screenshot
+):
+    view.emulate_media(color_scheme=scheme)
+    view.set_viewport_size({"width": 760, "height": 800})
+    mount(view, ten_nodes)
+    view.wait_for_timeout(100)
+    smallest = view.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('.torchinspect-graph-box-title')].map(
+            text => parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a))"""
+    )
+    assert smallest >= 11, smallest
+    stage = stage_box(view)
+    root = box(view, "output").bounding_box()
+    assert stage["y"] <= root["y"] and root["y"] + root["height"] <= stage["y"] + stage["height"]
+    assert stage["x"] <= root["x"] and root["x"] + root["width"] <= stage["x"] + stage["width"]
+    # Nothing selected: the details panel takes no width.
+    expect(view.locator(DETAILS)).to_be_hidden()
+    body = view.locator(".torchinspect-graph-body").bounding_box()
+    assert stage["width"] >= body["width"] - 2
+    links = view.locator(".torchinspect-graph-link").count()
+    labels = view.locator(".torchinspect-graph-link-label").all_text_contents()
+    assert len(labels) == links and all(label.startswith("[") for label in labels), labels
+    screenshot(view, f"graph-ten-nodes-{scheme}")

@@ -4,13 +4,14 @@
  * Pure data, no DOM: the view lays it out and draws it, and `expand` gives a new model.
  */
 
+import { edgeShapes } from './edge_shapes';
 import { findFoldGroups, indexGraph, openGroup, type FoldGroup, type GraphIndex } from './folding';
 import {
   allOpen, closedGroupOf, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle, moduleTree,
   type ModuleGroup, type ModuleTree
 } from './modules';
 import { formatShape } from '../format';
-import type { GraphEdge, GraphNode, GraphSnapshot } from '../schema';
+import type { GraphNode, GraphSnapshot } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -140,25 +141,6 @@ export function groupLabel(group: FoldGroup): { title: string; subtitle: string 
   return { title: `× ${formatCount(group.units.length)}: ${steps}`, subtitle: `${what} · ${formatCount(nodes)} nodes` };
 }
 
-/**
- * The shape of the tensor an edge carries, only where the snapshot says it: a leaf's or root
- * tensor's own shape, a root tensor's shape for the edge from its grad_fn, or an op's saved
- * `result` (its output). Otherwise null: no shape rather than a guessed one.
- */
-export function edgeShape(index: GraphIndex, edge: GraphEdge): number[] | null {
-  const source = index.nodes.get(edge.source);
-  const target = index.nodes.get(edge.target);
-  if (source?.tensor) return nullFree(source.tensor.shape);
-  if (target?.kind === 'tensor' && target.tensor) return nullFree(target.tensor.shape);
-  const result = source?.saved_tensors.result;
-  if (result?.kind === 'tensor' && edge.output_nr === 0) return result.shape === null ? null : nullFree(result.shape);
-  return null;
-}
-
-function nullFree(shape: (number | null)[]): number[] | null {
-  return shape.every(size => size !== null) ? shape : null;
-}
-
 function modelOf(
   snapshot: GraphSnapshot, index: GraphIndex, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
 ): GraphModel {
@@ -194,13 +176,14 @@ function modelOf(
 /** One link per pair of boxes; edges inside a folded box are not drawn. */
 function linksBetween(snapshot: GraphSnapshot, index: GraphIndex, boxOf: Map<string, string>): GraphLink[] {
   const pairs = new Map<string, { source: string; target: string; shapes: Set<string>; edges: number }>();
+  const shapes = edgeShapes(snapshot, index);
   for (const edge of snapshot.edges) {
     const [source, target] = [boxOf.get(edge.source), boxOf.get(edge.target)];
     if (source === undefined || target === undefined || source === target) continue;
     const key = `${source}\u0000${target}`;
     const pair = pairs.get(key) ?? { source, target, shapes: new Set<string>(), edges: 0 };
-    const shape = edgeShape(index, edge);
-    pair.shapes.add(shape === null ? '' : formatShape(shape));
+    const shape = shapes.get(edge);
+    pair.shapes.add(shape === undefined ? '' : formatShape(shape));
     pair.edges += 1;
     pairs.set(key, pair);
   }

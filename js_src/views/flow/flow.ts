@@ -84,6 +84,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     steps.replaceChildren(...(stepping ? stepPanel(model, gradients!, step.at) : []));
     const current = stepping ? model.boxOf.get(gradients!.order[step.at]) : undefined;
     const box = current === undefined ? undefined : painted.drawn.get(current);
+    if (current !== undefined) host.select(current, false);
     if (current !== undefined && box !== undefined && isOutside(box, parts.svg)) host.centre(current);
   };
   const stepLabel = (model: GraphModel): string => {

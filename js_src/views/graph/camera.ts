@@ -1,6 +1,12 @@
 /**
  * Pan and zoom: one transform on the group that holds the drawing, written at most once per
  * animation frame. Nothing is laid out or redrawn while the user moves around.
+ *
+ * The view starts at an automatic fit, which a resize of the stage fits again (the notebook
+ * narrows when a side panel opens) until the user zooms or pans; from then on a resize keeps
+ * their zoom and what they had in the middle. The wheel scrolls the page over the graph, as it
+ * does over a map in a web page, unless Ctrl or ⌘ is held (a trackpad's pinch is one) or the
+ * graph has the focus (a click gives it): the first plain wheel says so in a hint.
  */
 
 export interface Camera {
@@ -8,10 +14,11 @@ export interface Camera {
   /** Scales the drawing to the stage, no larger than life-and-a-half for small graphs. */
   fit(width: number, height: number): void;
   /**
-   * Fits the drawing, or where that would shrink it past reading, shows it at a readable size
-   * from `top` (the topmost box's top centre) down. Says whether the whole drawing shows.
+   * Fits the drawing, or where that would shrink its text past reading, shows it at the
+   * smallest readable zoom around `anchor` (the root's box), as much of the drawing in view as
+   * the stage holds. Says whether the whole drawing shows.
    */
-  fitReadable(width: number, height: number, top: { x: number; y: number }): boolean;
+  fitReadable(width: number, height: number, anchor: { x: number; y: number }): boolean;
   /** Moves a drawing point (a box's centre) to the middle of the stage. */
   centerOn(x: number, y: number): void;
   destroy(): void;
@@ -21,17 +28,21 @@ const MIN_SCALE = 0.02;
 const MAX_SCALE = 4;
 const FIT_MAX_SCALE = 1.5;
 const FIT_MARGIN_PX = 16;
-/** Below this scale the 12 px labels cannot be read. */
-const READABLE_SCALE = 0.6;
+/** The smallest zoom a view opens at: the 12 px box titles drawn at 11 px, the least that reads. */
+export const READABLE_SCALE = 11 / 12;
 const WHEEL_ZOOM_PER_PIXEL = 0.0015;
 /** A press that moves less than this is a click, not a drag. */
 const DRAG_THRESHOLD_PX = 3;
+const HINT_MS = 2500;
 
-export function mountCamera(svg: SVGSVGElement, content: SVGGElement): Camera & { dragged(): boolean } {
+export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTMLElement): Camera & { dragged(): boolean } {
   const listening = new AbortController();
   const view = { x: 0, y: 0, scale: 1 };
   let frame = 0;
   let moved = false;
+  /** The fit the view is at, to do again when the stage is resized; null once the user moved. */
+  let automatic: (() => void) | null = null;
+  let stage = { width: 0, height: 0 };
 
   const apply = (): void => {
     frame = 0;
@@ -40,73 +51,125 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement): Camera & 
   const schedule = (): void => {
     if (frame === 0) frame = requestAnimationFrame(apply);
   };
-  const zoomBy = (factor: number, around = stageCentre(svg)): void => {
+  const zoomAround = (factor: number, around = stageCentre(svg)): void => {
     const scale = clamp(view.scale * factor, MIN_SCALE, MAX_SCALE);
     view.x = around.x - ((around.x - view.x) * scale) / view.scale;
     view.y = around.y - ((around.y - view.y) * scale) / view.scale;
     view.scale = scale;
     schedule();
   };
-  const centerOn = (x: number, y: number): void => {
+  const place = (x: number, y: number): void => {
     const centre = stageCentre(svg);
     view.x = centre.x - x * view.scale;
     view.y = centre.y - y * view.scale;
     schedule();
   };
-  const fit = (width: number, height: number): void => {
-    const { clientWidth, clientHeight } = svg;
+  const fitTo = (width: number, height: number): void => {
     const room = (side: number) => Math.max(side - 2 * FIT_MARGIN_PX, 1);
-    const scale = Math.min(room(clientWidth) / Math.max(width, 1), room(clientHeight) / Math.max(height, 1));
+    const scale = Math.min(room(svg.clientWidth) / Math.max(width, 1), room(svg.clientHeight) / Math.max(height, 1));
     view.scale = clamp(scale, MIN_SCALE, FIT_MAX_SCALE);
-    centerOn(width / 2, height / 2);
+    place(width / 2, height / 2);
+  };
+  /** Runs a fit now, or when the stage first gets a size (a notebook output mounts before it shows), and again on each resize. */
+  const fitAutomatically = (doFit: () => void): void => {
+    automatic = doFit;
+    if (svg.clientWidth > 0 && svg.clientHeight > 0) doFit();
+  };
+  const fit = (width: number, height: number): void => fitAutomatically(() => fitTo(width, height));
+  let whole = true;
+  const fitReadable = (width: number, height: number, anchor: { x: number; y: number }): boolean => {
+    whole = true;
+    fitAutomatically(() => {
+      fitTo(width, height);
+      whole = view.scale >= READABLE_SCALE;
+      if (whole) return;
+      view.scale = READABLE_SCALE;
+      place(anchor.x, anchor.y);
+      view.x = clampOffset(view.x, width * view.scale, svg.clientWidth);
+      view.y = clampOffset(view.y, height * view.scale, svg.clientHeight);
+    });
+    return whole;
+  };
+  const userMoves = (): void => {
+    automatic = null;
   };
 
-  // A view mounted before its host is on the page (as notebook outputs are) has no size yet:
-  // its fit waits for the first size the stage gets.
-  let unsizedFit: (() => void) | null = null;
   const resizing = new ResizeObserver(() => {
-    if (unsizedFit === null || svg.clientWidth === 0) return;
-    const pending = unsizedFit;
-    unsizedFit = null;
-    pending();
+    const next = { width: svg.clientWidth, height: svg.clientHeight };
+    if (next.width === 0 || next.height === 0) return;
+    const [dx, dy] = [next.width - stage.width, next.height - stage.height];
+    const sized = stage.width > 0;
+    stage = next;
+    if (automatic !== null) automatic();
+    else if (sized && (dx !== 0 || dy !== 0)) {
+      view.x += dx / 2;
+      view.y += dy / 2;
+      schedule();
+    }
   });
   resizing.observe(svg);
-  const fitReadable = (width: number, height: number, top: { x: number; y: number }): boolean => {
-    if (svg.clientWidth === 0 || svg.clientHeight === 0) {
-      unsizedFit = () => fitReadable(width, height, top);
-      return true;
-    }
-    unsizedFit = null;
-    fit(width, height);
-    if (view.scale >= READABLE_SCALE) return true;
-    view.scale = READABLE_SCALE;
-    centerOn(top.x, top.y);
-    view.y = FIT_MARGIN_PX - top.y * view.scale;
-    return false;
-  };
 
+  const wheelHint = mountWheelHint(hint);
   svg.addEventListener('wheel', event => {
+    if (!(event.ctrlKey || event.metaKey || svg.matches(':focus'))) return wheelHint.show();
     event.preventDefault();
-    zoomBy(Math.exp(-event.deltaY * WHEEL_ZOOM_PER_PIXEL), pointerAt(svg, event));
+    userMoves();
+    zoomAround(Math.exp(-event.deltaY * WHEEL_ZOOM_PER_PIXEL), pointerAt(svg, event));
   }, { signal: listening.signal, passive: false });
+  svg.addEventListener('pointerdown', () => svg.focus({ preventScroll: true }), { signal: listening.signal });
   listenForDrag(svg, (dx, dy) => {
+    userMoves();
     view.x += dx;
     view.y += dy;
     schedule();
   }, value => (moved = value), listening.signal);
   apply();
   return {
-    zoomBy,
+    zoomBy: (factor, around) => {
+      userMoves();
+      zoomAround(factor, around);
+    },
     fit,
     fitReadable,
-    centerOn,
+    centerOn: (x, y) => {
+      userMoves();
+      place(x, y);
+    },
     dragged: () => moved,
     destroy: () => {
       listening.abort();
       resizing.disconnect();
+      wheelHint.destroy();
       cancelAnimationFrame(frame);
     }
   };
+}
+
+/** The first plain wheel over the graph says how to zoom, for a moment, once per view. */
+function mountWheelHint(hint: HTMLElement): { show(): void; destroy(): void } {
+  const key = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl';
+  hint.textContent = `Use ${key} + scroll to zoom the graph, or click it first`;
+  hint.hidden = true;
+  let shown = false;
+  let timer = 0;
+  return {
+    show() {
+      if (shown) return;
+      shown = true;
+      hint.hidden = false;
+      timer = window.setTimeout(() => (hint.hidden = true), HINT_MS);
+    },
+    destroy: () => window.clearTimeout(timer)
+  };
+}
+
+/**
+ * A translation that leaves no more than the margin empty before or after a drawing larger
+ * than the stage (`drawn` long on screen); a smaller one keeps its place.
+ */
+function clampOffset(offset: number, drawn: number, stage: number): number {
+  if (drawn + 2 * FIT_MARGIN_PX <= stage) return offset;
+  return clamp(offset, stage - FIT_MARGIN_PX - drawn, FIT_MARGIN_PX);
 }
 
 function listenForDrag(

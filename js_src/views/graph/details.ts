@@ -1,22 +1,22 @@
 /**
  * The details panel beside the graph: what the selected box stands for. For an op, its inputs
- * and outputs and what it saved for backward; for a leaf or a root, its tensor's metadata; for
- * a folded box, what repeats and how often. Every string is set as text.
+ * and outputs and what it saved for backward; for a leaf or a root, its tensor's metadata as it
+ * is now (a leaf's grad once a recorded backward pass reached it); for a folded box, what
+ * repeats and how often. Every string is set as text.
  */
 
 import { formatBool, formatBytes, formatShape } from '../../core/format';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
 import { moduleFacts } from '../../core/graph/modules';
-import type { GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
+import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
 import { element } from '../dom';
 
 /** Inputs or outputs listed by name before "and n more": a stack of 5,000 stays readable. */
 const MAX_LISTED_NEIGHBOURS = 12;
 
-const EMPTY_HINT = 'Click a box, or focus the graph and use the arrow keys, to see what it holds.';
-
-export function detailsOf(model: GraphModel, box: GraphBox | null): HTMLElement[] {
-  if (box === null) return [element('p', 'torchinspect-graph-details-hint', EMPTY_HINT)];
+/** What a box stands for; nothing for no box. `recorded`: the last backward pass, if any. */
+export function detailsOf(model: GraphModel, box: GraphBox | null, recorded: GradientsSnapshot | null): HTMLElement[] {
+  if (box === null) return [];
   const heading = element('h3', 'torchinspect-graph-details-title', box.title);
   if (box.module !== null) return [heading, ...section('Module', moduleFacts(model.modules, box.module.path, model.index.nodes, false))];
   const around = box.container === null ? [] : section('Module', moduleFacts(model.modules, box.container, model.index.nodes, true));
@@ -30,7 +30,7 @@ export function detailsOf(model: GraphModel, box: GraphBox | null): HTMLElement[
     ...section('Outputs', neighbourFields(model, model.index.consumers.get(node.id) ?? [])),
     ...section('Saved tensors', Object.entries(node.saved_tensors).map(([name, saved]) => [name, savedTensorText(saved)])),
     ...section('Saved values', Object.entries(node.saved_values).map(([name, value]) => [name, savedValueText(value)])),
-    ...section('Tensor', node.tensor ? tensorFields(node.tensor) : []),
+    ...section('Tensor', node.tensor ? tensorFields(node.tensor, gradNow(node, recorded)) : []),
     ...section('Metadata', Object.entries(node.metadata).map(([name, value]) => [name, JSON.stringify(value)]))
   ];
 }
@@ -76,14 +76,22 @@ function neighbourFields(model: GraphModel, ids: string[]): Field[] {
   return more > 0 ? [...listed, ['…', `and ${formatCount(more)} more`]] : listed;
 }
 
-function tensorFields(tensor: GraphTensor): Field[] {
-  const grad = tensor.grad ? `${formatShape(tensor.grad.shape)} ${tensor.grad.dtype}` : 'None';
+/**
+ * A leaf's `.grad` as it is now: the graph was read before backward, so where it saw none, the
+ * gradient the recorded pass accumulated into the leaf says what `.grad` holds.
+ */
+function gradNow(node: GraphNode, recorded: GradientsSnapshot | null): { shape: (number | null)[]; dtype: string } | null {
+  if (node.tensor?.grad) return node.tensor.grad;
+  return node.kind === 'leaf' ? recorded?.nodes[node.id]?.arriving[0] ?? null : null;
+}
+
+function tensorFields(tensor: GraphTensor, grad: { shape: (number | null)[]; dtype: string } | null): Field[] {
   return [
     ['shape', formatShape(tensor.shape)],
     ['dtype', tensor.dtype],
     ['device', tensor.device],
     ['requires_grad', formatBool(tensor.requires_grad)],
-    ['grad', grad]
+    ['grad', grad ? `${formatShape(grad.shape)} ${grad.dtype}` : 'None']
   ];
 }
 

@@ -11,7 +11,8 @@
 import { canExpand, expand, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
-import { parseGraphSnapshot, type GraphNode, type GraphSnapshot } from '../../core/schema';
+import { parseGradients } from '../../core/gradients/record';
+import { parseGraphSnapshot, type GradientsSnapshot, type GraphNode, type GraphSnapshot } from '../../core/schema';
 import { detailsOf } from './details';
 import type { GraphLayer, MountLayer } from './layer';
 import { downloadJson, downloadPng, downloadSvg, standaloneSvg } from './export';
@@ -52,14 +53,15 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   const listening = new AbortController();
   const parts = graphParts();
   el.appendChild(parts.root);
-  const camera = mountCamera(parts.svg, parts.content);
+  const camera = mountCamera(parts.svg, parts.content, parts.wheelHint);
   const values = host.requestNodeTensor ? mountNodeValues(parts.root, host.requestNodeTensor) : null;
-  const flow: GraphLayer = (host.layer ?? noLayer)(parts, { select: id => select(id, true), centre: id => centreOn(id) });
+  const flow: GraphLayer = (host.layer ?? noLayer)(parts, { select: (id, centre = true) => select(id, centre), centre: id => centreOn(id) });
   let shown: Shown | null = null;
   let direction: GraphDirection = 'down';
   let selected: string | null = null;
   let matches: string[] = [];
   let matchAt = 0;
+  let recorded: GradientsSnapshot | null = null;
   const moduleControls = mountModuleControls(parts, {
     model: () => shown?.model ?? null,
     selected: () => selected,
@@ -88,8 +90,9 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (shown === null) return;
     highlight(shown, selected === null ? [] : [selected], 'is-selected');
     const box = selected === null ? null : shown.model.boxes.find(candidate => candidate.id === selected) ?? null;
+    parts.details.hidden = box === null;
     parts.details.replaceChildren(
-      ...detailsOf(shown.model, box),
+      ...detailsOf(shown.model, box, recorded),
       ...flow.detailsOf(box),
       ...(values && box?.node ? values.buttonsFor(box.node) : [])
     );
@@ -100,7 +103,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     const next = draw(model);
     matches = searchBoxes(next.model, parts.search.value);
     highlight(next, matches, 'is-match');
-    const whole = camera.fitReadable(next.layout.width, next.layout.height, topOf(next.layout));
+    const whole = camera.fitReadable(next.layout.width, next.layout.height, rootOf(next));
     select(focus, !whole);
   };
   /** Opens a folded box or a closed module, and selects the box that now draws its first node. */
@@ -120,6 +123,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (matches.length > 0) select(matches[matchAt], true);
   };
   const render = (next: GraphData): void => {
+    recorded = recordedOrNone(next.gradients);
     flow.update(next.gradients);
     // New gradients through the graph on screen: recolour it, keeping the view and the selection.
     if (shown !== null && next.graph === shown.model.snapshot) return select(selected);
@@ -128,7 +132,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
       parts.error.hidden = true;
       matches = searchBoxes(model, parts.search.value);
       const drawn = draw(model);
-      camera.fitReadable(drawn.layout.width, drawn.layout.height, topOf(drawn.layout));
+      camera.fitReadable(drawn.layout.width, drawn.layout.height, rootOf(drawn));
       select(null);
     } catch (error) {
       parts.error.hidden = false;
@@ -140,7 +144,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     direction = direction === 'down' ? 'up' : 'down';
     parts.buttons.flip.setAttribute('aria-pressed', String(direction === 'up'));
     const drawn = draw(shown.model);
-    camera.fitReadable(drawn.layout.width, drawn.layout.height, topOf(drawn.layout));
+    camera.fitReadable(drawn.layout.width, drawn.layout.height, rootOf(drawn));
     select(selected);
   };
 
@@ -182,6 +186,15 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   };
 }
 
+/** The last backward pass, for what a leaf's tensor holds now; the layer says when the record is not one. */
+function recordedOrNone(gradients: unknown): GradientsSnapshot | null {
+  try {
+    return parseGradients(gradients);
+  } catch {
+    return null;
+  }
+}
+
 const noLayer: MountLayer = () => ({ update: () => {}, drawn: () => {}, detailsOf: () => [], destroy: () => {} });
 
 interface Handlers {
@@ -218,11 +231,11 @@ function highlight(shown: Shown, ids: string[], className: string): void {
   for (const id of ids) shown.drawn.get(id)?.classList.add(className);
 }
 
-/** The top centre of the topmost box or frame: where a tall drawing starts to be read. */
-function topOf(layout: GraphLayout): { x: number; y: number } {
-  let top = { x: layout.width / 2, y: Infinity };
-  for (const { x, y, height } of [...layout.frames, ...layout.boxes]) if (y - height / 2 < top.y) top = { x, y: y - height / 2 };
-  return top;
+/** The centre of the first root's box: what was inspected, kept in view when the drawing is larger than the stage. */
+function rootOf(shown: Shown): { x: number; y: number } {
+  const root = firstRoot(shown);
+  const placed = shown.layout.boxes.find(box => box.box.id === root);
+  return placed ?? { x: shown.layout.width / 2, y: shown.layout.height / 2 };
 }
 
 function firstRoot(shown: Shown): string | null {
@@ -239,8 +252,10 @@ function statusText(model: GraphModel): string {
   const closed = [...count('module', 'closed module', 'closed modules'), ...count('folded', 'folded group', 'folded groups')];
   const boxes = `${formatCount(model.boxes.length)} boxes for ${formatCount(nodes)} nodes`;
   if (closed.length > 0) return `${boxes} · ${closed.join(', ')}: click one to open it`;
-  return needsModules(model) ? `${boxes} · ${RECORD_MODULES_HINT}` : boxes;
+  return `${boxes} · ${needsModules(model) ? RECORD_MODULES_HINT : DETAILS_HINT}`;
 }
+
+const DETAILS_HINT = 'click a box, or focus the graph and use the arrow keys, for what it holds';
 
 /** Past this many boxes, a graph whose nodes know no module is hard to read as it is. */
 const MANY_BOXES = 100;

@@ -17,8 +17,11 @@ export interface GraphDrawing {
 
 /** What a layer may ask of the graph view. */
 export interface LayerHost {
-  /** Selects a box in the graph and brings it into view. */
-  select(boxId: string): void;
+  /**
+   * Selects a box in the graph (its ring and the details panel) and, unless `centre` is false,
+   * brings it into view. The player selects the box of its step, so one box is highlighted.
+   */
+  select(boxId: string, centre?: boolean): void;
   /** Brings a box into view without selecting it. */
   centre(boxId: string): void;
 }

@@ -18,14 +18,18 @@ export interface GraphParts {
   /** The group that pan and zoom transform; it holds the whole drawing. */
   content: SVGGElement;
   arrowUrl: string;
+  /** The details panel, hidden while nothing is selected so that the stage has the width. */
   details: HTMLElement;
+  /** Over the stage: how to zoom, when a plain wheel scrolled the page instead. */
+  wheelHint: HTMLElement;
   status: HTMLElement;
   error: HTMLElement;
 }
 
 const STAGE_LABEL =
   'autograd graph: arrow keys move the selection along the edges, Enter opens a folded box or a module, ' +
-  'Backspace closes the module around the selection, Escape clears; drag to pan, the wheel zooms';
+  'Backspace closes the module around the selection, Escape clears; drag to pan, Ctrl or ⌘ + wheel zooms ' +
+  '(the wheel alone, once the graph has the focus)';
 
 export function graphParts(): GraphParts {
   const root = element('div', 'torchinspect-graph');
@@ -59,12 +63,16 @@ export function graphParts(): GraphParts {
   const details = element('aside', 'torchinspect-graph-details');
   details.setAttribute('aria-label', 'details of the selected node');
   details.setAttribute('aria-live', 'polite');
-  body.append(svg, details);
+  details.hidden = true;
+  const wheelHint = element('p', 'torchinspect-graph-wheel-hint');
+  wheelHint.setAttribute('role', 'status');
+  wheelHint.hidden = true;
+  body.append(svg, wheelHint, details);
   const status = element('p', 'torchinspect-graph-status');
   const error = element('p', 'torchinspect-graph-error torchinspect-error');
   error.hidden = true;
   root.append(toolbar, error, body, status);
-  return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, status, error };
+  return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, wheelHint, status, error };
 }
 
 function group(children: HTMLElement[]): HTMLElement {
