@@ -45,6 +45,23 @@ export interface TensorPreview {
   dtype: 'float32';
   /** Little-endian float32: a binary buffer from the widget, base64 in stored JSON. */
   data: DataView | { base64: string };
+  /** A downsampled 1-D preview's smallest and largest element per block, as `data` (optional). */
+  lo?: DataView | { base64: string };
+  hi?: DataView | { base64: string };
+}
+
+/**
+ * One element exactly: a number, a bool, a decimal string for an integer past 2**53,
+ * "nan", "inf" or "-inf"; a complex element is [real, imaginary].
+ */
+export type ExactScalar = number | boolean | string;
+export type ExactElement = ExactScalar | [ExactScalar, ExactScalar];
+
+export interface TensorValues {
+  of: 'values' | 'dequantized values';
+  shape: number[];
+  /** Row-major. */
+  data: ExactElement[];
 }
 
 export interface TensorSnapshot {
@@ -67,6 +84,8 @@ export interface TensorSnapshot {
   memory_format: 'contiguous' | 'channels_last' | 'channels_last_3d' | null;
   element_size: number;
   nbytes: number | null;
+  /** Bytes of the distinct elements a dense view reaches (optional: older snapshots lack it). */
+  stored_nbytes?: number | null;
   is_view: boolean;
   base: { shape: (number | null)[]; dtype: string } | null;
   version: number | null;
@@ -78,6 +97,10 @@ export interface TensorSnapshot {
   statistics: TensorStatistics | null;
   histogram: TensorHistogram | null;
   preview: TensorPreview | null;
+  /** Every element of a dense tensor of 1 to 50 (optional: older snapshots lack it). */
+  values?: TensorValues | null;
+  /** Statistics of a complex tensor's real and imaginary parts (optional). */
+  complex_parts?: { real: TensorStatistics; imaginary: TensorStatistics } | null;
   /** Why each of statistics, histogram and preview that is null was not computed. */
   not_computed: Partial<Record<'statistics' | 'histogram' | 'preview', string>>;
 }
@@ -125,6 +148,8 @@ export interface DescribedTensor {
   shape: (number | null)[] | null;
   dtype: string;
   nbytes: number | null;
+  /** Bytes of the distinct elements a dense view reaches (optional: older snapshots lack it). */
+  stored_nbytes?: number | null;
   is_view: boolean;
   node: string | null;
 }

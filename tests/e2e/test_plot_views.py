@@ -237,7 +237,7 @@ def test_two_heatmaps_can_share_one_scale(plots: Page):
 def test_without_a_preview_the_reason_shows_instead(plots: Page, screenshot):
     mount(plots, "heatmap", heatmap_data(snap(torch.tensor(7))))
     reason = plots.locator(".torchinspect-plot-reason")
-    expect(reason).to_have_text("a scalar: its value is the statistics' min and max")
+    expect(reason).to_have_text("a scalar: one value, shown as it is")
     expect(plots.locator(".torchinspect-heatmap-canvas")).to_be_hidden()
     screenshot(plots, "plot-views-no-preview")
 

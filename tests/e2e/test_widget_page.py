@@ -43,6 +43,13 @@ def update(page: Page, tensor: torch.Tensor, name: str | None = None) -> dict:
     return snap
 
 
+def open_more(page: Page) -> None:
+    """Open the disclosure that holds the statistics, histograms and metadata."""
+    more = page.locator(".torchinspect-more").first
+    if more.get_attribute("open") is None:
+        more.locator("summary").click()
+
+
 def field(page: Page, label: str):
     return page.locator(f".torchinspect-value[data-field='{label}'] code")
 
@@ -59,6 +66,7 @@ def test_card_shows_what_the_tensor_is(harness: Page, screenshot):
     expect(field(harness, "grad_fn")).to_have_text("None")
     expect(field(harness, "is_leaf")).to_have_text("True")
     expect(field(harness, "grad")).to_have_text("None")
+    open_more(harness)
     expect(harness.get_by_text("filled when backward() runs through this tensor")).to_be_visible()
     assert overlapping_fields(harness) == []
     screenshot(harness, "widget-page-leaf")
@@ -153,7 +161,7 @@ def test_slicer_asks_the_kernel_for_another_slice_and_copies_its_code(harness: P
 
 
 def test_a_failed_slice_request_says_why(harness: Page):
-    t = torch.zeros(2, 3, 4)
+    t = torch.zeros(2, 5, 6)  # over 50 elements: a heatmap and a slicer, not every value
     harness.expose_function("kernel", kernel_for(torch.zeros(1)))  # another tensor: index out of range
     mount(harness, t, name="t")
     harness.get_by_label("index on axis 0, 0 to 1").fill("1")
@@ -176,11 +184,19 @@ def test_a_meta_tensor_says_plainly_it_has_no_values(harness: Page):
     expect(field(harness, "device")).to_have_text("meta")
 
 
-def test_complex_values_are_shown_as_their_magnitude(harness: Page):
-    mount(harness, torch.tensor([[3 + 4j, 1j], [0j, -2 + 0j]]), name="z")
-    expect(harness.locator(".torchinspect-panel-values .torchinspect-statistics")).to_contain_text("(of the magnitude)")
-    expect(harness.locator(".torchinspect-stat-grid [data-stat=max] code")).to_have_text("5")
-    expect(harness.get_by_text("histogram of values: magnitude")).to_be_visible()
+def test_complex_values_show_real_and_imaginary_parts_magnitude_and_phase(harness: Page, screenshot):
+    eigenvalues = torch.linalg.eigvals(torch.tensor([[0.0, -1.0], [1.0, 0.0]]))  # lesson 1.3's rotation
+    mount(harness, eigenvalues, name="eigenvalues")
+    values = harness.locator(".torchinspect-panels .torchinspect-values")
+    expect(values.locator("[data-part=values] td")).to_have_text(["0.+1.j", "0.-1.j"])
+    expect(values.locator("[data-part='magnitude |z|'] td")).to_have_text(["1.", "1."])
+    expect(values.locator("[data-part='phase (degrees)'] td")).to_have_text(["90.", "-90."])
+    open_more(harness)
+    statistics = harness.locator(".torchinspect-more .torchinspect-panel-values .torchinspect-statistics")
+    expect(statistics).to_contain_text("(of the magnitude)")
+    expect(statistics.locator("[data-stat='real part'] code")).to_have_text("[0, 0] mean 0")
+    expect(statistics.locator("[data-stat='imaginary part'] code")).to_have_text("[-1, 1] mean 0")
+    screenshot(harness, "widget-page-complex")
 
 
 def test_a_sparse_tensor_counts_its_implicit_zeros_and_draws_its_heatmap(harness: Page):
@@ -199,10 +215,11 @@ def test_nan_and_inf_counts_are_highlighted(harness: Page, screenshot):
     x = t.clone().requires_grad_()
     (x.nan_to_num(0, 0, 0) ** 2).sum().backward()
     mount(harness, x, name="x")
+    open_more(harness)
     trouble = harness.locator(".torchinspect-panel-values .torchinspect-trouble")
     expect(trouble).to_have_count(3)
     expect(trouble.locator("code")).to_have_text(["1", "1", "1"])
-    expect(harness.locator(".torchinspect-panel-grad")).to_be_visible()
+    expect(harness.locator(".torchinspect-panels > .torchinspect-panel-grad").first).to_be_visible()
     expect(harness.locator(".torchinspect-ratio")).to_contain_text("‖grad‖ / ‖values‖ = ")
     screenshot(harness, "widget-page-nan-dark")
 
@@ -323,3 +340,75 @@ def test_where_a_refresh_cannot_see_every_write_the_live_bar_says_so(harness: Pa
         "Live: updates after each cell that changes the tensor. "
         "A write through .data or a NumPy array sharing its memory shows on Refresh."
     )
+
+
+def test_small_tensors_show_their_numbers_and_a_scalar_one_line(harness: Page, screenshot):
+    mount(harness, torch.tensor([[0.1, -2.0, 3.5], [float("nan"), 0.01, 7.0]]), name="m")
+    cells = harness.locator(".torchinspect-panels .torchinspect-values [data-part=values] tr")
+    expect(cells).to_have_text(["0.1000-2.00003.5000", "nan0.01007.0000"])
+    assert cells.first.locator("td").first.get_attribute("title") == "0.10000000149011612"
+    expect(harness.locator(".torchinspect-panels .torchinspect-heatmap")).to_have_count(0)
+    expect(harness.locator(".torchinspect-more")).not_to_have_attribute("open", "")
+    expect(harness.locator(".torchinspect-stat-grid")).to_be_hidden()
+    screenshot(harness, "widget-page-small-values")
+    update(harness, torch.tensor(2**62 + 1), name="big")
+    expect(harness.locator(".torchinspect-panels .torchinspect-values td")).to_have_text(["4611686018427387905"])
+    update(harness, torch.tensor(3.14159), name="pi")
+    expect(harness.locator(".torchinspect-panels .torchinspect-values td")).to_have_text(["3.1416"])
+    expect(harness.locator(".torchinspect-panels .torchinspect-values")).to_be_visible()
+    assert harness.errors.messages == []
+
+
+def test_the_card_is_compact_and_its_disclosure_stays_open_across_updates(harness: Page):
+    mount(harness, torch.randn(30, 40), name="w")
+    height = harness.locator(".torchinspect-inspector").bounding_box()["height"]
+    assert height < 700, height
+    expect(harness.locator(".torchinspect-panels .torchinspect-heatmap canvas")).to_be_visible()
+    open_more(harness)
+    expect(harness.locator(".torchinspect-stat-grid").first).to_be_visible()
+    update(harness, torch.randn(30, 40) * 2, name="w")
+    expect(harness.locator(".torchinspect-more")).to_have_attribute("open", "")
+    expect(harness.locator(".torchinspect-stat-grid").first).to_be_visible()
+
+
+def test_slicer_applies_an_index_on_enter_and_reads_minus_one_as_the_last(harness: Page):
+    t = torch.arange(3 * 4 * 5.0).reshape(3, 4, 5)
+    harness.expose_function("kernel", kernel_for(t))
+    mount(harness, t, name="t")
+    index = harness.get_by_label("index on axis 0, 0 to 2")
+    index.fill("-1")
+    index.press("Enter")
+    expect(harness.locator(".torchinspect-loading")).to_have_count(0)
+    expect(harness.get_by_label("index on axis 0, 0 to 2")).to_have_value("2")
+    assert clipboard_after_clicking(harness, "Copy slice code") == "t[2]"
+    harness.get_by_label("index on axis 0, 0 to 2").fill("1")
+    harness.get_by_label("index on axis 0, 0 to 2").press("Enter")
+    expect(harness.locator(".torchinspect-loading")).to_have_count(0)
+    assert clipboard_after_clicking(harness, "Copy slice code") == "t[1]"
+
+
+def test_a_1d_tensor_is_a_line_whose_band_reaches_every_value(harness: Page, screenshot):
+    torch.manual_seed(0)
+    t = torch.randn(1_000_000)
+    mount(harness, t, name="v")
+    line = harness.locator(".torchinspect-panels .torchinspect-line")
+    expect(line.locator("canvas")).to_be_visible()
+    expect(line).to_contain_text("the band spans each block's min to max")
+    low, high = (f"{value:.4g}" for value in (t.min().item(), t.max().item()))
+    expect(line.locator(".torchinspect-line-axis")).to_contain_text(f"{low} … {high}index 0 … 999999")
+    expect(harness.locator(".torchinspect-panels .torchinspect-heatmap")).to_have_count(0)
+    screenshot(harness, "widget-page-line")
+
+
+def test_a_heatmap_of_block_means_says_when_its_colours_span_less_than_the_values(harness: Page):
+    torch.manual_seed(0)
+    mount(harness, torch.randn(1000, 1000), name="big")
+    expect(harness.locator(".torchinspect-panels .torchinspect-heatmap")).to_contain_text("(block means); the tensor's values span")
+
+
+def test_an_expanded_view_shows_the_bytes_it_stores(harness: Page):
+    mount(harness, torch.arange(4.0).expand(3, 4), name="stretched")
+    open_more(harness)
+    expect(field(harness, "bytes")).to_have_text("48 B")
+    expect(field(harness, "stored")).to_have_text("16 B")
+    expect(harness.locator(".torchinspect-value[data-field=stored]")).to_contain_text("12 elements, only 4 stored")

@@ -1,5 +1,6 @@
 import contextlib
 import gc
+import itertools
 import json
 import math
 import os
@@ -75,13 +76,14 @@ def test_metadata_of_a_leaf_that_requires_grad():
     assert {key: snap[key] for key in (
         "schema", "name", "shape", "dtype", "device", "layout", "numel", "type", "is_parameter",
         "requires_grad", "is_leaf", "retains_grad", "grad_fn", "grad", "strides", "storage_offset",
-        "is_contiguous", "memory_format", "element_size", "nbytes", "is_view", "base", "version",
+        "is_contiguous", "memory_format", "element_size", "nbytes", "stored_nbytes", "is_view", "base",
+        "version",
     )} == {
         "schema": "torchinspect.tensor/1", "name": "x", "shape": [20], "dtype": "float32",
         "device": "cpu", "layout": "strided", "numel": 20, "type": "torch.Tensor",
         "is_parameter": False, "requires_grad": True, "is_leaf": True, "retains_grad": False,
         "grad_fn": None, "grad": None, "strides": [1], "storage_offset": 0, "is_contiguous": True,
-        "memory_format": "contiguous", "element_size": 4, "nbytes": 80, "is_view": False,
+        "memory_format": "contiguous", "element_size": 4, "nbytes": 80, "stored_nbytes": 80, "is_view": False,
         "base": None, "version": 0,
     }  # fmt: skip
 
@@ -612,3 +614,71 @@ def test_a_large_uncoalesced_sparse_tensor_says_to_coalesce_it_instead_of_copyin
     snap = torchinspect.snapshot(t)
     assert snap["statistics"] is None and "inspect t.coalesce() to see its values" in snap["not_computed"]["statistics"]
     assert torchinspect.snapshot(t.coalesce())["statistics"]["max"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("t", "expected"),
+    [
+        (torch.tensor(3.25), [3.25]),
+        (torch.tensor([[0.1, float("nan")], [float("inf"), -float("inf")]]), [0.10000000149011612, "nan", "inf", "-inf"]),
+        (torch.tensor([2**53, 2**53 + 1, -(2**62)]), [2**53, "9007199254740993", "-4611686018427387904"]),
+        (torch.tensor([True, False]), [True, False]),
+        (torch.tensor([1j, -1j], dtype=torch.complex64), [[0.0, 1.0], [-0.0, -1.0]]),
+        (torch.tensor([0.1], dtype=torch.float64), [0.1]),
+    ],
+)
+def test_small_tensors_carry_their_exact_values(t, expected):
+    snap = jsonable(torchinspect.snapshot(t))
+    jsonschema.validate(snap, SCHEMA)
+    assert snap["values"] == {"of": "values", "shape": list(t.shape), "data": expected}
+    floats = [v for v in snap["values"]["data"] if isinstance(v, float)]
+    assert floats == [float(v) for v in t.reshape(-1).tolist() if isinstance(v, float) and math.isfinite(v)]
+
+
+def test_values_stop_past_fifty_elements_and_for_tensors_without_them():
+    assert torchinspect.snapshot(torch.zeros(50))["values"]["shape"] == [50]
+    assert torchinspect.snapshot(torch.zeros(51))["values"] is None
+    assert torchinspect.snapshot(torch.zeros(3, device="meta"))["values"] is None
+    assert torchinspect.snapshot(torch.zeros(3).to_sparse())["values"] is None
+    quantized = torch.quantize_per_tensor(torch.tensor([0.5, 1.0]), 0.5, 0, torch.quint8)
+    assert torchinspect.snapshot(quantized)["values"] == {"of": "dequantized values", "shape": [2], "data": [0.5, 1.0]}
+
+
+@pytest.mark.parametrize(
+    ("make", "stored"),
+    [
+        (lambda: torch.arange(4.0).expand(3, 4), 16),
+        (lambda: torch.zeros(4, 6)[1:, ::2], 36),
+        (lambda: torch.arange(6.0).unfold(0, 3, 1), 24),
+        (lambda: torch.arange(10.0).as_strided((3, 3), (2, 1)), 28),
+        (lambda: torch.zeros(2, 3).t(), 24),
+        (lambda: torch.zeros(0, 3), 0),
+    ],
+)
+def test_stored_bytes_count_each_element_a_view_reaches_once(make, stored):
+    t = make()
+    assert torchinspect.snapshot(t)["stored_nbytes"] == stored
+    offsets = {t.storage_offset() + sum(i * s for i, s in zip(index, t.stride())) for index in itertools.product(*map(range, t.shape))}
+    assert stored == len(offsets) * t.element_size()
+
+
+def test_complex_tensors_carry_the_statistics_of_their_real_and_imaginary_parts():
+    eigenvalues = torch.linalg.eigvals(torch.tensor([[0.0, -1.0], [1.0, 0.0]]))
+    snap = jsonable(torchinspect.snapshot(eigenvalues))
+    jsonschema.validate(snap, SCHEMA)
+    real, imaginary = snap["complex_parts"]["real"], snap["complex_parts"]["imaginary"]
+    assert (real["min"], real["max"]) == (eigenvalues.real.min().item(), eigenvalues.real.max().item())
+    assert (imaginary["min"], imaginary["max"]) == (-1.0, 1.0)
+    assert torchinspect.snapshot(torch.ones(2))["complex_parts"] is None
+
+
+def test_a_downsampled_1d_preview_carries_each_block_s_extremes():
+    t = torch.randn(100_000) * 5
+    p = torchinspect.snapshot(t)["preview"]
+    block = p["block"][0]
+    lo, hi = (torch.frombuffer(bytearray(p[key]), dtype=torch.float32) for key in ("lo", "hi"))
+    padded = torch.nn.functional.pad(t, (0, -len(t) % block), value=float("nan")).reshape(-1, block)
+    assert torch.equal(lo, padded.nan_to_num(float("inf")).amin(dim=1))
+    assert torch.equal(hi, padded.nan_to_num(-float("inf")).amax(dim=1))
+    assert (lo.min().item(), hi.max().item()) == (t.min().item(), t.max().item())
+    assert "lo" not in torchinspect.snapshot(torch.randn(100))["preview"]

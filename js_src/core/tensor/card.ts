@@ -48,9 +48,26 @@ function memoryFields(s: TensorSnapshot): MaybeField[] {
     s.storage_offset === null || s.storage_offset === 0 ? null : { label: 'storage_offset', value: String(s.storage_offset) },
     s.is_contiguous === null ? null : { label: 'is_contiguous', value: formatBool(s.is_contiguous), hint: contiguityHint(s) },
     s.nbytes === null ? null : { label: 'bytes', value: formatBytes(s.nbytes), hint: `${s.element_size} B per element` },
+    storedField(s),
     s.base === null ? null : { label: 'view of', value: `tensor${formatShape(s.base.shape)} ${s.base.dtype}`, hint: 'shares its memory: writing to one changes the other' },
     s.version === null ? null : { label: '_version', value: String(s.version), hint: 'counts in-place changes' }
   ];
+}
+
+/**
+ * What an expanded or overlapping view really holds: `stored 16 B`, beside the logical 48 B,
+ * with the element counts a learner compares ("12 elements, 4 stored").
+ */
+function storedField(s: TensorSnapshot): MaybeField {
+  const stored = s.stored_nbytes;
+  if (stored === undefined || stored === null || s.nbytes === null || s.numel === null || stored >= s.nbytes) return null;
+  const elements = s.element_size > 0 ? stored / s.element_size : 0;
+  const shown = s.numel.toLocaleString('en-US');
+  return {
+    label: 'stored',
+    value: formatBytes(stored),
+    hint: `${shown} elements, only ${elements.toLocaleString('en-US')} stored: the others repeat them in memory`
+  };
 }
 
 function autogradFields(s: TensorSnapshot): MaybeField[] {

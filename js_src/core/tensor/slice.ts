@@ -15,6 +15,17 @@ export function sliceExpression(name: string, preview: Pick<TensorPreview, 'axes
 }
 
 /**
+ * The position a typed index picks on an axis of `size`, as Python reads it: -1 is the last;
+ * anything past either end stops at that end, and what is not a number reads as 0.
+ */
+export function pythonIndex(typed: string, size: number): number {
+  const number = Math.trunc(Number(typed));
+  if (typed.trim() === '' || !Number.isFinite(number)) return 0;
+  const position = number < 0 ? number + size : number;
+  return Math.min(size - 1, Math.max(0, position));
+}
+
+/**
  * The 2-norm of the finite values, recovered exactly from count, mean and std:
  * Σx² = (n − 1)·σ² + n·μ². Null when there is no finite value.
  */

@@ -5,7 +5,7 @@
  */
 
 import { scaleFor, type ColorScale } from '../../core/colormap';
-import { formatFloat32 } from '../../core/numbers';
+import { formatFloat32, formatNumber } from '../../core/numbers';
 import {
   cellAt,
   cellIndexText,
@@ -15,7 +15,7 @@ import {
   previewValues,
   sliceCaption
 } from '../../core/tensor/preview';
-import type { TensorPreview } from '../../core/schema';
+import type { TensorPreview, TensorStatistics } from '../../core/schema';
 import { element } from '../dom';
 import { readOutLine } from './readout';
 import { drawLegend } from './legend';
@@ -29,6 +29,8 @@ export interface HeatmapData {
   notComputed?: string;
   /** A scale to share with another heatmap (see sharedScale); by default, this preview's own. */
   scale?: ColorScale;
+  /** The whole tensor's statistics: a scale narrower than its values says so. */
+  statistics?: TensorStatistics | null;
 }
 
 /** The largest side drawn, and the cell sizes allowed: big enough to point at, never blurry. */
@@ -95,7 +97,9 @@ export function mountHeatmap(el: HTMLElement, data: HeatmapData): View<HeatmapDa
     reason.hidden = drawn !== null;
     reason.classList.toggle('torchinspect-error', next.preview !== null && drawn === null);
     if (drawn === null) return select(null);
-    const notes = captionsOf(drawn.preview);
+    const notes = [...captionsOf(drawn.preview), narrowScaleNote(drawn, next.statistics ?? null)].filter(
+      (text): text is string => text !== null
+    );
     captions.replaceChildren(...notes.map(text => element('p', 'torchinspect-plot-note', text)));
     captions.hidden = notes.length === 0;
     legend.replaceChildren(...drawLegend(drawn.scale, drawn.values));
@@ -132,8 +136,19 @@ function drawPreview(canvas: HTMLCanvasElement, preview: TensorPreview, shared?:
   return { preview, values, scale, rows, columns, cellPx };
 }
 
-function captionsOf(preview: TensorPreview): string[] {
-  return [sliceCaption(preview), downsampleCaption(preview)].filter((text): text is string => text !== null);
+function captionsOf(preview: TensorPreview): (string | null)[] {
+  return [sliceCaption(preview), downsampleCaption(preview)];
+}
+
+/** Block means, or one slice, span less than the tensor: the legend's ends are not its extremes. */
+function narrowScaleNote(drawn: Drawn, statistics: TensorStatistics | null): string | null {
+  if (statistics === null || statistics.min === null || statistics.max === null || statistics.of !== drawn.preview.of) return null;
+  if (drawn.scale.lo <= statistics.min && drawn.scale.hi >= statistics.max) return null;
+  const shown = isDownsampled(drawn.preview) ? 'block means' : 'this slice';
+  return (
+    `colours span ${formatNumber(drawn.scale.lo)} … ${formatNumber(drawn.scale.hi)} (${shown}); ` +
+    `the tensor's values span ${formatNumber(statistics.min)} … ${formatNumber(statistics.max)}`
+  );
 }
 
 /** "[2, 3:6, 0:8] mean of block = 0.25"; "[7] = 0.1" where a cell is one element. */

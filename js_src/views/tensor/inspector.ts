@@ -1,6 +1,8 @@
 /**
- * The inspector: a tensor's summary line, then what is in it (statistics, histogram, heatmap)
- * beside the same for its gradient, then its metadata card and the copy actions.
+ * The inspector: a tensor's summary line and the one picture that teaches (its numbers when
+ * small, a line plot for 1-D, a heatmap otherwise) beside the same for its gradient; the
+ * statistics, histograms and metadata card one click away, behind a disclosure that keeps
+ * its state while the snapshot updates; then the copy actions.
  *
  * The host decides what the page may ask of the kernel: the live widget passes a
  * `requestPreview`, a stored output passes none and its slicer stays hidden.
@@ -62,10 +64,14 @@ function mountParts(root: HTMLElement, first: TensorSnapshot, host: InspectorHos
   const status = element('p', 'torchinspect-note torchinspect-status');
   status.setAttribute('role', 'status');
   const actions = element('div', 'torchinspect-actions');
-  root.append(header, sliceSlot, status, panels, ratio);
-  const values = mountTensorPanel(panels, 'values', snapshot);
+  const more = element('details', 'torchinspect-more');
+  const moreSummary = element('summary', 'torchinspect-more-summary', 'statistics, histogram and metadata');
+  const morePanels = element('div', 'torchinspect-panels');
+  more.append(moreSummary, morePanels);
+  root.append(header, sliceSlot, status, panels, ratio, more);
+  const values = mountTensorPanel(panels, 'values', snapshot, 'values', morePanels);
   let grad: TensorPanel | null = null;
-  const card = mountCard(root, snapshot);
+  const card = mountCard(more, snapshot);
   root.appendChild(actions);
   let slicer: View<{ shape: number[] } & SliceChoice> | null = null;
   let requestNumber = 0;
@@ -102,7 +108,7 @@ function mountParts(root: HTMLElement, first: TensorSnapshot, host: InspectorHos
     header.textContent = snapshot.summary;
     header.title = snapshot.summary;
     values.update(snapshot);
-    if (snapshot.grad !== null && grad === null) grad = mountTensorPanel(panels, 'grad', snapshot.grad);
+    if (snapshot.grad !== null && grad === null) grad = mountTensorPanel(panels, 'grad', snapshot.grad, 'grad', morePanels);
     else if (snapshot.grad !== null) grad?.update(snapshot.grad);
     else if (grad !== null) {
       grad.destroy();
@@ -119,7 +125,8 @@ function mountParts(root: HTMLElement, first: TensorSnapshot, host: InspectorHos
     slicer = null;
     const preview = snapshot.preview;
     const shape = snapshot.shape;
-    if (host.requestPreview === undefined || preview === null || shape.length < 3 || shape.includes(null)) return;
+    const allShown = snapshot.values !== undefined && snapshot.values !== null;
+    if (host.requestPreview === undefined || preview === null || allShown || shape.length < 3 || shape.includes(null)) return;
     const choice = { shape: shape as number[], axes: preview.axes as [number, number], index: preview.index };
     slicer = mountSlicer(sliceSlot, choice, next => void requestSlice(next));
   };

@@ -3,6 +3,7 @@
  * other axis. Changes are reported to the caller, which asks the kernel for the new slice.
  */
 
+import { pythonIndex } from '../../core/tensor/slice';
 import { element } from '../dom';
 import type { View } from '../view';
 
@@ -71,14 +72,24 @@ function axisPicker(data: SlicerData, which: 0 | 1, emit: (choice: SliceChoice) 
 function indexInput(data: SlicerData, axis: number, size: number, emit: (choice: SliceChoice) => void): HTMLElement {
   const label = element('label', 'torchinspect-slicer-field', `axis ${axis} `);
   const input = element('input', '');
-  Object.assign(input, { type: 'number', min: '0', max: String(size - 1), step: '1' });
+  Object.assign(input, { type: 'number', min: String(-size), max: String(size - 1), step: '1' });
   input.value = String(data.index[axis] ?? 0);
-  input.setAttribute('aria-label', `index on axis ${axis}, 0 to ${size - 1}`);
-  input.addEventListener('change', () => {
-    const position = Math.min(size - 1, Math.max(0, Math.trunc(Number(input.value) || 0)));
+  input.setAttribute('aria-label', `index on axis ${axis}, 0 to ${size - 1}; -1 is the last`);
+  const apply = (): void => {
+    const position = pythonIndex(input.value, size);
+    if (position === data.index[axis]) {
+      input.value = String(position);
+      return;
+    }
     const index = [...data.index];
     index[axis] = position;
     emit({ axes: data.axes, index });
+  };
+  input.addEventListener('change', apply);
+  input.addEventListener('keydown', event => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    apply();
   });
   label.append(input, element('span', 'torchinspect-hint', ` of ${size}`));
   return label;

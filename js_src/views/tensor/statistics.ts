@@ -10,6 +10,8 @@ import type { View } from '../view';
 export interface StatisticsData {
   statistics: TensorStatistics | null;
   notComputed?: string;
+  /** A complex tensor's real and imaginary parts, whose ranges the magnitude hides. */
+  parts?: { real: TensorStatistics; imaginary: TensorStatistics } | null;
 }
 
 const TROUBLE: [keyof TensorStatistics, string][] = [
@@ -26,7 +28,7 @@ export function mountStatistics(el: HTMLElement, data: StatisticsData): View<Sta
   return { update, destroy: () => root.remove() };
 }
 
-function render({ statistics, notComputed }: StatisticsData): HTMLElement[] {
+function render({ statistics, notComputed, parts }: StatisticsData): HTMLElement[] {
   if (statistics === null) {
     return [element('p', 'torchinspect-note', notComputed ?? 'not computed')];
   }
@@ -36,7 +38,8 @@ function render({ statistics, notComputed }: StatisticsData): HTMLElement[] {
     ['mean', formatStatistic(statistics.mean), false],
     ['std', formatStatistic(statistics.std), false],
     ...TROUBLE.map(([key, label]): [string, string, boolean] => [label, count(statistics[key] as number), statistics[key] !== 0]),
-    ['zeros', count(statistics.zeros), false]
+    ['zeros', count(statistics.zeros), false],
+    ...(parts ? partRows(parts) : [])
   ];
   const table = element('dl', 'torchinspect-stat-grid');
   for (const [label, value, trouble] of rows) {
@@ -48,6 +51,15 @@ function render({ statistics, notComputed }: StatisticsData): HTMLElement[] {
   }
   const caption = element('p', 'torchinspect-note', captionOf(statistics));
   return [table, caption];
+}
+
+/** `real ∈ [0, 0] μ=0` and the same for the imaginary part, beside the magnitude's rows. */
+function partRows(parts: NonNullable<StatisticsData['parts']>): [string, string, boolean][] {
+  return (['real', 'imaginary'] as const).map(part => {
+    const stats = parts[part];
+    const range = `[${formatStatistic(stats.min)}, ${formatStatistic(stats.max)}] mean ${formatStatistic(stats.mean)}`;
+    return [`${part} part`, range, false];
+  });
 }
 
 function captionOf(statistics: TensorStatistics): string {

@@ -30,6 +30,9 @@ def preview(
 ) -> dict[str, Any]:
     """The preview of a dense tensor, with bytes of little-endian float32 in ``"data"``.
 
+    A downsampled 1-D preview also has ``"lo"`` and ``"hi"``: each block's smallest and
+    largest element, the envelope a line plot draws around the means.
+
     ``axes`` names the two axes to show (default: the last two); ``index`` gives, for each
     axis, the position to take on the axes not shown (default 0; entries of shown axes are
     ignored and reported as None). Raises ValueError for axes or indices out of range.
@@ -45,16 +48,37 @@ def preview(
         cells, block = _dense_cells(tensor, shown, position)
     else:
         cells, block = _sparse_cells(tensor, shown, position)
-    data = array.array("f", cells.to("cpu", torch.float32).reshape(-1).tolist())
-    return {
+    result = {
         "of": meaning,
         "axes": list(shown),
         "index": position,
         "shape": list(cells.shape),
         "block": block,
         "dtype": "float32",
-        "data": data.tobytes(),
+        "data": _float32_bytes(cells),
     }
+    if tensor.dim() == 1 and tensor.layout == torch.strided and block[0] > 1:
+        low, high = _envelope(tensor, block[0])
+        result.update(lo=_float32_bytes(low), hi=_float32_bytes(high))
+    return result
+
+
+def _float32_bytes(cells: torch.Tensor) -> bytes:
+    return array.array("f", cells.to("cpu", torch.float32).reshape(-1).tolist()).tobytes()
+
+
+def _envelope(line: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The smallest and largest element of each block of a 1-D tensor (NaN where a block holds one)."""
+    piece = max(block, CHUNK // block * block)
+    lows, highs = [], []
+    for left in range(0, line.numel(), piece):
+        part = as_real(line[left : left + piece]).float()
+        whole = part.numel() // block * block
+        for span in (part[:whole].reshape(-1, block), part[whole:].reshape(1, -1)):
+            if span.numel() > 0:
+                lows.append(span.amin(dim=1))
+                highs.append(span.amax(dim=1))
+    return torch.cat(lows), torch.cat(highs)
 
 
 def _dense_cells(

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from torchinspect.tensor.elements import complex_parts, small_values, stored_nbytes
 from torchinspect.tensor.metadata import (
     DTYPE_NAMES,
     LAYOUT_NAMES,
@@ -182,6 +183,7 @@ def _memory(tensor: torch.Tensor) -> dict[str, Any]:
         "memory_format": None,
         "element_size": tensor.element_size(),
         "nbytes": None if numel is None else numel * tensor.element_size(),
+        "stored_nbytes": stored_nbytes(tensor),
         "is_view": bool(attempt(tensor._is_view)),
         "base": None,
         "version": None if tensor.is_inference() else attempt(lambda: tensor._version),
@@ -224,11 +226,17 @@ def _contents(tensor: torch.Tensor) -> dict[str, Any]:
     try:
         values = values_of(tensor)
     except NoValues as error:
-        return _not_computed(str(error), "statistics", "histogram", "preview")
+        return {
+            **_not_computed(str(error), "statistics", "histogram", "preview"),
+            "values": None,
+            "complex_parts": None,
+        }
     stats = statistics(values, tensor.dtype)
     contents: dict[str, Any] = {
         "statistics": stats,
         "histogram": histogram(values, tensor.dtype, stats),
+        "values": small_values(tensor),
+        "complex_parts": complex_parts(tensor),
         "not_computed": {},
     }
     if contents["histogram"] is None:
@@ -247,7 +255,7 @@ def _not_computed(reason: str, *fields: str) -> dict[str, Any]:
 
 def _preview_reason(tensor: torch.Tensor, error: ValueError) -> str:
     if tensor.dim() == 0:
-        return "a scalar: its value is the statistics' min and max"
+        return "a scalar: one value, shown as it is"
     if tensor.numel() == 0:
         return "the tensor has no elements"
     return str(error).removeprefix("torchinspect: ")
