@@ -124,7 +124,7 @@ describe('the grouped model', () => {
     const closed = collapseAll(graphModel(model));
     expect(modulesIn(closed)).toEqual(['head', 'blocks', 'embed']);
     expect(closed.boxes).toHaveLength(3 + 3);
-    expect(closed.links.find(link => link.source === moduleBoxId('embed'))).toEqual({ source: moduleBoxId('embed'), target: moduleBoxId('blocks'), label: '×2' });
+    expect(closed.links.find(link => link.source === moduleBoxId('embed'))).toEqual({ source: moduleBoxId('embed'), target: moduleBoxId('blocks'), label: '[5, 8] ×2' });
     const blocks = expand(closed, moduleBoxId('blocks'));
     expect(modulesIn(blocks)).toEqual(['head', 'blocks.1', 'blocks.0', 'embed']);
     expect(blocks.boxes.find(box => box.id === moduleBoxId('blocks.1'))!.container).toBe('blocks');
