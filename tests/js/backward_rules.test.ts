@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { backwardRule, inputName, ruleKey } from '../../js_src/core/gradients/rules';
-import { node } from './graph_shapes';
+import { backwardRule, inputLabel, inputName, ruleKey, variableNames } from '../../js_src/core/gradients/rules';
+import { node, snapshot } from './graph_shapes';
 
 const op = (name: string, saved: Partial<Parameters<typeof node>[3]> = {}) => node('n1', 'op', name, saved);
 
@@ -48,6 +48,26 @@ describe('the local rule of each backward op', () => {
     expect(inputName(backwardRule(cat), cat, 2)).toBe('tensors[2]');
     const mul = op('MulBackward0');
     expect(inputName(backwardRule(mul), mul, 5)).toBe('input 5');
+  });
+
+  it("names an input after the learner's leaf or root, torch's name second", () => {
+    const graph = snapshot(
+      [
+        node('t0', 'tensor', null, { name: 's' }), node('t1', 'tensor', null, { name: 'u' }),
+        node('n0', 'op', 'DotBackward0'), node('n1', 'op', 'MvBackward0'),
+        node('n2', 'leaf', 'AccumulateGrad', { name: 'x' }), node('n3', 'leaf', 'AccumulateGrad', { name: null })
+      ],
+      [
+        { source: 'n0', target: 't0', input: 0, output_nr: 0 }, { source: 'n1', target: 't1', input: 0, output_nr: 0 },
+        { source: 'n2', target: 'n0', input: 0, output_nr: 0 }, { source: 'n1', target: 'n0', input: 1, output_nr: 0 },
+        { source: 'n3', target: 'n1', input: 0, output_nr: 0 }
+      ]
+    );
+    const variable = variableNames(graph);
+    expect(graph.edges.slice(2).map(variable)).toEqual(['x', 'u', null]);
+    expect(inputLabel('self', 'x')).toBe('x (self)');
+    expect(inputLabel('vec', null)).toBe('vec');
+    expect(inputLabel('x', 'x')).toBe('x');
   });
 
   it('says what it knows of an op without a written rule', () => {

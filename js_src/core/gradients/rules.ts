@@ -9,7 +9,7 @@
  */
 
 import { formatShape } from '../format';
-import type { GraphNode, PlainScalar, SavedValue } from '../schema';
+import type { GraphEdge, GraphNode, GraphSnapshot, PlainScalar, SavedValue } from '../schema';
 
 export interface BackwardRule {
   /** The forward computation, in the names of the inputs. */
@@ -212,6 +212,41 @@ export function inputName(rule: BackwardRule, node: GraphNode, input: number): s
   const key = node.op === null ? '' : ruleKey(node.op);
   if (key === 'Cat' || key === 'Stack') return `tensors[${input}]`;
   return rule.inputs[input] ?? `input ${input}`;
+}
+
+/**
+ * What an input is called for the learner: the variable it is, where the graph knows it (a named
+ * leaf, or a named root tensor that the same output made), with torch's name second, as in
+ * `x (vec)`; torch's name alone otherwise.
+ */
+export function inputLabel(torchName: string, variable: string | null): string {
+  return variable === null || variable === torchName ? torchName : `${variable} (${torchName})`;
+}
+
+const namers = new WeakMap<GraphSnapshot, (edge: GraphEdge) => string | null>();
+
+/** The learner's name of the tensor each edge carries, by edge, where the graph knows it. */
+export function variableNames(graph: GraphSnapshot): (edge: GraphEdge) => string | null {
+  let namer = namers.get(graph);
+  if (namer === undefined) {
+    namer = namerOf(graph);
+    namers.set(graph, namer);
+  }
+  return namer;
+}
+
+function namerOf(graph: GraphSnapshot): (edge: GraphEdge) => string | null {
+  const nodes = new Map(graph.nodes.map(node => [node.id, node]));
+  const roots = new Map<string, string>();
+  for (const edge of graph.edges) {
+    const target = nodes.get(edge.target);
+    if (target?.kind === 'tensor' && target.name !== null) roots.set(`${edge.source}:${edge.output_nr}`, target.name);
+  }
+  return edge => {
+    const source = nodes.get(edge.source);
+    if (source?.kind === 'leaf') return source.name;
+    return roots.get(`${edge.source}:${edge.output_nr}`) ?? null;
+  };
 }
 
 function fallbackRule(node: GraphNode): BackwardRule {

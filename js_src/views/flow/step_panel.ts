@@ -1,10 +1,11 @@
 /**
  * What one step of the backward pass did, in three parts: the gradient arriving at the node,
- * the local rule it applied, and the gradient leaving for each input, named. At a leaf, the
+ * the local rule it applied, and the gradient leaving for each input, named after the learner's
+ * variable where the graph knows it, torch's name second (`x (vec)`). At a leaf, the
  * gradient is the one accumulated into its `.grad`. Every string is set as text.
  */
 
-import { backwardRule, inputName } from '../../core/gradients/rules';
+import { backwardRule, inputLabel, inputName, variableNames, type BackwardRule } from '../../core/gradients/rules';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, GraphNode, NodeGradients } from '../../core/schema';
 import { element } from '../dom';
@@ -20,7 +21,7 @@ export function stepPanel(model: GraphModel, gradients: GradientsSnapshot, at: n
   const recorded = id === undefined ? undefined : gradients.nodes[id];
   if (node === undefined || recorded === undefined) return [];
   const heading = element('h3', 'torchinspect-step-title', `step ${formatCount(at + 1)} of ${formatCount(gradients.order.length)}: ${describe(node)}`);
-  return [heading, arrivingPart(recorded), rulePart(node), leavingPart(model, gradients, node)];
+  return [heading, arrivingPart(recorded), rulePart(model, node), leavingPart(model, gradients, node)];
 }
 
 /** The gradient of each of the node's outputs, as it arrived. */
@@ -40,7 +41,7 @@ export function describe(node: GraphNode): string {
   return subtitle ? `${title} (${subtitle})` : title;
 }
 
-function rulePart(node: GraphNode): HTMLElement {
+function rulePart(model: GraphModel, node: GraphNode): HTMLElement {
   const rule = backwardRule(node);
   const section = part('local rule', 'is-rule');
   section.append(
@@ -48,7 +49,25 @@ function rulePart(node: GraphNode): HTMLElement {
     ...rule.rule.map(line => element('code', 'torchinspect-step-rule-line', line))
   );
   if (rule.known) section.appendChild(element('p', 'torchinspect-flow-note', 'g: the gradient arriving, ∂L/∂out'));
+  const names = yourNames(model, node, rule);
+  if (names) section.appendChild(element('p', 'torchinspect-flow-note', `in your names: ${names}`));
   return section;
+}
+
+/** `vec is x, self is u`: torch's names of the inputs that are the learner's variables. */
+function yourNames(model: GraphModel, node: GraphNode, rule: BackwardRule): string {
+  if (node.kind !== 'op') return '';
+  const variable = variableNames(model.snapshot);
+  return model.snapshot.edges
+    .filter(edge => edge.target === node.id)
+    .sort((a, b) => a.input - b.input)
+    .slice(0, MAX_LISTED_INPUTS)
+    .flatMap(edge => {
+      const name = variable(edge);
+      const torchName = inputName(rule, node, edge.input);
+      return name === null || name === torchName ? [] : [`${torchName} is ${name}`];
+    })
+    .join(', ');
 }
 
 /** What the node sent to each input, named; at a leaf, what it added to `.grad`. */
@@ -64,10 +83,12 @@ export function leavingPart(model: GraphModel, gradients: GradientsSnapshot, nod
   }
   const section = part('gradient leaving', 'is-leaving');
   const rule = backwardRule(node);
-  const sources = new Map(model.snapshot.edges.filter(edge => edge.target === node.id).map(edge => [edge.input, edge.source]));
+  const edges = new Map(model.snapshot.edges.filter(edge => edge.target === node.id).map(edge => [edge.input, edge]));
+  const variable = variableNames(model.snapshot);
   recorded.leaving.slice(0, MAX_LISTED_INPUTS).forEach((grad, input) => {
-    const source = model.index.nodes.get(sources.get(input) ?? '');
-    const name = inputName(rule, node, input);
+    const edge = edges.get(input);
+    const source = model.index.nodes.get(edge?.source ?? '');
+    const name = inputLabel(inputName(rule, node, input), edge === undefined ? null : variable(edge));
     if (source === undefined && grad === null) {
       section.appendChild(element('h5', 'torchinspect-step-label is-none', `${name}: needs no gradient`));
       return;
