@@ -40,7 +40,8 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     gone: model.get('gone'),
     // A kernel from before this trait existed refreshed after every cell.
     followsCells: model.get('follows_cells') !== false,
-    seesEveryWrite: model.get('sees_every_write') !== false
+    seesEveryWrite: model.get('sees_every_write') !== false,
+    superseded: model.get('superseded') === true
   });
   const liveBar = mountLiveBar(el, liveState(), {
     refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
@@ -58,6 +59,7 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     'change:paused': onLive,
     'change:follows_cells': onLive,
     'change:sees_every_write': onLive,
+    'change:superseded': onLive,
     'change:gone': onLive
   } as const;
   for (const [name, listener] of Object.entries(events)) model.on(name, listener);

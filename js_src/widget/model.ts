@@ -8,7 +8,7 @@ export interface InspectorModel {
   graph: GraphSnapshot | Record<string, never>;
   /** The gradients recorded by the last backward() through that graph; an empty object until one ran. */
   gradients: GradientsSnapshot | Record<string, never>;
-  /** Set by the page: while true, cells leave the inspector as it is. */
+  /** Set by the page (or by the kernel, with superseded): while true, cells leave the inspector as it is. */
   paused: boolean;
   /** Whether cells refresh the inspector: true in IPython, false where no hook runs after a cell. */
   follows_cells: boolean;
@@ -16,6 +16,8 @@ export interface InspectorModel {
   gone: boolean;
   /** False where a refresh cannot see writes through `t.data` or shared NumPy memory. */
   sees_every_write: boolean;
+  /** Set by the kernel: paused as of its cell, since a later cell showed new output. */
+  superseded: boolean;
 }
 
 /** The traits of `torchinspect.widget.Comparison`. */

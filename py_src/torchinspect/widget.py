@@ -87,6 +87,10 @@ class Inspector(_KernelOwned):
     (torchinspect.gradients/1); empty until one ran."""
     paused = traitlets.Bool(False).tag(sync=True)
     """Set from the page: while True, cells leave this inspector as it is."""
+    superseded = traitlets.Bool(False).tag(sync=True)
+    """Set by the kernel: True while the inspector keeps its picture as of its own cell, because
+    a later cell showed new output (see ``live.shown``); Resume (paused set False) shows the
+    latest state and follows it from then on."""
     gone = traitlets.Bool(False).tag(sync=True)
     """True once the tensor was freed: the views keep their last picture and say so."""
     follows_cells = traitlets.Bool(False).tag(sync=True)
@@ -99,6 +103,7 @@ class Inspector(_KernelOwned):
     _page_writable = frozenset({"paused"})
     # Read by close(), which ipywidgets also calls on an inspector whose __init__ failed.
     _recorder: GradientRecorder | None = None
+    _resumed = False
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
@@ -133,6 +138,24 @@ class Inspector(_KernelOwned):
         self._seen = changes
         self.sees_every_write = changes.contents is not None
         self.snapshot = snapshot(tensor, name=self._name)
+
+    def hold(self) -> None:
+        """Keep the picture as of this inspector's cell: a later cell showed new output.
+
+        Held once: after the page's Resume, the inspector follows every cell, as asked.
+        """
+        if self._resumed:
+            self.refresh()
+            return
+        self.superseded = True
+        self.paused = True
+
+    @traitlets.observe("paused")
+    def _follow_latest(self, change: dict[str, Any]) -> None:
+        if change["new"] is False and self.superseded:
+            self.superseded = False
+            self._resumed = True
+            self.refresh()
 
     def close(self) -> None:
         """Stop following the tensor and let ipywidgets forget this widget and its layout.
@@ -186,6 +209,7 @@ class Inspector(_KernelOwned):
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is None:
             return None
+        live.shown(self)
         data, metadata = bundle
         return {**data, **self._last_picture()[0]}, metadata
 
@@ -213,6 +237,7 @@ class Comparison(_KernelOwned):
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is None:
             return None
+        live.shown(self)
         data, metadata = bundle
         saved = {
             "text/plain": _verdict_line(self.comparison["verdict"]),

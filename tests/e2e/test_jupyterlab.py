@@ -66,18 +66,32 @@ def lesson_page(page: Page, jupyterlab) -> Page:
 def test_lesson_notebook_shows_an_inspector_at_each_step(lesson_page: Page, screenshot):
     cards = lesson_page.locator(".jp-OutputArea-output .torchinspect-inspector")
     expect(cards).to_have_count(4, timeout=RUN_TIMEOUT_MS)
-    # Live: the first inspector of x took its grad when a later cell ran y.backward().
-    expect(cards.nth(0).locator(".torchinspect-summary")).to_contain_text("grad=tensor[20]")
+    # Each card is as of its own cell: the first card of x, shown before the cell that ran
+    # y.backward() and showed x again, still has no grad, and says how to follow the latest.
     summaries = lesson_page.locator(".jp-OutputArea-output .torchinspect-inspector .torchinspect-summary").all_text_contents()
-    live_summaries = [LESSON_SUMMARIES[3], *LESSON_SUMMARIES[1:4]]
-    assert len(summaries) == len(live_summaries)
-    for summary, pattern in zip(summaries, live_summaries):
+    assert len(summaries) == 4
+    for summary, pattern in zip(summaries, LESSON_SUMMARIES[:4]):
         assert re.fullmatch(pattern, summary), summary
     assert card_fields(cards.nth(0)) == {
         "shape": "[20]", "dtype": "float32", "device": "cpu", "numel": "20",
         "strides": "(1,)", "is_contiguous": "True", "bytes": "80 B", "_version": "0",
-        "requires_grad": "True", "grad_fn": "None", "is_leaf": "True", "grad": "tensor[20] float32",
+        "requires_grad": "True", "grad_fn": "None", "is_leaf": "True", "grad": "None",
     }  # fmt: skip
+    bars = lesson_page.locator(".jp-OutputArea-output .torchinspect-livebar")
+    expect(bars.nth(0).locator(".torchinspect-live-status")).to_have_text(
+        "As of its cell: a later cell showed new output, so this view keeps its picture. "
+        "Show latest follows the tensor from here on."
+    )
+    # The comparison that closes the lesson is the last output shown: every card before it is held.
+    expect(lesson_page.get_by_role("button", name="Show latest")).to_have_count(4)
+    # y's forward graph shows no gradients until asked for the latest.
+    flow = lesson_page.locator(".jp-OutputArea-output .torchinspect-graph-link[data-norm]")
+    expect(flow).to_have_count(0)
+    bars.nth(2).get_by_role("button", name="Show latest").click()
+    expect(flow.first).to_be_attached(timeout=RUN_TIMEOUT_MS)
+    bars.nth(0).get_by_role("button", name="Show latest").click()
+    expect(cards.nth(0).locator(".torchinspect-summary")).to_contain_text("grad=tensor[20]", timeout=RUN_TIMEOUT_MS)
+    expect(bars.nth(0).get_by_role("button", name="Pause live updates")).to_be_visible()
     assert card_fields(cards.nth(2))["grad_fn"] == "MulBackward0"
     assert card_fields(cards.nth(3))["grad"] == "tensor[20] float32"
     expect(lesson_page.locator(".jp-OutputArea-output pre").last).to_contain_text("x.grad equals 0.5 (A + Aᵀ) x")

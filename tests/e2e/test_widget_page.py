@@ -88,8 +88,9 @@ def test_card_updates_in_place_when_the_snapshot_changes(harness: Page):
 
 def test_cleanup_removes_the_card_and_its_listener(harness: Page):
     mount(harness, torch.zeros(2))
-    # snapshot, graph, gradients, paused, follows_cells, sees_every_write and gone changes, and kernel replies
-    assert harness.evaluate("harness.listenerCount()") == 8
+    # snapshot, graph, gradients, paused, follows_cells, sees_every_write, superseded and gone
+    # changes, and kernel replies
+    assert harness.evaluate("harness.listenerCount()") == 9
     harness.evaluate("harness.cleanup()")
     expect(harness.locator(".torchinspect-inspector")).to_have_count(0)
     assert harness.evaluate("harness.listenerCount()") == 0
@@ -288,6 +289,19 @@ def test_the_live_bar_pauses_refreshes_and_says_when_the_tensor_is_gone(harness:
     expect(harness.get_by_role("button", name="Refresh")).to_be_disabled()
     expect(harness.locator(".torchinspect-summary")).to_contain_text("t: tensor[6]")
     screenshot(harness, "widget-page-gone")
+
+
+def test_a_view_held_as_of_its_cell_says_so_and_shows_the_latest_on_request(harness: Page):
+    mount(harness, torch.zeros(2))
+    harness.evaluate("harness.setTrait('paused', true)")
+    harness.evaluate("harness.setTrait('superseded', true)")
+    status = harness.locator(".torchinspect-live-status")
+    expect(status).to_have_text(
+        "As of its cell: a later cell showed new output, so this view keeps its picture. "
+        "Show latest follows the tensor from here on."
+    )
+    harness.get_by_role("button", name="Show latest").click()
+    assert harness.evaluate("harness.trait('paused')") is False
 
 
 def test_where_cells_do_not_refresh_the_live_bar_says_to_press_refresh(harness: Page):

@@ -4,6 +4,7 @@ import types
 import pytest
 import torch
 
+import torchinspect
 from torchinspect import _kernel, inspect, live
 
 
@@ -128,3 +129,53 @@ def test_writes_the_version_counter_does_not_count_are_shown_after_the_cell():
     parameter.requires_grad_(False)
     live.refresh_live_inspectors()
     assert parameter_view.snapshot["requires_grad"] is False
+
+
+@pytest.fixture
+def notebook(monkeypatch):
+    """A shell that runs hooks after cells, as IPython does; ``end_cell()`` runs them."""
+    shell = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *hook: None))
+    monkeypatch.setattr(_kernel, "notebook_shell", lambda: shell)
+    monkeypatch.setattr(_kernel, "_hooks", {})
+    return types.SimpleNamespace(end_cell=live.refresh_live_inspectors)
+
+
+def displayed(widget):
+    widget._repr_mimebundle_()  # what IPython does to show it
+    return widget
+
+
+def test_a_card_follows_cells_that_compute_and_stays_as_of_its_cell_once_a_later_cell_shows_output(lesson, notebook):
+    x, A = lesson
+    first = displayed(inspect(x, name="x"))  # cell 1
+    notebook.end_cell()
+    y = 0.5 * torch.dot(x, A @ x)  # cell 2 only computes: the card follows it
+    y.backward()
+    notebook.end_cell()
+    assert first.snapshot["grad"]["shape"] == [20] and first.paused is False
+    as_of_its_cell = first.snapshot
+    with torch.no_grad():  # cell 3 changes x and shows new output: the learner moved on
+        x.mul_(2)
+    second = displayed(inspect(x, name="x"))
+    notebook.end_cell()
+    assert first.snapshot is as_of_its_cell and (first.paused, first.superseded) == (True, True)
+    assert second.snapshot["version"] == x._version and second.paused is False
+    # The page's Resume shows the latest state, and the card follows every cell from then on.
+    first.set_state({"paused": False})
+    assert first.snapshot["version"] == x._version and first.superseded is False
+    with torch.no_grad():
+        x.add_(1)
+    displayed(torchinspect.compare(x, x))
+    notebook.end_cell()
+    assert first.paused is False and first.snapshot["version"] == x._version
+    assert second.paused is True and second.superseded is True
+
+
+def test_outside_a_notebook_showing_output_holds_nothing(lesson):
+    x, _ = lesson
+    first = inspect(x)
+    displayed(inspect(x))
+    with torch.no_grad():
+        x.fill_(3.0)
+    live.refresh_live_inspectors()
+    assert first.paused is False and first.snapshot["statistics"]["min"] == 3.0

@@ -160,8 +160,13 @@ def test_lesson_shows_x_gaining_its_grad(run_notebook):
     assert len(summaries) == len(LESSON_SUMMARIES)
     for summary, pattern in zip(summaries, LESSON_SUMMARIES):
         assert re.fullmatch(pattern, summary), summary
-    # The first inspector of x, displayed before backward, took its grad live.
-    assert shown[0].final["snapshot"]["summary"] == shown[3].text
+    # Each card stays as of its own cell once a later cell shows new output: the first card of
+    # x, displayed before the cell that ran backward() and showed x again, keeps grad=None,
+    # and y's forward graph shows no gradients.
+    assert shown[0].final["snapshot"]["summary"] == shown[0].text
+    assert (shown[0].final["paused"], shown[0].final["superseded"]) == (True, True)
+    assert shown[2].final["gradients"] == {} and shown[2].final["superseded"] is True
+    assert shown[3].final["snapshot"]["summary"] == shown[3].text
 
 
 def closed_form_gradient() -> torch.Tensor:
@@ -206,9 +211,11 @@ def test_operations_show_strides_views_and_versions(run_notebook):
     assert m.displayed["base"] == {"shape": [12], "dtype": "float32"}
     row = inspector(shown, "second_row")
     assert (row.displayed["storage_offset"], row.displayed["version"]) == (4, 0)
-    # Written through the view: both cards updated, and they share one version counter.
-    assert row.final["snapshot"]["version"] == m.final["snapshot"]["version"] == 1
+    # Written through the view in a cell that shows no card: the view's card updated; m's, shown
+    # before other cards, stays as of its cell until asked for the latest (the text says so).
+    assert row.final["snapshot"]["version"] == 1
     assert row.final["snapshot"]["statistics"]["min"] == -1
+    assert (m.final["snapshot"]["version"], m.final["superseded"]) == (0, True)
     flipped = inspector(shown, "flipped").displayed
     assert (flipped["strides"], flipped["is_contiguous"], flipped["is_view"]) == ([1, 4], False, True)
     flat = inspector(shown, "flat").displayed
@@ -255,6 +262,13 @@ def test_computing_gradients_updates_its_inspectors(run_notebook):
     _, shown = run_notebook("06_computing_gradients.ipynb")
     y = inspector(shown, "y")
     assert len(y.final["graph"]["nodes"]) == 5
+    # The next cell only runs y.backward(): the same inspector takes the pass, as the text says.
+    assert y.final["gradients"]["passes"] == 1
+    # x's card under "After backward()" stays as of its cell: later cells that set x.grad to x
+    # (section "detach") leave it showing the gradient of y.
+    x = inspector(shown, "x")
+    assert x.final["superseded"] is True
+    assert x.final["snapshot"]["grad"]["statistics"] == x.displayed["grad"]["statistics"]
     assert y.final["gone"] is False, "y, whose graph the text returns to, must stay alive"
     a = inspector(shown, "A").displayed
     assert (a["requires_grad"], a["grad"]["shape"]) == (True, [20, 20])

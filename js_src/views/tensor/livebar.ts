@@ -1,7 +1,7 @@
 /**
  * The live bar: whether the inspector follows the kernel. A refresh button, a pause toggle
- * where cells refresh the view, and, once the tensor is freed, a line saying the picture is
- * the last one.
+ * where cells refresh the view (Show latest when the kernel held the view as of its cell), and,
+ * once the tensor is freed, a line saying the picture is the last one.
  */
 
 import { element } from '../dom';
@@ -14,6 +14,8 @@ export interface LiveState {
   followsCells: boolean;
   /** Whether a refresh sees writes the version counter misses (`t.data`, shared NumPy memory). */
   seesEveryWrite: boolean;
+  /** Paused by the kernel: the view stays as of its cell, since a later cell showed new output. */
+  superseded?: boolean;
 }
 
 export interface LiveActions {
@@ -38,7 +40,7 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
   const update = (next: LiveState): void => {
     current = next;
     pause.setAttribute('aria-pressed', String(next.paused));
-    pause.textContent = next.paused ? 'Resume live updates' : 'Pause live updates';
+    pause.textContent = next.paused ? (next.superseded ? 'Show latest' : 'Resume live updates') : 'Pause live updates';
     refresh.disabled = pause.disabled = next.gone;
     pause.hidden = !next.followsCells;
     status.textContent = statusText(next);
@@ -51,6 +53,9 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
 function statusText(state: LiveState): string {
   if (state.gone) return 'The tensor no longer exists in the kernel: this is its last picture.';
   if (!state.followsCells) return 'Shows the tensor as it was when drawn: press Refresh to update.';
+  if (state.paused && state.superseded) {
+    return 'As of its cell: a later cell showed new output, so this view keeps its picture. Show latest follows the tensor from here on.';
+  }
   if (state.paused) return 'Paused: cells leave this view as it is.';
   if (!state.seesEveryWrite) {
     return 'Live: updates after each cell that changes the tensor. A write through .data or a NumPy array sharing its memory shows on Refresh.';
