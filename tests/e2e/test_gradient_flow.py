@@ -446,6 +446,25 @@ def test_links_and_the_step_panel_read_in_both_themes(view: Page, mlp: dict, les
     screenshot(view, f"gradient-flow-step-{scheme}")
 
 
+def test_a_theme_switched_after_drawing_recolours_the_links_to_read_on_it(view: Page, mlp: dict, screenshot):
+    view.emulate_media(color_scheme="light")
+    mount(view, mlp)
+    light = link_styles(view)
+    view.emulate_media(color_scheme="dark")
+    stage = view.locator(".torchinspect-graph-stage")
+    page_colour = stage.evaluate("s => getComputedStyle(s).backgroundColor")
+    # The dim end of the light page's palette is dark purple: on a dark page it took the bright end.
+    for _ in range(30):  # the theme is read once it has settled
+        dark = link_styles(view)
+        if dark != light:
+            break
+        view.wait_for_timeout(100)
+    assert dark != light
+    for stroke, _ in dark.values():
+        assert contrast(stroke, page_colour) >= 3, (stroke, page_colour)
+    screenshot(view, "gradient-flow-switched-to-dark")
+
+
 # In the widget
 
 

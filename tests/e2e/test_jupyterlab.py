@@ -125,6 +125,10 @@ def test_lab_extension_is_activated(lesson_page: Page):
 
 
 def test_cards_are_legible_in_the_dark_theme(lesson_page: Page, screenshot):
+    # y's graph, coloured by the backward pass, then drawn again on the dark page.
+    lesson_page.locator(".jp-OutputArea-output .torchinspect-livebar").nth(2).get_by_role("button", name="Show latest").click()
+    flow = lesson_page.locator(".jp-OutputArea-output .torchinspect-graph-link[data-norm]")
+    expect(flow.first).to_be_attached(timeout=RUN_TIMEOUT_MS)
     lesson_page.evaluate(
         "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
     )
@@ -140,6 +144,29 @@ def test_cards_are_legible_in_the_dark_theme(lesson_page: Page, screenshot):
     assert page_background, "JupyterLab's dark theme did not load"
     assert contrast_ratio(lesson_page, ".torchinspect-value code") >= 7
     assert contrast_ratio(lesson_page, ".torchinspect-hint") >= 4.5
+    stage = lesson_page.locator(".jp-OutputArea-output .torchinspect-graph-stage").first
+    stage_colour = stage.evaluate("s => getComputedStyle(s).backgroundColor")
+    assert stage_colour != "rgb(255, 255, 255)"
+    # Low gradients are the dim end of the palette: on a dark page, links take its bright end.
+    lesson_page.wait_for_function(
+        """background => {
+            const luminance = color => {
+                const [r, g, b] = color.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map(v => {
+                    v /= 255;
+                    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+                });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const links = [...document.querySelectorAll('.jp-OutputArea-output .torchinspect-graph-link[data-norm]')];
+            return links.length > 0 && links.every(link => {
+                const [light, dark] = [luminance(getComputedStyle(link).stroke), luminance(background)].sort((a, b) => b - a);
+                return (light + 0.05) / (dark + 0.05) >= 3;
+            });
+        }""",
+        arg=stage_colour,
+        timeout=10_000,
+    )
+    stage.scroll_into_view_if_needed()
     screenshot(lesson_page, "jupyterlab-lesson-dark")
     lesson_page.evaluate(
         "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})"

@@ -7,7 +7,7 @@
  */
 
 import { stepPicture, stepReducer, wholePass, type StepAction, type StepState } from '../../core/gradients/steps';
-import { gradientFlow, type GradientFlow } from '../../core/gradients/flow';
+import { gradientFlow, type GradientFlow, type PageTone } from '../../core/gradients/flow';
 import { parseGradients } from '../../core/gradients/record';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, ParameterGradient } from '../../core/schema';
@@ -15,7 +15,7 @@ import { describe, stepPanel } from './step_panel';
 import { stepControls } from './step_controls';
 import { element } from '../dom';
 import { gradientBars } from './bars';
-import { clearFlow, flowArrowMarker, isOutside, pageTone, paintFlow } from './paint';
+import { clearFlow, flowArrowMarker, isOutside, onThemeChange, pageTone, paintFlow } from './paint';
 import { flaggedBoxes, flagList, gradientDetails } from './notes';
 import { flowLegend } from './legend';
 import type { GraphDrawing, MountLayer } from '../graph/layer';
@@ -56,6 +56,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
   let shown: { model: GraphModel; painted: GraphDrawing; flow: GradientFlow | null } | null = null;
   let step: StepState = wholePass(0);
   let timer = 0;
+  let tone: PageTone = 'light';
   const controls = stepControls(action => dispatch(action), listening.signal);
 
   const count = (): number => gradients?.order.length ?? 0;
@@ -107,7 +108,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
       return;
     }
     const { model } = shown!;
-    shown!.flow ??= gradientFlow(model, gradients!, pageTone(parts.svg));
+    shown!.flow ??= flowOnThisPage();
     const flags = gradients!.flags.length === 0 ? [] : [flagList(model, gradients!.flags, host.select)];
     const unfinished = gradients!.complete ? [] : [element('p', 'torchinspect-flow-flag', UNFINISHED)];
     const legendRow = element('div', 'torchinspect-flow-row');
@@ -123,6 +124,18 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     const box = model.boxOf.get(node);
     if (box !== undefined) host.select(box);
   };
+
+  /** The colours for the page's tone now: a dark page takes the bright end of the palette. */
+  const flowOnThisPage = (): GradientFlow => {
+    tone = pageTone(parts.svg);
+    return gradientFlow(shown!.model, gradients!, tone);
+  };
+  // A theme switched after drawing recolours the flow, or its dim end would vanish on a dark page.
+  onThemeChange(() => {
+    if (!active() || pageTone(parts.svg) === tone) return;
+    shown!.flow = null;
+    refresh();
+  }, listening.signal);
 
   toggle.addEventListener('click', () => {
     enabled = !enabled;
@@ -153,7 +166,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     },
     detailsOf(box) {
       if (!active() || box === null) return [];
-      shown!.flow ??= gradientFlow(shown!.model, gradients!, pageTone(parts.svg));
+      shown!.flow ??= flowOnThisPage();
       return gradientDetails(shown!.model, gradients!, box, shown!.flow.boxNorms.get(box.id) ?? null);
     },
     destroy() {

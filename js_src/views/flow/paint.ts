@@ -93,6 +93,31 @@ export function pageTone(node: Element): PageTone {
   return 'light';
 }
 
+/** How long a theme change is left to settle (its stylesheets to load) before it is read. */
+const THEME_SETTLE_MS = 60;
+
+/**
+ * Calls `changed` after the page's theme may have changed: the host's theme attributes on the
+ * document or its body (JupyterLab's `data-jp-theme-light`, VS Code's body class), stylesheets
+ * added or removed, or the system's colour scheme. Everything it registers goes with `signal`.
+ */
+export function onThemeChange(changed: () => void, signal: AbortSignal): void {
+  let pending = 0;
+  const later = (): void => {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(changed, THEME_SETTLE_MS);
+  };
+  const observer = new MutationObserver(later);
+  observer.observe(document.documentElement, { attributes: true });
+  observer.observe(document.head, { childList: true });
+  if (document.body !== null) observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'style', 'data-jp-theme-light', 'data-jp-theme-name'] });
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', later, { signal });
+  signal.addEventListener('abort', () => {
+    observer.disconnect();
+    window.clearTimeout(pending);
+  });
+}
+
 /** Brings a box into view when it lies outside the stage; a box already visible stays put. */
 export function isOutside(box: Element, stage: Element): boolean {
   const [inner, outer] = [box.getBoundingClientRect(), stage.getBoundingClientRect()];
