@@ -116,6 +116,7 @@ def test_expand_all_draws_every_node_and_link_of_the_snapshot(view: Page, name: 
 def test_clicking_a_module_opens_it_in_a_frame_and_its_header_closes_it(view: Page, encoder: dict, screenshot):
     mount(view, encoder)
     before = view.locator(BOXES).count()
+    click_button(view, "fit the graph")  # opened at a readable zoom, the graph shows its root's part
     module_box(view, "layers.2").click()
     expect(frame(view, "layers.2")).to_be_visible()
     expect(frame(view, "layers.2").locator(".torchinspect-graph-frame-title")).to_have_text(
@@ -127,6 +128,7 @@ def test_clicking_a_module_opens_it_in_a_frame_and_its_header_closes_it(view: Pa
     # The module's first op is selected: the top of the frame, where its input comes in.
     expect(view.locator(DETAILS).locator(".torchinspect-graph-details-title")).to_have_text("layers.2.self_attn")
     screenshot(view, "graph-g4-layer-open")
+    click_button(view, "fit the graph")
     frame(view, "layers.2").locator(".torchinspect-graph-frame-header").click()
     expect(frame(view, "layers.2")).to_have_count(0)
     expect(module_box(view, "layers.2")).to_have_class("torchinspect-graph-box is-module is-selected")
@@ -154,10 +156,12 @@ def test_g3_folds_and_unfolds_by_module(view: Page, resnet: dict, screenshot):
     click_button(view, "close every module")
     expect(view.locator(MODULES)).to_have_count(3)
     assert view.locator(MODULES).evaluate_all("boxes => boxes.map(box => box.dataset.id)") == ["module:fc", "module:blocks", "module:stem"]
+    click_button(view, "fit the graph")  # opened at a readable zoom, the graph shows its root's part
     module_box(view, "blocks").click()
     expect(frame(view, "blocks")).to_be_visible()
     expect(view.locator(f"{FRAMES}[data-path=blocks] ~ *")).to_have_count(0)  # frames come first, under the rest
     expect(view.locator(MODULES)).to_have_count(2 + 9)
+    click_button(view, "fit the graph")
     module_box(view, "blocks.3").click()
     for part in ("conv1", "bn1", "conv2", "bn2", "shortcut"):
         expect(module_box(view, f"blocks.3.{part}")).to_be_visible()
@@ -253,6 +257,7 @@ def test_in_jupyterlab_a_recorded_encoder_opens_and_closes_by_layer(page: Page, 
     stage, layers = graph.locator(STAGE).bounding_box(), frame(graph, "layers").bounding_box()
     assert stage["x"] < layers["x"] and layers["x"] + layers["width"] < stage["x"] + stage["width"]
     screenshot(page, "jupyterlab-graph-modules")
+    graph.get_by_role("button", name="fit the graph").click()
     frame(graph, "layers.0").locator(".torchinspect-graph-frame-header").click()
     expect(frame(graph, "layers.0")).to_have_count(0)
     expect(module_box(graph, "layers.0")).to_contain_text("TransformerEncoderLayer")
