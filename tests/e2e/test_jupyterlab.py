@@ -238,3 +238,24 @@ def test_an_inspector_whose_output_is_replaced_is_closed_in_the_kernel(page: Pag
         page.wait_for_timeout(250)
     assert counts[-1] == 2, f"inspectors the kernel kept, each time asked: {counts}"
     assert page.errors.messages == []
+
+
+def test_a_numpy_write_into_a_tensor_s_memory_shows_on_its_live_card(page: Page, jupyterlab):
+    """Lesson 1.1's point: a tensor made with torch.from_numpy shares the array's memory."""
+    write_notebook(
+        jupyterlab,
+        "shared_memory.ipynb",
+        [
+            "import numpy as np, torch\nfrom torchinspect import inspect\n"
+            "a = np.arange(6, dtype=np.float32).reshape(2, 3)\nshared = torch.from_numpy(a)\ninspect(shared, name='shared')",
+            "a[0, 0] = 100",
+        ],
+    )
+    open_notebook(page, jupyterlab, "shared_memory.ipynb")
+    run_cell(page, 0)
+    summary = page.locator(".torchinspect-summary", has_text="shared: tensor[2, 3]")
+    expect(summary).to_contain_text("∈[0, 5]")
+    run_cell(page, 1)
+    expect(summary).to_contain_text("∈[1, 100]")
+    expect(page.locator(".torchinspect-live-status")).to_have_text("Live: updates after each cell that changes the tensor.")
+    assert page.errors.messages == []

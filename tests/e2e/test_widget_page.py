@@ -335,6 +335,23 @@ def test_compare_shows_the_verdict_both_tensors_and_their_difference(harness: Pa
     assert harness.errors.messages == []
 
 
+def test_compare_against_zeros_reports_the_relative_difference_assert_close_reports(harness: Page):
+    from torchinspect.tensor.comparison import comparison
+
+    # Lesson 1.1's shared vs copied after a[0, 0] = 100: the copy still holds 0 there.
+    data = comparison(torch.tensor([[100.0, 1.0], [2.0, 3.0]]), torch.tensor([[0.0, 1.0], [2.0, 3.0]]), names=("shared", "copied"))
+    for side in ("actual", "expected", "difference"):
+        data[side] = jsonable(data[side])
+    harness.evaluate("state => harness.mountState(state)", {"comparison": data})
+    expect(harness.locator(".torchinspect-verdict")).to_contain_text("✗ not close")
+    errors = harness.locator(".torchinspect-errors")
+    expect(errors).to_contain_text("greatest absolute difference 100")
+    expect(errors).to_contain_text("greatest relative difference inf;")
+    expect(errors).to_contain_text("1 of 4 elements out of tolerance")
+    assert "Greatest relative difference: inf" in data["verdict"]["message"]
+    assert harness.errors.messages == []
+
+
 def test_the_page_tells_the_kernel_when_a_view_opens_and_when_it_goes(harness: Page):
     received = []
     harness.expose_function("kernel", lambda message: received.append(message) or {"reply": {}, "buffers": []})
