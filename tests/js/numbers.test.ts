@@ -33,6 +33,9 @@ describe('formatFloat32', () => {
     expect(formatFloat32(Math.fround(-1.5551))).toBe('-1.5551');
     expect(formatFloat32(Math.fround(1 / 3))).toBe('0.33333334');
     expect(formatFloat32(16777216)).toBe('16777216');
+    // Small values read in e-notation, as the four-digit numbers beside them do.
+    expect(formatFloat32(Math.fround(0.00000143051))).toBe('1.43051e-06');
+    expect(formatFloat32(Math.fround(4.76837e-7))).toBe('4.76837e-07');
   });
 });
 
