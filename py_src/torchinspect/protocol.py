@@ -12,6 +12,7 @@ This module imports no torch: a kernel that never imported it pays nothing for t
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeGuard
 
@@ -49,9 +50,33 @@ class RequestError(ValueError):
     """A request the kernel refuses; the message is shown to the user."""
 
 
+SAFE_INTEGER = 2**53
+"""A JSON number is a double: integers from here on (either sign) lose digits in it."""
+
+
 def is_request_id(value: object) -> TypeGuard[int]:
     """Whether ``value`` is an id a request may carry: an integer JavaScript holds exactly."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < SAFE_INTEGER
+
+
+def json_int(value: int) -> int | str:
+    """An integer as JSON carries it exactly: a number within ±(2**53 - 1), else its digits.
+
+    Example:
+        >>> json_int(-1), json_int(2**63 - 1)
+        (-1, '9223372036854775807')
+    """
+    return value if -SAFE_INTEGER < value < SAFE_INTEGER else str(value)
+
+
+def json_float(value: float) -> float | str:
+    """A float as JSON carries it: finite as a number, else the text "inf", "-inf" or "nan".
+
+    Example:
+        >>> json_float(0.5), json_float(float("-inf")), json_float(float("nan"))
+        (0.5, '-inf', 'nan')
+    """
+    return value if math.isfinite(value) else str(value)
 
 
 class Request(NamedTuple):

@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from torchinspect.protocol import json_float
 from torchinspect.tensor.metadata import DTYPE_NAMES, shape_of
 from torchinspect.tensor.values import (
     CHUNK,
@@ -128,7 +129,7 @@ def _small_entry(gradient: torch.Tensor, numbers: list[float]) -> dict[str, Any]
     counts, values = (0, 0, 0), list[float | str](numbers)
     if len(finite) < len(numbers):
         counts = (sum(map(math.isnan, numbers)), numbers.count(math.inf), numbers.count(-math.inf))
-        values = _as_json(numbers)
+        values = json_floats(numbers)
     measures: tuple[float | None, ...] = (None, None, None, None)
     if finite:
         norm = math.hypot(*finite)
@@ -141,7 +142,7 @@ def same_values(entry: dict[str, Any], gradient: torch.Tensor) -> dict[str, Any]
     """The entry of ``gradient`` from the entry of a tensor with the same values in another order."""
     values = entry["values"]
     if values is not None:
-        values = _as_json(_numbers(gradient) or [])
+        values = json_floats(_numbers(gradient) or [])
     return {**entry, "shape": list(gradient.shape), "values": values}
 
 
@@ -237,6 +238,6 @@ def _numbers(gradient: torch.Tensor) -> list[float] | None:
     return as_real(dense).reshape(-1).tolist()
 
 
-def _as_json(numbers: list[float]) -> list[float | str]:
+def json_floats(numbers: list[float]) -> list[float | str]:
     """The values as JSON takes them: NaN and ±Inf as the text "nan", "inf", "-inf"."""
-    return [number if -math.inf < number < math.inf else str(number) for number in numbers]
+    return [json_float(number) for number in numbers]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import NodeClass, node_class
 from torchinspect.graph.safety import is_held, release_held_graphs
 from torchinspect.graph.walk import Edge, grad_fns, walk
+from torchinspect.protocol import SAFE_INTEGER, json_float, json_int
 from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad, shape_and_nbytes, shape_of
 
 SCHEMA = "torchinspect.graph/1"
@@ -327,8 +327,6 @@ def _absent_kind(node: Node, attribute: str) -> str:
 # What JSON takes as it is; anything else goes through _plain_value.
 _JSON_AS_IS = frozenset({bool, type(None)})
 _INT = frozenset({int})
-# A JSON number is a double: an integer beyond this loses digits, so it travels as text.
-_SAFE_INT = 2**53
 
 
 def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
@@ -342,10 +340,10 @@ def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
         if kind in _JSON_AS_IS:
             values[name] = value
         elif kind is int:
-            values[name] = _json_int(_signed_int64(value))
+            values[name] = json_int(_signed_int64(value))
         elif kind is tuple and len(value) <= MAX_LIST_ITEMS and set(map(type, value)) <= _INT:
             # sizes, strides, dims: the common case, made fast
-            values[name] = list(value) if _all_safe(value) else [_json_int(_signed_int64(item)) for item in value]
+            values[name] = list(value) if _all_safe(value) else [json_int(_signed_int64(item)) for item in value]
         elif value is _FREED:
             values[name] = {"freed": True}
         else:
@@ -359,13 +357,8 @@ def _signed_int64(value: int) -> int:
     return value - 2**64 if 2**63 <= value < 2**64 else value
 
 
-def _json_int(value: int) -> int | str:
-    """An integer JSON carries exactly: as a number within ±(2**53 - 1), else as its digits."""
-    return value if -_SAFE_INT < value < _SAFE_INT else str(value)
-
-
 def _all_safe(values: tuple[int, ...]) -> bool:
-    return not values or (-_SAFE_INT < min(values) and max(values) < _SAFE_INT)
+    return not values or (-SAFE_INTEGER < min(values) and max(values) < SAFE_INTEGER)
 
 
 _FREED = object()
@@ -391,10 +384,10 @@ def _plain_scalar(value: Any, read_int: Callable[[int], int] = int) -> Any:
     if type(value) in _JSON_AS_IS:
         return value
     if type(value) is int:
-        return _json_int(read_int(value))
+        return json_int(read_int(value))
     if isinstance(value, float):
         # JSON has no Infinity or NaN: they travel as text.
-        return value if math.isfinite(value) else str(value)
+        return json_float(value)
     if isinstance(value, str):
         return value[:MAX_TEXT_LENGTH]
     if isinstance(

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch.testing._comparison import default_tolerances
 
+from torchinspect.protocol import json_float
 from torchinspect.tensor.snapshot import require_tensor, snapshot
 from torchinspect.tensor.values import WIDENED, has_arithmetic
 
@@ -126,8 +127,8 @@ def _verdict(
             # As assert_close reports it: a difference from an expected 0 is infinitely relative.
             relative = torch.where(absolute == 0, 0.0, absolute / magnitude)
             errors = {
-                "max_abs_error": wire_number(float(absolute.nan_to_num(nan=0.0, posinf=math.inf).max())),
-                "max_rel_error": wire_number(float(relative.nan_to_num(nan=0.0, posinf=math.inf).max())),
+                "max_abs_error": json_float(float(absolute.nan_to_num(nan=0.0, posinf=math.inf).max())),
+                "max_rel_error": json_float(float(relative.nan_to_num(nan=0.0, posinf=math.inf).max())),
                 "mismatched": int((~(absolute <= allowed)).sum()),
             }
     return {
@@ -138,8 +139,3 @@ def _verdict(
         "total": actual.numel(),
         **errors,
     }
-
-
-def wire_number(value: float) -> float | str:
-    """A float as JSON can carry it: finite as a number, else "inf", "-inf" or "nan" as assert_close prints them."""
-    return value if math.isfinite(value) else str(value)

@@ -13,14 +13,12 @@ from typing import Any
 
 import torch
 
+from torchinspect.protocol import json_float, json_int
 from torchinspect.tensor.statistics import statistics
 from torchinspect.tensor.values import has_arithmetic, values_of
 
 SMALL = 50
 """Tensors of at most this many elements carry their values, as ``print`` shows them."""
-
-EXACT_INTEGER = 2**53
-"""Integers past this lose digits as a JSON number (a double): they travel as text."""
 
 MAX_COUNTED = 1 << 22
 """Views whose elements overlap in memory have their distinct elements counted up to this size."""
@@ -60,14 +58,10 @@ def _exact(value: bool | int | float | complex) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
-        return value if abs(value) <= EXACT_INTEGER else str(value)
+        return json_int(value)
     if isinstance(value, complex):
-        return [_exact(value.real), _exact(value.imag)]
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+        return [json_float(value.real), json_float(value.imag)]
+    return json_float(value)
 
 
 def stored_nbytes(tensor: torch.Tensor) -> int | None:
