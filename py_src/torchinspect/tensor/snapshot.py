@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from torchinspect.distributed.detect import is_sharded
 from torchinspect.tensor.elements import complex_parts, small_values, stored_nbytes
 from torchinspect.tensor.metadata import (
     DTYPE_NAMES,
@@ -49,6 +50,11 @@ def snapshot(t: torch.Tensor, *, name: str | None = None) -> dict[str, Any]:
     with the reason under ``"not_computed"``. The grad gets a snapshot of its own. Only
     leaves and tensors that retain their grad have ``.grad`` read, so inspecting an
     intermediate raises no warning.
+
+    A ``DTensor`` (torch.distributed.tensor) is described as its global tensor, with its
+    mesh, placements and each rank's block under ``"sharding"``: every rank of its mesh calls
+    ``snapshot`` together, the statistics are reduced across them with ``all_reduce`` (no
+    rank gathers the data), and each rank gets the same figures (docs/schema.md).
 
     Args:
         t: any ``torch.Tensor`` (parameters, subclasses, every dtype and layout).
@@ -223,6 +229,10 @@ def _autograd(tensor: torch.Tensor) -> dict[str, Any]:
 
 def _contents(tensor: torch.Tensor) -> dict[str, Any]:
     """statistics, histogram and preview, or None for each with the reason in not_computed."""
+    if is_sharded(tensor):  # a DTensor: its ranks compute the global tensor's together
+        from torchinspect.distributed.snapshot import sharded_contents
+
+        return sharded_contents(tensor)
     try:
         values = values_of(tensor)
     except NoValues as error:

@@ -14,6 +14,8 @@ from typing import Any
 def summary_line(fields: Mapping[str, Any]) -> str:
     """The one-line summary of a snapshot's fields (see ``summary``)."""
     parts = [f"tensor{format_shape(fields['shape'])}", fields["dtype"], fields["device"]]
+    if fields.get("sharding"):
+        parts.append(fields["sharding"]["text"])
     if fields.get("statistics") is not None:
         parts.extend(_statistics_words(fields["statistics"]))
     if fields["requires_grad"]:

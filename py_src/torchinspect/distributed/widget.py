@@ -1,0 +1,71 @@
+"""``inspect`` of a DTensor: every rank takes the snapshot together, one rank shows it.
+
+The widget holds the snapshot as it was when the ranks took it. It does not follow cells nor
+answer the page's requests for another slice: those need every rank of the mesh, and only the
+rank that renders has a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import traitlets
+
+from torchinspect.bundle import KernelOwned
+from torchinspect.protocol import VIEW_EVENT, error_reply
+from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot
+from torchinspect.tensor.text import static_html
+
+_NO_REQUESTS = (
+    "torchinspect: a DTensor's picture is taken by every rank of its mesh together, when each calls "
+    "inspect(dtensor) again; the page cannot ask one rank for another slice or a refresh."
+)
+
+
+class ShardedInspector(KernelOwned):
+    """Shows a DTensor's global statistics, preview and layout, as of the call that made it."""
+
+    snapshot = traitlets.Dict().tag(sync=True)
+    graph = traitlets.Dict().tag(sync=True)
+    gradients = traitlets.Dict().tag(sync=True)
+    paused = traitlets.Bool(False).tag(sync=True)
+    superseded = traitlets.Bool(False).tag(sync=True)
+    gone = traitlets.Bool(False).tag(sync=True)
+    follows_cells = traitlets.Bool(False).tag(sync=True)
+    sees_every_write = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, snap: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(snapshot=snap, **kwargs)
+        self.on_msg(self._answer)
+
+    def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
+        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
+            return
+        self.send(error_reply(message, _NO_REQUESTS))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        saved = {
+            "text/plain": self.snapshot["summary"],
+            "text/html": static_html(self.snapshot),
+            MIME_TYPE: jsonable(self.snapshot),
+        }
+        return {**data, **saved}, metadata
+
+
+def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> ShardedInspector | None:
+    """Every rank of the mesh calls this; ``rank`` gets the widget and the others None."""
+    if isinstance(rank, bool) or not isinstance(rank, int):
+        raise TypeError(f"torchinspect: rank names the rank that shows the DTensor, an int such as 0; got {rank!r}.")
+    ranks = tensor.device_mesh.mesh.reshape(-1).tolist()  # type: ignore[attr-defined]
+    if rank not in ranks:
+        raise ValueError(
+            f"torchinspect: rank {rank} is not in the DTensor's mesh (ranks {ranks}); name one of them to show it."
+        )
+    snap = snapshot(tensor, name=name)
+    return ShardedInspector(snap) if dist.get_rank() == rank else None

@@ -1,0 +1,164 @@
+"""One rank of a gloo world for test_distributed: builds DTensors, snapshots them, writes the results.
+
+Run as ``python sharded_worker.py WORLD OUT`` with RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT
+set. Every tensor is built from a seed on every rank, so each rank also snapshots the full
+tensor in one process: the oracle the test compares against. The results (snapshots as JSON,
+error messages) go to OUT/rank<r>.json; the test asserts on them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch.distributed.device_mesh import DeviceMesh, init_device_mesh
+from torch.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
+from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+import torchinspect
+import torchinspect.distributed
+from torchinspect.tensor.snapshot import jsonable
+
+Case = Callable[[], tuple[DTensor, torch.Tensor]]
+
+
+def planted(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    """randn with a NaN, +Inf and -Inf and some zeros in it: every count has something to count."""
+    generator = torch.Generator().manual_seed(seed)
+    t = torch.randn(shape, generator=generator) * 3 + 1
+    flat = t.view(-1)
+    flat[7], flat[-3], flat[len(flat) // 2] = math.nan, math.inf, -math.inf
+    flat[11:20] = 0.0
+    return t
+
+
+def partial_case(mesh: DeviceMesh, shape: tuple[int, ...], op: str) -> tuple[DTensor, torch.Tensor]:
+    """A Partial tensor on a 1-D mesh whose addends differ per rank; the oracle applies op across them by hand."""
+    addends = torch.stack([planted(shape, 100 + rank) for rank in range(mesh.size())])
+    reduced = {"sum": addends.sum(0), "avg": addends.mean(0), "max": addends.amax(0)}[op]
+    return DTensor.from_local(addends[dist.get_rank()], mesh, [Partial(op)], run_check=False), reduced
+
+
+def shard_and_partial(mesh: DeviceMesh) -> tuple[DTensor, torch.Tensor]:
+    """Shard(1) on one mesh dimension, Partial(sum) on the other; torch's full_tensor() is the oracle."""
+    dtensor = DTensor.from_local(
+        planted((6, 10), 200 + dist.get_rank()), mesh, [Shard(1), Partial("sum")], run_check=False
+    )
+    return dtensor, dtensor.full_tensor()
+
+
+def cases_of(world: int) -> dict[str, Case]:
+    if world == 2:
+        mesh = init_device_mesh("cpu", (2,), mesh_dim_names=("dp",))
+        big = torch.arange(-30_000, 30_000, 3, dtype=torch.int64) * (2**40 + 1)
+        line = planted((10_001,), 3)
+        return {
+            "shard0_2d": lambda: _dist(planted((301, 257), 1), mesh, [Shard(0)]),
+            "shard1_uneven": lambda: _dist(planted((5, 7), 2), mesh, [Shard(1)]),
+            "replicate": lambda: _dist(planted((40, 30), 4), mesh, [Replicate()]),
+            "line_envelope": lambda: _dist(line, mesh, [Shard(0)]),
+            "int64_exact": lambda: _dist(big, mesh, [Shard(0)]),
+            "bool": lambda: _dist(torch.arange(9) % 3 == 0, mesh, [Shard(0)]),
+            "three_d": lambda: _dist(planted((3, 50, 60), 5), mesh, [Shard(0)]),
+            "scalar": lambda: _dist(torch.tensor(2.5), mesh, [Replicate()]),
+            "partial_sum": lambda: partial_case(mesh, (64, 33), "sum"),
+            "partial_avg": lambda: partial_case(mesh, (17,), "avg"),
+            "partial_max": lambda: partial_case(mesh, (8, 9), "max"),
+        }
+    mesh = init_device_mesh("cpu", (2, 2), mesh_dim_names=("dp", "tp"))
+    return {
+        "mesh2d_shard_shard": lambda: _dist(planted((130, 301), 6), mesh, [Shard(0), Shard(1)]),
+        "mesh2d_replicate_shard": lambda: _dist(planted((50, 9), 7), mesh, [Replicate(), Shard(0)]),
+        "mesh2d_nested_shard": lambda: _dist(planted((11, 4), 8), mesh, [Shard(0), Shard(0)]),
+        "mesh2d_shard_partial": lambda: shard_and_partial(mesh),
+        "big_bounded": lambda: _dist(planted((1000, 1000), 9), mesh, [Shard(0), Shard(1)]),
+    }
+
+
+def _dist(full: torch.Tensor, mesh: DeviceMesh, placements: list[Any]) -> tuple[DTensor, torch.Tensor]:
+    return distribute_tensor(full, mesh, placements), full
+
+
+def run_cases(world: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name, case in cases_of(world).items():
+        dtensor, full = case()
+        local_shape, offset = compute_local_shape_and_global_offset(
+            dtensor.shape, dtensor.device_mesh, dtensor.placements
+        )
+        results[name] = {
+            "snapshot": jsonable(torchinspect.snapshot(dtensor, name=name)),
+            "oracle": jsonable(torchinspect.snapshot(full, name=name)),
+            "summary": torchinspect.summary(dtensor),
+            "torch_local": [list(local_shape), list(offset)],
+        }
+    return results
+
+
+def error_of(action: Callable[[], object]) -> str | None:
+    try:
+        action()
+    except (RuntimeError, ValueError, TypeError) as error:  # the test reads the message
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def run_inspect(world: int) -> dict[str, Any]:
+    mesh = init_device_mesh("cpu", (world,))
+    dtensor = distribute_tensor(planted((2000, 1000), 10), mesh, [Shard(0)])
+    widget = torchinspect.inspect(dtensor, name="w", rank=world - 1)
+    if widget is None:
+        return {"widget": None}
+    return {
+        "widget": type(widget).__name__,
+        "state": jsonable(widget.snapshot),
+        "bytes": len(torchinspect.to_json(widget.snapshot)),
+    }
+
+
+def run_errors(world: int) -> dict[str, Any]:
+    """Bad calls, in an order that leaves the group usable until the last one."""
+    rank = dist.get_rank()
+    results: dict[str, Any] = {}
+    if world == 4:
+        pair = DeviceMesh("cpu", [0, 1])
+        dtensor = DTensor.from_local(torch.ones(3), pair, [Shard(0)], run_check=False)
+        results["not_in_mesh"] = error_of(lambda: torchinspect.snapshot(dtensor)) if rank >= 2 else None
+        dist.barrier()
+        return results
+    mesh = init_device_mesh("cpu", (2,))
+    with torchinspect.distributed.collective_timeout(3):
+        shape = (4, 6) if rank == 0 else (4, 7)
+        results["different_tensors"] = error_of(lambda: torchinspect.snapshot(distribute_tensor_locally(shape, mesh)))
+        dist.barrier()
+        dtensor = distribute_tensor(torch.ones(4, 4), mesh, [Shard(0)])
+        results["one_rank_alone"] = error_of(lambda: torchinspect.snapshot(dtensor)) if rank == 0 else None
+    dist.destroy_process_group()
+    results["no_process_group"] = error_of(lambda: torchinspect.summary(dtensor))
+    return results
+
+
+def distribute_tensor_locally(shape: tuple[int, ...], mesh: DeviceMesh) -> DTensor:
+    """A DTensor each rank believes has ``shape``: what a program that diverged across ranks holds."""
+    return DTensor.from_local(torch.ones(shape), mesh, [Replicate()], run_check=False)
+
+
+def main() -> None:
+    world, out = int(sys.argv[1]), sys.argv[2]
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
+    results = {"cases": run_cases(world), "inspect": run_inspect(world), "errors": run_errors(world)}
+    with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as file:
+        json.dump(results, file)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""DTensors inspected across processes: real gloo worlds of 2 and 4 ranks on the CPU.
+
+Each world is launched once per session (``sharded_worker.py`` on every rank) and does many
+checks: every DTensor's snapshot, taken by all its ranks together, against the single-process
+snapshot of the same full tensor (rebuilt from its seed on every rank), the layout against
+torch's own ``compute_local_shape_and_global_offset``, and the bad calls' errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import torch
+
+WORKER = pathlib.Path(__file__).with_name("sharded_worker.py")
+PY_SRC = pathlib.Path(__file__).parents[2] / "py_src"
+SCHEMA = json.loads((PY_SRC / "torchinspect" / "schema" / "tensor-1.json").read_text())
+
+
+def launch(world: int, out: pathlib.Path) -> list[dict[str, Any]]:
+    """Run the worker on ``world`` ranks; every rank must finish (and in bounded time)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PY_SRC), environment.get("PYTHONPATH")]))
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(world), str(out)],
+            env={**environment, "RANK": str(rank)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in range(world)
+    ]
+    errors = [rank.communicate(timeout=240)[1] for rank in ranks]
+    assert [rank.returncode for rank in ranks] == [0] * world, "\n".join(errors)
+    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(world)]
+
+
+@pytest.fixture(scope="module")
+def world2(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return launch(2, tmp_path_factory.mktemp("world2"))
+
+
+@pytest.fixture(scope="module")
+def world4(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return launch(4, tmp_path_factory.mktemp("world4"))
+
+
+def floats(data: dict[str, str]) -> torch.Tensor:
+    return torch.frombuffer(bytearray(base64.b64decode(data["base64"])), dtype=torch.float32)
+
+
+def assert_same_contents(sharded: dict[str, Any], oracle: dict[str, Any]) -> None:
+    """Counts, extremes, histogram and the preview's envelope exactly; mean and std to rounding."""
+    stats, expected = sharded["statistics"], oracle["statistics"]
+    for key in ("of", "count", "finite", "min", "max", "nan", "posinf", "neginf", "zeros"):
+        assert stats[key] == expected[key], key
+        assert type(stats[key]) is type(expected[key]), key
+    for key in ("mean", "std"):
+        assert (stats[key] is None) == (expected[key] is None)
+        if expected[key] is not None:
+            scale = max(abs(expected["min"]), abs(expected["max"]))
+            assert math.isclose(stats[key], expected[key], rel_tol=1e-6, abs_tol=1e-7 * scale), key
+    assert sharded["histogram"] == oracle["histogram"]
+    preview, expected_preview = sharded["preview"], oracle["preview"]
+    assert (preview is None) == (expected_preview is None)
+    assert sharded["not_computed"] == oracle["not_computed"]
+    if preview is None:
+        return
+    for key in ("of", "axes", "index", "shape", "block", "dtype"):
+        assert preview[key] == expected_preview[key], key
+    torch.testing.assert_close(
+        floats(preview["data"]), floats(expected_preview["data"]), equal_nan=True, rtol=1e-5, atol=1e-5
+    )
+    for key in ("lo", "hi"):
+        assert (key in preview) == (key in expected_preview)
+        if key in preview:
+            assert torch.equal(floats(preview[key]).nan_to_num(7.0), floats(expected_preview[key]).nan_to_num(7.0))
+
+
+def own_block(snapshot: dict[str, Any], rank: int) -> dict[str, Any]:
+    return next(block for block in snapshot["sharding"]["blocks"] if block["rank"] == rank)
+
+
+@pytest.mark.parametrize("world", ["world2", "world4"])
+def test_every_rank_gets_the_global_statistics_of_the_full_tensor(world: str, request: pytest.FixtureRequest) -> None:
+    ranks = request.getfixturevalue(world)
+    for rank, results in enumerate(ranks):
+        for name, case in results["cases"].items():
+            snapshot = case["snapshot"]
+            assert_same_contents(snapshot, case["oracle"])
+            for key in ("shape", "dtype", "numel", "nbytes", "name"):
+                assert snapshot[key] == case["oracle"][key], (name, key)
+            assert snapshot["type"] == "torch.distributed.tensor.DTensor"
+            assert snapshot["sharding"]["rank"] == rank
+            # Every rank reduced to the same figures: the snapshot is the same data wherever it is read.
+            assert snapshot["statistics"] == ranks[0]["cases"][name]["snapshot"]["statistics"]
+
+
+@pytest.mark.parametrize("world", ["world2", "world4"])
+def test_each_rank_block_is_where_torch_puts_it(world: str, request: pytest.FixtureRequest) -> None:
+    for rank, results in enumerate(request.getfixturevalue(world)):
+        for name, case in results["cases"].items():
+            block = own_block(case["snapshot"], rank)
+            assert [block["shape"], block["offset"]] == case["torch_local"], name
+
+
+def test_a_1d_mesh_says_its_placements_and_counts_replicas_once(world2: list[dict[str, Any]]) -> None:
+    cases = world2[0]["cases"]
+    assert cases["shard0_2d"]["summary"].startswith(
+        "tensor[301, 257] float32 cpu DTensor(mesh dp=2 cpu, [Shard(0)]) ∈["
+    )
+    sharding = cases["replicate"]["snapshot"]["sharding"]
+    assert sharding["mesh"] == {"shape": [2], "dim_names": ["dp"], "device_type": "cpu", "ranks": [0, 1]}
+    assert sharding["placements"] == [{"kind": "replicate"}]
+    assert [block["role"] for block in sharding["blocks"]] == ["shard", "replica"]
+    assert cases["replicate"]["snapshot"]["statistics"]["count"] == 40 * 30
+    # The uneven split of torch.chunk: 7 columns over 2 ranks are 4 and 3.
+    blocks = cases["shard1_uneven"]["snapshot"]["sharding"]["blocks"]
+    assert [(b["shape"], b["offset"]) for b in blocks] == [([5, 4], [0, 0]), ([5, 3], [0, 4])]
+    # Two all_reduce calls per snapshot; a 1-D line's envelope one more; Partial one check more.
+    assert cases["shard0_2d"]["snapshot"]["sharding"]["collectives"] == 2
+    assert cases["line_envelope"]["snapshot"]["sharding"]["collectives"] == 3
+    assert cases["partial_sum"]["snapshot"]["sharding"]["collectives"] == 3
+
+
+def test_partial_placements_are_reduced_as_torch_defines_them(world2: list[dict[str, Any]]) -> None:
+    cases = world2[1]["cases"]
+    for op in ("sum", "avg", "max"):
+        snapshot = cases[f"partial_{op}"]["snapshot"]
+        assert snapshot["sharding"]["placements"] == [{"kind": "partial", "reduce_op": op}]
+        assert {block["role"] for block in snapshot["sharding"]["blocks"]} == {"partial"}
+        assert f"[Partial({op})])" in snapshot["summary"]
+
+
+def test_a_2d_mesh_reduces_over_both_dimensions(world4: list[dict[str, Any]]) -> None:
+    cases = world4[3]["cases"]
+    sharding = cases["mesh2d_shard_shard"]["snapshot"]["sharding"]
+    assert sharding["mesh"]["shape"] == [2, 2] and sharding["mesh"]["dim_names"] == ["dp", "tp"]
+    assert [block["coordinate"] for block in sharding["blocks"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    roles = [block["role"] for block in cases["mesh2d_replicate_shard"]["snapshot"]["sharding"]["blocks"]]
+    assert roles == ["shard", "shard", "replica", "replica"]
+    assert "[Shard(1), Partial(sum)]" in cases["mesh2d_shard_partial"]["summary"]
+
+
+def test_the_widget_shows_on_the_named_rank_alone_with_bounded_state(world2: list[dict[str, Any]]) -> None:
+    assert world2[0]["inspect"] == {"widget": None}
+    shown = world2[1]["inspect"]
+    assert shown["widget"] == "ShardedInspector"
+    assert shown["state"]["preview"]["shape"] == [2000 // 16, 1000 // 8]  # at most PREVIEW_SIDE a side
+    assert shown["bytes"] < 200_000  # 2,000,000 elements; the state grows with the preview, not the tensor
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(shown["state"], SCHEMA)
+
+
+def test_bad_calls_fail_in_words_and_in_bounded_time(
+    world2: list[dict[str, Any]], world4: list[dict[str, Any]]
+) -> None:
+    for results in world2:
+        assert "called with different tensors" in results["errors"]["different_tensors"]
+        assert "no process group is initialised" in results["errors"]["no_process_group"]
+        assert "inspect dtensor.to_local()" in results["errors"]["no_process_group"]
+    alone = world2[0]["errors"]["one_rank_alone"]
+    assert alone.startswith("CollectiveError: torchinspect: the ranks of the DTensor's mesh did not reduce")
+    assert "collective_timeout(seconds)" in alone
+    for rank in (2, 3):
+        assert "is not part of this DTensor's device mesh (ranks [0, 1])" in world4[rank]["errors"]["not_in_mesh"]
+
+
+def test_a_plain_tensor_leaves_torch_distributed_tensor_unloaded() -> None:
+    code = "import sys, torch, torchinspect; torchinspect.snapshot(torch.ones(3)); print('torch.distributed.tensor' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_collective_timeout_refuses_what_is_not_a_duration() -> None:
+    import torchinspect.distributed
+
+    with pytest.raises(ValueError, match="positive number of seconds"):
+        with torchinspect.distributed.collective_timeout(0):
+            pass
+
+
+FIXTURE = pathlib.Path(__file__).parents[1] / "fixtures" / "sharded.json"
+FIXTURE_CASES = {"world2": ("shard0_2d", "partial_sum"), "world4": ("mesh2d_shard_shard", "mesh2d_replicate_shard")}
+
+
+def test_the_typescript_fixture_is_what_real_worlds_snapshot(
+    world2: list[dict[str, Any]], world4: list[dict[str, Any]]
+) -> None:
+    """tests/fixtures/sharded.json (read by tests/js and the browser tests) holds rank 0's snapshots
+    of these worlds; TORCHINSPECT_WRITE_FIXTURES=1 writes it again."""
+    worlds = {"world2": world2, "world4": world4}
+    made = {
+        name: worlds[world][0]["cases"][name]["snapshot"] for world, names in FIXTURE_CASES.items() for name in names
+    }
+    if os.environ.get("TORCHINSPECT_WRITE_FIXTURES") == "1":
+        FIXTURE.write_text(json.dumps(made, indent=1, ensure_ascii=False) + "\n")
+    stored = json.loads(FIXTURE.read_text())
+    assert stored.keys() == made.keys()
+    for name, snapshot in made.items():
+        assert_same_contents(snapshot, stored[name])
+        assert snapshot["sharding"] == stored[name]["sharding"]
+        assert snapshot["summary"] == stored[name]["summary"]
