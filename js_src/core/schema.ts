@@ -64,6 +64,36 @@ export interface TensorValues {
   data: ExactElement[];
 }
 
+/** One mesh dimension's placement of a DTensor. */
+export type ShardPlacement =
+  | { kind: 'shard'; dim: number }
+  | { kind: 'replicate' }
+  | { kind: 'partial'; reduce_op: string }
+  | { kind: 'other'; text: string };
+
+/** The part of the global tensor one rank holds: counted once (shard), a copy (replica) or an addend (partial). */
+export interface ShardBlock {
+  rank: number;
+  coordinate: number[];
+  shape: number[];
+  offset: number[];
+  role: 'shard' | 'replica' | 'partial';
+}
+
+/** A DTensor's layout; its snapshot's statistics and preview are then of the global tensor. */
+export interface TensorSharding {
+  mesh: { shape: number[]; dim_names: string[] | null; device_type: string; ranks: number[] };
+  placements: ShardPlacement[];
+  /** As the summary line says it: `DTensor(mesh dp=2 cpu, [Shard(0)])`. */
+  text: string;
+  /** The rank whose snapshot this is. */
+  rank: number;
+  /** Every rank's block in mesh order (at most 1024); null when a placement is not drawn. */
+  blocks: ShardBlock[] | null;
+  blocks_total: number;
+  collectives: number;
+}
+
 export interface TensorSnapshot {
   schema: typeof TENSOR_SCHEMA;
   name: string | null;
@@ -101,6 +131,8 @@ export interface TensorSnapshot {
   values?: TensorValues | null;
   /** Statistics of a complex tensor's real and imaginary parts (optional). */
   complex_parts?: { real: TensorStatistics; imaginary: TensorStatistics } | null;
+  /** A DTensor's mesh, placements and blocks (optional: absent or null for any other tensor). */
+  sharding?: TensorSharding | null;
   /** Why each of statistics, histogram and preview that is null was not computed. */
   not_computed: Partial<Record<'statistics' | 'histogram' | 'preview', string>>;
 }

@@ -11,6 +11,7 @@ import { element } from './dom';
 import { mountGradientFlow } from './flow/flow';
 import { mountGraph, type GraphData } from './graph/graph';
 import { mountInspector } from './tensor/inspector';
+import { mountSharding } from './tensor/sharding';
 import type { View } from './view';
 
 export interface TensorViewData {
@@ -30,6 +31,7 @@ export interface TensorViewHost {
 export function mountTensorView(el: HTMLElement, data: TensorViewData, host: TensorViewHost = {}): View<TensorViewData> {
   const requests = host.requests;
   const inspector = mountInspector(el, data.snapshot, { requestPreview: requests?.preview });
+  const layout = mountSharding(el, data.snapshot);
   const section = element('section', 'torchinspect torchinspect-graph-section');
   section.setAttribute('aria-label', 'backward graph');
   let graph: View<GraphData> | null = null;
@@ -54,13 +56,17 @@ export function mountTensorView(el: HTMLElement, data: TensorViewData, host: Ten
 
   return {
     update(next) {
-      if (next.snapshot !== shown.snapshot) inspector.update(next.snapshot);
+      if (next.snapshot !== shown.snapshot) {
+        inspector.update(next.snapshot);
+        layout.update(next.snapshot);
+      }
       if (next.graph !== shown.graph || next.gradients !== shown.gradients) showGraph(next);
       shown = next;
     },
     destroy() {
       graph?.destroy();
       section.remove();
+      layout.destroy();
       inspector.destroy();
     }
   };

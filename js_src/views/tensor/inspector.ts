@@ -126,7 +126,9 @@ function mountParts(root: HTMLElement, first: TensorSnapshot, host: InspectorHos
     const preview = snapshot.preview;
     const shape = snapshot.shape;
     const allShown = snapshot.values !== undefined && snapshot.values !== null;
-    if (host.requestPreview === undefined || preview === null || allShown || shape.length < 3 || shape.includes(null)) return;
+    // A DTensor's other slices need every rank of its mesh: its page shows the default slice alone.
+    const sharded = snapshot.sharding !== undefined && snapshot.sharding !== null;
+    if (host.requestPreview === undefined || preview === null || allShown || sharded || shape.length < 3 || shape.includes(null)) return;
     const choice = { shape: shape as number[], axes: preview.axes as [number, number], index: preview.index };
     slicer = mountSlicer(sliceSlot, choice, next => void requestSlice(next));
   };

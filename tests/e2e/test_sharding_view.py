@@ -1,0 +1,77 @@
+"""A DTensor's snapshot, taken by a real gloo world, drawn by the widget bundle in a plain page.
+
+The snapshots are rank 0's from tests/fixtures/sharded.json, which test_distributed keeps equal
+to what its 2- and 4-rank worlds snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from legibility import contrast_ratio
+
+SHARDED = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "sharded.json").read_text())
+
+
+@pytest.fixture
+def harness(page: Page, repo_server: str) -> Page:
+    page.goto(f"{repo_server}/tests/e2e/harness.html")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    return page
+
+
+def mount(page: Page, name: str) -> dict:
+    snapshot = SHARDED[name]
+    page.evaluate("snapshot => harness.mount(snapshot)", snapshot)
+    return snapshot
+
+
+def test_a_2_rank_shard_shows_its_global_statistics_and_a_band_per_rank(harness: Page, screenshot) -> None:
+    snapshot = mount(harness, "shard0_2d")
+    expect(harness.locator(".torchinspect-summary")).to_have_text(snapshot["summary"])
+    layout = harness.locator(".torchinspect-sharding")
+    expect(layout.locator("h3")).to_have_text("layout of [301, 257] over 2 ranks")
+    expect(layout.locator(".torchinspect-sharding-caption")).to_have_text(
+        "2 ranks on cpu, mesh dp=2, placements [Shard(0)]; statistics of the global tensor"
+    )
+    tiles = layout.locator(".torchinspect-sharding-tile")
+    expect(tiles).to_have_count(2)
+    expect(tiles.locator("text")).to_have_text(["rank 0", "rank 1"])
+    boxes = [tiles.nth(i).locator("rect").bounding_box() for i in range(2)]
+    assert boxes[0] and boxes[1] and boxes[0]["y"] < boxes[1]["y"]  # rank 0 holds the top rows
+    fills = tiles.locator("rect").evaluate_all("rects => rects.map(r => getComputedStyle(r).fill)")
+    assert fills[0] != fills[1]
+    expect(layout.locator("li")).to_have_text(["rank 0 (dp=0): [151, 257] at [0, 0]", "rank 1 (dp=1): [150, 257] at [151, 0]"])
+    # The heatmap is of the global tensor; no slicer, since another slice needs every rank.
+    expect(harness.locator(".torchinspect-slicer")).to_have_count(0)
+    screenshot(harness, "sharding-2-ranks")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_2d_mesh_is_a_grid_of_four_ranks_legible_in_both_themes(harness: Page, scheme: str, screenshot) -> None:
+    harness.emulate_media(color_scheme=scheme)
+    mount(harness, "mesh2d_shard_shard")
+    tiles = harness.locator(".torchinspect-sharding-tile")
+    expect(tiles.locator("text")).to_have_text(["rank 0", "rank 1", "rank 2", "rank 3"])
+    assert contrast_ratio(harness, ".torchinspect-sharding-ranks li") >= 4.5
+    screenshot(harness, f"sharding-mesh-2x2-{scheme}")
+
+
+def test_replicas_and_partial_addends_name_every_rank_holding_the_block(harness: Page) -> None:
+    mount(harness, "mesh2d_replicate_shard")
+    expect(harness.locator(".torchinspect-sharding-tile text")).to_have_text(["rank 0 (copies 2)", "rank 1 (copies 3)"])
+    harness.evaluate("snapshot => harness.set(snapshot)", SHARDED["partial_sum"])
+    expect(harness.locator(".torchinspect-sharding-tile text")).to_have_text(["partial on 0, 1"])
+    expect(harness.locator(".torchinspect-summary")).to_contain_text("DTensor(mesh dp=2 cpu, [Partial(sum)])")
+
+
+def test_a_plain_tensor_shows_no_layout(harness: Page) -> None:
+    snapshot = dict(SHARDED["shard0_2d"])
+    del snapshot["sharding"]
+    harness.evaluate("snapshot => harness.mount(snapshot)", snapshot)
+    expect(harness.locator(".torchinspect-summary")).to_be_visible()
+    expect(harness.locator(".torchinspect-sharding")).to_be_hidden()
