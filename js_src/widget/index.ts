@@ -13,11 +13,13 @@ import { mountLiveBar } from '../views/tensor/livebar';
 import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
+import { renderModelInspector, type ModelInspectorModel } from './model_inspector';
 import { kernelRequests } from './requests';
 
-/** One bundle for both widgets: a Comparison has a `comparison` trait, an Inspector not. */
-const render: Render<InspectorModel & ComparisonModel> = props => {
+/** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, an Inspector neither. */
+const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel> = props => {
   if (props.model.get('comparison') !== undefined) return renderComparison(props);
+  if (props.model.get('model') !== undefined) return renderModelInspector(props);
   return renderInspector(props);
 };
 

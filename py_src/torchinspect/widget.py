@@ -7,21 +7,22 @@ the snapshot (``tensor.snapshot``) and drawn by the bundle built from js_src/.
 from __future__ import annotations
 
 import json
-import pathlib
 import warnings
 import weakref
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import anywidget
 import torch
 import traitlets
 
 from torchinspect import live
+from torchinspect.bundle import KernelOwned
+from torchinspect.distributed.detect import is_sharded
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import autograd_graph
+from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, answer_once, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.comparison import comparison
@@ -30,18 +31,8 @@ from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, sn
 from torchinspect.tensor.text import static_html
 from torchinspect.tensor.values import contents_checksum
 
-_STATIC = pathlib.Path(__file__).parent / "static"
-
-if not (_STATIC / "widget.js").is_file():
-    raise ImportError(
-        f"torchinspect: the widget bundle {_STATIC / 'widget.js'} is missing. "
-        "Reinstall with `pip install torchinspect`, or in a checkout run `npm run build`."
-    )
-
-# The bundle as text, not as a path: anywidget watches a path's file for changes and ties
-# every widget to that watch for good, so no inspector would ever be freed.
-_BUNDLE = (_STATIC / "widget.js").read_text(encoding="utf-8")
-_STYLE = (_STATIC / "widget.css").read_text(encoding="utf-8")
+if TYPE_CHECKING:
+    from torchinspect.distributed.widget import ShardedInspector
 
 COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
 """The MIME type under which a saved ``compare()`` output carries its comparison."""
@@ -50,24 +41,7 @@ COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
 SAVED_GRAPH_CHARACTERS = 2_000_000
 
 
-class _KernelOwned(anywidget.AnyWidget):
-    """A widget whose synced data the kernel alone writes; the page may set ``_page_writable``.
-
-    Anything else the page sends is refused and the kernel's value sent back, so that no page
-    (nor a hostile message) can put into the kernel what the kernel did not make.
-    """
-
-    _page_writable: frozenset[str] = frozenset()
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        accepted = {key: value for key, value in sync_data.items() if key in self._page_writable}
-        refused = [key for key in sync_data if key not in accepted and key in self.keys]
-        super().set_state(accepted)
-        if refused:
-            self.send_state(refused)
-
-
-class Inspector(_KernelOwned):
+class Inspector(KernelOwned):
     """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
     It holds the snapshots and a weak reference to the tensor, through which it
@@ -75,9 +49,6 @@ class Inspector(_KernelOwned):
     when the tensor changed (see ``live``); displaying an inspector keeps nothing
     of the user's program alive.
     """
-
-    _esm = _BUNDLE
-    _css = _STYLE
 
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
@@ -225,11 +196,8 @@ class Inspector(_KernelOwned):
         return data, {}
 
 
-class Comparison(_KernelOwned):
+class Comparison(KernelOwned):
     """Shows two tensors side by side, their difference, and ``assert_close``'s verdict."""
-
-    _esm = _BUNDLE
-    _css = _STYLE
 
     comparison = traitlets.Dict().tag(sync=True)
 
@@ -334,8 +302,13 @@ def _recorder_of(tensor: torch.Tensor) -> GradientRecorder | None:
     return None if tensor.grad_fn is None else GradientRecorder(tensor)
 
 
-def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> Inspector:
+def inspect(
+    t: torch.Tensor | torch.nn.Module, *, name: str | None = None, params: Any = None, rank: int = 0
+) -> Inspector | ModelInspector | ShardedInspector | None:
     """Show a tensor in the notebook: what it is, what is in it, its grad and its graph.
+
+    An ``nn.Module`` shows as its module tree, parameters and buffers (``ModelInspector``,
+    see ``torchinspect.model``).
 
     Returns an ``Inspector`` widget, which the notebook displays when it is the
     last expression of a cell (elsewhere, pass it to ``display``). The widget
@@ -348,6 +321,9 @@ def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> 
         name: what to call the tensor in the view, such as the variable's name.
         params: names for the graph's leaves, as ``autograd_graph`` takes them: a
             mapping such as ``{"x": x}`` or an ``nn.Module``.
+        rank: for a ``DTensor``, the rank that shows it: every rank of its mesh calls
+            ``inspect`` (the statistics are reduced across them), this one gets a
+            ``ShardedInspector`` and the others ``None``.
 
     Example:
         >>> import torch
@@ -356,4 +332,11 @@ def inspect(t: torch.Tensor, *, name: str | None = None, params: Any = None) -> 
         >>> inspect(x, name="x").snapshot["summary"]
         'x: tensor[4] float32 cpu ∈[0, 3] μ=1.5 σ=1.291 requires_grad leaf grad=None'
     """
-    return Inspector(require_tensor(t, "inspect"), name=name, params=params)
+    if isinstance(t, torch.nn.Module):
+        return inspect_model(t, name=name)
+    tensor = require_tensor(t, "inspect")
+    if is_sharded(tensor):
+        from torchinspect.distributed.widget import inspect_sharded
+
+        return inspect_sharded(tensor, name=name, rank=rank)
+    return Inspector(tensor, name=name, params=params)

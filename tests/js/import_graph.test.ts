@@ -62,6 +62,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['views/graph/', 3],
   ['views/flow/', 4],
   ['views/tensor_view', 5],
+  ['views/model/', 5],
   ['widget/', 6],
   ['lab/', 6],
   ['page/', 6],

@@ -16,6 +16,8 @@ export interface LiveState {
   seesEveryWrite: boolean;
   /** Paused by the kernel: the view stays as of its cell, since a later cell showed new output. */
   superseded?: boolean;
+  /** What the view shows, as its words name it: 'tensor' unless said ('model'). */
+  subject?: string;
 }
 
 export interface LiveActions {
@@ -51,14 +53,15 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
 }
 
 function statusText(state: LiveState): string {
-  if (state.gone) return 'The tensor no longer exists in the kernel: this is its last picture.';
-  if (!state.followsCells) return 'Shows the tensor as it was when drawn: press Refresh to update.';
+  const subject = state.subject ?? 'tensor';
+  if (state.gone) return `The ${subject} no longer exists in the kernel: this is its last picture.`;
+  if (!state.followsCells) return `Shows the ${subject} as it was when drawn: press Refresh to update.`;
   if (state.paused && state.superseded) {
-    return 'As of its cell: a later cell showed new output, so this view keeps its picture. Show latest follows the tensor from here on.';
+    return `As of its cell: a later cell showed new output, so this view keeps its picture. Show latest follows the ${subject} from here on.`;
   }
   if (state.paused) return 'Paused: cells leave this view as it is.';
   if (!state.seesEveryWrite) {
     return 'Live: updates after each cell that changes the tensor. A write through .data or a NumPy array sharing its memory shows on Refresh.';
   }
-  return 'Live: updates after each cell that changes the tensor.';
+  return `Live: updates after each cell that changes the ${subject}.`;
 }

@@ -1,0 +1,71 @@
+/**
+ * The anywidget entry of `inspect(model)` (Python's `ModelInspector`): feeds the `model` and
+ * `parameter` traits to the model view, sends the page's selection back as `selected`, and
+ * mounts the live bar; everything is removed, and the kernel told, when the output goes.
+ */
+
+import type { Render } from '@anywidget/types';
+
+import type { ModelSnapshot } from '../core/model/model';
+import { Kind } from '../core/protocol';
+import { mountModelView } from '../views/model/model_view';
+import { mountLiveBar } from '../views/tensor/livebar';
+import { kernelRequests } from './requests';
+
+/** The traits of `torchinspect.model.widget.ModelInspector` that sync with the page. */
+export interface ModelInspectorModel {
+  model: ModelSnapshot;
+  /** The tensor snapshot of the selected parameter; an empty object while none is. */
+  parameter: object;
+  /** Written by the page: the name of the parameter whose card is open. */
+  selected: string;
+  paused: boolean;
+  gone: boolean;
+  follows_cells: boolean;
+}
+
+export const renderModelInspector: Render<ModelInspectorModel> = ({ model, el }) => {
+  // The requests need only send and the custom messages, which every widget model has.
+  const requests = kernelRequests(model as unknown as Parameters<typeof kernelRequests>[0]);
+  const data = () => ({ model: model.get('model'), parameter: model.get('parameter') });
+  const view = mountModelView(el, data(), {
+    requests,
+    select: name => {
+      model.set('selected', name);
+      model.save_changes();
+    }
+  });
+  const liveState = () => ({
+    paused: model.get('paused'),
+    gone: model.get('gone'),
+    followsCells: model.get('follows_cells'),
+    seesEveryWrite: true,
+    subject: 'model'
+  });
+  const liveBar = mountLiveBar(el, liveState(), {
+    refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
+    setPaused: paused => {
+      model.set('paused', paused);
+      model.save_changes();
+    }
+  });
+  const onData = (): void => view.update(data());
+  const onLive = (): void => liveBar.update(liveState());
+  const events = {
+    'change:model': onData,
+    'change:parameter': onData,
+    'change:paused': onLive,
+    'change:gone': onLive,
+    'change:follows_cells': onLive
+  } as const;
+  for (const [name, listener] of Object.entries(events)) model.on(name, listener);
+  model.send({ kind: Kind.View, open: true });
+  return () => {
+    model.send({ kind: Kind.View, open: false });
+    for (const [name, listener] of Object.entries(events)) model.off(name, listener);
+    requests.dispose();
+    liveBar.destroy();
+    view.destroy();
+  };
+};
+

@@ -1,0 +1,156 @@
+"""``inspect(model)``: the anywidget that shows a module's tree, parameters and buffers, and
+the tensor card of the parameter the page selects; live after each cell, as tensor inspectors
+are (``live``), so that after ``backward()`` the grad columns fill in."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import torch
+import traitlets
+
+from torchinspect import live
+from torchinspect.bundle import KernelOwned
+from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_module
+from torchinspect.model.text import static_html, tree_lines
+from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, Buffers, answer_once, error_reply, reply_id
+from torchinspect.requests import answer
+from torchinspect.tensor.metadata import readable_grad
+from torchinspect.tensor.snapshot import jsonable, snapshot
+
+
+class ModelInspector(KernelOwned):
+    """Shows an ``nn.Module``: its module tree, parameter counts and bytes, buffers, and each
+    parameter's grad; the page may open one parameter's tensor card (``selected``).
+
+    Holds the module weakly: displaying it keeps nothing of the user's program alive.
+    """
+
+    model = traitlets.Dict().tag(sync=True)
+    """The module as ``torchinspect.model/1``."""
+    selected = traitlets.Unicode("").tag(sync=True)
+    """Set from the page: the name of the parameter (or buffer) whose card is open; empty for none."""
+    parameter = traitlets.Dict().tag(sync=True)
+    """The tensor snapshot (torchinspect.tensor/1) of ``selected``; empty when none is."""
+    paused = traitlets.Bool(False).tag(sync=True)
+    """Set from the page: while True, cells leave this inspector as it is."""
+    gone = traitlets.Bool(False).tag(sync=True)
+    """True once the module was freed: the view keeps its last picture and says so."""
+    follows_cells = traitlets.Bool(False).tag(sync=True)
+    """Whether cells refresh this inspector (IPython runs a hook after each)."""
+
+    _page_writable = frozenset({"paused", "selected"})
+
+    def __init__(self, model: torch.nn.Module, *, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(model=model_snapshot(model, name=name), **kwargs)
+        self._model = weakref.ref(model)
+        self._name = name
+        self._seen = _changes_of(model)
+        self._views = 0
+        self.on_msg(self._answer)
+        self.follows_cells = live.track(self)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Take a new snapshot if a parameter, a grad or a buffer changed since the last one."""
+        model = self._model()
+        if model is None:
+            self.gone = True
+            live.untrack(self)
+            return
+        changes = _changes_of(model)
+        if not force and changes == self._seen:
+            return
+        self._seen = changes
+        self.model = model_snapshot(model, name=self._name)
+        self._show_selected()
+
+    def close(self) -> None:
+        """Stop following the module; displaying it again shows its last picture as text."""
+        live.untrack(self)
+        if self.comm is not None:
+            self.layout.close()
+        super().close()
+        self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]
+
+    @traitlets.observe("selected")
+    def _on_select(self, _change: dict[str, Any]) -> None:
+        self._show_selected()
+
+    @traitlets.observe("paused")
+    def _on_resume(self, change: dict[str, Any]) -> None:
+        if change["new"] is False:
+            self.refresh()
+
+    def _show_selected(self) -> None:
+        tensor = self._selected_tensor()
+        self.parameter = {} if tensor is None else snapshot(tensor, name=self.selected)
+
+    def _selected_tensor(self) -> torch.Tensor | None:
+        """The parameter or buffer named ``selected``, looked up by name (nothing is evaluated)."""
+        model = self._model()
+        if model is None or not self.selected:
+            return None
+        named: dict[str, torch.Tensor] = dict(model.named_parameters(remove_duplicate=False))
+        named.update(model.named_buffers(remove_duplicate=False))
+        tensor = named.get(self.selected)
+        return None if tensor is None or torch.nn.parameter.is_lazy(tensor) else tensor
+
+    def _answer(self, _widget: ModelInspector, message: object, _buffers: list[bytes]) -> None:
+        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
+            self._count_view(opened=message.get("open") is True)
+            return
+        if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
+            self.refresh(force=True)
+            self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
+            return
+        # The open card's slicer asks for other slices of the selected tensor.
+        selected = self._selected_tensor()
+        buffers: Buffers
+        if selected is None:
+            reply, buffers = error_reply(message, "torchinspect: no parameter is open; click one in the table"), []
+        else:
+            reply, buffers = answer_once(message, lambda: answer(message, weakref.ref(selected)))
+        self.send(reply, buffers)
+
+    def _count_view(self, *, opened: bool) -> None:
+        """Closes the inspector once no view of it is left on the page (as ``Inspector`` does)."""
+        self._views = self._views + 1 if opened else max(self._views - 1, 0)
+        if not opened and self._views == 0:
+            self.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        return {**data, **self._last_picture()[0]}, metadata
+
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        """The summary and the tree as text, and the snapshot, for outputs without the widget."""
+        text = "\n".join([self.model["summary"], *tree_lines(self.model)[1:]])
+        return {"text/plain": text, "text/html": static_html(self.model), MIME_TYPE: jsonable(self.model)}, {}
+
+
+def inspect_model(model: torch.nn.Module, *, name: str | None = None) -> ModelInspector:
+    """Show an ``nn.Module`` in the notebook; ``torchinspect.inspect`` calls this for modules.
+
+    Example:
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+        >>> inspect_model(model, name="model").model["summary"]
+        'model: Sequential, 9 parameters (36 B), all trainable'
+    """
+    return ModelInspector(require_module(model, "inspect"), name=name)
+
+
+def _changes_of(model: torch.nn.Module) -> tuple[Any, ...]:
+    """What a refresh compares: each parameter's version, trainability and grad, each buffer's
+    version; an optimizer step, a backward() or a zero_grad() each change it."""
+    parameters = tuple((id(p), p._version, p.requires_grad, _grad_state(readable_grad(p))) for p in model.parameters())
+    buffers = tuple((id(b), b._version) for b in model.buffers())
+    return parameters, buffers
+
+
+def _grad_state(grad: torch.Tensor | None) -> tuple[int, int] | None:
+    return None if grad is None else (id(grad), grad._version)
