@@ -27,6 +27,10 @@ __all__ = [
     "to_json",
     "export_html",
     "install_repr",
+    "find_nan",
+    "nan_guard",
+    "NanReport",
+    "NonFiniteError",
 ]
 
 _PUBLIC_NAMES = {
@@ -41,12 +45,19 @@ _PUBLIC_NAMES = {
     "snapshot": "torchinspect.tensor.snapshot",
     "to_json": "torchinspect.tensor.snapshot",
     "summary": "torchinspect.tensor.snapshot",
+    "find_nan": "torchinspect.nan.search",
+    "nan_guard": "torchinspect.nan.guard",
+    "NanReport": "torchinspect.nan.report",
+    "NonFiniteError": "torchinspect.nan.guard",
 }
 
 if TYPE_CHECKING:
     from torchinspect.export import export_html
     from torchinspect.graph.modules import record_modules
     from torchinspect.graph.snapshot import autograd_graph
+    from torchinspect.nan.guard import NonFiniteError, nan_guard
+    from torchinspect.nan.report import NanReport
+    from torchinspect.nan.search import find_nan
     from torchinspect.tensor.repr import install_repr
     from torchinspect.tensor.snapshot import snapshot, summary, to_json
     from torchinspect.widget import Comparison, Inspector, compare, inspect
