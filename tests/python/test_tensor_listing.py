@@ -3,6 +3,7 @@ import weakref
 
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from snapshot_cases import CASES
 from torchinspect.lab import listing as tensor_listing
@@ -137,3 +138,49 @@ def test_changed_rows_are_the_new_and_the_different_ones():
     sent = {"a": {"name": "a", "v": 1}, "b": {"name": "b", "v": 1}}
     rows = {"a": {"name": "a", "v": 1}, "c": {"name": "c", "v": 2}}
     assert changed_rows(sent, rows) == ([{"name": "c", "v": 2}], ["b"])
+
+
+class _Kernels(TorchDispatchMode):
+    """Records every kernel torch runs: reading a tensor's values takes one, its header none."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ran: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ran.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_listing_of_unchanged_tensors_runs_no_kernel_on_them():
+    x = torch.randn(1000, requires_grad=True)
+    (x * 2).sum().backward()
+    names = {"x": x, "model": torch.nn.Linear(30, 20), "y": torch.full((50,), float("nan"))}
+    listing = TensorListing()
+    with _Kernels() as first:
+        rows = listing.list(names).rows
+    assert first.ran, "the first listing counts NaN and Inf, which reads the values"
+    with _Kernels() as unchanged:
+        again = listing.list(names).rows
+    assert unchanged.ran == []
+    assert again == rows and changed_rows(rows, again) == ([], [])
+    names["y"].zero_()
+    x.grad.zero_()
+    with _Kernels() as after_writes:
+        changed = listing.list(names).rows
+    assert after_writes.ran, "a tensor written in place is read again"
+    assert changed_rows(rows, changed)[0] == [changed["y"]] and changed["y"]["nonfinite"]["nan"] == 0
+
+
+def test_a_row_follows_what_changes_without_a_write_to_the_values():
+    x = torch.ones(3)
+    listing = TensorListing()
+    assert listing.list({"x": x}).rows["x"]["requires_grad"] is False
+    x.requires_grad_()
+    row = listing.list({"x": x}).rows["x"]
+    assert row["requires_grad"] is True and row["grad_shape"] is None
+    x.sum().backward()
+    assert listing.list({"x": x}).rows["x"]["grad_shape"] == [3]
+    x.data = torch.full((2,), float("inf"))
+    row = listing.list({"x": x}).rows["x"]
+    assert (row["shape"], row["nonfinite"]) == ([2], {"nan": 0, "posinf": 2, "neginf": 0})

@@ -4,8 +4,11 @@ A listing is taken after every notebook cell, so it reads no values it can avoid
 the tensor's metadata (read from its header: microseconds, whatever its size) and its counts
 of NaN and ±Inf. Counting reads every value, so counts are cached per tensor and version, and
 only a changed tensor is counted again, within a budget of elements per listing; a tensor
-past the budget is counted by a later listing, or when it is opened (``remember``). The cache
-holds tensors weakly: a listing keeps nothing of the user's program alive.
+past the budget is counted by a later listing, or when it is opened (``remember``). A whole
+row is kept too, and used again while nothing it shows can have changed (``_row_key``: the
+version counter, the storage, shape, requires_grad and the grad), so an unchanged tensor
+costs a few attribute reads and no pass over its data. The caches hold tensors weakly: a
+listing keeps nothing of the user's program alive.
 """
 
 from __future__ import annotations
@@ -46,6 +49,21 @@ class _Counted:
     key: tuple[Any, ...]
     counts: Counts | None
     reason: str | None = None
+    waiting: bool = False
+    """Not counted because this listing's budget ran out: a later listing counts it."""
+
+
+@dataclass
+class _Listed:
+    """A row as last built, and what it was built from."""
+
+    tensor: weakref.ref[torch.Tensor]
+    group: tuple[str, str] | None
+    key: tuple[Any, ...] | None
+    """None: build the row again at the next listing."""
+    row: Row
+    shows: tuple[int, ...]
+    """The ids of the tensors whose counts the row shows: the tensor's, and its grad's."""
 
 
 @dataclass
@@ -60,6 +78,7 @@ class TensorListing:
     scan_budget: int = SCAN_BUDGET
     max_rows: int = MAX_ROWS
     _counted: dict[int, _Counted] = field(default_factory=dict)
+    _listed: dict[str, _Listed] = field(default_factory=dict)
 
     def list(self, namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> Listing:
         """Every tensor of ``namespace`` and the parameters of its modules, as rows.
@@ -70,13 +89,21 @@ class TensorListing:
         """
         listing = Listing(rows={})
         budget = _Budget(self.scan_budget)
-        counted: dict[int, _Counted] = {}
+        earlier, listed = self._listed, {}
         for name, tensor, group in _tensors_of(namespace, hidden or {}):
             if len(listing.rows) >= self.max_rows:
                 listing.omitted += 1
                 continue
-            listing.rows[name] = self._row(name, tensor, group, budget, counted)
-        self._counted = counted
+            key = _row_key(tensor)
+            known = earlier.get(name)
+            if known is None or key is None or known.key != key or known.group != group or known.tensor() is not tensor:
+                known = self._listed_row(name, tensor, group, key, budget)
+            if known.key is not None:
+                listed[name] = known
+            listing.rows[name] = known.row
+        self._listed = listed
+        if len(self._counted) > 2 * len(listing.rows) + 64:
+            self._counted = {ident: entry for ident, entry in self._counted.items() if entry.tensor() is not None}
         return listing
 
     def remember(self, tensor: torch.Tensor, statistics: Mapping[str, Any] | None) -> None:
@@ -84,6 +111,23 @@ class TensorListing:
         if statistics is not None:
             counts = {key: statistics[key] for key in ("nan", "posinf", "neginf")}
             self._counted[id(tensor)] = _Counted(weakref.ref(tensor), _change_key(tensor), counts)
+            # Rows showing this tensor (as values or as a grad) are built again with the counts.
+            self._listed = {name: entry for name, entry in self._listed.items() if id(tensor) not in entry.shows}
+
+    def _listed_row(
+        self,
+        name: str,
+        tensor: torch.Tensor,
+        group: tuple[str, str] | None,
+        key: tuple[Any, ...] | None,
+        budget: _Budget,
+    ) -> _Listed:
+        """A new row; kept for later listings (``key`` set) unless its counts wait for a later budget."""
+        row = self._row(name, tensor, group, budget)
+        shown = (tensor, tensor.grad) if row["grad_shape"] is not None else (tensor,)
+        if any(self._counted[id(t)].waiting for t in shown if id(t) in self._counted):
+            key = None
+        return _Listed(weakref.ref(tensor), group, key, row, tuple(id(t) for t in shown))
 
     def _row(
         self,
@@ -91,25 +135,23 @@ class TensorListing:
         tensor: torch.Tensor,
         group: tuple[str, str] | None,
         budget: _Budget,
-        counted: dict[int, _Counted],
     ) -> Row:
         try:
             row = _metadata_row(name, tensor, group)
         except Exception as error:  # noqa: BLE001 - one odd tensor must not hide the others
             return _unreadable_row(name, group, tensor, error)
-        values = self._counts(tensor, budget, counted)
+        values = self._counts(tensor, budget)
         grad = tensor.grad if row["grad_shape"] is not None else None
-        grad_counts = None if grad is None else self._counts(grad, budget, counted)
+        grad_counts = None if grad is None else self._counts(grad, budget)
         row["nonfinite"] = values.counts
         row["grad_nonfinite"] = None if grad_counts is None else grad_counts.counts
         row["not_counted"] = values.reason or (None if grad_counts is None else grad_counts.reason)
         return row
 
-    def _counts(self, tensor: torch.Tensor, budget: _Budget, counted: dict[int, _Counted]) -> _Counted:
+    def _counts(self, tensor: torch.Tensor, budget: _Budget) -> _Counted:
         key = _change_key(tensor)
-        known = counted.get(id(tensor)) or self._counted.get(id(tensor))
+        known = self._counted.get(id(tensor))
         if known is not None and known.tensor() is tensor and known.key == key and known.counts is not None:
-            counted[id(tensor)] = known
             return known
         entry = _Counted(weakref.ref(tensor), key, None)
         size = _elements_to_read(tensor)
@@ -119,6 +161,7 @@ class TensorListing:
             entry.reason = f"{size:,} values are too many to count after every cell; open it to count them"
         elif size > budget.left:
             entry.reason = "not counted yet: other tensors used this cell's budget; the next cell counts it"
+            entry.waiting = True
         else:
             budget.left -= size
             try:
@@ -127,7 +170,7 @@ class TensorListing:
                 entry.reason = str(error)
             except Exception as error:  # noqa: BLE001 - a subclass may refuse; the row still shows
                 entry.reason = f"could not be counted: {type(error).__name__}: {error}"
-        counted[id(tensor)] = entry
+        self._counted[id(tensor)] = entry
         return entry
 
 
@@ -157,7 +200,8 @@ def nonfinite_counts(tensor: torch.Tensor) -> Counts:
 
 def changed_rows(sent: Mapping[str, Row], rows: Mapping[str, Row]) -> tuple[list[Row], list[str]]:
     """The rows that are new or differ from ``sent``, and the names no longer there."""
-    changed = [row for name, row in rows.items() if sent.get(name) != row]
+    # Rows kept from the last listing are the same objects: no need to compare their fields.
+    changed = [row for name, row in rows.items() if sent.get(name) is not row and sent.get(name) != row]
     removed = [name for name in sent if name not in rows]
     return changed, removed
 
@@ -222,6 +266,27 @@ def _change_key(tensor: torch.Tensor) -> tuple[Any, ...]:
     except (RuntimeError, NotImplementedError):
         pointer = None
     return version, pointer, tuple(tensor.shape) if not tensor.is_nested else None
+
+
+def _row_key(tensor: torch.Tensor) -> tuple[Any, ...] | None:
+    """What changes whenever a row may: None where it cannot be read cheaply (build the row again).
+
+    In-place writes bump ``_version``; ``x.data = ...`` changes the storage; ``requires_grad_``,
+    ``detach_`` and a new or accumulated grad change the rest. A write torch does not count
+    (through ``t.data`` or NumPy) is not seen, as the NaN counts' own cache does not see it.
+    """
+    try:
+        # Only a leaf's or a retaining tensor's grad is shown (and only theirs is read without a warning).
+        grad = tensor._grad if tensor.is_leaf or tensor.retains_grad else None
+        return (
+            tensor._version,
+            tensor.data_ptr(),
+            tensor.shape,
+            tensor.requires_grad,
+            None if grad is None else (id(grad), grad._version, grad.data_ptr(), grad.shape),
+        )
+    except Exception:  # noqa: BLE001 - a lazy parameter or a subclass refuses: its row is built each time
+        return None
 
 
 def _elements_to_read(tensor: torch.Tensor) -> int | None:

@@ -1,27 +1,43 @@
 """Exact statistics and a histogram of a tensor's values, computed on its device.
 
 One pass over bounded chunks gives min, max, mean and std of the finite values and the
-counts of NaN, +Inf, -Inf and zeros. min and max propagate NaN and Inf, so a chunk whose
-extremes are finite proves there is nothing to count, and most chunks take the fast path.
+counts of NaN, +Inf, -Inf and zeros; each chunk is small enough to stay in cache while a
+handful of reductions read it. min and max propagate NaN and Inf, so a chunk whose extremes
+are finite proves there is nothing to count, and most chunks take that path. A chunk with
+NaN or Inf is halved until its spans of at most ``SPAN`` elements hold them, and only those
+spans are counted element by element (a chunk with specials everywhere is counted whole).
 The mean and variance are summed around a shift (the first finite chunk's mean), which
 keeps the one-pass variance exact to float rounding even when the mean dwarfs the spread.
+
+The histogram is a second pass: each value's bin is computed as ``torch.histc`` computes it,
+``(x - lo) * bins / (hi - lo)``, written as one byte, and the bytes counted with
+``torch.bincount``, many times faster than ``histc`` on a CPU; NaN and Inf go to a bin that
+is dropped. Above ``HISTOGRAM_EXACT_LIMIT`` finite values it counts every p-th value.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 
-from torchinspect.tensor.values import CHUNK, Values, as_real, chunks, is_integral
+from torchinspect.tensor import values as values_module
+from torchinspect.tensor.values import Values, as_real, chunks, is_integral
 
 HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24
 """Up to this many finite values the histogram counts every one."""
 HISTOGRAM_SAMPLE = 1 << 22
 """Above the limit it counts about this many: every p-th value, p prime (see sample_step)."""
+BLOCK = 1 << 18
+"""Elements read at once (1 MiB of float32): a chunk and its scratch stay in a core's cache."""
+SPAN = 1 << 12
+"""The span of elements NaN and Inf are narrowed down to before they are counted one by one."""
+MAX_SPANS = 16
+"""Spans with NaN or Inf in one chunk past which the whole chunk is counted at once."""
 
 
 class _Moments:
@@ -44,6 +60,8 @@ class _Moments:
         self.nan = 0
         self.posinf = 0
         self.neginf = 0
+        # One buffer for every chunk's deviations: a fresh allocation (and its page faults)
+        # for each chunk costs more than the sums.
         self._scratch: torch.Tensor | None = None
 
     def add_extremes(self, low: float | int, high: float | int) -> None:
@@ -51,26 +69,25 @@ class _Moments:
         self.high = high if self.high is None else max(self.high, high)
 
     def add_deviations_of(
-        self, real: torch.Tensor, low: float, high: float, finite: torch.Tensor | None = None
+        self, flat: torch.Tensor, low: float, high: float, finite: int, specials: list[slice] | None = None
     ) -> None:
-        """Add the sums of ``real - shift`` (over ``finite`` only, where given).
+        """Add the sums of ``flat - shift`` over its ``finite`` finite values.
 
-        ``low`` and ``high`` bound the values summed. The deviations go into one reused
-        buffer: a fresh allocation (and its page faults) for every chunk costs more.
+        ``low`` and ``high`` bound the finite values. ``specials``, where given, are the
+        slices that hold every NaN and Inf: their deviations are set to zero before summing.
         """
-        flat = real.reshape(-1)
         if self.shift is None:
-            self.shift = _mean_of(flat if finite is None else flat[finite.reshape(-1)], low, high)
+            cleaned = flat if specials is None else torch.nan_to_num(flat, 0.0, 0.0, 0.0)
+            self.shift = _mean_of(cleaned, low, high, finite)
         unit = _unit(flat.dtype, max(_binary_exponent(low), _binary_exponent(high), _binary_exponent(self.shift)))
-        if self._scratch is None or self._scratch.numel() < flat.numel() or self._scratch.dtype != flat.dtype:
-            self._scratch = torch.empty(max(flat.numel(), CHUNK), dtype=flat.dtype, device=flat.device)
-        deviations = self._scratch[: flat.numel()]
+        deviations = self._buffer(flat)
         if unit == 0:
             torch.sub(flat, self.shift, out=deviations)
         else:
             torch.mul(flat, math.ldexp(1.0, -unit), out=deviations).sub_(math.ldexp(self.shift, -unit))
-        if finite is not None:
-            deviations.masked_fill_(~finite.reshape(-1), 0.0)
+        for span in specials or ():
+            # A deviation is NaN or ±Inf exactly where the value is.
+            deviations[span].nan_to_num_(0.0, 0.0, 0.0)
         self._add(float(deviations.sum()), float(torch.dot(deviations, deviations)), unit)
 
     def add_zeros(self, count: int) -> None:
@@ -92,6 +109,12 @@ class _Moments:
             return math.ldexp(math.sqrt(variance), self.exponent or 0)
         except OverflowError:  # a float64 spread beyond float64's range
             return sys.float_info.max
+
+    def _buffer(self, flat: torch.Tensor) -> torch.Tensor:
+        scratch = self._scratch
+        if scratch is None or scratch.numel() < flat.numel() or scratch.dtype != flat.dtype:
+            scratch = self._scratch = torch.empty(flat.numel(), dtype=flat.dtype, device=flat.device)
+        return scratch[: flat.numel()]
 
     def _add(self, total: float, total_sq: float, unit: int) -> None:
         """Add sums counted in units of ``2**unit``."""
@@ -128,33 +151,31 @@ def _unit(dtype: torch.dtype, exponent: int) -> int:
     return max(exponent + 1, 2 - _MAX_EXPONENT[dtype])
 
 
-def _mean_of(values: torch.Tensor, low: float, high: float) -> float:
-    """The mean of a chunk's values (the shift), scaled where their sum could overflow.
+def _mean_of(values: torch.Tensor, low: float, high: float, count: int) -> float:
+    """The mean of a chunk's ``count`` finite values (the others zero), scaled where their sum could overflow.
 
-    A small chunk's mean is taken in float64; a large one's in its own dtype, whose
-    pairwise sum is close enough for a shift and many times faster.
+    A small chunk's sum is taken in float64; a large one's in its own dtype, whose pairwise
+    sum is close enough for a shift and many times faster.
     """
     if values.numel() <= 4096:
         values = values.double()
     unit = _unit(values.dtype, max(_binary_exponent(low), _binary_exponent(high)))
     if unit == 0:
-        return float(values.mean())
-    return math.ldexp(float((values * math.ldexp(1.0, -unit)).mean()), unit)
+        return float(values.sum()) / count
+    return math.ldexp(float((values * math.ldexp(1.0, -unit)).sum()) / count, unit)
 
 
 def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     """min, max, mean and std of the finite values, and the counts that matter, exactly."""
     moments = _Moments()
     integral = is_integral(dtype)
-    for chunk in chunks(values):
+    for chunk in chunks(values, _block()):
         if chunk.numel() == 0:
             continue
-        real = as_real(chunk)
-        low, high = (float(v) for v in torch.aminmax(real.reshape(-1)))
-        if math.isfinite(low) and math.isfinite(high):
-            _add_finite_chunk(moments, chunk if integral else real, real, integral, low, high)
+        if integral:
+            _add_integral_chunk(moments, chunk)
         else:
-            _add_chunk_with_specials(moments, real)
+            _add_float_chunk(moments, as_real(chunk).reshape(-1))
     if values.implicit_zeros:
         moments.zeros += values.implicit_zeros
         moments.add_extremes(0, 0)
@@ -175,31 +196,84 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     }
 
 
-def _add_finite_chunk(
-    moments: _Moments, exact: torch.Tensor, real: torch.Tensor, integral: bool, low: float, high: float
-) -> None:
-    if integral:
-        exact_low, exact_high = torch.aminmax(exact.reshape(-1))
-        moments.add_extremes(int(exact_low), int(exact_high))
-    else:
-        moments.add_extremes(low, high)
-    moments.zeros += real.numel() - int(torch.count_nonzero(real))
-    moments.add_deviations_of(real, low, high)
+def _block() -> int:
+    """Elements per chunk: BLOCK, or less where the values module's CHUNK is set lower (tests)."""
+    return min(BLOCK, values_module.CHUNK)
 
 
-def _add_chunk_with_specials(moments: _Moments, real: torch.Tensor) -> None:
-    nan = torch.isnan(real)
-    moments.nan += int(nan.sum())
-    moments.posinf += int((real == math.inf).sum())
-    moments.neginf += int((real == -math.inf).sum())
-    moments.zeros += int((real == 0).sum())
-    finite = torch.isfinite(real)
-    if not bool(finite.any()):
-        return
-    low = float(torch.where(finite, real, math.inf).min())
-    high = float(torch.where(finite, real, -math.inf).max())
+def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor) -> None:
+    """Integers and bool: extremes exact in their own dtype, sums in float64 (exact below 2**53)."""
+    exact = chunk.reshape(-1)
+    low, high = (int(v) for v in torch.aminmax(exact))
     moments.add_extremes(low, high)
-    moments.add_deviations_of(real, low, high, finite)
+    moments.zeros += exact.numel() - int(torch.count_nonzero(exact))
+    real = as_real(exact)
+    moments.add_deviations_of(real, float(low), float(high), real.numel())
+
+
+def _add_float_chunk(moments: _Moments, flat: torch.Tensor) -> None:
+    low, high = _extremes(flat)
+    # NaN and ±Inf are not zero: every zero is a finite zero.
+    moments.zeros += flat.numel() - int(torch.count_nonzero(flat))
+    if math.isfinite(low) and math.isfinite(high):
+        moments.add_extremes(low, high)
+        moments.add_deviations_of(flat, low, high, flat.numel())
+        return
+    clean, specials = _split_at_specials(flat)
+    counted = [_count_specials(moments, flat[span]) for span in specials]
+    finite = flat.numel() - sum(count for count, _, _ in counted)
+    if finite == 0:
+        return
+    low = min(extremes[0] for extremes in clean + [(span_low, 0.0) for _, span_low, _ in counted])
+    high = max(extremes[1] for extremes in clean + [(0.0, span_high) for _, _, span_high in counted])
+    moments.add_extremes(low, high)
+    moments.add_deviations_of(flat, low, high, finite, specials)
+
+
+def _extremes(flat: torch.Tensor) -> tuple[float, float]:
+    low, high = torch.aminmax(flat)
+    return float(low), float(high)
+
+
+def _split_at_specials(flat: torch.Tensor) -> tuple[list[tuple[float, float]], list[slice]]:
+    """The (min, max) of each span of ``flat`` without NaN or Inf, and the slices that hold them all.
+
+    The chunk is halved while a half holds NaN or Inf, so that a few of them cost reads of
+    ever smaller halves (about twice the chunk in all); past MAX_SPANS slices to count, the
+    whole chunk is one slice.
+    """
+    clean: list[tuple[float, float]] = []
+    specials: list[slice] = []
+    pending = [(0, flat.numel())]
+    while pending:
+        start, stop = pending.pop()
+        if stop - start <= SPAN:
+            specials.append(slice(start, stop))
+            if len(specials) > MAX_SPANS:
+                return [], [slice(0, flat.numel())]
+            continue
+        middle = (start + stop) // 2
+        for left, right in ((start, middle), (middle, stop)):
+            low, high = _extremes(flat[left:right])
+            if math.isfinite(low) and math.isfinite(high):
+                clean.append((low, high))
+            else:
+                pending.append((left, right))
+    return clean, specials
+
+
+def _count_specials(moments: _Moments, part: torch.Tensor) -> tuple[int, float, float]:
+    """Count the NaN and ±Inf of ``part``; return how many, and the extremes of its finite values."""
+    nan = int(torch.count_nonzero(torch.isnan(part)))
+    posinf = int(torch.count_nonzero(torch.isposinf(part)))
+    neginf = int(torch.count_nonzero(torch.isneginf(part)))
+    moments.nan, moments.posinf, moments.neginf = moments.nan + nan, moments.posinf + posinf, moments.neginf + neginf
+    specials = nan + posinf + neginf
+    if specials == part.numel():
+        return specials, math.inf, -math.inf
+    low = float(torch.nan_to_num(part, math.inf, math.inf, math.inf).min())
+    high = float(torch.nan_to_num(part, -math.inf, -math.inf, -math.inf).max())
+    return specials, low, high
 
 
 def histogram(values: Values, dtype: torch.dtype, stats: dict[str, Any]) -> dict[str, Any] | None:
@@ -218,7 +292,11 @@ def histogram(values: Values, dtype: torch.dtype, stats: dict[str, Any]) -> dict
     else:
         bins, edge_low, edge_high = HISTOGRAM_BINS, low, high
     step = sample_step(finite)
-    counts = _count(values, bins, edge_low, edge_high, step)
+    if bins == 1:
+        counts = [finite] if step == 1 else [_count_single_value(values, low, step)]
+    else:
+        with_specials = stats["nan"] + stats["posinf"] + stats["neginf"] > 0
+        counts = _count(values, _Bins(edge_low, edge_high, bins), step, with_specials)
     return {
         "of": values.meaning,
         "lo": edge_low,
@@ -241,26 +319,78 @@ def sample_step(count: int) -> int:
     return step
 
 
-def _count(values: Values, bins: int, low: float, high: float, step: int) -> list[int]:
-    if bins == 1:
-        return [_count_single_value(values, low, step)]
+class _Bins:
+    """Equal bins from ``low`` to ``high``, each value's bin found as ``torch.histc`` finds it.
+
+    Bin codes are bytes: ``bins`` itself is a value equal to ``high`` (histc counts it in the
+    last bin) and ``bins + 1`` a NaN or ±Inf, which no bin counts.
+    """
+
+    def __init__(self, low: float, high: float, bins: int) -> None:
+        self.bins = bins
+        self.low, self.high = low, high
+        # histc computes (x - low) * bins / (high - low); where high - low would overflow, values
+        # and edges are first scaled by a power of two, which keeps every bin the same.
+        self.scale = _histogram_scale(low, high, bins)
+        self._widths: dict[tuple[torch.dtype, torch.device], torch.Tensor] = {}
+
+    def codes(
+        self, sample: torch.Tensor, scratch: torch.Tensor, out: torch.Tensor, with_specials: bool
+    ) -> torch.Tensor:
+        """Each value's bin as a byte, in ``out``; ``scratch`` holds the positions, in the sample's dtype."""
+        low = self.low * self.scale
+        if self.scale == 1.0:
+            torch.sub(sample, low, out=scratch)
+        else:
+            torch.mul(sample, self.scale, out=scratch).sub_(low)
+        scratch.div_(self._width(sample))
+        if with_specials:
+            scratch.nan_to_num_(self.bins + 1, self.bins + 1, self.bins + 1)
+        return out.copy_(scratch)
+
+    def fold(self, counts: torch.Tensor) -> list[int]:
+        """Counts of the codes as the bins' counts: a value at ``high`` in the last bin."""
+        result = counts[: self.bins + 1].tolist()
+        result[self.bins - 1] += result.pop()
+        return result
+
+    def _width(self, sample: torch.Tensor) -> torch.Tensor:
+        """(high - low) / bins in the sample's dtype, as histc rounds high - low; the division is
+        exact for a power-of-two bin count, so (x - low) / width rounds as (x - low) * bins / (high - low)."""
+        key = (sample.dtype, sample.device)
+        if key not in self._widths:
+            edges = torch.tensor([self.low * self.scale, self.high * self.scale], dtype=sample.dtype)
+            self._widths[key] = ((edges[1] - edges[0]) / self.bins).to(sample.device)
+        return self._widths[key]
+
+
+def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[int]:
     counts: torch.Tensor | None = None
+    scratch = codes = torch.empty(0)
+    for sample in _samples(values, step):
+        size = sample.numel()
+        if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
+            scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
+            codes = torch.empty(size, dtype=torch.uint8, device=sample.device)
+        found = torch.bincount(bins.codes(sample, scratch[:size], codes[:size], with_specials), minlength=bins.bins + 2)
+        counts = found if counts is None else counts.add_(found)
+    result = [0] * bins.bins if counts is None else bins.fold(counts)
+    if values.implicit_zeros and bins.low <= 0 <= bins.high:
+        zero = torch.zeros(1, dtype=torch.float64)
+        code = bins.codes(zero, torch.empty_like(zero), torch.empty(1, dtype=torch.uint8), False)
+        result[min(bins.bins - 1, int(code))] += round(values.implicit_zeros / step)
+    return result
+
+
+def _samples(values: Values, step: int) -> Iterator[torch.Tensor]:
+    """Every ``step``-th stored value (counting across chunks), as flat real tensors."""
     position = 0
-    scale = _histogram_scale(low, high, bins)
-    for chunk in chunks(values):
+    for chunk in chunks(values, _block()):
         first = (-position) % step
         position += chunk.numel()
         sample = as_real(chunk).reshape(-1)[first::step]
-        if sample.numel() == 0:
-            continue
-        sample = sample.to(torch.float64) if sample.dtype == torch.float64 else sample.float()
-        chunk_counts = torch.histc(sample * scale, bins=bins, min=low * scale, max=high * scale)
-        counts = chunk_counts if counts is None else counts + chunk_counts
-    result = [0] * bins if counts is None else [int(c) for c in counts.tolist()]
-    if values.implicit_zeros and low <= 0 <= high:
-        zero_bin = min(bins - 1, int((0 - low) / (high - low) * bins))
-        result[zero_bin] += round(values.implicit_zeros / step)
-    return result
+        if sample.numel() > 0:
+            yield sample
 
 
 def _histogram_scale(low: float, high: float, bins: int) -> float:
@@ -274,10 +404,5 @@ def _histogram_scale(low: float, high: float, bins: int) -> float:
 
 
 def _count_single_value(values: Values, value: float, step: int) -> int:
-    total = 0
-    position = 0
-    for chunk in chunks(values):
-        first = (-position) % step
-        position += chunk.numel()
-        total += int((as_real(chunk).reshape(-1)[first::step] == value).sum())
+    total = sum(int((sample == value).sum()) for sample in _samples(values, step))
     return total + round(values.implicit_zeros / step) * (value == 0)

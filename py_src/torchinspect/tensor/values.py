@@ -88,39 +88,40 @@ def values_of(tensor: torch.Tensor) -> Values:
     return Values((stored,), tensor.numel() - stored.numel(), _meaning(tensor.dtype))
 
 
-def chunks(values: Values) -> Iterator[torch.Tensor]:
-    """Each stored element once, in views of at most CHUNK elements (convert with as_real)."""
+def chunks(values: Values, size: int | None = None) -> Iterator[torch.Tensor]:
+    """Each stored element once, in views of at most ``size`` (default CHUNK) elements (convert with as_real)."""
     for part in values.parts:
         widened = WIDENED.get(part.dtype)
         if widened is None:
-            yield from element_chunks(part)
+            yield from element_chunks(part, size)
         else:
-            yield from (chunk.to(widened) for chunk in element_chunks(part))
+            yield from (chunk.to(widened) for chunk in element_chunks(part, size))
 
 
-def element_chunks(tensor: torch.Tensor) -> Iterator[torch.Tensor]:
-    """Views covering each element of a dense tensor once, each of at most CHUNK elements.
+def element_chunks(tensor: torch.Tensor, size: int | None = None) -> Iterator[torch.Tensor]:
+    """Views covering each element of a dense tensor once, each of at most ``size`` (default CHUNK) elements.
 
     A contiguous tensor is split as a flat view, and so is a dense one (a transpose), in
     memory order. Any other (sliced, expanded) is split along its leading dimensions, so
     that no chunk needs a copy to exist.
     """
+    size = CHUNK if size is None else size
     if tensor.is_contiguous():
-        yield from tensor.reshape(-1).split(CHUNK)
+        yield from tensor.reshape(-1).split(size)
         return
     if is_dense(tensor):
         # In memory order: reductions over a transposed view run many times slower.
-        yield from tensor.as_strided((tensor.numel(),), (1,)).split(CHUNK)
+        yield from tensor.as_strided((tensor.numel(),), (1,)).split(size)
         return
     pending = [tensor]
     while pending:
         part = pending.pop()
-        if part.numel() <= CHUNK or part.dim() == 0:
+        if part.numel() <= size or part.dim() == 0:
             yield part
         elif part.dim() == 1:
-            yield from part.split(CHUNK)
-        elif part[0].numel() <= CHUNK:
-            yield from part.split(max(1, CHUNK // part[0].numel()))
+            yield from part.split(size)
+        elif part[0].numel() <= size:
+            yield from part.split(max(1, size // part[0].numel()))
         else:
             pending.extend(part.unbind(0))
 
