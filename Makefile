@@ -22,7 +22,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test bench build setup
+.PHONY: lab test bench build setup code-server
 
 lab: setup
 	@echo "Starting JupyterLab on examples/$(LESSON): open the http://127.0.0.1 URL it prints."
@@ -30,7 +30,7 @@ lab: setup
 		--ServerApp.root_dir=examples --LabApp.default_url=/lab/tree/$(LESSON) \
 		$(OFFLINE_FLAGS)
 
-test: setup /usr/bin/chromium
+test: setup /usr/bin/chromium code-server
 	npm test
 	$(BIN)/ruff check py_src && $(BIN)/ruff format --check py_src && $(BIN)/mypy py_src/torchinspect
 	$(BIN)/python -m pytest
@@ -55,6 +55,10 @@ $(VENV)/.installed: pyproject.toml package.json Makefile
 	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements
 	touch $@
+
+# VS Code (code-server 4.100.3, Node 20) for tests/e2e/test_vscode_real.py: cached in .cache/.
+code-server:
+	tools/setup_code_server.sh
 
 /usr/bin/chromium:
 	$(if $(ROOT_FLAG),,sudo) apt-get update -qq

@@ -8,6 +8,10 @@
 export const TENSOR_SCHEMA = 'torchinspect.tensor/1';
 
 export const TENSOR_MIME_TYPE = 'application/vnd.torchinspect.tensor+json';
+/** What an inspector's saved output carries beside its snapshot, and what a comparison's carries. */
+export const GRAPH_MIME_TYPE = 'application/vnd.torchinspect.graph+json';
+export const GRADIENTS_MIME_TYPE = 'application/vnd.torchinspect.gradients+json';
+export const COMPARISON_MIME_TYPE = 'application/vnd.torchinspect.comparison+json';
 
 /** What the numbers of statistics, histogram and preview are. */
 export type ValuesMeaning = 'values' | 'magnitude' | 'dequantized values';

@@ -9,14 +9,11 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { TENSOR_MIME_TYPE, type ComparisonSnapshot } from '../core/schema';
+import { COMPARISON_MIME_TYPE, GRADIENTS_MIME_TYPE, GRAPH_MIME_TYPE, TENSOR_MIME_TYPE, type ComparisonSnapshot } from '../core/schema';
 import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView, type TensorViewData } from '../views/tensor_view';
 import type { View } from '../views/view';
 
-export const GRAPH_MIME_TYPE = 'application/vnd.torchinspect.graph+json';
-export const GRADIENTS_MIME_TYPE = 'application/vnd.torchinspect.gradients+json';
-export const COMPARISON_MIME_TYPE = 'application/vnd.torchinspect.comparison+json';
 /** The MIME types a saved output is drawn from, each naming what the output shows. */
 export const SAVED_MIME_TYPES = [TENSOR_MIME_TYPE, COMPARISON_MIME_TYPE];
 

@@ -124,7 +124,7 @@ def test_the_vsix_contributes_the_renderer_and_carries_its_entry(vsix: pathlib.P
     with zipfile.ZipFile(vsix) as archive:
         manifest = json.loads(archive.read("extension/package.json"))
         [renderer] = manifest["contributes"]["notebookRenderer"]
-        assert renderer["mimeTypes"] == [MIME]
+        assert renderer["mimeTypes"] == [MIME, "application/vnd.torchinspect.comparison+json"]
         entry = "extension/" + renderer["entrypoint"].removeprefix("./")
         assert archive.read(entry) == (STAGE / "renderer.js").read_bytes()
         assert b"activate" in archive.read(entry)
