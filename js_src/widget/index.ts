@@ -14,11 +14,13 @@ import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
 import { renderModelInspector, type ModelInspectorModel } from './model_inspector';
+import { renderNanReport, type NanReportModel } from './nan_report';
 import { kernelRequests } from './requests';
 
 /** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, an Inspector neither. */
-const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel> = props => {
+const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel & NanReportModel> = props => {
   if (props.model.get('comparison') !== undefined) return renderComparison(props);
+  if (props.model.get('nan_report') !== undefined) return renderNanReport(props);
   if (props.model.get('model') !== undefined) return renderModelInspector(props);
   return renderInspector(props);
 };

@@ -7,6 +7,7 @@ line it did not mean; torch itself is the oracle for the values and the gradient
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import weakref
 from collections import OrderedDict
@@ -223,6 +224,8 @@ def test_hostile_module_names_are_reported_as_written():
     assert report.module == hostile
     assert report.sentence.startswith(f"log in {hostile} (Log) at ")
     assert [hostile, True] in report.data["sentence_parts"]
+    saved_html = report._repr_mimebundle_()[0]["text/html"]
+    assert "<img" not in saved_html and "<code>&lt;img src=x onerror=alert(1)&gt;</code>" in saved_html
 
 
 def test_nothing_of_the_program_is_kept_alive():
@@ -294,6 +297,14 @@ def test_bad_arguments_say_what_to_pass():
         torchinspect.nan_guard(ops=[3])
     with pytest.raises(TypeError, match=r"^torchinspect.nan_guard\(\) takes modules"):
         torchinspect.nan_guard(modules=["encoder"])
+
+
+def test_the_report_shows_as_a_widget_and_as_text():
+    report = torchinspect.find_nan(lambda: torch.log(-torch.ones(3)))
+    data, _ = report._repr_mimebundle_()
+    assert data["text/plain"] == report.sentence
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert inspect.signature(torchinspect.find_nan).parameters["fn"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def test_an_error_of_the_function_passes_through_and_leaves_no_hook():

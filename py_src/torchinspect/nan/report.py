@@ -9,7 +9,9 @@ class NanReport:
     """Where the first NaN or Inf began, as ``find_nan`` found it.
 
     Its fields are the entries of ``data`` (the ``torchinspect.nan/1`` report, plain data that
-    ``json.dumps`` accepts once its snapshots' bytes are encoded).
+    ``json.dumps`` accepts once its snapshots' bytes are encoded). Displayed in a notebook, it
+    shows the sentence, the inspectors of the op's inputs and output, and the backward graph
+    with the origin ringed.
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -62,3 +64,8 @@ class NanReport:
 
     def __repr__(self) -> str:
         return f"NanReport({self.sentence!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        from torchinspect.nan.widget import NanReportWidget
+
+        return NanReportWidget(self.data)._repr_mimebundle_(**kwargs)

@@ -1,0 +1,46 @@
+"""The widget of a ``find_nan`` report: the sentence, the op's tensors, the graph with the origin.
+
+It only wires the report (``torchinspect.nan/1``) to the page; ``js_src/widget/nan_report.ts``
+draws it. A saved notebook keeps the sentence and the user's line as text and HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import traitlets
+
+from torchinspect import live
+from torchinspect.bundle import KernelOwned
+
+
+class NanReportWidget(KernelOwned):
+    """Shows a ``find_nan`` report; it holds the report's plain data and nothing of the program."""
+
+    nan_report = traitlets.Dict().tag(sync=True)
+    """The report, ``torchinspect.nan/1``: the trait that tells the bundle to draw a report."""
+
+    def __init__(self, report: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(nan_report=report, **kwargs)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        live.shown(self)
+        data, metadata = bundle
+        return {**data, "text/plain": self.nan_report["sentence"], "text/html": static_html(self.nan_report)}, metadata
+
+
+def static_html(report: dict[str, Any]) -> str:
+    """The report as HTML that needs no script: the sentence and the user's source line."""
+    sentence = "".join(
+        f"<code>{html.escape(text)}</code>" if is_code else html.escape(text)
+        for text, is_code in report["sentence_parts"]
+    )
+    frame = report.get("frame")
+    source = ""
+    if frame:
+        source = f"<pre>{html.escape(frame['file'])}:{frame['line']}\n    {html.escape(frame['source'])}</pre>"
+    return f'<div class="torchinspect torchinspect-nan-static"><p>{sentence}</p>{source}</div>'
