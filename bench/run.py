@@ -12,6 +12,7 @@ import torch
 
 import backward_recording
 import browser_graphs
+import distributed
 import graph_snapshots
 import memory
 import sidebar
@@ -20,7 +21,7 @@ import tensors
 FAMILIES = {
     "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
     "browser": browser_graphs.run, "sidebar": sidebar.run,
-    "memory": memory.run,
+    "memory": memory.run, "distributed": distributed.run,
 }
 
 

@@ -1,7 +1,7 @@
 """One rank of a gloo world for test_distributed: builds DTensors, snapshots them, writes the results.
 
-Run as ``python sharded_worker.py WORLD OUT`` with RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT
-set. Every tensor is built from a seed on every rank, so each rank also snapshots the full
+Run as ``torchrun --nproc-per-node=WORLD sharded_worker.py WORLD OUT``, or as ``python
+sharded_worker.py WORLD OUT`` with RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT set. Every tensor is built from a seed on every rank, so each rank also snapshots the full
 tensor in one process: the oracle the test compares against. The results (snapshots as JSON,
 error messages) go to OUT/rank<r>.json; the test asserts on them.
 """
@@ -114,12 +114,32 @@ def run_inspect(world: int) -> dict[str, Any]:
     mesh = init_device_mesh("cpu", (world,))
     dtensor = distribute_tensor(planted((2000, 1000), 10), mesh, [Shard(0)])
     widget = torchinspect.inspect(dtensor, name="w", rank=world - 1)
+    line = torchinspect.summary(dtensor)  # every rank takes part; one prints, as a script run by torchrun would
+    if dist.get_rank() == 0:
+        print(line, flush=True)
     if widget is None:
         return {"widget": None}
     return {
         "widget": type(widget).__name__,
         "state": jsonable(widget.snapshot),
         "bytes": len(torchinspect.to_json(widget.snapshot)),
+        "bundle": sorted((widget._repr_mimebundle_() or ({}, {}))[0]),
+    }
+
+
+def run_autograd(world: int) -> dict[str, Any]:
+    """A DTensor parameter after backward: its grad (a DTensor too), and the graph of a result."""
+    mesh = init_device_mesh("cpu", (world,))
+    weight = distribute_tensor(planted((6, 4), 11), mesh, [Shard(0)]).requires_grad_()
+    inputs = distribute_tensor(torch.randn(4, 3, generator=torch.Generator().manual_seed(12)), mesh, [Replicate()])
+    result = (weight @ inputs).tanh()
+    result.sum().backward()
+    snapshot = jsonable(torchinspect.snapshot(weight, name="weight"))
+    widget = torchinspect.inspect(result, name="result", rank=0)
+    return {
+        "snapshot": snapshot,
+        "oracle_grad": jsonable(torchinspect.snapshot(weight.grad.full_tensor())),
+        "graph_ops": None if widget is None else sorted(node["op"] or node["kind"] for node in widget.graph["nodes"]),
     }
 
 
@@ -153,7 +173,8 @@ def distribute_tensor_locally(shape: tuple[int, ...], mesh: DeviceMesh) -> DTens
 def main() -> None:
     world, out = int(sys.argv[1]), sys.argv[2]
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
-    results = {"cases": run_cases(world), "inspect": run_inspect(world), "errors": run_errors(world)}
+    results = {"cases": run_cases(world), "inspect": run_inspect(world), "autograd": run_autograd(world)}
+    results["errors"] = run_errors(world)
     with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as file:
         json.dump(results, file)
     if dist.is_initialized():

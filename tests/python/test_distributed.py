@@ -13,7 +13,6 @@ import json
 import math
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -26,35 +25,34 @@ PY_SRC = pathlib.Path(__file__).parents[2] / "py_src"
 SCHEMA = json.loads((PY_SRC / "torchinspect" / "schema" / "tensor-1.json").read_text())
 
 
-def launch(world: int, out: pathlib.Path) -> list[dict[str, Any]]:
-    """Run the worker on ``world`` ranks; every rank must finish (and in bounded time)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+def launch(world: int, out: pathlib.Path) -> tuple[list[dict[str, Any]], str]:
+    """Run the worker on ``world`` ranks under torchrun; every rank must finish (in bounded time).
+
+    Returns each rank's results and what the ranks printed.
+    """
+    environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PY_SRC), environment.get("PYTHONPATH")]))
-    ranks = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), str(world), str(out)],
-            env={**environment, "RANK": str(rank)},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in range(world)
-    ]
-    errors = [rank.communicate(timeout=240)[1] for rank in ranks]
-    assert [rank.returncode for rank in ranks] == [0] * world, "\n".join(errors)
-    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(world)]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={world}"]
+    run = subprocess.run(
+        [*command, str(WORKER), str(world), str(out)], env=environment, capture_output=True, text=True, timeout=240
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    return [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(world)], run.stdout
 
 
 @pytest.fixture(scope="module")
-def world2(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def launched2(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], str]:
     return launch(2, tmp_path_factory.mktemp("world2"))
 
 
 @pytest.fixture(scope="module")
+def world2(launched2: tuple[list[dict[str, Any]], str]) -> list[dict[str, Any]]:
+    return launched2[0]
+
+
+@pytest.fixture(scope="module")
 def world4(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    return launch(4, tmp_path_factory.mktemp("world4"))
+    return launch(4, tmp_path_factory.mktemp("world4"))[0]
 
 
 def floats(data: dict[str, str]) -> torch.Tensor:
@@ -162,6 +160,25 @@ def test_the_widget_shows_on_the_named_rank_alone_with_bounded_state(world2: lis
     assert shown["bytes"] < 200_000  # 2,000,000 elements; the state grows with the preview, not the tensor
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(shown["state"], SCHEMA)
+
+
+def test_a_script_under_torchrun_prints_the_summary_once(launched2: tuple[list[dict[str, Any]], str]) -> None:
+    lines = [line for line in launched2[1].splitlines() if line.startswith("tensor[")]
+    assert len(lines) == 1
+    assert lines[0].startswith("tensor[2000, 1000] float32 cpu DTensor(mesh d0=2 cpu, [Shard(0)]) ∈[")
+
+
+def test_a_sharded_parameter_shows_its_sharded_grad_and_its_graph(world2: list[dict[str, Any]]) -> None:
+    for rank, results in enumerate(world2):
+        autograd = results["autograd"]
+        snapshot = autograd["snapshot"]
+        assert snapshot["summary"].endswith("requires_grad leaf grad=tensor[6, 4]")
+        assert snapshot["grad"]["sharding"]["placements"] == [{"kind": "shard", "dim": 0}]
+        assert_same_contents(snapshot["grad"], autograd["oracle_grad"])
+        # The graph is drawn on the rank that shows the widget, from its own autograd nodes.
+        expected = ["AccumulateGrad", "MmBackward0", "TanhBackward0", "tensor"] if rank == 0 else None
+        assert autograd["graph_ops"] == expected
+    assert "application/vnd.torchinspect.tensor+json" in world2[1]["inspect"]["bundle"]
 
 
 def test_bad_calls_fail_in_words_and_in_bounded_time(

@@ -72,7 +72,8 @@ class MeshReducer:
                 raise CollectiveError(
                     f"torchinspect: the ranks of the DTensor's mesh did not reduce its statistics together "
                     f"within {seconds:g} s ({error}). Every rank of the mesh must call snapshot, summary or "
-                    "inspect of the same DTensor at the same point of the program; set the wait with "
+                    "inspect of the same DTensor at the same point of the program (to print on one rank, call "
+                    "line = summary(dtensor) on all of them, then print it on one); set the wait with "
                     "torchinspect.distributed.collective_timeout(seconds). The process group may now be out "
                     "of step: start it again before the next collective."
                 ) from error

@@ -1,8 +1,9 @@
 """``inspect`` of a DTensor: every rank takes the snapshot together, one rank shows it.
 
-The widget holds the snapshot as it was when the ranks took it. It does not follow cells nor
-answer the page's requests for another slice: those need every rank of the mesh, and only the
-rank that renders has a page.
+The widget holds the snapshot as it was when the ranks took it, and the backward graph behind
+the tensor as this rank recorded it (global shapes). It does not follow cells nor answer the
+page's requests (another slice, a graph tensor's values, a refresh): those need every rank of
+the mesh, and only the rank that renders has a page.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ import torch.distributed as dist
 import traitlets
 
 from torchinspect.bundle import KernelOwned
+from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
+from torchinspect.graph.snapshot import autograd_graph
 from torchinspect.protocol import VIEW_EVENT, error_reply
-from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot
+from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
+
+# As for a tensor's inspector: a saved output keeps a graph of at most this much JSON text.
+SAVED_GRAPH_CHARACTERS = 2_000_000
 
 _NO_REQUESTS = (
     "torchinspect: a DTensor's picture is taken by every rank of its mesh together, when each calls "
@@ -36,8 +42,8 @@ class ShardedInspector(KernelOwned):
     follows_cells = traitlets.Bool(False).tag(sync=True)
     sees_every_write = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, snap: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(snapshot=snap, **kwargs)
+    def __init__(self, snap: dict[str, Any], graph: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(snapshot=snap, graph=graph, **kwargs)
         self.on_msg(self._answer)
 
     def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
@@ -55,6 +61,9 @@ class ShardedInspector(KernelOwned):
             "text/html": static_html(self.snapshot),
             MIME_TYPE: jsonable(self.snapshot),
         }
+        graph_text = to_json(self.graph) if self.graph else ""
+        if graph_text and len(graph_text) <= SAVED_GRAPH_CHARACTERS:
+            saved[GRAPH_MIME_TYPE] = jsonable(self.graph)
         return {**data, **saved}, metadata
 
 
@@ -68,4 +77,7 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
             f"torchinspect: rank {rank} is not in the DTensor's mesh (ranks {ranks}); name one of them to show it."
         )
     snap = snapshot(tensor, name=name)
-    return ShardedInspector(snap) if dist.get_rank() == rank else None
+    if dist.get_rank() != rank:
+        return None
+    # The walk reads this rank's autograd nodes alone: no collective, so the other ranks need not wait.
+    return ShardedInspector(snap, graph={} if tensor.grad_fn is None else autograd_graph(tensor))
