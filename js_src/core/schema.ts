@@ -237,12 +237,31 @@ export interface GraphEdge {
   output_nr: number;
 }
 
+/** A part that comes again: its units' node ids; `pattern` for ops alone, `label` for modules. */
+export interface GraphRepeat {
+  container: string | null;
+  units: string[][];
+  pattern: string[] | null;
+  label: string | null;
+  /** The units not wired exactly like the others (a first layer whose input needs no gradient). */
+  unlike: number[];
+}
+
+/** What folds a big graph, found by the kernel (optional: older snapshots lack it). */
+export interface GraphFolding {
+  modules: 'recorded' | 'inferred' | 'none';
+  /** Where `modules` is `inferred`: each node's module, from the parameters its ops take. */
+  inferred_modules?: Record<string, string>;
+  repeats: GraphRepeat[];
+}
+
 export interface GraphSnapshot {
   schema: typeof GRAPH_SCHEMA;
   roots: string[];
   nodes: GraphNode[];
   edges: GraphEdge[];
   held: boolean;
+  folding?: GraphFolding;
 }
 
 /** Accept data as a graph snapshot, or throw an Error that says what arrived. */

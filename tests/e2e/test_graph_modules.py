@@ -78,7 +78,9 @@ def test_a_recorded_model_opens_grouped_by_module(view: Page, name: str, build, 
     snapshot = recorded(build)
     mount(view, snapshot)
     expect(view.locator(MODULES)).to_have_count(len(closed))
-    assert sorted(view.locator(MODULES).evaluate_all("boxes => boxes.map(box => box.dataset.id.slice(7))")) == sorted(closed)
+    assert sorted(view.locator(MODULES).evaluate_all("boxes => boxes.map(box => box.dataset.id.slice(7))")) == sorted(
+        closed
+    )
     assert view.locator(BOXES).count() <= 60
     expect(view.locator(".torchinspect-graph-status")).to_contain_text(f"for {len(snapshot['nodes']):,} nodes")
     if name == "G4":
@@ -155,7 +157,11 @@ def test_g3_folds_and_unfolds_by_module(view: Page, resnet: dict, screenshot):
     mount(view, resnet)
     click_button(view, "close every module")
     expect(view.locator(MODULES)).to_have_count(3)
-    assert view.locator(MODULES).evaluate_all("boxes => boxes.map(box => box.dataset.id)") == ["module:fc", "module:blocks", "module:stem"]
+    assert view.locator(MODULES).evaluate_all("boxes => boxes.map(box => box.dataset.id)") == [
+        "module:fc",
+        "module:blocks",
+        "module:stem",
+    ]
     click_button(view, "fit the graph")  # opened at a readable zoom, the graph shows its root's part
     module_box(view, "blocks").click()
     expect(frame(view, "blocks")).to_be_visible()
@@ -187,20 +193,24 @@ class Recurrent(nn.Module):
         return h
 
 
-def test_a_chain_inside_a_module_folds_once_the_module_is_open(view: Page):
+def test_a_chain_inside_a_module_opens_folded_and_closes_into_the_module(view: Page):
     model = nn.Sequential()
     model.add_module("rnn", Recurrent())
     with torchinspect.record_modules(model):
         out = model(torch.randn(8, requires_grad=True)).sum()
     mount(view, torchinspect.autograd_graph(out, params=model))
-    expect(module_box(view, "rnn")).to_contain_text("Recurrent · 301 nodes")
-    expect(view.locator(".torchinspect-graph-box.is-folded")).to_have_count(0)
-    module_box(view, "rnn").click()
+    # Folded, the module's 301 nodes fit the budget: it opens at first, its chain one box.
     folded = view.locator(".torchinspect-graph-box.is-folded")
     expect(folded).to_contain_text("× 100: tanh ← add ← mul")
-    assert frame(view, "rnn").evaluate("(frame, box) => { const f = frame.getBoundingClientRect(), b = box.getBoundingClientRect(); return f.top < b.top && b.bottom < f.bottom; }", folded.element_handle())
+    assert frame(view, "rnn").evaluate(
+        "(frame, box) => { const f = frame.getBoundingClientRect(), b = box.getBoundingClientRect(); return f.top < b.top && b.bottom < f.bottom; }",
+        folded.element_handle(),
+    )
     folded.click()
     expect(folded).to_contain_text("× 96: tanh ← add ← mul")
+    click_button(view, "close every module")
+    expect(module_box(view, "rnn")).to_contain_text("Recurrent · 301 nodes")
+    expect(folded).to_have_count(0)
 
 
 def test_a_hostile_module_name_is_shown_as_text_and_never_run(view: Page, screenshot):
@@ -219,7 +229,9 @@ def test_a_hostile_module_name_is_shown_as_text_and_never_run(view: Page, screen
     box = view.locator(MODULES, has_text=hostile)
     expect(box.locator(".torchinspect-graph-box-title")).to_have_text(hostile)
     box.click()
-    expect(view.locator(".torchinspect-graph-frame-title", has_text=hostile)).to_have_text(f"▾ {hostile} · Linear · 4 nodes")
+    expect(view.locator(".torchinspect-graph-frame-title", has_text=hostile)).to_have_text(
+        f"▾ {hostile} · Linear · 4 nodes"
+    )
     expect(view.locator(BOXES, has_text=f"{hostile}.weight")).to_be_visible()
     view.locator(BOXES, has_text=f"{hostile}.weight").click()
     expect(view.locator(DETAILS)).to_contain_text(hostile)

@@ -96,20 +96,28 @@ describe('the module tree', () => {
 
   it('opens level by level while the boxes stay within the budget, a whole level at once', () => {
     // 3 nodes and 3 modules at the top; opening them shows 13 boxes, the blocks then 19, the rest 31.
-    expect([...defaultOpen(tree, 3, 12)]).toEqual([]);
-    expect([...defaultOpen(tree, 3, 13)]).toEqual(['head', 'blocks', 'embed']);
-    expect([...defaultOpen(tree, 3, 30)]).toEqual(['head', 'blocks', 'embed', 'blocks.1', 'blocks.0']);
-    expect(defaultOpen(tree, 3, 31).size).toBe(tree.groups.size);
+    const boxes = (open: ReadonlySet<string>) =>
+      [...open].reduce((sum, path) => sum + tree.groups.get(path)!.nodes.length + tree.groups.get(path)!.children.length - 1, 6);
+    expect([...defaultOpen(tree, boxes, 12)]).toEqual([]);
+    expect([...defaultOpen(tree, boxes, 13)]).toEqual(['head', 'blocks', 'embed']);
+    expect([...defaultOpen(tree, boxes, 30)]).toEqual(['head', 'blocks', 'embed', 'blocks.1', 'blocks.0']);
+    expect(defaultOpen(tree, boxes, 31).size).toBe(tree.groups.size);
   });
 });
 
 describe('the grouped model', () => {
   it('shows the modules closed at first when opening them would pass the budget', () => {
-    const big = recurrent(200, () => 'rnn');
-    const grouped = graphModel(big);
-    expect(modulesIn(grouped)).toEqual(['rnn']);
-    expect(grouped.boxes).toHaveLength(4); // output, sum, h0 and the module
-    expect(grouped.boxes.find(box => box.kind === 'module')!.subtitle).toBe('Cell · 600 nodes');
+    // 90 ops, no two alike: nothing folds, so the open module would show 90 boxes.
+    const nodes = [node('t0', 'tensor', null), node('n0', 'op', 'SumBackward0')];
+    const edges = [edge('n0', 't0')];
+    for (let step = 1; step <= 90; step++) {
+      nodes.push(node(`n${step}`, 'op', `Op${step}Backward0`, 'net'));
+      edges.push(edge(`n${step}`, `n${step - 1}`));
+    }
+    const grouped = graphModel(snapshot(nodes, edges));
+    expect(modulesIn(grouped)).toEqual(['net']);
+    expect(grouped.boxes).toHaveLength(3); // output, sum and the module
+    expect(grouped.boxes.find(box => box.kind === 'module')!.subtitle).toBe('Cell · 90 nodes');
   });
 
   it('opens a small model to every node: it fits the budget', () => {
@@ -146,13 +154,15 @@ describe('the grouped model', () => {
     expect(searchBoxes(open, 'blocks.1')).toEqual([moduleBoxId('blocks.1')]);
   });
 
-  it('folds a repeated chain inside a module, shown once the module is open', () => {
+  it('folds a repeated chain inside a module, shown while the module is open', () => {
     const grouped = graphModel(recurrent(200, () => 'rnn'));
-    expect(grouped.boxes.some(box => box.kind === 'folded')).toBe(false);
-    const open = expand(grouped, moduleBoxId('rnn'));
-    const folded = open.boxes.filter(box => box.kind === 'folded');
+    // Open at first: folded, the module's 600 nodes fit the budget.
+    const folded = grouped.boxes.filter(box => box.kind === 'folded');
     expect(folded.map(box => [box.title, box.container])).toEqual([['× 200: tanh ← add ← mul', 'rnn']]);
-    expect(open.boxes.length).toBeLessThanOrEqual(6);
+    expect(grouped.boxes.length).toBeLessThanOrEqual(6);
+    const closed = collapse(grouped, 'rnn');
+    expect(closed.boxes.some(box => box.kind === 'folded')).toBe(false);
+    expect(modulesIn(closed)).toEqual(['rnn']);
   });
 
   it('never folds a chain across two modules', () => {

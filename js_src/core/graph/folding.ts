@@ -2,13 +2,16 @@
  * Folding: finding the repetitive parts of an autograd graph that would drown the rest, so the
  * view can draw each as one box with a count. Pure data, no DOM.
  *
- * Two shapes are folded: a long linear chain of a repeated op pattern (`h = tanh(h * w + 1)`
- * run 2,000 times), and a wide fan of identical branches into one node (5,000 `sin → sum`
- * into a `stack`). Graphs of 30,000 nodes are routine, so every walk here is iterative and
- * visits each node a bounded number of times: no recursion, no search over subgraphs.
+ * The kernel finds the repeated parts of a big graph (graph/folding.py: the layers of a
+ * transformer, the blocks of a ResNet, the steps of a chain, the branches of a fan) and sends
+ * them in the snapshot's `folding.repeats`; each is folded into one box `× N` that opens to one
+ * unit, or to all. Where the snapshot has none, two shapes are found here: a long linear chain
+ * of a repeated op pattern (`h = tanh(h * w + 1)` run 2,000 times), and a wide fan of identical
+ * branches into one node (5,000 `sin → sum` into a `stack`). Graphs of 30,000 nodes are
+ * routine, so every walk here is iterative and visits each node a bounded number of times.
  */
 
-import type { GraphNode, GraphSnapshot } from '../schema';
+import type { GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
 
 /** The graph's nodes and their distinct forward neighbours, built once per snapshot. */
 export interface GraphIndex {
@@ -22,10 +25,16 @@ export interface GraphIndex {
 /** A run of repeated units drawn as one box; `units` are node ids, each unit in forward order. */
 export interface FoldGroup {
   id: string;
-  kind: 'chain' | 'fan';
-  /** What one unit does, in forward order: `['mul', 'add', 'tanh']`. */
+  kind: 'chain' | 'fan' | 'repeat';
+  /** What one unit does, in forward order: `['mul', 'add', 'tanh']`; empty for a unit of modules. */
   pattern: string[];
   units: string[][];
+  /** What one unit of modules is (`TransformerEncoderLayer`, `layers.*`), or null. */
+  label: string | null;
+  /** The module the group lies in, or null at the top. */
+  container: string | null;
+  /** The units not wired exactly like the others. */
+  unlike: number[];
 }
 
 /** Fewer repeats than this read fine unfolded. */
@@ -61,21 +70,44 @@ export function stepName(node: GraphNode): string {
  * the module of each node (`groupOf`), a fold never spans two modules, so that it opens and
  * closes with the module around it.
  */
-export function findFoldGroups(index: GraphIndex, groupOf: ReadonlyMap<string, string> = new Map()): FoldGroup[] {
+export function findFoldGroups(
+  index: GraphIndex, groupOf: ReadonlyMap<string, string> = new Map(), repeats: GraphRepeat[] = []
+): FoldGroup[] {
   const grouped = new Set<string>();
-  const chains = linearChains(index, groupOf).flatMap(chain => repeatedRuns(index, chain, grouped));
-  return [...chains, ...identicalFans(index, grouped, groupOf)];
+  const found = repeats.map(repeat => repeatGroup(repeat, grouped));
+  const chains = linearChains(index, groupOf).flatMap(chain => repeatedRuns(index, chain, grouped, groupOf));
+  return [...found, ...chains, ...identicalFans(index, grouped, groupOf)];
+}
+
+function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
+  repeat.units.forEach(unit => unit.forEach(id => grouped.add(id)));
+  return {
+    id: `repeat:${repeat.units[0][0]}`, kind: 'repeat', pattern: repeat.pattern ?? [], units: repeat.units,
+    label: repeat.label, container: repeat.container, unlike: repeat.unlike
+  };
 }
 
 /**
- * Opens a group one step: its first and last units become plain nodes, and the middle, if it
- * still repeats enough, stays folded as a smaller group. Expanding 2,000 repeats thus never
- * asks the layout for 6,000 boxes at once.
+ * Opens a group one step. A repeat shows its first unit and keeps the others folded while two
+ * or more are left. A chain or a fan shows its first and last units, and the middle, if it still
+ * repeats enough, stays folded as a smaller group. Expanding 2,000 repeats thus never asks the
+ * layout for 6,000 boxes at once.
  */
 export function openGroup(group: FoldGroup): FoldGroup | null {
+  if (group.kind === 'repeat') {
+    const rest = group.units.slice(1);
+    if (rest.length < 2) return null;
+    const unlike = group.unlike.map(unit => unit - 1).filter(unit => unit >= 0);
+    return { ...group, id: `repeat:${rest[0][0]}`, units: rest, unlike };
+  }
   const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
   if (middle.length < MIN_REPEATS) return null;
   return { ...group, id: `${group.kind}:${middle[0][0]}`, units: middle };
+}
+
+/** The nodes in a group, all units together. */
+export function nodesIn(group: FoldGroup): number {
+  return group.units.reduce((sum, unit) => sum + unit.length, 0);
 }
 
 /** Op nodes linked one to the next, where each feeds only the next and the next takes no other op. */
@@ -103,7 +135,7 @@ function linearChains(index: GraphIndex, groupOf: ReadonlyMap<string, string>): 
 }
 
 /** The stretches of a chain where a pattern of up to MAX_PERIOD ops repeats, shortest pattern first. */
-function repeatedRuns(index: GraphIndex, chain: string[], grouped: Set<string>): FoldGroup[] {
+function repeatedRuns(index: GraphIndex, chain: string[], grouped: Set<string>, groupOf: ReadonlyMap<string, string>): FoldGroup[] {
   const names = chain.map(id => stepName(index.nodes.get(id)!));
   const groups: FoldGroup[] = [];
   for (let period = 1; period <= MAX_PERIOD; period++) {
@@ -116,7 +148,8 @@ function repeatedRuns(index: GraphIndex, chain: string[], grouped: Set<string>):
       if (ids.length > 0 && ids.every(id => !grouped.has(id))) {
         ids.forEach(id => grouped.add(id));
         const units = Array.from({ length: repeats }, (_, unit) => ids.slice(unit * period, (unit + 1) * period));
-        groups.push({ id: `chain:${ids[0]}`, kind: 'chain', pattern: names.slice(start, start + period), units });
+        const pattern = names.slice(start, start + period);
+        groups.push({ id: `chain:${ids[0]}`, kind: 'chain', pattern, units, label: null, container: groupOf.get(ids[0]) ?? null, unlike: [] });
       }
       start = Math.max(end, start + 1);
     }
@@ -143,7 +176,8 @@ function identicalFans(index: GraphIndex, grouped: Set<string>, groupOf: Readonl
       if (units.length < MIN_REPEATS) continue;
       units.flat().forEach(id => grouped.add(id));
       const pattern = units[0].map(id => stepName(index.nodes.get(id)!));
-      groups.push({ id: `fan:${target}:${units[0][0]}`, kind: 'fan', pattern, units });
+      const container = groupOf.get(units[0][0]) ?? null;
+      groups.push({ id: `fan:${target}:${units[0][0]}`, kind: 'fan', pattern, units, label: null, container, unlike: [] });
     }
   }
   return groups;

@@ -5,13 +5,13 @@
  */
 
 import { edgeShapes } from './edge_shapes';
-import { findFoldGroups, indexGraph, openGroup, type FoldGroup, type GraphIndex } from './folding';
+import { findFoldGroups, indexGraph, nodesIn, openGroup, type FoldGroup, type GraphIndex } from './folding';
 import {
-  allOpen, closedGroupOf, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle, moduleTree,
-  type ModuleGroup, type ModuleTree
+  allOpen, closedAround, closedGroupOf, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
+  moduleTree, type ModuleGroup, type ModuleTree
 } from './modules';
 import { formatShape } from '../format';
-import type { GraphNode, GraphSnapshot } from '../schema';
+import type { GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -56,28 +56,61 @@ export const EXPAND_ALL_MAX_NODES = 2_000;
 
 /**
  * The snapshot with its repetitive parts folded and its modules closed past a readable number
- * of boxes (see defaultOpen): what a view shows first.
+ * of boxes (see defaultOpen): what a view shows first. Where the modules and the chains and
+ * fans found here leave more than DEFAULT_BOX_BUDGET boxes, the kernel's repeats fold it too:
+ * six alike layers become one box `× 6`.
  */
 export function graphModel(snapshot: GraphSnapshot): GraphModel {
   const index = indexGraph(snapshot);
   const modules = moduleTree(snapshot);
-  const open = defaultOpen(modules, snapshot.nodes.length - modules.groupOf.size);
-  return modelOf(snapshot, index, findFoldGroups(index, modules.groupOf), modules, open);
+  const plain = foldedModel(snapshot, index, modules, []);
+  const repeats = snapshot.folding?.repeats ?? [];
+  if (plain.boxes.length <= DEFAULT_BOX_BUDGET || repeats.length === 0) return plain;
+  return foldedModel(snapshot, index, modules, repeats);
+}
+
+function foldedModel(snapshot: GraphSnapshot, index: GraphIndex, modules: ModuleTree, repeats: GraphRepeat[]): GraphModel {
+  const groups = findFoldGroups(index, modules.groupOf, repeats);
+  const folds = {
+    nodes: new Set(groups.flatMap(group => group.units.flat())),
+    containers: groups.flatMap(group => (group.container === null ? [] : [group.container]))
+  };
+  const open = defaultOpen(modules, opened => placeBoxes(snapshot, groups, modules, opened).boxes.length, DEFAULT_BOX_BUDGET, folds);
+  return modelOf(snapshot, index, groups, modules, open);
 }
 
 /**
- * The model with one box opened: a closed module, or a folded group a step (see openGroup);
- * a new model, the old one unchanged.
+ * The model with one box opened: a closed module, or a folded group a step (see openGroup: a
+ * repeat shows its first unit, its module open); a new model, the old one unchanged.
  */
 export function expand(model: GraphModel, boxId: string): GraphModel {
   const path = modulePathOf(boxId);
   if (path !== null) return modelOf(model.snapshot, model.index, model.groups, model.modules, new Set([...model.open, path]));
-  const groups = model.groups.flatMap(group => {
-    if (group.id !== boxId) return [group];
-    const rest = openGroup(group);
-    return rest === null ? [] : [rest];
-  });
+  const group = model.groups.find(candidate => candidate.id === boxId);
+  if (group === undefined) return model;
+  const rest = openGroup(group);
+  const groups = model.groups.flatMap(other => (other !== group ? [other] : rest === null ? [] : [rest]));
+  const open = group.kind === 'repeat' ? new Set([...model.open, ...unitModules(model.modules, group, 0)]) : model.open;
+  return modelOf(model.snapshot, model.index, groups, model.modules, open);
+}
+
+/** The model with a folded group opened to every unit at once; a repeat of modules shows each closed. */
+export function expandGroupAll(model: GraphModel, boxId: string): GraphModel {
+  const groups = model.groups.filter(group => group.id !== boxId);
   return modelOf(model.snapshot, model.index, groups, model.modules, model.open);
+}
+
+/** The modules right inside the group's container that make one unit of it: `layers.0`. */
+function unitModules(modules: ModuleTree, group: FoldGroup, unit: number): string[] {
+  const depth = group.container === null ? 0 : group.container.split('.').length;
+  const paths = new Set<string>();
+  for (const id of group.units[unit] ?? []) {
+    const path = modules.groupOf.get(id);
+    if (path === undefined) continue;
+    const parts = path.split('.');
+    if (parts.length > depth) paths.add(parts.slice(0, depth + 1).join('.'));
+  }
+  return [...paths];
 }
 
 /** The model with an open module closed into one box again. */
@@ -104,13 +137,24 @@ export function expandAll(model: GraphModel): GraphModel {
  */
 export function firstNodeIn(model: GraphModel, boxId: string): string | null {
   const group = model.groups.find(candidate => candidate.id === boxId);
-  if (group !== undefined) return group.units[0][0];
+  if (group !== undefined) return earliest(model, group.units[0]) ?? group.units[0][0];
   let first: GraphNode | null = null;
   for (const [id, box] of model.boxOf) {
     if (box !== boxId) continue;
     const node = model.index.nodes.get(id)!;
     const earlier = node.sequence_nr !== null && (first?.sequence_nr ?? Infinity) > node.sequence_nr;
     if (first === null || earlier) first = node;
+  }
+  return first?.id ?? null;
+}
+
+/** The op among `ids` made first in the forward pass, or null when none is an op. */
+function earliest(model: GraphModel, ids: string[]): string | null {
+  let first: GraphNode | null = null;
+  for (const id of ids) {
+    const node = model.index.nodes.get(id);
+    if (node === undefined || node.sequence_nr === null) continue;
+    if (first === null || node.sequence_nr < first.sequence_nr!) first = node;
   }
   return first?.id ?? null;
 }
@@ -133,44 +177,81 @@ export function nodeLabel(node: GraphNode): { title: string; subtitle: string } 
   return { title: node.name ?? unnamed, subtitle: shape };
 }
 
-/** `× 2,000: tanh ← add ← mul`, read from the root up like the backward pass. */
+/**
+ * `× 2,000: tanh ← add ← mul`, read from the root up like the backward pass, or `× 6:
+ * TransformerEncoderLayer` for a repeat of modules.
+ */
 export function groupLabel(group: FoldGroup): { title: string; subtitle: string } {
-  const steps = [...group.pattern].reverse().join(' ← ');
-  const nodes = group.units.length * group.pattern.length;
-  const what = group.kind === 'chain' ? 'repeats' : 'branches';
-  return { title: `× ${formatCount(group.units.length)}: ${steps}`, subtitle: `${what} · ${formatCount(nodes)} nodes` };
+  const long = group.label === null && group.pattern.length > MAX_STEPS_SPELLED;
+  const steps = group.label ?? (long ? opsSummary(group.pattern) : [...group.pattern].reverse().join(' ← '));
+  const what = group.kind === 'fan' ? 'branches' : 'repeats';
+  const each = long ? ` · ${formatCount(group.pattern.length)} ops each` : '';
+  const unlike = group.unlike.length > 0 ? ` · ${formatCount(group.unlike.length)} unlike` : '';
+  return { title: `× ${formatCount(group.units.length)}: ${steps}`, subtitle: `${what}${each} · ${formatCount(nodesIn(group))} nodes${unlike}` };
+}
+
+/** A unit of more ops than this is summed up by what it computes (see opsSummary). */
+const MAX_STEPS_SPELLED = 4;
+const SUMMARY_OPS = 4;
+/** Ops that only reshape, move or copy what they pass on: they say little of what a unit computes. */
+const LAYOUT_OPS = new Set([
+  'view', 'unsafe_view', 'reshape_alias', 'transpose', 't', 'permute', 'expand', 'unsqueeze', 'squeeze', 'clone',
+  'select', 'slice', 'alias', 'as_strided', 'split', 'unbind', 'split_with_sizes'
+]);
+
+/** `addmm ×4, bmm ×2, safe_softmax, native_layer_norm ×2, …`: what a long unit computes, most frequent first. */
+function opsSummary(pattern: string[]): string {
+  const counts = new Map<string, number>();
+  for (const op of pattern) if (!LAYOUT_OPS.has(op)) counts.set(op, (counts.get(op) ?? 0) + 1);
+  const ranked = [...counts].sort((a, b) => b[1] - a[1]);
+  const named = ranked.slice(0, SUMMARY_OPS).map(([op, count]) => (count > 1 ? `${op} ×${count}` : op));
+  return [...named, ...(ranked.length > SUMMARY_OPS ? ['…'] : [])].join(', ') || `${pattern.length} ops`;
 }
 
 function modelOf(
   snapshot: GraphSnapshot, index: GraphIndex, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
 ): GraphModel {
+  const { boxOf, boxes } = placeBoxes(snapshot, groups, modules, open);
+  return { snapshot, index, groups, boxes, links: linksBetween(snapshot, index, boxOf), boxOf, modules, open };
+}
+
+/**
+ * Which box draws each node. A folded group shows where every module around it is open, and
+ * takes its nodes (outer groups first: a repeat of layers before what repeats inside a layer);
+ * then each node goes to the outermost closed module around it, or to a box of its own.
+ */
+function placeBoxes(
+  snapshot: GraphSnapshot, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
+): { boxOf: Map<string, string>; boxes: GraphBox[] } {
   const boxOf = new Map<string, string>();
   const boxes: GraphBox[] = [];
   const containerOf = (id: string) => modules.groupOf.get(id) ?? null;
+  for (const group of groups) {
+    const container = group.container !== null && modules.groups.has(group.container) ? group.container : null;
+    if ((container !== null && closedAround(modules, open, container) !== null) || boxOf.has(group.units[0][0])) continue;
+    for (const unit of group.units) unit.forEach(id => boxOf.has(id) || boxOf.set(id, group.id));
+    boxes.push({ id: group.id, kind: 'folded', ...groupLabel(group), node: null, group, module: null, container });
+  }
   const closedBoxes = new Set<string>();
   for (const node of modules.groupOf.keys()) {
+    if (boxOf.has(node)) continue;
     const closed = closedGroupOf(modules, open, node);
     if (closed === null) continue;
     const id = moduleBoxId(closed);
     if (!closedBoxes.has(id)) {
       closedBoxes.add(id);
       const module = modules.groups.get(closed)!;
-      boxes.push({ id, kind: 'module', title: closed, subtitle: moduleSubtitle(module), node: null, group: null, module, container: module.parent });
+      const subtitle = moduleSubtitle(module, modules.inferred);
+      boxes.push({ id, kind: 'module', title: closed, subtitle, node: null, group: null, module, container: module.parent });
     }
     boxOf.set(node, id);
-  }
-  // A folded group lies in one module (see findFoldGroups): it shows only where that module is open.
-  const shown = groups.filter(group => !boxOf.has(group.units[0][0]));
-  for (const group of shown) {
-    for (const unit of group.units) unit.forEach(id => boxOf.set(id, group.id));
-    boxes.push({ id: group.id, kind: 'folded', ...groupLabel(group), node: null, group, module: null, container: containerOf(group.units[0][0]) });
   }
   for (const node of snapshot.nodes) {
     if (boxOf.has(node.id)) continue;
     boxOf.set(node.id, node.id);
     boxes.push({ id: node.id, kind: node.kind, ...nodeLabel(node), node, group: null, module: null, container: containerOf(node.id) });
   }
-  return { snapshot, index, groups, boxes, links: linksBetween(snapshot, index, boxOf), boxOf, modules, open };
+  return { boxOf, boxes };
 }
 
 /** One link per pair of boxes; edges inside a folded box are not drawn. */

@@ -22,6 +22,8 @@ export interface ModuleGroup {
 }
 
 export interface ModuleTree {
+  /** Whether the modules were inferred from parameter names (see graph/folding.py), not recorded. */
+  inferred: boolean;
   groups: Map<string, ModuleGroup>;
   /** The top groups, in the order their nodes first appear. */
   top: string[];
@@ -40,13 +42,15 @@ const MODULE_BOX_PREFIX = 'module:';
  * The module tree of a snapshot. A node belongs to the module in its `metadata.module`; the
  * model's own path `""` is no group. A leaf without one joins the module its name points to
  * when that module is in the tree: `layers.0.weight`, or `model.layers.0.weight` named from
- * the notebook, joins `layers.0`.
+ * the notebook, joins `layers.0`. Where nothing was recorded, the modules the kernel inferred
+ * from parameter names (`folding.inferred_modules`) make the tree, said as inferred.
  */
 export function moduleTree(snapshot: GraphSnapshot): ModuleTree {
-  const tree: ModuleTree = { groups: new Map(), top: [], groupOf: new Map() };
+  const inferred = snapshot.folding?.modules === 'inferred' ? snapshot.folding.inferred_modules ?? {} : null;
+  const tree: ModuleTree = { inferred: inferred !== null, groups: new Map(), top: [], groupOf: new Map() };
   const unplaced: GraphNode[] = [];
   for (const node of snapshot.nodes) {
-    const path = node.metadata[MODULE_KEY];
+    const path = inferred === null ? node.metadata[MODULE_KEY] : inferred[node.id];
     if (typeof path === 'string' && path !== '') place(tree, node, path);
     else if (node.kind === 'leaf' && node.name !== null) unplaced.push(node);
   }
@@ -71,9 +75,12 @@ export function modulePathOf(boxId: string): string | null {
 /** The closed group whose box draws the node, or null when every group around it is open. */
 export function closedGroupOf(tree: ModuleTree, open: ReadonlySet<string>, nodeId: string): string | null {
   const path = tree.groupOf.get(nodeId);
-  if (path === undefined) return null;
-  const chain = ancestry(tree, path);
-  return chain.find(ancestor => !open.has(ancestor)) ?? null;
+  return path === undefined ? null : closedAround(tree, open, path);
+}
+
+/** The outermost closed group among the group at `path` and those around it, or null when all are open. */
+export function closedAround(tree: ModuleTree, open: ReadonlySet<string>, path: string): string | null {
+  return ancestry(tree, path).find(ancestor => !open.has(ancestor)) ?? null;
 }
 
 /** The group and the groups around it, outermost first. */
@@ -85,18 +92,26 @@ export function ancestry(tree: ModuleTree, path: string): string[] {
 
 /**
  * The groups open at first: level by level from the top, every closed group of a level opened
- * at once (so that alike modules look alike), while at most `budget` boxes show.
+ * at once (so that alike modules look alike), while at most `budget` boxes show, as
+ * `boxesWhenOpen` counts them (folded repeats may hide the groups a level opens).
  */
-export function defaultOpen(tree: ModuleTree, topNodes: number, budget = DEFAULT_BOX_BUDGET): Set<string> {
-  const open = new Set<string>();
-  let boxes = topNodes + tree.top.length;
-  let level = tree.top.filter(path => tree.groups.get(path)!.size > 1);
+export function defaultOpen(
+  tree: ModuleTree, boxesWhenOpen: (open: ReadonlySet<string>) => number, budget = DEFAULT_BOX_BUDGET,
+  folds: { nodes: ReadonlySet<string>; containers: string[] } = { nodes: new Set(), containers: [] }
+): Set<string> {
+  // A group whose every node is folded away stays closed: it shows as itself when its fold opens.
+  const shown = new Set<string>();
+  const show = (path: string) => tree.groups.has(path) && ancestry(tree, path).forEach(at => shown.add(at));
+  for (const [node, path] of tree.groupOf) if (!folds.nodes.has(node)) show(path);
+  folds.containers.forEach(show);
+  const worthOpening = (path: string) => tree.groups.get(path)!.size > 1 && shown.has(path);
+  let open = new Set<string>();
+  let level = tree.top.filter(worthOpening);
   while (level.length > 0) {
-    const added = level.reduce((sum, path) => sum + boxesInside(tree.groups.get(path)!) - 1, 0);
-    if (boxes + added > budget) break;
-    boxes += added;
-    level.forEach(path => open.add(path));
-    level = level.flatMap(path => tree.groups.get(path)!.children).filter(path => tree.groups.get(path)!.size > 1);
+    const wider = new Set([...open, ...level]);
+    if (boxesWhenOpen(wider) > budget) break;
+    open = wider;
+    level = level.flatMap(path => tree.groups.get(path)!.children).filter(worthOpening);
   }
   return open;
 }
@@ -106,15 +121,11 @@ export function allOpen(tree: ModuleTree): Set<string> {
   return new Set(tree.groups.keys());
 }
 
-/** The boxes an open group shows: its own nodes and its groups, each closed. */
-function boxesInside(group: ModuleGroup): number {
-  return group.nodes.length + group.children.length;
-}
-
-/** `TransformerEncoderLayer · 75 nodes`. */
-export function moduleSubtitle(group: ModuleGroup): string {
+/** `TransformerEncoderLayer · 75 nodes`; `inferred · 75 nodes` for a module inferred from parameter names. */
+export function moduleSubtitle(group: ModuleGroup, inferred = false): string {
   const count = `${group.size.toLocaleString('en-US')} ${group.size === 1 ? 'node' : 'nodes'}`;
-  return group.className === null ? count : `${group.className} · ${count}`;
+  const what = inferred ? 'inferred' : group.className;
+  return what === null ? count : `${what} · ${count}`;
 }
 
 function place(tree: ModuleTree, node: GraphNode, path: string): void {
@@ -156,6 +167,7 @@ export function moduleFacts(tree: ModuleTree, path: string, nodes: Map<string, G
   const group = tree.groups.get(path)!;
   const facts: [string, string][] = [['path', path]];
   if (group.className !== null) facts.push(['class', group.className]);
+  if (tree.inferred) facts.push(['inferred', 'from the names of the parameters its ops take; torchinspect.record_modules() records modules exactly']);
   if (open) return [...facts, ['close', "click its frame's header, or press Backspace"]];
   const inside = [...tree.groupOf].filter(([, at]) => at === path || at.startsWith(`${path}.`)).map(([id]) => nodes.get(id));
   facts.push(['nodes', group.size.toLocaleString('en-US')]);

@@ -6,6 +6,7 @@
  */
 
 import { formatBool, formatBytes, formatShape } from '../../core/format';
+import { nodesIn } from '../../core/graph/folding';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
 import { moduleFacts } from '../../core/graph/modules';
 import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
@@ -58,12 +59,17 @@ function nodeFields(node: GraphNode): Field[] {
 
 function foldedFields(box: GraphBox): Field[] {
   const group = box.group!;
-  return [
-    [group.kind === 'chain' ? 'repeats' : 'branches', formatCount(group.units.length)],
-    ['each', group.pattern.join(' → ')],
-    ['nodes', formatCount(group.units.length * group.pattern.length)],
-    ['open', 'click the box, or select it and press Enter']
+  const fields: Field[] = [
+    [group.kind === 'fan' ? 'branches' : 'repeats', formatCount(group.units.length)],
+    ['each', group.label ?? group.pattern.join(' → ')],
+    ['nodes', formatCount(nodesIn(group))]
   ];
+  if (group.unlike.length > 0) {
+    const sizes = group.unlike.map(unit => `unit ${unit + 1}: ${formatCount(group.units[unit].length)} nodes`);
+    fields.push(['unlike', `${sizes.join(', ')}; not wired exactly like the others`]);
+  }
+  if (group.kind !== 'repeat') return [...fields, ['open', 'click the box, or select it and press Enter']];
+  return [...fields, ['open', 'click the box, or Enter, for one unit; Shift+click or Shift+Enter for all']];
 }
 
 function neighbourFields(model: GraphModel, ids: string[]): Field[] {

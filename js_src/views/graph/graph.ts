@@ -8,7 +8,7 @@
  * `torchinspect:graph-drawn` once the graph is drawn and answers input.
  */
 
-import { canExpand, expand, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
+import { canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
 import { parseGradients } from '../../core/gradients/record';
@@ -106,11 +106,14 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     const whole = camera.fitReadable(next.layout.width, next.layout.height, rootOf(next));
     select(focus, !whole);
   };
-  /** Opens a folded box or a closed module, and selects the box that now draws its first node. */
-  const open = (id: string): void => {
+  /**
+   * Opens a folded box (a step, or with `all` every unit at once) or a closed module, and selects
+   * the box that now draws its first node.
+   */
+  const open = (id: string, all = false): void => {
     if (shown === null || !canExpand(shown.model, id)) return;
     const first = firstNodeIn(shown.model, id);
-    const next = expand(shown.model, id);
+    const next = all ? expandGroupAll(shown.model, id) : expand(shown.model, id);
     show(next, first === null ? null : next.boxOf.get(first) ?? null);
   };
   const find = (advance: boolean): void => {
@@ -149,12 +152,12 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   };
 
   listen(parts, listening.signal, {
-    clickBox: id => (shown !== null && canExpand(shown.model, id) ? open(id) : select(id)),
+    clickBox: (id, all) => (shown !== null && canExpand(shown.model, id) ? open(id, all) : select(id)),
     dragged: camera.dragged,
     key: key => {
       if (shown === null) return false;
       if (isArrow(key)) select(selected === null ? firstRoot(shown) : boxTowards(shown.layout, selected, key) ?? selected, true);
-      else if (key === 'Enter' && selected !== null) open(selected);
+      else if ((key === 'Enter' || key === 'Shift+Enter') && selected !== null) open(selected, key === 'Shift+Enter');
       else if (key === 'Escape') select(null);
       else if (key === '+' || key === '=') camera.zoomBy(ZOOM_STEP);
       else if (key === '-') camera.zoomBy(1 / ZOOM_STEP);
@@ -198,7 +201,8 @@ function recordedOrNone(gradients: unknown): GradientsSnapshot | null {
 const noLayer: MountLayer = () => ({ update: () => {}, drawn: () => {}, detailsOf: () => [], destroy: () => {} });
 
 interface Handlers {
-  clickBox(id: string): void;
+  /** `all`: the click asked for every unit of a folded box (Shift held). */
+  clickBox(id: string, all: boolean): void;
   dragged(): boolean;
   /** Whether the key was used. */
   key(key: string): boolean;
@@ -209,10 +213,11 @@ interface Handlers {
 function listen(parts: GraphParts, signal: AbortSignal, handlers: Handlers): void {
   parts.content.addEventListener('click', event => {
     const box = (event.target as Element).closest<SVGGElement>('.torchinspect-graph-box');
-    if (box?.dataset.id && !handlers.dragged()) handlers.clickBox(box.dataset.id);
+    if (box?.dataset.id && !handlers.dragged()) handlers.clickBox(box.dataset.id, (event as MouseEvent).shiftKey);
   }, { signal });
   parts.svg.addEventListener('keydown', event => {
-    if (handlers.key(event.key)) event.preventDefault();
+    const key = event.shiftKey && event.key === 'Enter' ? 'Shift+Enter' : event.key;
+    if (handlers.key(key)) event.preventDefault();
   }, { signal });
   parts.search.addEventListener('input', () => handlers.find(false), { signal });
   parts.search.addEventListener('keydown', event => {

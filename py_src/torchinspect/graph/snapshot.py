@@ -19,6 +19,7 @@ import torch
 from torch.autograd.graph import Node
 
 from torchinspect._kernel import notebook_namespace
+from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import NodeClass, node_class
 from torchinspect.graph.safety import is_held, release_held_graphs
@@ -85,6 +86,7 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
         nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
         graph = _GraphBuilder(names, root_tensors, nodes).build(root_nodes, edges)
         graph["held"] = bool(nodes) and is_held(nodes[0])
+        graph["folding"] = graph_folding(graph)
     return graph
 
 
