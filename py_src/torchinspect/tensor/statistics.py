@@ -4,8 +4,8 @@ One pass over bounded chunks gives min, max, mean and std of the finite values a
 counts of NaN, +Inf, -Inf and zeros; each chunk is small enough to stay in cache while a
 handful of reductions read it. min and max propagate NaN and Inf, so a chunk whose extremes
 are finite proves there is nothing to count, and most chunks take that path. A chunk with
-NaN or Inf is halved until its spans of at most ``SPAN`` elements hold them, and only those
-spans are counted element by element (a chunk with specials everywhere is counted whole).
+NaN or Inf has them counted element by element only in its spans of ``SPAN`` elements that
+hold them, found by the same reductions (a chunk with specials everywhere is counted whole).
 The mean and variance are summed around a shift (the first finite chunk's mean), which
 keeps the one-pass variance exact to float rounding even when the mean dwarfs the spread.
 
@@ -35,7 +35,7 @@ HISTOGRAM_SAMPLE = 1 << 22
 BLOCK = 1 << 18
 """Elements read at once (1 MiB of float32): a chunk and its scratch stay in a core's cache."""
 SPAN = 1 << 12
-"""The span of elements NaN and Inf are narrowed down to before they are counted one by one."""
+"""Elements whose extremes are read together: NaN and Inf are counted one by one only in their spans."""
 MAX_SPANS = 16
 """Spans with NaN or Inf in one chunk past which the whole chunk is counted at once."""
 
@@ -204,7 +204,7 @@ def _block() -> int:
 def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor) -> None:
     """Integers and bool: extremes exact in their own dtype, sums in float64 (exact below 2**53)."""
     exact = chunk.reshape(-1)
-    low, high = (int(v) for v in torch.aminmax(exact))
+    low, high = int(exact.amin()), int(exact.amax())
     moments.add_extremes(low, high)
     moments.zeros += exact.numel() - int(torch.count_nonzero(exact))
     real = as_real(exact)
@@ -212,54 +212,49 @@ def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor) -> None:
 
 
 def _add_float_chunk(moments: _Moments, flat: torch.Tensor) -> None:
-    low, high = _extremes(flat)
+    spans, lows, highs = _span_extremes(flat)
     # NaN and ±Inf are not zero: every zero is a finite zero.
     moments.zeros += flat.numel() - int(torch.count_nonzero(flat))
-    if math.isfinite(low) and math.isfinite(high):
+    # A sum is finite unless an extreme is NaN or ±Inf (or the sum overflows: then the spans say).
+    if math.isfinite(sum(lows) + sum(highs)):
+        low, high = min(lows), max(highs)
         moments.add_extremes(low, high)
         moments.add_deviations_of(flat, low, high, flat.numel())
         return
-    clean, specials = _split_at_specials(flat)
+    finite_spans = {index for index, extremes in enumerate(zip(lows, highs)) if all(map(math.isfinite, extremes))}
+    clean = [(lows[index], highs[index]) for index in sorted(finite_spans)]
+    specials = [span for index, span in enumerate(spans) if index not in finite_spans]
+    if len(specials) > MAX_SPANS:
+        clean, specials = [], [slice(0, flat.numel())]
     counted = [_count_specials(moments, flat[span]) for span in specials]
     finite = flat.numel() - sum(count for count, _, _ in counted)
     if finite == 0:
         return
-    low = min(extremes[0] for extremes in clean + [(span_low, 0.0) for _, span_low, _ in counted])
-    high = max(extremes[1] for extremes in clean + [(0.0, span_high) for _, _, span_high in counted])
+    low = min([extremes[0] for extremes in clean] + [span_low for _, span_low, _ in counted])
+    high = max([extremes[1] for extremes in clean] + [span_high for _, _, span_high in counted])
     moments.add_extremes(low, high)
     moments.add_deviations_of(flat, low, high, finite, specials)
 
 
-def _extremes(flat: torch.Tensor) -> tuple[float, float]:
-    low, high = torch.aminmax(flat)
-    return float(low), float(high)
+def _span_extremes(flat: torch.Tensor) -> tuple[list[slice], list[float], list[float]]:
+    """The spans of SPAN elements of a contiguous ``flat`` (the last one shorter), and each one's min and max.
 
-
-def _split_at_specials(flat: torch.Tensor) -> tuple[list[tuple[float, float]], list[slice]]:
-    """The (min, max) of each span of ``flat`` without NaN or Inf, and the slices that hold them all.
-
-    The chunk is halved while a half holds NaN or Inf, so that a few of them cost reads of
-    ever smaller halves (about twice the chunk in all); past MAX_SPANS slices to count, the
-    whole chunk is one slice.
+    Two reductions along the spans read the chunk once, each as fast as a whole ``amin``, and
+    say where any NaN or Inf is: min and max propagate them.
     """
-    clean: list[tuple[float, float]] = []
-    specials: list[slice] = []
-    pending = [(0, flat.numel())]
-    while pending:
-        start, stop = pending.pop()
-        if stop - start <= SPAN:
-            specials.append(slice(start, stop))
-            if len(specials) > MAX_SPANS:
-                return [], [slice(0, flat.numel())]
-            continue
-        middle = (start + stop) // 2
-        for left, right in ((start, middle), (middle, stop)):
-            low, high = _extremes(flat[left:right])
-            if math.isfinite(low) and math.isfinite(high):
-                clean.append((low, high))
-            else:
-                pending.append((left, right))
-    return clean, specials
+    whole = flat.numel() // SPAN * SPAN
+    spans = [slice(start, start + SPAN) for start in range(0, whole, SPAN)]
+    lows: list[float] = []
+    highs: list[float] = []
+    if whole:
+        rows = flat[:whole].view(-1, SPAN)
+        lows, highs = rows.amin(dim=1).tolist(), rows.amax(dim=1).tolist()
+    if whole < flat.numel():
+        tail = flat[whole:]
+        spans.append(slice(whole, flat.numel()))
+        lows.append(float(tail.amin()))
+        highs.append(float(tail.amax()))
+    return spans, lows, highs
 
 
 def _count_specials(moments: _Moments, part: torch.Tensor) -> tuple[int, float, float]:
