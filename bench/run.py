@@ -15,13 +15,14 @@ import browser_graphs
 import distributed
 import graph_snapshots
 import memory
+import nan
 import sidebar
 import tensors
 
 FAMILIES = {
     "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
     "browser": browser_graphs.run, "sidebar": sidebar.run,
-    "memory": memory.run, "distributed": distributed.run,
+    "memory": memory.run, "distributed": distributed.run, "nan": nan.run,
 }
 
 

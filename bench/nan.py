@@ -1,0 +1,96 @@
+"""NaN family: a clean training step on G3 and G4, plain, under ``find_nan``, under ``nan_guard``
+and under ``torch.autograd.detect_anomaly()``, timed in the same run.
+
+A training step is a forward, a loss and ``backward()`` on a model made once (grads set to
+None before each step, so that every step does the same work). The aim: the guard at most
+2× a plain step on G4, and at most anomaly mode's cost. Not a test: nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+import torchinspect
+from graphs import g3, g4
+from timing import best_seconds, ms, print_table, ratio
+
+
+def g3_step() -> Callable[[], None]:
+    """G3's model (bench/graphs.py) in a step with a cross-entropy loss."""
+    _, model = g3()
+    inputs, targets = torch.randn(2, 3, 64, 64), torch.randint(0, 10, (2,))
+
+    def step() -> None:
+        model.zero_grad(set_to_none=True)
+        F.cross_entropy(model(inputs), targets).backward()
+
+    return step
+
+
+def g4_step() -> Callable[[], None]:
+    """G4's model (bench/graphs.py) in a step whose loss is the output's sum."""
+    _, model = g4()
+    inputs = torch.randn(8, 32, 128)
+
+    def step() -> None:
+        model.zero_grad(set_to_none=True)
+        model(inputs).sum().backward()
+
+    return step
+
+
+def under(context) -> object:
+    def run(step) -> None:
+        with context():
+            step()
+
+    return run
+
+
+WAYS = {
+    "plain": lambda step: step(),
+    "find_nan": lambda step: torchinspect.find_nan(step),
+    "nan_guard": under(torchinspect.nan_guard),
+    "detect_anomaly": under(lambda: torch.autograd.detect_anomaly(check_nan=True)),
+}
+
+
+def run() -> None:
+    warnings.filterwarnings("ignore", message="Anomaly Detection has been enabled")
+    rows = []
+    default_threads = torch.get_num_threads()
+    # One thread too: on a shared machine it is the steadier figure.
+    for threads in sorted({1, default_threads}):
+        torch.set_num_threads(threads)
+        for label, build in (("G3", g3_step), ("G4", g4_step)):
+            rows.append([label, str(threads), *measure(build())])
+    torch.set_num_threads(default_threads)
+    print_table(
+        "a clean training step (forward, loss, backward), best of interleaved samples "
+        "(aim: nan_guard at most 2x plain on G4, and at most anomaly mode)",
+        ["graph", "threads", "plain", "find_nan", "ratio", "nan_guard", "ratio", "detect_anomaly", "ratio", "guard/anomaly"],
+        rows,
+    )
+
+
+def measure(step: Callable[[], None]) -> list[str]:
+    seconds: dict[str, float] = {}
+    # Interleaved rounds, the best of each way: the ways see the same machine.
+    for _ in range(3):
+        for way, call in WAYS.items():
+            taken = best_seconds(functools.partial(call, step), repeat=3, budget=6.0)
+            seconds[way] = min(seconds.get(way, taken), taken)
+    plain, found, guard, anomaly = (seconds[way] for way in WAYS)
+    return [
+        ms(plain), ms(found), ratio(found, plain), ms(guard), ratio(guard, plain),
+        ms(anomaly), ratio(anomaly, plain), ratio(guard, anomaly),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    run()
