@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch import nn
 from torch.nn.modules import module as torch_module
-from torch.utils._python_dispatch import _len_torch_dispatch_stack
+from torch.utils._python_dispatch import TorchDispatchMode, _len_torch_dispatch_stack
 
 import torchinspect
 from torchinspect.nan.guard import NonFiniteError
@@ -317,3 +317,36 @@ def test_an_error_of_the_function_passes_through_and_leaves_no_hook():
     with pytest.raises(ValueError, match="the user's own error"):
         torchinspect.find_nan(broken_step)
     no_hook_left()
+
+
+class ReadsOfValues(TorchDispatchMode):
+    """Counts the ops that bring a value to the host: the device syncs of the check, run under
+    the mode it is nested in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.overloadpacket in (torch.ops.aten.item, torch.ops.aten._local_scalar_dense, torch.ops.aten.is_nonzero):
+            self.reads += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_the_clean_path_reads_one_value_per_checked_op():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 3))
+    x = torch.randn(7, 5)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def train_step() -> None:
+        for _ in range(2):  # the second step runs the in-place momentum updates
+            optimizer.zero_grad()
+            model(x).pow(2).mean().backward()
+            optimizer.step()
+
+    with ReadsOfValues() as counted:
+        report = torchinspect.find_nan(train_step)
+    assert not report.found
+    assert report.data["checked_ops"] > 30
+    assert 0 < counted.reads <= report.data["checked_ops"], (counted.reads, report.data["checked_ops"])

@@ -188,7 +188,7 @@ def _value_at(tensor: torch.Tensor, output: torch.Tensor, index: list[int]) -> f
 
 
 def _has_values(tensor: torch.Tensor) -> bool:
-    return tensor.layout == torch.strided and tensor.device.type != "meta"
+    return tensor.layout is torch.strided and not tensor.is_meta
 
 
 def _name_of(tensor: torch.Tensor, argument: str, names: NameTable) -> str:

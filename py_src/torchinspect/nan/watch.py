@@ -200,7 +200,7 @@ def _floating(value: Any) -> Iterator[torch.Tensor]:
 
 
 def _has_values(tensor: torch.Tensor) -> bool:
-    return tensor.layout == torch.strided and tensor.device.type != "meta" and not tensor.is_nested
+    return tensor.layout is torch.strided and not tensor.is_meta and not tensor.is_nested
 
 
 def _tensors_at(args: tuple[Any, ...], kwargs: dict[str, Any], op: OpInfo) -> Iterator[torch.Tensor]:
@@ -218,7 +218,7 @@ def _all_finite(tensors: Iterator[torch.Tensor]) -> torch.Tensor | None:
 
 def _total(tensors: Iterator[torch.Tensor]) -> torch.Tensor | None:
     """One number that is finite if every element of the tensors is (or overflowed: see below)."""
-    total = None
+    total: torch.Tensor | None = None
     for tensor in tensors:
         values = torch.view_as_real(tensor) if tensor.is_complex() else tensor
         part = values.sum(dtype=torch.float32) if values.element_size() < 4 else values.sum()
