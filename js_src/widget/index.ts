@@ -16,12 +16,14 @@ import type { ComparisonModel, InspectorModel } from './model';
 import { renderModelInspector, type ModelInspectorModel } from './model_inspector';
 import { renderNanReport, type NanReportModel } from './nan_report';
 import { kernelRequests } from './requests';
+import { renderShardedInspector, type ShardedInspectorModel } from './sharded_inspector';
 
-/** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, an Inspector neither. */
-const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel & NanReportModel> = props => {
+/** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, a ShardedInspector `sharded`, an Inspector none of them. */
+const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel & NanReportModel & ShardedInspectorModel> = props => {
   if (props.model.get('comparison') !== undefined) return renderComparison(props);
   if (props.model.get('nan_report') !== undefined) return renderNanReport(props);
   if (props.model.get('model') !== undefined) return renderModelInspector(props);
+  if (props.model.get('sharded') === true) return renderShardedInspector(props);
   return renderInspector(props);
 };
 

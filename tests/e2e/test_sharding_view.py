@@ -45,7 +45,9 @@ def test_a_2_rank_shard_shows_its_global_statistics_and_a_band_per_rank(harness:
     assert boxes[0] and boxes[1] and boxes[0]["y"] < boxes[1]["y"]  # rank 0 holds the top rows
     fills = tiles.locator("rect").evaluate_all("rects => rects.map(r => getComputedStyle(r).fill)")
     assert fills[0] != fills[1]
-    expect(layout.locator("li")).to_have_text(["rank 0 (dp=0): [151, 257] at [0, 0]", "rank 1 (dp=1): [150, 257] at [151, 0]"])
+    expect(layout.locator("li")).to_have_text(
+        ["rank 0 (dp=0): [151, 257] at [0, 0]", "rank 1 (dp=1): [150, 257] at [151, 0]"]
+    )
     # The heatmap is of the global tensor; no slicer, since another slice needs every rank.
     expect(harness.locator(".torchinspect-slicer")).to_have_count(0)
     screenshot(harness, "sharding-2-ranks")
@@ -63,7 +65,14 @@ def test_a_2d_mesh_is_a_grid_of_four_ranks_legible_in_both_themes(harness: Page,
 
 def test_replicas_and_partial_addends_name_every_rank_holding_the_block(harness: Page) -> None:
     mount(harness, "mesh2d_replicate_shard")
-    expect(harness.locator(".torchinspect-sharding-tile text")).to_have_text(["rank 0 (copies 2)", "rank 1 (copies 3)"])
+    tiles = harness.locator(".torchinspect-sharding-tile")
+    expect(tiles.locator("title")).to_have_text(
+        ["[0:25, 0:9] held by rank 0 (copies 2)", "[25:50, 0:9] held by rank 1 (copies 3)"]
+    )
+    # [50, 9] is drawn tall and narrow, as it is: the tiles name their ranks alone.
+    expect(tiles.locator("text")).to_have_text(["0,2", "1,3"])
+    box = harness.locator(".torchinspect-sharding-figure svg").bounding_box()
+    assert box is not None and box["height"] - 2 == 4 * (box["width"] - 2)  # inside its 1 px border
     harness.evaluate("snapshot => harness.set(snapshot)", SHARDED["partial_sum"])
     expect(harness.locator(".torchinspect-sharding-tile text")).to_have_text(["partial on 0, 1"])
     expect(harness.locator(".torchinspect-summary")).to_contain_text("DTensor(mesh dp=2 cpu, [Partial(sum)])")
@@ -75,3 +84,16 @@ def test_a_plain_tensor_shows_no_layout(harness: Page) -> None:
     harness.evaluate("snapshot => harness.mount(snapshot)", snapshot)
     expect(harness.locator(".torchinspect-summary")).to_be_visible()
     expect(harness.locator(".torchinspect-sharding")).to_be_hidden()
+
+
+def test_the_sharded_widget_has_no_live_bar_and_says_how_to_update(harness: Page, screenshot) -> None:
+    """ShardedInspector's traits: its page cannot refresh alone, so it offers no Refresh."""
+    harness.evaluate(
+        "snapshot => harness.mountState({sharded: true, snapshot, graph: {}})", SHARDED["mesh2d_replicate_shard"]
+    )
+    expect(harness.locator(".torchinspect-sharded-note")).to_have_text(
+        "As every rank of the mesh took it together: call inspect(dtensor) on every rank again for a newer picture."
+    )
+    expect(harness.locator(".torchinspect-livebar")).to_have_count(0)
+    expect(harness.locator(".torchinspect-sharding-tile")).to_have_count(2)
+    screenshot(harness, "sharding-widget-replicas")

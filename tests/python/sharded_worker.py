@@ -24,6 +24,7 @@ from torch.distributed.tensor._utils import compute_local_shape_and_global_offse
 
 import torchinspect
 import torchinspect.distributed
+from torchinspect.lab.listing import TensorListing
 from torchinspect.tensor.snapshot import jsonable
 
 Case = Callable[[], tuple[DTensor, torch.Tensor]]
@@ -121,6 +122,7 @@ def run_inspect(world: int) -> dict[str, Any]:
         return {"widget": None}
     return {
         "widget": type(widget).__name__,
+        "sharded": widget.sharded,
         "state": jsonable(widget.snapshot),
         "bytes": len(torchinspect.to_json(widget.snapshot)),
         "bundle": sorted((widget._repr_mimebundle_() or ({}, {}))[0]),
@@ -154,6 +156,9 @@ def run_errors(world: int) -> dict[str, Any]:
         dist.barrier()
         return results
     mesh = init_device_mesh("cpu", (2,))
+    if rank == 0:  # the Tensors sidebar lists a notebook's names on one rank: it must start no collective
+        listed = TensorListing().list({"dtensor": distribute_tensor_locally((3, 3), mesh)})
+        results["sidebar_row"] = listed.rows["dtensor"]["not_counted"]
     with torchinspect.distributed.collective_timeout(3):
         shape = (4, 6) if rank == 0 else (4, 7)
         results["different_tensors"] = error_of(lambda: torchinspect.snapshot(distribute_tensor_locally(shape, mesh)))

@@ -155,7 +155,7 @@ def test_a_2d_mesh_reduces_over_both_dimensions(world4: list[dict[str, Any]]) ->
 def test_the_widget_shows_on_the_named_rank_alone_with_bounded_state(world2: list[dict[str, Any]]) -> None:
     assert world2[0]["inspect"] == {"widget": None}
     shown = world2[1]["inspect"]
-    assert shown["widget"] == "ShardedInspector"
+    assert shown["widget"] == "ShardedInspector" and shown["sharded"] is True
     assert shown["state"]["preview"]["shape"] == [2000 // 16, 1000 // 8]  # at most PREVIEW_SIDE a side
     assert shown["bytes"] < 200_000  # 2,000,000 elements; the state grows with the preview, not the tensor
     jsonschema = pytest.importorskip("jsonschema")
@@ -188,6 +188,7 @@ def test_bad_calls_fail_in_words_and_in_bounded_time(
         assert "called with different tensors" in results["errors"]["different_tensors"]
         assert "no process group is initialised" in results["errors"]["no_process_group"]
         assert "inspect dtensor.to_local()" in results["errors"]["no_process_group"]
+    assert world2[0]["errors"]["sidebar_row"].startswith("a DTensor's values are spread over the ranks of its mesh")
     alone = world2[0]["errors"]["one_rank_alone"]
     assert alone.startswith("CollectiveError: torchinspect: the ranks of the DTensor's mesh did not reduce")
     assert "collective_timeout(seconds)" in alone

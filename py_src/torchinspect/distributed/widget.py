@@ -33,23 +33,28 @@ _NO_REQUESTS = (
 class ShardedInspector(KernelOwned):
     """Shows a DTensor's global statistics, preview and layout, as of the call that made it."""
 
+    sharded = traitlets.Bool(True).tag(sync=True)
+    """What tells the page to draw this widget without a live bar or requests."""
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
-    gradients = traitlets.Dict().tag(sync=True)
-    paused = traitlets.Bool(False).tag(sync=True)
-    superseded = traitlets.Bool(False).tag(sync=True)
-    gone = traitlets.Bool(False).tag(sync=True)
-    follows_cells = traitlets.Bool(False).tag(sync=True)
-    sees_every_write = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, snap: dict[str, Any], graph: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(snapshot=snap, graph=graph, **kwargs)
+        self._views = 0
         self.on_msg(self._answer)
 
     def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
         if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
+            self._count_view(opened=message.get("open") is True)
             return
         self.send(error_reply(message, _NO_REQUESTS))
+
+    def _count_view(self, *, opened: bool) -> None:
+        """Once no view of it is left on the page (a cell run again, a cleared output), close it,
+        so that ipywidgets keeps only what a page shows."""
+        self._views += 1 if opened else -1
+        if self._views <= 0:
+            self.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
         bundle = super()._repr_mimebundle_(**kwargs)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from torchinspect.distributed.detect import is_sharded
+
 CHUNK = 1 << 20
 MAX_COALESCED = 1 << 20
 """The most stored entries of an uncoalesced sparse tensor whose duplicates are summed to read it."""
@@ -62,6 +64,11 @@ def values_of(tensor: torch.Tensor) -> Values:
     """Find the numbers of ``tensor`` (detached), or raise NoValues with the reason."""
     if tensor.device.type == "meta":
         raise NoValues("a meta tensor has a shape and dtype but no values")
+    if is_sharded(tensor):  # reading it here would start collectives that the other ranks never join
+        raise NoValues(
+            "a DTensor's values are spread over the ranks of its mesh: snapshot it on every rank together, "
+            "or read one rank's block with dtensor.to_local()"
+        )
     if not has_arithmetic(tensor.dtype):
         raise NoValues(
             f"torch has no arithmetic for {str(tensor.dtype).removeprefix('torch.')}: its values cannot be read as numbers"
