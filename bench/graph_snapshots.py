@@ -6,14 +6,17 @@ of next_functions: the floor for visiting every node. G5 is a deep chain; torchv
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 
 import torch
 
 import torchinspect
-from torchinspect.graph.safety import release_held_graphs
-from graphs import GRAPHS
+from graphs import GRAPHS, g4
 from timing import best_seconds, ms, print_table, ratio
+from torchinspect import record_modules
+from torchinspect.graph.safety import release_held_graphs
 
 
 def bare_walk(root: torch.Tensor) -> int:
@@ -60,4 +63,35 @@ def run() -> None:
         "autograd_graph vs torchviz 0.0.3 make_dot(...).source (ratio > 1: torchinspect faster)",
         ["graph", "nodes", "bare walk", "autograd_graph", "make_dot", "make_dot ÷ ours", "JSON payload"],
         rows,
+    )
+    recording_overhead()
+
+
+def recording_overhead(rounds: int = 30) -> None:
+    """A G4 forward as is, inside record_modules(model), and with record_modules() recording every
+    module: the three take turns, round after round, and each keeps its best (the machine is shared)."""
+    _, model = g4()
+    inputs = torch.randn(8, 32, 128)
+    variants = {
+        "as is": contextlib.nullcontext,
+        "record_modules(model)": lambda: record_modules(model),
+        "record_modules()": record_modules,
+    }
+    best = dict.fromkeys(variants, float("inf"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: less noise from the other processes of a shared machine
+    for _ in range(rounds):
+        for label, recording in variants.items():
+            with recording():
+                started = time.perf_counter()
+                model(inputs).sum()
+                best[label] = min(best[label], time.perf_counter() - started)
+    torch.set_num_threads(threads)
+    bare = best["as is"]
+    rows = [
+        [label, ms(seconds), "—" if label == "as is" else f"{(seconds / bare - 1) * 100:+.1f}%"]
+        for label, seconds in best.items()
+    ]
+    print_table(
+        "A G4 forward recording its modules (goal: record_modules() at most +5%)", ["forward", "best", "overhead"], rows
     )

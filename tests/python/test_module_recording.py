@@ -230,6 +230,57 @@ def test_anything_but_a_module_is_refused_in_words():
         record_modules({"weight": torch.ones(2)})
 
 
+@pytest.mark.parametrize("name", ["G2", "G3", "G4"])
+def test_recording_every_module_stamps_as_a_recording_of_the_model_does(name: str):
+    recording = record_modules()
+    try:
+        with CallLog() as log:
+            root, model = graphs.GRAPHS[name]()
+    finally:
+        recording.remove()
+    nodes = walk(root)
+    for node in nodes:
+        assert node.metadata.get("module") == log.module_of(node, model), node.name()
+    assert any(node.metadata.get("module") for node in nodes)
+
+
+def global_hooks() -> tuple[int, int]:
+    from torch.nn.modules import module
+
+    return len(module._global_forward_pre_hooks), len(module._global_forward_hooks)
+
+
+def test_the_handle_removes_the_global_hooks_and_keeps_no_model_alive():
+    before = global_hooks()
+    recording = record_modules()
+    assert global_hooks() == (before[0] + 1, before[1] + 1)
+    model = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+    assert model(torch.randn(2, 3)).grad_fn.metadata["module"] == "1"
+    recording.remove()
+    assert global_hooks() == before
+    assert "module" not in model(torch.randn(2, 3)).grad_fn.metadata
+    alive = weakref.ref(model)
+    del model
+    assert alive() is None
+
+
+def test_recording_every_module_is_a_context_manager_too():
+    before = global_hooks()
+    with record_modules():
+        out = nn.Sequential(nn.Linear(3, 3))(torch.randn(2, 3))
+    assert out.grad_fn.metadata == {"module": "0", "module_class": "Linear"}
+    assert global_hooks() == before
+
+
+def test_a_forward_that_raises_leaves_later_paths_right():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Linear(4, 4))
+    with record_modules():
+        with pytest.raises(RuntimeError, match="mat1 and mat2"):
+            model(torch.randn(2, 3))
+        out = nn.Sequential(nn.Tanh())(torch.randn(2, 3, requires_grad=True))
+    assert out.grad_fn.metadata["module"] == "0"
+
+
 def test_a_training_loop_inside_the_block_frees_earlier_graphs_as_it_goes():
     model = nn.Sequential(nn.Linear(8, 8), nn.Tanh())
     inputs = []

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.autograd.graph import Node
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 from torchinspect.graph import safety
 from torchinspect.graph.walk import grad_fns, reachable
@@ -68,8 +69,16 @@ class record_modules:
     When the block ends inside a graph deeper than 1,000 nodes that is still alive,
     that graph is held like a deep ``autograd_graph`` snapshot.
 
+    Without a model, ``record_modules()`` records every module's forward from then on, in
+    every model of the notebook, through torch's global module hooks
+    (``register_module_forward_pre_hook`` and ``register_module_forward_hook``), and returns
+    a handle whose ``.remove()`` stops it (it is a context manager too). A module's path is
+    then found as it runs, from the modules whose forward calls it: ``layers.0.self_attn``
+    inside the encoder the user called, whose own path is ``""``.
+
     Args:
-        model: the ``nn.Module`` whose modules name the autograd nodes.
+        model: the ``nn.Module`` whose modules name the autograd nodes; None to record
+            every module's forward until ``.remove()``.
 
     Example::
 
@@ -84,21 +93,40 @@ class record_modules:
         >>> graph["nodes"][2]["metadata"]
         {'module': '2', 'module_class': 'Linear'}
 
-    The sum is not the model's, so it carries no module.
+    The sum is not the model's, so it carries no module. Recording every module:
+
+        >>> recording = torchinspect.record_modules()
+        >>> loss = model(torch.randn(2, 3)).sum()
+        >>> recording.remove()
+        >>> graph = torchinspect.autograd_graph(loss)
+        >>> [(node["op"], node["metadata"].get("module")) for node in graph["nodes"] if node["kind"] == "op"]
+        [('SumBackward0', None), ('AddmmBackward0', '2'), ('ReluBackward0', '1'), ('TBackward0', '2'), ('AddmmBackward0', '0'), ('TBackward0', '0')]
     """
 
-    def __init__(self, model: nn.Module) -> None:
-        if not isinstance(model, nn.Module):
+    def __init__(self, model: nn.Module | None = None) -> None:
+        if model is not None and not isinstance(model, nn.Module):
             raise TypeError(
                 "torchinspect.record_modules() takes the nn.Module whose modules should name "
-                "the autograd nodes, such as record_modules(model); got "
-                f"{type(model).__module__}.{type(model).__qualname__}."
+                "the autograd nodes, such as record_modules(model), or nothing to record every "
+                f"module's forward; got {type(model).__module__}.{type(model).__qualname__}."
             )
-        self._model = weakref.ref(model)
+        self._model = None if model is None else weakref.ref(model)
         self._entered = False
         self._handles: list[Any] = []
         self._modules: list[weakref.ref[nn.Module]] = []
         self._read = _ReadNodes()
+        if model is None:
+            self._record_every_module()
+
+    def _record_every_module(self) -> None:
+        """Stamp what every module's forward makes, through torch's global module hooks."""
+        calls = _Calls(self._read)
+        self._handles.append(register_module_forward_pre_hook(calls.before))
+        self._handles.append(register_module_forward_hook(calls.after, always_call=True))
+
+    def remove(self) -> None:
+        """Stop recording: remove the hooks, and hand what is deep over to ``safety``."""
+        self.__exit__()
 
     def __enter__(self) -> record_modules:
         if self._entered:
@@ -106,6 +134,8 @@ class record_modules:
                 "torchinspect.record_modules() is entered once: use a new record_modules(model) for each `with` block."
             )
         self._entered = True
+        if self._model is None:
+            return self  # recording every module since it was made
         model = self._model()
         if model is None:
             raise RuntimeError("torchinspect.record_modules(): the model was freed before the `with` block began.")
@@ -129,6 +159,47 @@ class record_modules:
         self._handles.clear()
         self._modules.clear()
         self._read.hand_over()
+
+
+class _Calls:
+    """The module calls running in each thread, for the global hooks: path, class and start.
+
+    A module's path is its parent's path and its name among the modules inside the parent (the
+    module whose forward calls it); a module called from no module's forward has the path
+    ``""``, as a recorded model does.
+    """
+
+    def __init__(self, read: _ReadNodes) -> None:
+        self.read = read
+        self.local = threading.local()
+
+    def running(self) -> list[tuple[nn.Module, str, int]]:
+        stack = getattr(self.local, "stack", None)
+        if stack is None:
+            stack = self.local.stack = []
+        return stack
+
+    def before(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        stack = self.running()
+        path = ""
+        if stack:
+            parent, parent_path, _ = stack[-1]
+            # A module inside a container the parent never calls (ModuleList) is named through it.
+            name = next((name for name, inner in parent.named_modules(remove_duplicate=False) if inner is module), None)
+            path = parent_path if name is None else ".".join(filter(None, (parent_path, name)))
+        stack.append((module, path, torch.autograd._get_sequence_nr()))
+
+    def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        stack = self.running()
+        # A call that raised left its inner calls behind: drop them with it.
+        while stack and stack[-1][0] is not module:
+            stack.pop()
+        if not stack:
+            return
+        _, path, start = stack.pop()
+        stamp = _Stamp(path, type(module).__name__, self.read)
+        owners = functools.partial(stamp.parameter_owners, module)
+        self.read.add(_stamp_new_nodes(grad_fns(_tensors_in(output)), start, stamp.stamp, owners))
 
 
 class _Stamp:
