@@ -4,6 +4,7 @@ the sentence with the program's names as code, the op's tensors, and the origin 
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from torch import nn
 
 import torchinspect
+from test_jupyterlab import open_and_run
 from torchinspect.tensor.snapshot import to_json
 
 
@@ -50,6 +52,9 @@ def test_a_backward_nan_reads_as_a_sentence_with_its_node_ringed(harness: Page, 
     expect(sentence.locator("code")).to_have_text(["sqrt", "div", "encoder.2", report.frame["where"], report.data["example"]])
     assert report.data["example"].startswith("div(") and report.data["example"].endswith(", 0)")
     expect(harness.locator(".torchinspect-nan-source")).to_contain_text("return torch.sqrt(x)")
+    where = harness.locator(".torchinspect-nan-file")
+    expect(where).to_have_text(f"{report.frame['where']} in forward")
+    expect(where).to_have_attribute("title", f"{report.frame['file']}:{report.frame['line']}")
     ringed = harness.locator(".torchinspect-graph-box.is-nan-origin")
     expect(ringed).to_have_count(1)
     expect(ringed).to_have_attribute("data-id", report.data["origin_node"])
@@ -106,3 +111,19 @@ def test_a_clean_run_says_so(harness: Page):
     expect(harness.locator(".torchinspect-nan-sentence")).to_have_text(report.sentence)
     expect(harness.locator(".torchinspect-nan .torchinspect-inspector")).to_have_count(0)
     expect(harness.locator(".torchinspect-graph-section")).to_have_count(0)
+
+
+def test_the_lesson_finds_where_its_loss_turned_nan_in_jupyterlab(page: Page, jupyterlab, screenshot):
+    open_and_run(page, jupyterlab, "06_computing_gradients.ipynb")
+    report = page.locator(".jp-OutputArea-output .torchinspect-nan").first
+    sentence = report.locator(".torchinspect-nan-sentence")
+    expect(sentence).to_have_text(re.compile(r"^log at In\[\d+\]:8 made 4 NaN from 4 negative inputs, e\.g\. log\(-1\.929\)$"))
+    expect(report.locator(".torchinspect-nan-source")).to_contain_text("loss = -torch.log(rate).mean()")
+    expect(report.locator(".torchinspect-nan-file")).to_have_text(re.compile(r"^In\[\d+\]:8 in train_step$"))
+    expect(report.locator(".torchinspect-graph-box.is-nan-origin .torchinspect-graph-box-title")).to_have_text("LogBackward0")
+    page.evaluate("window.jupyterapp.shell.collapseLeft()")
+    report.scroll_into_view_if_needed()
+    sentence.evaluate("element => element.scrollIntoView({ block: 'start' })")
+    screenshot(page, "find-nan-lesson-jupyterlab")
+    assert page.errors.messages == []
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")

@@ -350,3 +350,16 @@ def test_the_clean_path_reads_one_value_per_checked_op():
     assert not report.found
     assert report.data["checked_ops"] > 30
     assert 0 < counted.reads <= report.data["checked_ops"], (counted.reads, report.data["checked_ops"])
+
+
+def test_in_place_ops_tell_their_own_nan_from_one_they_were_given():
+    made_here = torch.tensor([1.0, 0.0])
+    report = torchinspect.find_nan(lambda: made_here.div_(0.0))  # the in-place division line
+    assert (report.data["source"], report.op, report.kind) == ("op", "div_", "+inf")
+    assert report.frame["line"] == line_of("# the in-place division line")
+    given = torch.tensor([1.0, math.nan])
+    report = torchinspect.find_nan(lambda weights: weights.mul_(2), given)
+    assert (report.data["source"], report.data["input_name"], report.op) == ("input", "weights", "mul_")
+    with torchinspect.nan_guard():
+        dropped = nn.functional.dropout(torch.ones(1000), 0.5, training=True)  # bernoulli_ fills empty memory
+    assert set(dropped.unique().tolist()) <= {0.0, 2.0}

@@ -4,7 +4,7 @@
  * Every string from the kernel is set as text.
  */
 
-import { operandCaption, parseNanReport, type NanReport } from '../../core/nan/report';
+import { operandCaption, parseNanReport, type NanFrame, type NanReport } from '../../core/nan/report';
 import type { GraphSnapshot } from '../../core/schema';
 import { element } from '../dom';
 import { mountGraph } from '../graph/graph';
@@ -35,7 +35,7 @@ export function mountNanReport(el: HTMLElement, data: unknown): View<unknown> {
     }
     root.classList.toggle('is-found', report.found);
     root.appendChild(sentence(report));
-    if (report.frame) root.appendChild(sourceLine(report.frame.file, report.frame.line, report.frame.source));
+    if (report.frame) root.appendChild(sourceLine(report.frame));
     if (!report.found) return;
     parts.push(...tensors(root, report));
     if (report.graph) parts.push(graph(root, report.graph, report.origin_node ?? null));
@@ -59,10 +59,12 @@ function sentence(report: NanReport): HTMLElement {
   return paragraph;
 }
 
-function sourceLine(file: string, line: number, source: string): HTMLElement {
+/** The user's line: where it is as the sentence says it (`train.py:41`, a cell's `In[3]:8`), the full path on hover. */
+function sourceLine(frame: NanFrame): HTMLElement {
   const block = element('pre', 'torchinspect-nan-source');
-  block.appendChild(element('span', 'torchinspect-nan-file', `${file}:${line}`));
-  block.appendChild(document.createTextNode(`\n    ${source}`));
+  const where = element('span', 'torchinspect-nan-file', `${frame.where} in ${frame.function}`);
+  where.title = `${frame.file}:${frame.line}`;
+  block.append(where, document.createTextNode(`\n    ${frame.source}`));
   return block;
 }
 

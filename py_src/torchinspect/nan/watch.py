@@ -32,6 +32,23 @@ from torchinspect.nan.modules import ModuleStack, Running
 _UNINITIALIZED = frozenset(
     {"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "resize_", "set_"}
 )
+# In-place ops whose result does not depend on what they overwrite (dropout's bernoulli_ fills
+# an empty tensor): what was there before is not read.
+_OVERWRITTEN_WHOLE = frozenset(
+    {
+        "fill_",
+        "zero_",
+        "copy_",
+        "bernoulli_",
+        "normal_",
+        "uniform_",
+        "random_",
+        "exponential_",
+        "geometric_",
+        "cauchy_",
+        "log_normal_",
+    }
+)
 # Sequence numbers noted at most; past it the older half is forgotten (a long training loop).
 MAX_NOTED_NODES = 1_000_000
 _NO_GRAPH_TASK = -1
@@ -43,7 +60,8 @@ class OpInfo(NamedTuple):
     name: str
     checked: bool
     mutated: tuple[int, ...]
-    """Positions of the arguments the op writes into (``add_``'s self, ``out=`` tensors)."""
+    """Positions of the arguments the op writes into and whose values it reads (``add_``'s self;
+    not ``out=`` tensors, nor what ``fill_``, ``copy_`` or ``bernoulli_`` overwrite whole)."""
     argument_names: tuple[str, ...]
 
 
@@ -76,10 +94,14 @@ class Found(NamedTuple):
 def op_info(func: Any) -> OpInfo:
     schema = func._schema
     name = func.overloadpacket.__name__
+    overwrites = name in _OVERWRITTEN_WHOLE
     mutated = tuple(
         index
         for index, argument in enumerate(schema.arguments)
-        if argument.alias_info is not None and argument.alias_info.is_write
+        if argument.alias_info is not None
+        and argument.alias_info.is_write
+        and not argument.is_out
+        and not (overwrites and index == 0)
     )
     checked = not func.is_view and name not in _UNINITIALIZED
     return OpInfo(name.lstrip("_"), checked, mutated, tuple(argument.name for argument in schema.arguments))
@@ -136,7 +158,7 @@ class NonFiniteWatch(TorchDispatchMode):
             return func(*args, **kwargs)
         self.checked_ops += 1
         with torch._C._AutoDispatchBelowAutograd():
-            before = _all_finite(_tensors_at(args, kwargs, op)) if op.mutated else None
+            before = _total(_tensors_at(args, kwargs, op)) if op.mutated else None
             output = func(*args, **kwargs)
             after = _total(_floating(output))
             finite = _finite_now(after, before, output)
@@ -210,12 +232,6 @@ def _tensors_at(args: tuple[Any, ...], kwargs: dict[str, Any], op: OpInfo) -> It
         yield from _floating(value)
 
 
-def _all_finite(tensors: Iterator[torch.Tensor]) -> torch.Tensor | None:
-    """Whether every element is finite, as a tensor not yet read (exact: in-place ops are rare)."""
-    flags = [torch.isfinite(tensor).all() for tensor in tensors]
-    return torch.stack(flags).all() if flags else None
-
-
 def _total(tensors: Iterator[torch.Tensor]) -> torch.Tensor | None:
     """One number that is finite if every element of the tensors is (or overflowed: see below)."""
     total: torch.Tensor | None = None
@@ -228,9 +244,10 @@ def _total(tensors: Iterator[torch.Tensor]) -> torch.Tensor | None:
 
 def _finite_now(after: torch.Tensor | None, before: torch.Tensor | None, output: Any) -> bool | None:
     """True if the output is finite; False if not, from finite inputs it wrote into (or none);
-    None if not, from inputs it wrote into that were not finite already. One read of the device.
+    None if not, from inputs it wrote into that were not finite already (or whose sum overflowed:
+    their elements cannot be read again once overwritten). One read of the device.
 
-    A sum of large finite values may overflow: the elements are then checked one by one.
+    A sum of large finite outputs may overflow: the elements are then checked one by one.
     """
     if after is None:
         return True
@@ -241,7 +258,7 @@ def _finite_now(after: torch.Tensor | None, before: torch.Tensor | None, output:
     after_value, before_value = torch.stack([after.double(), before.double()]).tolist()
     if cmath.isfinite(after_value) or _every_element_finite(output):
         return True
-    return False if before_value else None
+    return False if cmath.isfinite(before_value) else None
 
 
 def _every_element_finite(output: Any) -> bool:
