@@ -66,9 +66,8 @@ class OpInfo(NamedTuple):
 
 
 class Created(NamedTuple):
-    """What made an autograd node during the forward."""
+    """Where an autograd node was made during the forward (its op is the node's own name)."""
 
-    op: str
     line: tuple[types.CodeType, int] | None
     module: Running | None
     in_selected_module: bool
@@ -148,7 +147,7 @@ class NonFiniteWatch(TorchDispatchMode):
             return func(*args, **kwargs)
         graph_task = torch._C._current_graph_task_id()
         in_backward = graph_task != _NO_GRAPH_TASK
-        noted = None if in_backward else self._note_node(op)
+        noted = None if in_backward else self._note_node()
         if in_backward and self.keep_backward_root and graph_task != self._graph_task:
             self._graph_task = graph_task
             self.backward_root = torch._C._current_autograd_node()
@@ -180,7 +179,7 @@ class NonFiniteWatch(TorchDispatchMode):
         """What made the node in the forward, if it was made while this mode watched."""
         return None if node is None else self.created.get(node._sequence_nr())
 
-    def _note_node(self, op: OpInfo) -> int | None:
+    def _note_node(self) -> int | None:
         """Notes what made the op's autograd node, if it has one; returns its sequence number."""
         sequence_nr = torch.autograd._get_sequence_nr()
         if sequence_nr == self._last_sequence_nr:
@@ -192,9 +191,7 @@ class NonFiniteWatch(TorchDispatchMode):
         # under no_grad, the node is a custom Function's, made by its apply before its forward.
         frame = sys._getframe(2)
         line = user_line(frame) if torch.is_grad_enabled() else apply_caller_line(frame)
-        self.created[sequence_nr - 1] = Created(
-            op.name, line, self.modules.innermost(), self.modules.selected_depth > 0
-        )
+        self.created[sequence_nr - 1] = Created(line, self.modules.innermost(), self.modules.selected_depth > 0)
         return sequence_nr - 1
 
     def _selected(self, op: OpInfo, in_backward: bool) -> bool:
