@@ -131,8 +131,21 @@ def test_a_sampled_histogram_says_how_it_sampled(monkeypatch):
     t[::1000] = math.nan
     hist = torchinspect.snapshot(t)["histogram"]
     step = hist["sample_every"]
-    sample = t[::step]
+    run = statistics_module.SAMPLE_RUN
+    sample = t[(torch.arange(t.numel()) // run) % step == 0]
     assert step > 1 and hist["counts"] == oracle_counts(sample, hist)
+
+
+@pytest.mark.parametrize("block", [100, 256, 1000])
+def test_a_sampled_histogram_takes_the_same_runs_whatever_the_chunking(monkeypatch, block):
+    monkeypatch.setattr(statistics_module, "HISTOGRAM_EXACT_LIMIT", 1000)
+    monkeypatch.setattr(statistics_module, "HISTOGRAM_SAMPLE", 300)
+    monkeypatch.setattr(statistics_module, "BLOCK", block)
+    t = torch.randn(30, 331, generator=torch.Generator().manual_seed(5))[:, :300]  # sliced: read in pieces
+    hist = torchinspect.snapshot(t)["histogram"]
+    flat = t.reshape(-1)
+    sample = flat[(torch.arange(flat.numel()) // statistics_module.SAMPLE_RUN) % hist["sample_every"] == 0]
+    assert hist["counts"] == oracle_counts(sample, hist)
 
 
 def test_an_integer_scalar_is_counted_in_its_one_bin():

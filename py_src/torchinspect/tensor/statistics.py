@@ -12,7 +12,7 @@ keeps the one-pass variance exact to float rounding even when the mean dwarfs th
 The histogram is a second pass: each value's bin is computed as ``torch.histc`` computes it,
 ``(x - lo) * bins / (hi - lo)``, written as one byte, and the bytes counted with
 ``torch.bincount``, many times faster than ``histc`` on a CPU; NaN and Inf go to a bin that
-is dropped. Above ``HISTOGRAM_EXACT_LIMIT`` finite values it counts every p-th value.
+is dropped. Above ``HISTOGRAM_EXACT_LIMIT`` finite values it counts every p-th run of 64 values.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24
 """Up to this many finite values the histogram counts every one."""
 HISTOGRAM_SAMPLE = 1 << 22
-"""Above the limit it counts about this many: every p-th value, p prime (see sample_step)."""
+"""Above the limit it counts about this many: every p-th run of SAMPLE_RUN values, p prime (see sample_step)."""
+SAMPLE_RUN = 64
+"""Values counted together in a sampled histogram: 256 bytes of float32, four cache lines."""
 BLOCK = 1 << 18
 """Elements read at once (1 MiB of float32): a chunk and its scratch stay in a core's cache."""
 SPAN = 1 << 12
@@ -169,7 +171,7 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     """min, max, mean and std of the finite values, and the counts that matter, exactly."""
     moments = _Moments()
     integral = is_integral(dtype)
-    for chunk in chunks(values, _block()):
+    for chunk in chunks(values, _block(values)):
         if chunk.numel() == 0:
             continue
         if integral:
@@ -196,9 +198,18 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     }
 
 
-def _block() -> int:
-    """Elements per chunk: BLOCK, or less where the values module's CHUNK is set lower (tests)."""
-    return min(BLOCK, values_module.CHUNK)
+def _block(values: Values) -> int:
+    """Elements per chunk: BLOCK on a CPU (or less where the values module's CHUNK is set lower).
+
+    On an accelerator each chunk costs a few reads back to the host (a synchronization each)
+    and a kernel launch per reduction, while its caches matter little: there a chunk is a
+    sixteenth of the tensor, so a snapshot synchronizes a bounded number of times and its
+    scratch stays under a tenth of the tensor.
+    """
+    block = min(BLOCK, values_module.CHUNK)
+    if any(part.device.type != "cpu" for part in values.parts):
+        return max(block, math.ceil(values.count / 16))
+    return block
 
 
 def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor) -> None:
@@ -367,7 +378,8 @@ def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[
         if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
             scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
             codes = torch.empty(size, dtype=torch.uint8, device=sample.device)
-        found = torch.bincount(bins.codes(sample, scratch[:size], codes[:size], with_specials), minlength=bins.bins + 2)
+        bins.codes(sample, scratch[:size].view(sample.shape), codes[:size].view(sample.shape), with_specials)
+        found = torch.bincount(codes[:size], minlength=bins.bins + 2)
         counts = found if counts is None else counts.add_(found)
     result = [0] * bins.bins if counts is None else bins.fold(counts)
     if values.implicit_zeros and bins.low <= 0 <= bins.high:
@@ -378,14 +390,29 @@ def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[
 
 
 def _samples(values: Values, step: int) -> Iterator[torch.Tensor]:
-    """Every ``step``-th stored value (counting across chunks), as flat real tensors."""
+    """The stored values (counting across chunks) in every ``step``-th run of SAMPLE_RUN, as real tensors.
+
+    Runs rather than single values: a sample of every p-th value reads every cache line of the
+    tensor, a sample of every p-th run reads one line in p.
+    """
+    period = step * SAMPLE_RUN
     position = 0
-    for chunk in chunks(values, _block()):
-        first = (-position) % step
-        position += chunk.numel()
-        sample = as_real(chunk).reshape(-1)[first::step]
-        if sample.numel() > 0:
-            yield sample
+    for chunk in chunks(values, _block(values)):
+        flat = as_real(chunk).reshape(-1)
+        size = flat.numel()
+        first = (-position) % period  # where the first sampled run starting in this chunk starts
+        position += size
+        if step == 1:
+            yield flat
+            continue
+        if first > period - SAMPLE_RUN:  # the run that started in the chunk before ends in this one
+            yield flat[: first - period + SAMPLE_RUN]
+        runs = max(0, size - first) // period
+        if runs:
+            yield flat[first : first + runs * period].view(runs, period)[:, :SAMPLE_RUN]
+        last = first + runs * period
+        if last < size:
+            yield flat[last : last + SAMPLE_RUN]
 
 
 def _histogram_scale(low: float, high: float, bins: int) -> float:

@@ -130,7 +130,7 @@ def element_chunks(tensor: torch.Tensor, size: int | None = None) -> Iterator[to
         elif part[0].numel() <= size:
             yield from part.split(max(1, size // part[0].numel()))
         else:
-            pending.extend(part.unbind(0))
+            pending.extend(reversed(part.unbind(0)))  # popped first to last: row-major order
 
 
 def is_dense(tensor: torch.Tensor) -> bool:
