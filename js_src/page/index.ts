@@ -1,10 +1,14 @@
 /**
- * The standalone page that `torchinspect.export_html` writes: it reads the data embedded in
- * the page (`<script type="application/json" id="torchinspect-data">`) and mounts the same
- * views as the notebook, with no kernel behind them, so the slicer and the graph's "Show"
- * buttons stay hidden while pan, zoom, search and the heatmap read-outs work.
+ * The script of the pages torchinspect writes: it reads the data embedded in the page and mounts
+ * the same views as the notebook, with no kernel behind them, so the slicer and the graph's
+ * "Show" buttons stay hidden while pan, zoom, search and the heatmap read-outs work.
  *
- * Built as one classic script (IIFE) that the exporter inlines in the page: no module, no
+ * - `torchinspect.export_html` writes one view: `<script type="application/json"
+ *   id="torchinspect-data">`, drawn in `#torchinspect-page`;
+ * - the nbconvert exporter (`--to torchinspect-html`) writes one per output:
+ *   `<script type="application/json" class="torchinspect-data">`, each drawn where it stands.
+ *
+ * Built as one classic script (IIFE) that the exporters inline in the page: no module, no
  * network, no anywidget.
  */
 
@@ -15,6 +19,7 @@ import { mountTensorView } from '../views/tensor_view';
 
 const DATA_ID = 'torchinspect-data';
 const ROOT_ID = 'torchinspect-page';
+const DATA_CLASS = 'torchinspect-data';
 
 /** What the exporter embeds: an inspector's traits, or a comparison. */
 type PageData =
@@ -29,19 +34,28 @@ function mountPage(root: HTMLElement, data: PageData): void {
   mountTensorView(root, data);
 }
 
-function readData(): PageData {
-  const text = document.getElementById(DATA_ID)?.textContent;
+function readData(source: Element | null): PageData {
+  const text = source?.textContent;
   if (!text) throw new Error(`torchinspect: this page has no #${DATA_ID} data; export it again with torchinspect.export_html.`);
   const data = JSON.parse(text) as PageData;
   if (data?.kind !== 'inspector' && data?.kind !== 'comparison') {
-    throw new Error('torchinspect: this page holds no inspector or comparison; export it again with torchinspect.export_html.');
+    throw new Error('torchinspect: this page holds no inspector or comparison; export it again.');
   }
   return data;
 }
 
-const root = document.getElementById(ROOT_ID) ?? document.body;
-try {
-  mountPage(root, readData());
-} catch (error) {
-  root.appendChild(element('p', 'torchinspect torchinspect-error', (error as Error).message));
+function mountFrom(source: Element | null, root: HTMLElement): void {
+  try {
+    mountPage(root, readData(source));
+  } catch (error) {
+    root.appendChild(element('p', 'torchinspect torchinspect-error', (error as Error).message));
+  }
 }
+
+const outputs = document.querySelectorAll(`script.${DATA_CLASS}`);
+for (const source of outputs) {
+  const root = document.createElement('div');
+  source.before(root);
+  mountFrom(source, root);
+}
+if (outputs.length === 0) mountFrom(document.getElementById(DATA_ID), document.getElementById(ROOT_ID) ?? document.body);

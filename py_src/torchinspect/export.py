@@ -11,15 +11,14 @@ from __future__ import annotations
 import html
 import os
 import pathlib
-import re
 from typing import Any
 
 import torch
 
+from torchinspect.assets import inline_asset
 from torchinspect.tensor.snapshot import snapshot, to_json
 from torchinspect.tensor.text import static_html
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _DATA_ID = "torchinspect-data"
 # No request of any kind; inline script and style only; images only from the page itself
 # (the graph's PNG export draws through a data: image).
@@ -87,7 +86,7 @@ def _page_data(obj: Any, *, name: str | None, params: Any) -> dict[str, Any]:
 
 
 def _page(data: dict[str, Any]) -> str:
-    script, style = _asset("page.js", "script"), _asset("widget.css", "style")
+    script, style = inline_asset("page.js", "script"), inline_asset("widget.css", "style")
     title, fallback = _words(data)
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -121,19 +120,3 @@ def _script_safe_json(data: dict[str, Any]) -> str:
     ``</script>`` or ``<!--`` in a tensor's name stays data.
     """
     return to_json(data).replace("<", "\\u003c")
-
-
-def _asset(file: str, element: str) -> str:
-    path = _STATIC / file
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"torchinspect: the page bundle {path} is missing. Reinstall with "
-            "`pip install torchinspect`, or in a checkout run `npm run build`."
-        )
-    text = path.read_text(encoding="utf-8")
-    # The bundles are ours, but a closing tag inside one would end its element early.
-    if re.search(f"</{element}", text, re.IGNORECASE):
-        raise ValueError(
-            f"torchinspect: {path} contains '</{element}' and cannot be inlined; rebuild it with `npm run build`."
-        )
-    return text
