@@ -18,6 +18,7 @@ is dropped. Above ``HISTOGRAM_EXACT_LIMIT`` finite values it counts every p-th r
 from __future__ import annotations
 
 import math
+import struct
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -338,7 +339,6 @@ class _Bins:
         # histc computes (x - low) * bins / (high - low); where high - low would overflow, values
         # and edges are first scaled by a power of two, which keeps every bin the same.
         self.scale = _histogram_scale(low, high, bins)
-        self._widths: dict[tuple[torch.dtype, torch.device], torch.Tensor] = {}
 
     def codes(
         self, sample: torch.Tensor, scratch: torch.Tensor, out: torch.Tensor, with_specials: bool
@@ -360,14 +360,13 @@ class _Bins:
         result[self.bins - 1] += result.pop()
         return result
 
-    def _width(self, sample: torch.Tensor) -> torch.Tensor:
-        """(high - low) / bins in the sample's dtype, as histc rounds high - low; the division is
-        exact for a power-of-two bin count, so (x - low) / width rounds as (x - low) * bins / (high - low)."""
-        key = (sample.dtype, sample.device)
-        if key not in self._widths:
-            edges = torch.tensor([self.low * self.scale, self.high * self.scale], dtype=sample.dtype)
-            self._widths[key] = ((edges[1] - edges[0]) / self.bins).to(sample.device)
-        return self._widths[key]
+    def _width(self, sample: torch.Tensor) -> float:
+        """(high - low) / bins as histc rounds it in the sample's dtype; the division is exact
+        for a power-of-two bin count, so (x - low) / width rounds as (x - low) * bins / (high - low)."""
+        difference = self.high * self.scale - self.low * self.scale
+        if sample.dtype == torch.float32:
+            difference = struct.unpack("f", struct.pack("f", difference))[0]
+        return difference / self.bins
 
 
 def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[int]:

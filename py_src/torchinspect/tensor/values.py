@@ -113,6 +113,9 @@ def element_chunks(tensor: torch.Tensor, size: int | None = None) -> Iterator[to
     that no chunk needs a copy to exist.
     """
     size = CHUNK if size is None else size
+    if tensor.numel() <= size and tensor.is_contiguous():
+        yield tensor.reshape(-1)
+        return
     if tensor.is_contiguous():
         yield from tensor.reshape(-1).split(size)
         return
