@@ -14,15 +14,17 @@ import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
 import { renderModelInspector, type ModelInspectorModel } from './model_inspector';
+import { renderWatch, type WatchModel } from './watch';
 import { renderNanReport, type NanReportModel } from './nan_report';
 import { kernelRequests } from './requests';
 import { renderShardedInspector, type ShardedInspectorModel } from './sharded_inspector';
 
-/** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, a ShardedInspector `sharded`, an Inspector none of them. */
-const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel & NanReportModel & ShardedInspectorModel> = props => {
+/** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, a Watch a `watch`, a ShardedInspector `sharded`, an Inspector none of them. */
+const render: Render<InspectorModel & ComparisonModel & ModelInspectorModel & NanReportModel & ShardedInspectorModel & WatchModel> = props => {
   if (props.model.get('comparison') !== undefined) return renderComparison(props);
   if (props.model.get('nan_report') !== undefined) return renderNanReport(props);
   if (props.model.get('model') !== undefined) return renderModelInspector(props);
+  if (props.model.get('watch') !== undefined) return renderWatch(props);
   if (props.model.get('sharded') === true) return renderShardedInspector(props);
   return renderInspector(props);
 };

@@ -64,3 +64,59 @@ def test_inspect_of_a_batchnorm_cnn_lists_its_running_statistics(page: Page, jup
     view.scroll_into_view_if_needed()
     screenshot(page, "model_inspector_cnn")
     assert page.errors.messages == []
+
+
+WATCH_CELLS = [
+    "import time, torch\nfrom torch import nn\nimport torchinspect\ntorch.manual_seed(0)\n"
+    "model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))\n"
+    "with torch.no_grad():\n    model[4].weight.mul_(1e4)  # planted: the layers under it get exploding gradients\n"
+    "optimizer = torch.optim.SGD(model.parameters(), lr=1e-9)\nw = torchinspect.watch(model, optimizer)\nw",
+    "for step in range(200):\n    x = torch.randn(64, 4)\n    optimizer.zero_grad()\n"
+    "    loss = nn.functional.mse_loss(model(x), x.sum(1, keepdim=True))\n    loss.backward()\n"
+    "    optimizer.step()\n    w.log(loss)\n    time.sleep(0.02)",
+]
+
+
+def steps_shown(page: Page) -> int | None:
+    text = page.locator(".torchinspect-watch-status").text_content() or ""
+    words = text.split(" · ")
+    return int(words[1].split()[0]) if len(words) > 1 else None
+
+
+def test_a_200_step_loop_fills_the_watch_while_it_runs_and_flags_the_exploding_layer(page: Page, jupyterlab, screenshot):
+    write_notebook(jupyterlab, "watch_training.ipynb", WATCH_CELLS)
+    open_notebook(page, jupyterlab, "watch_training.ipynb")
+    run_cell(page, 0)
+    expect(page.locator(".torchinspect-watch-status")).to_have_text("Watching · 0 steps · recording every step")
+    # Start the loop without waiting for it, and read the page while the kernel is busy.
+    page.evaluate(
+        """() => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            panel.content.activeCellIndex = 1;
+            void window.jupyterapp.commands.execute('notebook:run-cell');
+        }"""
+    )
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy'")
+    seen_while_running = set()
+    while page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status") == "busy":
+        shown = steps_shown(page)
+        if shown is not None and 0 < shown < 200:
+            seen_while_running.add(shown)
+        page.wait_for_timeout(150)
+    assert len(seen_while_running) >= 3, f"steps the page showed while the cell ran: {sorted(seen_while_running)}"
+    expect(page.locator(".torchinspect-watch-status")).to_have_text("Watching · 200 steps · recording every step")
+    names = page.locator(".torchinspect-watch-parameters tr.torchinspect-model-row").evaluate_all("rows => rows.map(r => r.dataset.name)")
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    flag = page.locator(".torchinspect-watch-flag[data-kind='exploding']")
+    expect(flag).to_contain_text("Exploding gradients: 0.weight")
+    expect(flag).to_contain_text("clip_grad_norm_")
+    expect(page.locator(".torchinspect-watch-heatmap canvas")).to_have_count(2)
+    expect(page.locator(".torchinspect-watch-loss h4")).to_contain_text("at step 200")
+    # A click on another module shows its histograms.
+    page.locator(".torchinspect-watch-modules button", has_text="3 · ReLU").click()
+    expect(page.locator(".torchinspect-watch-heatmaps h4")).to_have_text("Histograms over steps: 3 · ReLU")
+    expect(page.locator(".torchinspect-watch-heatmap canvas")).to_have_count(1)  # a ReLU has no parameters
+    page.locator(".torchinspect-watch-modules button", has_text="0 · Linear").click()
+    page.locator(".torchinspect-watch").scroll_into_view_if_needed()
+    screenshot(page, "watch_200_steps")
+    assert page.errors.messages == []

@@ -63,6 +63,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['views/flow/', 4],
   ['views/tensor_view', 5],
   ['views/model/', 5],
+  ['views/watch/', 2],
   ['views/nan/', 5],
   ['widget/', 6],
   ['lab/', 6],
