@@ -21,7 +21,7 @@ if [[ "$node_major" != 20 ]]; then
 fi
 [[ -f "$STAMP" ]] && exit 0
 
-echo "Setting up code-server $VERSION in $DEST (once; about 30 s)"
+echo "Setting up code-server $VERSION in $DEST (once: 30 s to 2 min, most of it npm)"
 rm -rf "$DEST"
 mkdir -p "$DEST"
 cd "$DEST"

@@ -28,6 +28,10 @@ import type { View } from '../views/view';
 declare const TORCHINSPECT_CSS: string;
 
 const STYLE_ID = 'torchinspect-vscode-style';
+const WITHHELD_CLASS = 'torchinspect-graph-withheld';
+const WITHHELD =
+  'This output also saved its backward graph, which VS Code did not hand to this view: it does so for ' +
+  'outputs it draws in view, not for those it draws ahead while the notebook opens. JupyterLab shows it.';
 
 /** The part of VS Code's output item that reaches the output's other MIME types. */
 type Siblings = ReadonlyArray<{ readonly mime: string; getItem(): Promise<OutputItem | undefined> }>;
@@ -79,6 +83,11 @@ export const activate: ActivationFunction = () => {
       if (!siblings.some((sibling) => sibling.mime === GRAPH_MIME_TYPE)) return;
       const saved = await savedGraph(siblings);
       if (signal.aborted || shown.get(outputItem.id)?.element !== target) return;
+      target.querySelector(`.${WITHHELD_CLASS}`)?.remove();
+      if (saved.graph === undefined) {
+        target.appendChild(element('p', `torchinspect torchinspect-note ${WITHHELD_CLASS}`, WITHHELD));
+        return;
+      }
       show(outputItem, target, { snapshot: data, ...saved });
     },
     disposeOutputItem(id?: string): void {

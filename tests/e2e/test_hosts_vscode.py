@@ -86,6 +86,32 @@ def test_the_theme_comes_from_vscode(webview: Page, screenshot):
     screenshot(webview, "vscode-renderer-dark")
 
 
+GRAPH_MIME = "application/vnd.torchinspect.graph+json"
+
+
+def test_the_graph_saved_in_the_same_output_is_drawn_under_the_card(webview: Page):
+    y = 0.5 * torch.dot(lesson_x().detach().requires_grad_(), torch.randn(20, 20) @ torch.randn(20))
+    graph = torchinspect.autograd_graph(y)
+    siblings = {GRAPH_MIME: json.dumps(graph)}
+    webview.evaluate(
+        "([id, text, siblings]) => vscode.render(id, text, siblings)",
+        ["y", torchinspect.to_json(torchinspect.snapshot(y, name="y")), siblings],
+    )
+    expect(output(webview, "y").locator(".torchinspect-graph-box")).to_have_count(len(graph["nodes"]))
+    expect(output(webview, "y").locator(".torchinspect-graph-withheld")).to_have_count(0)
+
+
+def test_a_graph_vscode_does_not_hand_over_is_said_so_under_the_card(webview: Page):
+    y = lesson_x().sum()
+    webview.evaluate(
+        "([id, text, siblings]) => vscode.render(id, text, siblings)",
+        ["y", torchinspect.to_json(torchinspect.snapshot(y, name="y")), {GRAPH_MIME: None}],
+    )
+    expect(output(webview, "y").locator(".torchinspect-summary")).to_contain_text("y: tensor[]")
+    expect(output(webview, "y").locator(".torchinspect-graph-section")).to_have_count(0)
+    expect(output(webview, "y").locator(".torchinspect-graph-withheld")).to_contain_text("VS Code did not hand")
+
+
 def test_outputs_update_in_place_share_one_stylesheet_and_go_when_disposed(webview: Page):
     render(webview, "a", torch.zeros(3), name="a")
     render(webview, "b", torch.ones(2), name="b")
@@ -107,7 +133,9 @@ def test_kernel_strings_are_text_and_bad_outputs_are_refused_in_words(webview: P
     expect(webview.locator("#outputs img")).to_have_count(0)
     assert webview.evaluate("window.pwned") is None
     webview.evaluate("vscode.render('old', JSON.stringify({schema: 'torchinspect.tensor/9'}))")
-    expect(output(webview, "old")).to_contain_text('this view reads "torchinspect.tensor/1" snapshots, got "torchinspect.tensor/9"')
+    expect(output(webview, "old")).to_contain_text(
+        'this view reads "torchinspect.tensor/1" snapshots, got "torchinspect.tensor/9"'
+    )
     webview.evaluate("vscode.render('cut', '{\"schema\": ')")
     expect(output(webview, "cut")).to_contain_text("torchinspect: this output is not JSON")
 

@@ -226,6 +226,10 @@ def test_the_lesson_shows_every_saved_inspector_and_comparison(vscode: Page, cod
         [s["summary"] for s in saved(lesson_saved, TENSOR_MIME)]
     )
     expect(frame.locator(".torchinspect-comparison")).to_contain_text("close: torch.testing.assert_close passes")
+    # y's graph lies below the fold: VS Code draws its card ahead of view and does not hand over the graph.
+    expect(frame.locator(".torchinspect-graph-section, .torchinspect-graph-withheld")).to_have_count(
+        len(saved(lesson_saved, GRAPH_MIME))
+    )
     # 20 elements: x's values and grad are shown as numbers.
     expect(cards.nth(3).locator(".torchinspect-panels .torchinspect-values")).to_have_count(2)
     # A saved output has no kernel behind it: no live bar, no slicer.
