@@ -3,7 +3,7 @@
 The tensors of shared/benchmarks.md and issue 19: randn of 1e3 to 1e8 elements in float32,
 float16, bfloat16 and int64 (randint), the floats also with a few NaN and ±Inf planted. Each row
 times all three in the same run; the ratios are what count. The extra peak memory of one
-snapshot (the process's peak resident memory above what it held before) is given as a
+snapshot (a fresh process's peak resident memory above what it held before) is given as a
 fraction of the tensor's bytes.
 
 ``TENSOR_SIZES=1e3,1e9 make bench FAMILIES=tensors`` picks the sizes: 1e9 is only run when
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 
 import torch
 
@@ -34,32 +36,43 @@ def sizes() -> list[int]:
 def tensors():
     for size in sizes():
         for dtype in DTYPES:
-            generator = torch.Generator().manual_seed(size)
             name = str(dtype).removeprefix("torch.")
-            if not dtype.is_floating_point:
-                yield f"{size:.0e} {name}", torch.randint(-1000, 1000, (size,), generator=generator, dtype=dtype)
-                continue
-            clean = torch.randn(size, generator=generator, dtype=dtype)
-            yield f"{size:.0e} {name}", clean
-            # Planted in place, after the clean rows are timed: one tensor of this size at a time.
-            clean[:: max(1, size // 4)][:4] = torch.tensor([math.nan, math.inf, -math.inf, math.nan], dtype=dtype)
-            yield f"{size:.0e} {name}, NaN/Inf", clean
-            del clean
+            yield f"{size:.0e} {name}", make(size, dtype, planted=False)
+            if dtype.is_floating_point:
+                yield f"{size:.0e} {name}, NaN/Inf", make(size, dtype, planted=True)
 
 
-def extra_peak_bytes(run) -> int:
-    """The process's peak resident memory during ``run()`` above its resident memory before."""
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # resets the peak (VmHWM) to the current resident size
-    before = _status_kib("VmRSS")
-    run()
-    return (_status_kib("VmHWM") - before) * 1024
+def make(size: int, dtype: torch.dtype, planted: bool) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(size)
+    if not dtype.is_floating_point:
+        return torch.randint(-1000, 1000, (size,), generator=generator, dtype=dtype)
+    t = torch.randn(size, generator=generator, dtype=dtype)
+    if planted:
+        t[:: max(1, size // 4)][:4] = torch.tensor([math.nan, math.inf, -math.inf, math.nan], dtype=dtype)
+    return t
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith(field + ":"))
-    return int(line.split()[1])
+_PEAK = """
+import sys, torch, torchinspect, tensors
+size, dtype, planted = int(sys.argv[1]), getattr(torch, sys.argv[2]), sys.argv[3] == "1"
+t = tensors.make(size, dtype, planted)
+torchinspect.snapshot(tensors.make(5000, dtype, planted))  # first-call imports and set-up: not the tensor's
+def kib(field):
+    return int(next(l for l in open("/proc/self/status") if l.startswith(field + ":")).split()[1])
+open("/proc/self/clear_refs", "w").write("5")  # the peak so far is reset to the resident memory
+before = kib("VmRSS")
+torchinspect.snapshot(t)
+print((kib("VmHWM") - before) * 1024)
+"""
+
+
+def extra_peak_bytes(size: int, dtype: torch.dtype, planted: bool) -> int:
+    """The peak resident memory of one snapshot above what its process held before, in a fresh
+    process where glibc hands freed memory back at once (so that the peak counts live memory)."""
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
+    args = [sys.executable, "-c", _PEAK, str(size), str(dtype).removeprefix("torch."), str(int(planted))]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, check=True, cwd=os.path.dirname(__file__))
+    return int(done.stdout.split()[-1])
 
 
 def run() -> None:
@@ -74,7 +87,7 @@ def run() -> None:
         theirs = None
         if nbytes <= LOVELY_MAX_BYTES:
             theirs = best_seconds(lambda t=tensor: str(lovely(t)), repeat)
-        peak = extra_peak_bytes(lambda t=tensor: torchinspect.snapshot(t))
+        peak = extra_peak_bytes(tensor.numel(), tensor.dtype, "NaN" in label)
         payload = len(torchinspect.to_json(torchinspect.snapshot(tensor)).encode())
         rows.append(
             [
@@ -90,6 +103,7 @@ def run() -> None:
             ]
         )
         print(*rows[-1], sep="  ", flush=True)
+        del tensor  # before the next one is made: one tensor of this size at a time
     print_table(
         "snapshot (statistics, histogram, preview) vs t.sum() and lovely-tensors 0.1.22 str(lovely(t))",
         ["tensor", "t.sum()", "snapshot", "÷ sum", "lovely", "lovely ÷ snapshot", "extra peak", "÷ bytes", "JSON"],
