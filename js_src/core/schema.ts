@@ -187,6 +187,8 @@ export interface DescribedTensor {
   /** Bytes of the distinct elements a dense view reaches (optional: older snapshots lack it). */
   stored_nbytes?: number | null;
   is_view: boolean;
+  /** Which storage of the graph it keeps alive: equal indices are one block of memory (optional). */
+  storage?: number;
   node: string | null;
 }
 
@@ -261,6 +263,8 @@ export interface GraphSnapshot {
   nodes: GraphNode[];
   edges: GraphEdge[];
   held: boolean;
+  /** The bytes of the distinct storages the graph saved for backward, leaves' left out (optional). */
+  memory?: { held_nbytes: number; held_by_node: Record<string, number> };
   folding?: GraphFolding;
 }
 

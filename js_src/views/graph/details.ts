@@ -8,6 +8,7 @@
 import { formatBool, formatBytes, formatShape } from '../../core/format';
 import { nodesIn } from '../../core/graph/folding';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
+import type { GraphMemory } from '../../core/graph/memory';
 import { moduleFacts } from '../../core/graph/modules';
 import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
 import { element } from '../dom';
@@ -16,16 +17,22 @@ import { element } from '../dom';
 const MAX_LISTED_NEIGHBOURS = 12;
 
 /** What a box stands for; nothing for no box. `recorded`: the last backward pass, if any. */
-export function detailsOf(model: GraphModel, box: GraphBox | null, recorded: GradientsSnapshot | null): HTMLElement[] {
+export function detailsOf(
+  model: GraphModel, box: GraphBox | null, recorded: GradientsSnapshot | null, memory: GraphMemory | null = null
+): HTMLElement[] {
   if (box === null) return [];
   const heading = element('h3', 'torchinspect-graph-details-title', box.title);
-  if (box.module !== null) return [heading, ...section('Module', moduleFacts(model.modules, box.module.path, model.index.nodes, false))];
+  if (box.module !== null) {
+    const held = memory?.byModule.get(box.module.path);
+    const holds: Field[] = held === undefined || memory === null ? [] : [['held for backward', heldText(held, memory.total)]];
+    return [heading, ...section('Module', [...moduleFacts(model.modules, box.module.path, model.index.nodes, false), ...holds])];
+  }
   const around = box.container === null ? [] : section('Module', moduleFacts(model.modules, box.container, model.index.nodes, true));
   if (box.node === null) return [heading, ...section('Folded', foldedFields(box)), ...around];
   const node = box.node;
   return [
     heading,
-    ...section('Node', nodeFields(node)),
+    ...section('Node', [...nodeFields(node), ...nodeMemory(model, node, memory)]),
     ...around,
     ...section('Inputs', neighbourFields(model, model.index.inputs.get(node.id) ?? [])),
     ...section('Outputs', neighbourFields(model, model.index.consumers.get(node.id) ?? [])),
@@ -37,6 +44,20 @@ export function detailsOf(model: GraphModel, box: GraphBox | null, recorded: Gra
 }
 
 type Field = [label: string, value: string];
+
+/** `12.0 MiB, 24% of the graph's`. */
+function heldText(nbytes: number, total: number): string {
+  return total > 0 ? `${formatBytes(nbytes)}, ${Math.round((nbytes / total) * 100)}% of the graph's` : formatBytes(nbytes);
+}
+
+/** What the node keeps alive for backward, each storage counted at the first node that saves it. */
+function nodeMemory(model: GraphModel, node: GraphNode, memory: GraphMemory | null): Field[] {
+  if (memory === null || node.kind !== 'op') return [];
+  const held = model.snapshot.memory?.held_by_node[node.id] ?? 0;
+  const saves = Object.values(node.saved_tensors).some(saved => saved.kind === 'tensor' || saved.kind === 'tensors');
+  if (held === 0 && !saves) return [];
+  return [['held for backward', held === 0 ? 'nothing more: what it saved is counted at another node, or is a leaf' : heldText(held, memory.total)]];
+}
 
 /** A titled list of fields; nothing at all when there are none. */
 function section(title: string, fields: Field[]): HTMLElement[] {

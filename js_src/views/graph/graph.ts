@@ -11,6 +11,7 @@
 import { canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
+import { graphMemory, type GraphMemory } from '../../core/graph/memory';
 import { parseGradients } from '../../core/gradients/record';
 import { parseGraphSnapshot, type GradientsSnapshot, type GraphNode, type GraphSnapshot } from '../../core/schema';
 import { detailsOf } from './details';
@@ -20,6 +21,7 @@ import { drawFrames } from './frames';
 import { mountModuleControls } from './module_controls';
 import { boxTowards, isArrow } from './navigation';
 import { graphParts, type GraphParts } from './parts';
+import { showMemory } from './memory';
 import { drawLayout } from './svg';
 import { mountCamera } from './camera';
 import { mountNodeValues, type RequestNodeTensor } from './values';
@@ -62,6 +64,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   let matches: string[] = [];
   let matchAt = 0;
   let recorded: GradientsSnapshot | null = null;
+  let memory: GraphMemory | null = null;
   const moduleControls = mountModuleControls(parts, {
     model: () => shown?.model ?? null,
     selected: () => selected,
@@ -92,7 +95,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     const box = selected === null ? null : shown.model.boxes.find(candidate => candidate.id === selected) ?? null;
     parts.details.hidden = box === null;
     parts.details.replaceChildren(
-      ...detailsOf(shown.model, box, recorded),
+      ...detailsOf(shown.model, box, recorded, memory),
       ...flow.detailsOf(box),
       ...(values && box?.node ? values.buttonsFor(box.node) : [])
     );
@@ -132,6 +135,8 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (shown !== null && next.graph === shown.model.snapshot) return select(selected);
     try {
       const model = graphModel(parseGraphSnapshot(next.graph));
+      memory = graphMemory(model.snapshot, model.modules);
+      showMemory(parts.memory, memory);
       parts.error.hidden = true;
       matches = searchBoxes(model, parts.search.value);
       const drawn = draw(model);

@@ -23,6 +23,8 @@ export interface GraphParts {
   /** Over the stage: how to zoom, when a plain wheel scrolled the page instead. */
   wheelHint: HTMLElement;
   status: HTMLElement;
+  /** What the graph holds in memory for backward: a sentence that opens to the largest parts. */
+  memory: HTMLDetailsElement;
   error: HTMLElement;
 }
 
@@ -69,10 +71,12 @@ export function graphParts(): GraphParts {
   wheelHint.hidden = true;
   body.append(svg, wheelHint, details);
   const status = element('p', 'torchinspect-graph-status');
+  const memory = element('details', 'torchinspect-graph-memory');
+  memory.hidden = true;
   const error = element('p', 'torchinspect-graph-error torchinspect-error');
   error.hidden = true;
-  root.append(toolbar, error, body, status);
-  return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, wheelHint, status, error };
+  root.append(toolbar, error, body, status, memory);
+  return { root, toolbar, body, search, matches, buttons, svg, content, arrowUrl: arrow.url, details, wheelHint, status, memory, error };
 }
 
 function group(children: HTMLElement[]): HTMLElement {

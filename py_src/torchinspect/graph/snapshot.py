@@ -20,6 +20,7 @@ from torch.autograd.graph import Node
 
 from torchinspect._kernel import notebook_namespace
 from torchinspect.graph.folding import graph_folding
+from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import NodeClass, node_class
 from torchinspect.graph.safety import is_held, release_held_graphs
@@ -171,6 +172,8 @@ class _GraphBuilder:
         self.tensor_ids = {id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)}
         for index, variable in self.variables.items():
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
+        self.memory = SavedMemory(self.variables.values())
+        self.node_index = 0
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
@@ -192,6 +195,7 @@ class _GraphBuilder:
                 {"source": node_ids[source], "target": node_ids[target], "input": input_nr, "output_nr": output_nr}
                 for source, target, input_nr, output_nr in edges
             ],
+            "memory": self.memory.summary(),
         }
 
     def _tensor_nodes(self) -> list[dict[str, Any]]:
@@ -231,6 +235,7 @@ class _GraphBuilder:
         }
 
     def _node(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
+        self.node_index = index
         metadata = node.metadata
         if node_class.is_leaf:
             return {
@@ -259,8 +264,13 @@ class _GraphBuilder:
         }
 
     def _saved_tensors(self, node: Node, node_class: NodeClass) -> dict[str, Any]:
+        self.memory.node = self.node_ids[self.node_index]
+        try:
+            raws = node_class.read_raw_saved(node)
+        except RuntimeError:  # a custom Function's (a compiled region's) saved tensors, freed by backward
+            return {name: {"kind": "freed"} for name, _, _ in node_class.saved_tensors}
         saved: dict[str, Any] = {}
-        for (name, _, attribute), raw in zip(node_class.saved_tensors, node_class.read_raw_saved(node)):
+        for (name, _, attribute), raw in zip(node_class.saved_tensors, raws):
             if type(raw) is tuple:
                 saved[name] = self._saved_tensor_list(node, raw, attribute)
             else:
@@ -286,7 +296,7 @@ class _GraphBuilder:
         if data is None:
             return None
         shape, nbytes = shape_and_nbytes(data)
-        return {
+        described = {
             "kind": "tensor",
             "shape": shape,
             "dtype": DTYPE_NAMES[data.dtype],
@@ -294,6 +304,10 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
+        storage = self.memory.add(data)
+        if storage is not None:
+            described["storage"] = storage
+        return described
 
 
 def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""What a graph holds in memory for backward: the storages of its saved tensors, each once.
+
+A saved tensor keeps its whole storage alive, and several nodes often save the same one (an
+activation saved by the op that made it and the op that takes it; views of one tensor). So the
+memory a graph holds is the sum of its distinct storages, found by identity (device and data
+pointer), each counted at the first node that saves it (the walk's order: from the roots). The
+storages of the graph's leaves (parameters, inputs) are left out: the model and the user hold
+them whether or not the graph lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+
+class SavedMemory:
+    """The distinct storages saved by a graph's nodes, as the snapshot describes them one by one."""
+
+    def __init__(self, leaves: Iterable[torch.Tensor]) -> None:
+        self.node = ""
+        """The id of the node whose saved tensors are being described."""
+        self.leaf_storages = {key for key in map(_storage_key, leaves) if key is not None}
+        self.index: dict[tuple[str, int], int] = {}
+        self.held_by_node: dict[str, int] = {}
+        self.total = 0
+
+    def add(self, tensor: torch.Tensor) -> int | None:
+        """The index of the tensor's storage in this graph (None when it has none: meta, sparse)."""
+        key = _storage_key(tensor)
+        if key is None:
+            return None
+        index = self.index.get(key)
+        if index is None:
+            index = self.index[key] = len(self.index)
+            if key not in self.leaf_storages:
+                nbytes = tensor.untyped_storage().nbytes()
+                self.total += nbytes
+                self.held_by_node[self.node] = self.held_by_node.get(self.node, 0) + nbytes
+        return index
+
+    def summary(self) -> dict[str, Any]:
+        """The snapshot's ``memory``: the bytes held, in all and by the node that counts each storage."""
+        return {"held_nbytes": self.total, "held_by_node": self.held_by_node}
+
+
+def _storage_key(tensor: torch.Tensor) -> tuple[str, int] | None:
+    try:
+        storage = tensor.untyped_storage()
+    except (RuntimeError, NotImplementedError):  # sparse, nested, and other layouts without one
+        return None
+    pointer = storage.data_ptr()
+    return None if pointer == 0 else (str(storage.device), pointer)
