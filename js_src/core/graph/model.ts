@@ -169,8 +169,12 @@ export function formatCount(count: number): string {
   return count.toLocaleString('en-US');
 }
 
+/** The node torch makes for a region torch.compile compiled: its ops run inside, as one node. */
+const COMPILED_REGION = 'CompiledFunctionBackward';
+
 /** How one node reads in its box: the op and its forward op, or the tensor's name and shape. */
 export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
+  if (node.op === COMPILED_REGION) return { title: node.op, subtitle: 'a torch.compile region, one node' };
   if (node.kind === 'op') return { title: node.op ?? 'op', subtitle: node.forward_op ?? '' };
   const shape = node.tensor ? formatShape(node.tensor.shape) : '';
   const unnamed = node.kind === 'leaf' ? 'leaf' : 'output';
