@@ -8,7 +8,8 @@ None before each step, so that every step does the same work). The aim: the guar
 
 from __future__ import annotations
 
-import functools
+import gc
+import time
 import warnings
 from collections.abc import Callable
 
@@ -17,7 +18,7 @@ import torch.nn.functional as F
 
 import torchinspect
 from graphs import g3, g4
-from timing import best_seconds, ms, print_table, ratio
+from timing import ms, print_table, ratio
 
 
 def g3_step() -> Callable[[], None]:
@@ -52,6 +53,7 @@ def under(context) -> object:
     return run
 
 
+ROUNDS = 15
 WAYS = {
     "plain": lambda step: step(),
     "find_nan": lambda step: torchinspect.find_nan(step),
@@ -71,7 +73,7 @@ def run() -> None:
             rows.append([label, str(threads), *measure(build())])
     torch.set_num_threads(default_threads)
     print_table(
-        "a clean training step (forward, loss, backward), best of interleaved samples "
+        f"a clean training step (forward, loss, backward), fastest of {ROUNDS} interleaved rounds "
         "(aim: nan_guard at most 2x plain on G4, and at most anomaly mode)",
         ["graph", "threads", "plain", "find_nan", "ratio", "nan_guard", "ratio", "detect_anomaly", "ratio", "guard/anomaly"],
         rows,
@@ -79,13 +81,18 @@ def run() -> None:
 
 
 def measure(step: Callable[[], None]) -> list[str]:
-    seconds: dict[str, float] = {}
-    # Interleaved rounds, the best of each way: the ways see the same machine.
-    for _ in range(3):
+    seconds: dict[str, list[float]] = {way: [] for way in WAYS}
+    for call in WAYS.values():
+        call(step)  # warm up
+    # One step of each way in turn, many rounds, the fastest of each: on a shared machine the
+    # ways see the same load, and the fastest sample is the one least disturbed.
+    for _ in range(ROUNDS):
         for way, call in WAYS.items():
-            taken = best_seconds(functools.partial(call, step), repeat=3, budget=6.0)
-            seconds[way] = min(seconds.get(way, taken), taken)
-    plain, found, guard, anomaly = (seconds[way] for way in WAYS)
+            gc.collect()
+            started = time.perf_counter()
+            call(step)
+            seconds[way].append(time.perf_counter() - started)
+    plain, found, guard, anomaly = (min(seconds[way]) for way in WAYS)
     return [
         ms(plain), ms(found), ratio(found, plain), ms(guard), ratio(guard, plain),
         ms(anomaly), ratio(anomaly, plain), ratio(guard, anomaly),
