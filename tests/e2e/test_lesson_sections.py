@@ -18,6 +18,7 @@ SHOWCASE = {
     "05_building_functions.ipynb": ("module_mse", "graph"),
     "06_computing_gradients.ipynb": ("y", "graph"),
     "07_exercises.ipynb": ("z", "cell"),
+    "08_training_watched.ipynb": ("0.weight", "cell"),
 }
 """What each section's screenshot shows: the cell of one of its inspectors, or that inspector's graph."""
 
@@ -53,8 +54,12 @@ def scroll_to_top(page: Page, part: Locator) -> None:
 def test_section_runs_and_draws_every_widget(page: Page, jupyterlab, screenshot, notebook: str):
     open_and_run(page, jupyterlab, notebook)
     outputs = page.locator(".jp-OutputArea-output")
-    # A find_nan report is one widget, whose own inspectors (the op's tensors) are not counted.
-    widgets = outputs.locator(".torchinspect-inspector:not(.torchinspect-nan *), .torchinspect-comparison, .torchinspect-nan")
+    # A find_nan report is one widget, whose own inspectors (the op's tensors) are not counted;
+    # so is a model inspector or a training watch.
+    widgets = outputs.locator(
+        ".torchinspect-inspector:not(.torchinspect-nan *, .torchinspect-model *), .torchinspect-comparison,"
+        " .torchinspect-nan, .torchinspect-model, .torchinspect-watch"
+    )
     expect(widgets).to_have_count(widget_outputs(page), timeout=RUN_TIMEOUT_MS)
     # The live widgets are drawn, not the static fallbacks that travel beside them.
     expect(page.locator(".torchinspect-static")).to_have_count(0)

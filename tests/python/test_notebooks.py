@@ -43,6 +43,7 @@ VERDICTS = {
     # Each "your answer" placeholder is not close, and the solution after it is. Exercise 1 (b)
     # asks a question instead, answered by its solution.
     "07_exercises.ipynb": [NOT_CLOSE, CLOSE, CLOSE] + [NOT_CLOSE, CLOSE] * 5,
+    "08_training_watched.ipynb": [CLOSE],  # the watch's gradient norm against torch's
 }
 """The verdict of every `compare` in each notebook, in order: the checks the text relies on."""
 
