@@ -76,16 +76,19 @@ def planted_tensors(draw):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 256 elements, narrowed to spans of 16, at most 4 of them: every path on small tensors."""
+    """Blocks of 256 elements, narrowed to spans of 16, at most 4 of them, and bins found by codes
+    rather than histc: every path on small tensors."""
     monkeypatch.setattr(statistics_module, "BLOCK", 256)
+    monkeypatch.setattr(statistics_module, "SMALL_SAMPLE", 0)
     monkeypatch.setattr(statistics_module, "SPAN", 16)
     monkeypatch.setattr(statistics_module, "MAX_SPANS", 4)
 
 
 @settings(max_examples=120, deadline=None)
-@given(t=planted_tensors())
-def test_statistics_and_histogram_equal_torch_in_float64(t):
+@given(t=planted_tensors(), small_sample=st.sampled_from([0, 4096]))
+def test_statistics_and_histogram_equal_torch_in_float64(t, small_sample):
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(statistics_module, "SMALL_SAMPLE", small_sample)
         patch.setattr(statistics_module, "BLOCK", 256)
         patch.setattr(statistics_module, "SPAN", 16)
         patch.setattr(statistics_module, "MAX_SPANS", 4)
@@ -138,6 +141,7 @@ def test_a_sampled_histogram_says_how_it_sampled(monkeypatch):
 
 @pytest.mark.parametrize("block", [100, 256, 1000])
 def test_a_sampled_histogram_takes_the_same_runs_whatever_the_chunking(monkeypatch, block):
+    monkeypatch.setattr(statistics_module, "SMALL_SAMPLE", 0)
     monkeypatch.setattr(statistics_module, "HISTOGRAM_EXACT_LIMIT", 1000)
     monkeypatch.setattr(statistics_module, "HISTOGRAM_SAMPLE", 300)
     monkeypatch.setattr(statistics_module, "BLOCK", block)

@@ -33,6 +33,8 @@ HISTOGRAM_EXACT_LIMIT = 1 << 24
 """Up to this many finite values the histogram counts every one."""
 HISTOGRAM_SAMPLE = 1 << 22
 """Above the limit it counts about this many: every p-th run of SAMPLE_RUN values, p prime (see sample_step)."""
+SMALL_SAMPLE = 4096
+"""Up to this many values a histogram is counted by ``torch.histc`` in one call (no scratch)."""
 SAMPLE_RUN = 64
 """Values counted together in a sampled histogram: 256 bytes of float32, four cache lines."""
 BLOCK = 1 << 18
@@ -354,9 +356,16 @@ class _Bins:
             scratch.nan_to_num_(self.bins + 1, self.bins + 1, self.bins + 1)
         return out.copy_(scratch)
 
+    def histc(self, sample: torch.Tensor) -> torch.Tensor:
+        """The codes' counts of a small sample, from ``torch.histc`` itself (one call, where the
+        codes take five); its last bin, holding the values at ``high``, is followed by a 0."""
+        scaled = sample if self.scale == 1.0 else sample * self.scale
+        found = torch.histc(scaled, self.bins, self.low * self.scale, self.high * self.scale)
+        return torch.nn.functional.pad(found.to(torch.int64), (0, 1))
+
     def fold(self, counts: torch.Tensor) -> list[int]:
-        """Counts of the codes as the bins' counts: a value at ``high`` in the last bin."""
-        result = counts[: self.bins + 1].tolist()
+        """Counts of the codes (up to ``bins``) as the bins' counts: a value at ``high`` in the last bin."""
+        result = counts.tolist()
         result[self.bins - 1] += result.pop()
         return result
 
@@ -374,11 +383,14 @@ def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[
     scratch = codes = torch.empty(0)
     for sample in _samples(values, step):
         size = sample.numel()
-        if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
-            scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
-            codes = torch.empty(size, dtype=torch.uint8, device=sample.device)
-        bins.codes(sample, scratch[:size].view(sample.shape), codes[:size].view(sample.shape), with_specials)
-        found = torch.bincount(codes[:size], minlength=bins.bins + 2)
+        if size <= SMALL_SAMPLE:
+            found = bins.histc(sample)
+        else:
+            if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
+                scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
+                codes = torch.empty(size, dtype=torch.uint8, device=sample.device)
+            bins.codes(sample, scratch[:size].view(sample.shape), codes[:size].view(sample.shape), with_specials)
+            found = torch.bincount(codes[:size], minlength=bins.bins + 2)[: bins.bins + 1]
         counts = found if counts is None else counts.add_(found)
     result = [0] * bins.bins if counts is None else bins.fold(counts)
     if values.implicit_zeros and bins.low <= 0 <= bins.high:
