@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from torch import nn
 
 import torchinspect
+from notebook_pages import open_notebook, run_cell, run_command, shut_down_kernels, write_notebook
 from test_jupyterlab import open_and_run
 from torchinspect.tensor.snapshot import to_json
 
@@ -127,3 +128,34 @@ def test_the_lesson_finds_where_its_loss_turned_nan_in_jupyterlab(page: Page, ju
     screenshot(page, "find-nan-lesson-jupyterlab")
     assert page.errors.messages == []
     page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+
+REPORT_CELL = (
+    "import torch, torchinspect\n"
+    "x = torch.tensor([0.0, 4.0], requires_grad=True)\n"
+    "torchinspect.find_nan(lambda: torch.sqrt(x).sum().backward())"
+)
+
+
+def test_a_reopened_notebook_draws_its_saved_report_without_the_kernel(page: Page, jupyterlab, screenshot):
+    name = "saved_nan_report.ipynb"
+    write_notebook(jupyterlab, name, [REPORT_CELL])
+    open_notebook(page, jupyterlab, name)
+    run_cell(page, 0)
+    live = page.locator(".jp-OutputArea-output .torchinspect-nan-sentence")
+    expect(live).to_contain_text("sqrt's backward (div) at In[", timeout=60_000)
+    sentence = live.text_content()
+    run_command(page, "docmanager:save")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+    shut_down_kernels(jupyterlab, [name])
+    page.goto("about:blank")
+    open_notebook(page, jupyterlab, name)
+    saved = page.locator(".jp-OutputArea-output .torchinspect-output .torchinspect-nan")
+    expect(saved.locator(".torchinspect-nan-sentence")).to_have_text(sentence, timeout=60_000)
+    expect(saved.locator(".torchinspect-graph-box.is-nan-origin .torchinspect-graph-box-title")).to_have_text("SqrtBackward0")
+    expect(saved.locator(".torchinspect-inspector")).to_have_count(3)
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    screenshot(page, "find-nan-saved-report")
+    assert page.errors.messages == []
+    shut_down_kernels(jupyterlab, [name])

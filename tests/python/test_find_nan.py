@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import json
 import math
 import weakref
 from collections import OrderedDict
@@ -303,6 +304,9 @@ def test_the_report_shows_as_a_widget_and_as_text():
     report = torchinspect.find_nan(lambda: torch.log(-torch.ones(3)))
     data, _ = report._repr_mimebundle_()
     assert data["text/plain"] == report.sentence
+    saved = data["application/vnd.torchinspect.nan+json"]
+    assert saved["sentence"] == report.sentence and saved["output"]["snapshot"]["shape"] == [3]
+    assert json.loads(json.dumps(saved)) == saved
     assert "application/vnd.jupyter.widget-view+json" in data
     assert inspect.signature(torchinspect.find_nan).parameters["fn"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 

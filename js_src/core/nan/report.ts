@@ -6,6 +6,8 @@
 import type { GraphSnapshot, TensorSnapshot } from '../schema';
 
 export const NAN_SCHEMA = 'torchinspect.nan/1';
+/** The MIME type under which a saved output carries the report. */
+export const NAN_MIME_TYPE = 'application/vnd.torchinspect.nan+json';
 
 /** A piece of the sentence: code parts are the program's own names (an op, a module, a line). */
 export type SentencePart = [text: string, isCode: boolean];

@@ -7,12 +7,20 @@ draws it. A saved notebook keeps the sentence and the user's line as text and HT
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 import traitlets
 
 from torchinspect import live
 from torchinspect.bundle import KernelOwned
+from torchinspect.tensor.snapshot import to_json
+
+MIME_TYPE = "application/vnd.torchinspect.nan+json"
+"""The MIME type under which a saved output carries the report, drawn again without the kernel."""
+# A saved report carries its graph while the whole fits in this much JSON text (a notebook keeps
+# every output), as an inspector's saved graph does.
+SAVED_CHARACTERS = 2_000_000
 
 
 class NanReportWidget(KernelOwned):
@@ -30,7 +38,21 @@ class NanReportWidget(KernelOwned):
             return None
         live.shown(self)
         data, metadata = bundle
-        return {**data, "text/plain": self.nan_report["sentence"], "text/html": static_html(self.nan_report)}, metadata
+        saved = {
+            "text/plain": self.nan_report["sentence"],
+            "text/html": static_html(self.nan_report),
+            MIME_TYPE: saved_report(self.nan_report),
+        }
+        return {**data, **saved}, metadata
+
+
+def saved_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as a saved output carries it: JSON, its previews' bytes as base64, its graph
+    left out past ``SAVED_CHARACTERS``."""
+    text = to_json(report)
+    if len(text) > SAVED_CHARACTERS and report.get("graph"):
+        text = to_json({**report, "graph": None, "origin_node": None})
+    return json.loads(text)
 
 
 def static_html(report: dict[str, Any]) -> str:
