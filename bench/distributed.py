@@ -2,9 +2,12 @@
 same tensor and against ``full_tensor()`` then snapshot: `make bench FAMILIES=distributed`.
 
 The global tensor is 10,000 × 10,000 float32 (1e8 elements, 400 MB), Shard(0) over a 1-D mesh
-of 4 ranks; each rank makes its own 2,500 rows from its seed, and the single process makes the
-same rows and concatenates them. Times are rank 0's, the best of 3 calls made by every rank
-together after a barrier; each rank runs one thread, as under torchrun. BENCH_DTENSOR_ROWS sets the rows (and columns) for a smaller run.
+of 4 ranks, each making its own 2,500 rows from its seed. Every figure is measured inside the
+same run, one after the other, so that all of them see about the same load on a shared machine:
+the ranks snapshot the DTensor together (one thread each, as torchrun sets it); gather it with
+``full_tensor()`` and rank 0 snapshots that; once the other ranks have left, rank 0 snapshots
+the full tensor with its one thread; then this process, with the machine's 2 threads, makes the
+same full tensor, snapshots it and sums it (the anchor). Each figure is the best of 3. BENCH_DTENSOR_ROWS sets the rows (and columns).
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -26,64 +29,55 @@ SIDE = int(os.environ.get("BENCH_DTENSOR_ROWS", "10000"))
 REPEAT = 3
 
 
-def shard(rank: int) -> torch.Tensor:
-    return torch.randn(SIDE // WORLD, SIDE, generator=torch.Generator().manual_seed(rank))
-
-
 def run() -> None:
     import torchinspect
 
-    full = torch.cat([shard(rank) for rank in range(WORLD)])
-    # The single process is measured before and after the ranks run, the best kept: on a shared
-    # machine the load changes from minute to minute.
-    single, total = _single_process(full)
-    ranked = _launch()
-    single_after, total_after = _single_process(full)
-    single, total = min(single, single_after), min(total, total_after)
-    payload = len(torchinspect.to_json(torchinspect.snapshot(full)))
+    figures = _launch()
+    # Right after, this process (the machine's two threads) snapshots the same full tensor.
+    full = torch.cat([_rows(rank) for rank in range(WORLD)])
+    figures["single"] = best_seconds(lambda: torchinspect.snapshot(full), repeat=REPEAT)
+    figures["sum"] = best_seconds(lambda: full.sum(), repeat=REPEAT)
+    figures["single_payload"] = len(torchinspect.to_json(torchinspect.snapshot(full)))
     rows = [
-        ["t.sum() (one process, anchor)", ms(total), "1.00×", "—"],
-        ["snapshot(t) (one process)", ms(single), ratio(single, total), f"{payload:,} B"],
+        ["t.sum() (one process, anchor)", ms(figures["sum"]), "1.00×", "—"],
+        [
+            "snapshot(t) (one process, 2 threads)",
+            ms(figures["single"]),
+            ratio(figures["single"], figures["sum"]),
+            f"{figures['single_payload']:,} B",
+        ],
+        [
+            "snapshot(t) (one process, 1 thread)",
+            ms(figures["single_1_thread"]),
+            ratio(figures["single_1_thread"], figures["sum"]),
+            "—",
+        ],
         [
             f"snapshot(dtensor) ({WORLD} ranks)",
-            ms(ranked["sharded"]),
-            ratio(ranked["sharded"], total),
-            f"{ranked['payload']:,} B",
+            ms(figures["sharded"]),
+            ratio(figures["sharded"], figures["sum"]),
+            f"{figures['payload']:,} B",
         ],
-        ["full_tensor() then snapshot", ms(ranked["gathered"]), ratio(ranked["gathered"], total), "—"],
+        ["full_tensor() then snapshot", ms(figures["gathered"]), ratio(figures["gathered"], figures["sum"]), "—"],
     ]
     title = f"DTensor {SIDE}×{SIDE} float32 Shard(0) over {WORLD} gloo ranks, one thread each (2 cores shared)"
     print_table(title, ["what", "time", "× sum", "payload"], rows)
     print(
-        f"sharded / single process: {ratio(ranked['sharded'], single)}; all_reduce calls per snapshot: {ranked['collectives']}"
-    )
-
-
-def _single_process(full: torch.Tensor) -> tuple[float, float]:
-    import torchinspect
-
-    return best_seconds(lambda: torchinspect.snapshot(full), repeat=REPEAT), best_seconds(
-        lambda: full.sum(), repeat=REPEAT
+        f"sharded / single process: {ratio(figures['sharded'], figures['single'])} "
+        f"(1 thread: {ratio(figures['sharded'], figures['single_1_thread'])}); "
+        f"sharded / full_tensor() then snapshot: {ratio(figures['sharded'], figures['gathered'])}; "
+        f"all_reduce calls per snapshot: {figures['collectives']}"
     )
 
 
 def _launch() -> dict:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     # One thread per rank, as torchrun sets it (OMP_NUM_THREADS=1) for several ranks on a machine.
-    env = {**os.environ, "WORLD_SIZE": str(WORLD), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
-    env["OMP_NUM_THREADS"] = "1"
-    ranks = [
-        subprocess.Popen(
-            [sys.executable, __file__, "rank"], env={**env, "RANK": str(rank)}, stdout=subprocess.PIPE, text=True
-        )
-        for rank in range(WORLD)
-    ]
-    outputs = [rank.communicate(timeout=1200)[0] for rank in ranks]
-    if any(rank.returncode for rank in ranks):
-        raise RuntimeError("bench: a rank failed; see its output above")
-    return json.loads(outputs[0].strip().splitlines()[-1])
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={WORLD}"]
+    run = subprocess.run([*command, __file__, "rank"], env=env, capture_output=True, text=True, timeout=1800)
+    if run.returncode:
+        raise RuntimeError(f"bench: a rank failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def _rank() -> None:
@@ -93,37 +87,58 @@ def _rank() -> None:
 
     import torchinspect
 
-    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=600))
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=1200))
     rank = dist.get_rank()
-    mesh = init_device_mesh("cpu", (WORLD,))
-    dtensor = DTensor.from_local(shard(rank), mesh, [Shard(0)], run_check=False)
+    dtensor = DTensor.from_local(_rows(rank), init_device_mesh("cpu", (WORLD,)), [Shard(0)], run_check=False)
+    gathered_once = dtensor.full_tensor()  # a collective: every rank gathers, rank 0 keeps it
+    full = gathered_once if rank == 0 else None
+    del gathered_once
 
     def gathered() -> None:
-        full = dtensor.full_tensor()
+        whole = dtensor.full_tensor()
         if rank == 0:
-            torchinspect.snapshot(full)
+            torchinspect.snapshot(whole)
 
-    times = {"sharded": _together(lambda: torchinspect.snapshot(dtensor)), "gathered": _together(gathered)}
-    snap = torchinspect.snapshot(dtensor)
-    if rank == 0:
-        payload = len(torchinspect.to_json(snap))
-        print(json.dumps({**times, "payload": payload, "collectives": snap["sharding"]["collectives"]}))
+    best: dict[str, float] = {}
+    for _ in range(REPEAT):
+        _keep_best(best, "sharded", _together(lambda: torchinspect.snapshot(dtensor)))
+        _keep_best(best, "gathered", _together(gathered))
+    snapshot = torchinspect.snapshot(dtensor)
     dist.barrier()
     dist.destroy_process_group()
+    if full is None:
+        return
+    # The other ranks are gone (a waiting rank polls, and would take the cores): rank 0 is now
+    # a single process with one thread, as each rank had.
+    for _ in range(REPEAT):
+        _keep_best(best, "single_1_thread", _timed(lambda: torchinspect.snapshot(full)))
+    payload = len(torchinspect.to_json(snapshot))
+    print(json.dumps({**best, "payload": payload, "collectives": snapshot["sharding"]["collectives"]}))
 
 
-def _together(action) -> float:  # noqa: ANN001
-    """The best of REPEAT calls that every rank starts together (a fixed count, so ranks stay in step)."""
+def _rows(rank: int) -> torch.Tensor:
+    return torch.randn(SIDE // WORLD, SIDE, generator=torch.Generator().manual_seed(rank))
+
+
+def _keep_best(best: dict[str, float], key: str, seconds: float) -> None:
+    best[key] = min(best.get(key, float("inf")), seconds)
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _together(action: Callable[[], object]) -> float:
+    """Seconds from a barrier before the call to a barrier after it: until the slowest rank is done."""
     import torch.distributed as dist
 
-    best = float("inf")
-    for _ in range(REPEAT):
-        dist.barrier()
-        start = time.perf_counter()
-        action()
-        dist.barrier()
-        best = min(best, time.perf_counter() - start)
-    return best
+    dist.barrier()
+    start = time.perf_counter()
+    action()
+    dist.barrier()
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["rank"]:

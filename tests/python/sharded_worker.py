@@ -145,6 +145,25 @@ def run_autograd(world: int) -> dict[str, Any]:
     }
 
 
+def run_fsdp2() -> dict[str, Any]:
+    """An FSDP2 model (fully_shard): its parameters are DTensors sharded on dim 0 over the ranks."""
+    from torch.distributed.fsdp import fully_shard
+
+    torch.manual_seed(13)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU(), torch.nn.Linear(8, 4))
+    fully_shard(model)
+    model(torch.randn(5, 16)).sum().backward()
+    weight = model[0].weight
+    shown = torchinspect.inspect(model, name="model")  # every rank: the norms are DTensor reductions
+    return {
+        "snapshot": jsonable(torchinspect.snapshot(weight, name="0.weight")),
+        "oracle": jsonable(torchinspect.snapshot(weight.full_tensor())),
+        "oracle_grad": jsonable(torchinspect.snapshot(weight.grad.full_tensor())),
+        "model_norms": {entry["name"]: entry["norm"] for entry in shown.model["parameters"]},
+        "full_norms": {name: float(p.full_tensor().norm()) for name, p in model.named_parameters()},
+    }
+
+
 def run_errors(world: int) -> dict[str, Any]:
     """Bad calls, in an order that leaves the group usable until the last one."""
     rank = dist.get_rank()
@@ -179,6 +198,7 @@ def main() -> None:
     world, out = int(sys.argv[1]), sys.argv[2]
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
     results = {"cases": run_cases(world), "inspect": run_inspect(world), "autograd": run_autograd(world)}
+    results["fsdp2"] = run_fsdp2() if world == 2 else None
     results["errors"] = run_errors(world)
     with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as file:
         json.dump(results, file)

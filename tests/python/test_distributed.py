@@ -181,6 +181,18 @@ def test_a_sharded_parameter_shows_its_sharded_grad_and_its_graph(world2: list[d
     assert "application/vnd.torchinspect.tensor+json" in world2[1]["inspect"]["bundle"]
 
 
+def test_an_fsdp2_parameter_is_a_sharded_tensor_with_its_grad(world2: list[dict[str, Any]]) -> None:
+    for results in world2:
+        fsdp2 = results["fsdp2"]
+        snapshot = fsdp2["snapshot"]
+        assert "DTensor(mesh d0=2 cpu, [Shard(0)])" in snapshot["summary"]
+        assert_same_contents(snapshot, fsdp2["oracle"])
+        assert_same_contents(snapshot["grad"], fsdp2["oracle_grad"])
+        # inspect(model) called on every rank lists the global parameters' norms.
+        for name, norm in fsdp2["full_norms"].items():
+            assert math.isclose(fsdp2["model_norms"][name], norm, rel_tol=1e-5)
+
+
 def test_bad_calls_fail_in_words_and_in_bounded_time(
     world2: list[dict[str, Any]], world4: list[dict[str, Any]]
 ) -> None:

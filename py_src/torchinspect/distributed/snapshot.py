@@ -11,6 +11,7 @@ whole), after a check that every rank came with the same tensor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -39,12 +40,29 @@ from torchinspect.distributed.statistics import (
 from torchinspect.tensor.values import NoValues, values_of
 
 
-def sharded_contents(tensor: Any) -> dict[str, Any]:
-    """statistics, histogram, preview and sharding of a DTensor (detached), read by its mesh's ranks together."""
+@dataclass(frozen=True)
+class Together:
+    """A DTensor made ready for its ranks to read together: its Partial placements reduced."""
+
+    readable: Any
+    """The DTensor with no Partial placement (the one given, or its redistribution)."""
+    reducer: MeshReducer
+    slot: int
+    """This rank's place among the mesh's ranks."""
+    slots: int
+    signature: float
+    """What every rank must agree on: the mesh, the placements, the shape and the dtype."""
+    sharding: dict[str, Any]
+
+
+def together(tensor: Any) -> Together:
+    """Check that this rank may read the DTensor with the others, and reduce its Partial placements.
+
+    A Partial tensor is redistributed after one all_reduce that proves every rank came with it.
+    """
     require_process_group()
     mesh = tensor.device_mesh
-    coordinate = mesh.get_coordinate()
-    if coordinate is None:
+    if mesh.get_coordinate() is None:
         raise RuntimeError(
             f"torchinspect: rank {dist.get_rank()} is not part of this DTensor's device mesh (ranks "
             f"{mesh.mesh.reshape(-1).tolist()}), so it holds none of its values. Call snapshot, summary or inspect "
@@ -59,8 +77,14 @@ def sharded_contents(tensor: Any) -> dict[str, Any]:
     if any(p["kind"] == "partial" for p in sharding["placements"]):
         check_together(reducer, slot, slots, signature)
         readable = tensor.redistribute(mesh, without_partial(tensor.placements, tensor.dim()))
-    contents = _contents(readable, reducer, slot, slots, signature)
-    sharding["collectives"] = reducer.calls
+    return Together(readable, reducer, slot, slots, signature, sharding)
+
+
+def sharded_contents(tensor: Any) -> dict[str, Any]:
+    """statistics, histogram, preview and sharding of a DTensor (detached), read by its mesh's ranks together."""
+    ready = together(tensor)
+    contents = _contents(ready.readable, ready.reducer, ready.slot, ready.slots, ready.signature)
+    sharding = {**ready.sharding, "collectives": ready.reducer.calls}
     return {**contents, "values": None, "complex_parts": None, "sharding": sharding}
 
 

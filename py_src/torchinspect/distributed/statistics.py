@@ -38,7 +38,7 @@ def check_together(reducer: MeshReducer, slot: int, slots: int, signature: float
     """One small all_reduce that proves every rank of the mesh called with the same tensor."""
     vector = torch.zeros(slots, 2, dtype=torch.float64)
     vector[slot] = torch.tensor([1.0, signature], dtype=torch.float64)
-    _check_slots(reducer.sum(vector.reshape(-1)).reshape(slots, 2)[:, :2], signature)
+    check_slots(reducer.sum(vector.reshape(-1)).reshape(slots, 2)[:, :2], signature)
 
 
 def global_statistics(
@@ -48,7 +48,7 @@ def global_statistics(
     vector = torch.zeros(slots, len(_FIELDS), dtype=torch.float64)
     vector[slot] = torch.tensor(_slot_of(values, dtype, signature), dtype=torch.float64)
     table = reducer.sum(vector.reshape(-1)).reshape(slots, len(_FIELDS))
-    _check_slots(table[:, :2], signature)
+    check_slots(table[:, :2], signature)
     rows = [dict(zip(_FIELDS, row)) for row in table.tolist() if row[2] == 1.0]
     return _combined(rows, "values" if values is None else values.meaning)
 
@@ -102,7 +102,7 @@ def _whole(high: float, low: float, integral: bool) -> float | int:
     return int(high) * 2**32 + int(low) if integral else high
 
 
-def _check_slots(table: torch.Tensor, signature: float) -> None:
+def check_slots(table: torch.Tensor, signature: float) -> None:
     present, signatures = table[:, 0], table[:, 1]
     if bool((present != 1).any()) or bool((signatures != signature).any()):
         raise CollectiveError(

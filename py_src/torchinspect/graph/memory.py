@@ -49,7 +49,8 @@ class SavedMemory:
 def _storage_key(tensor: torch.Tensor) -> tuple[str, int] | None:
     try:
         storage = tensor.untyped_storage()
+        # A tensor subclass that holds its values elsewhere (a DTensor) has a storage without data.
+        pointer = storage.data_ptr()
     except (RuntimeError, NotImplementedError):  # sparse, nested, and other layouts without one
         return None
-    pointer = storage.data_ptr()
     return None if pointer == 0 else (str(storage.device), pointer)

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from torchinspect.distributed.detect import is_sharded
 from torchinspect.protocol import json_float, json_int
 from torchinspect.tensor.metadata import readable_grad, shape_of
 
@@ -54,6 +55,11 @@ def parameter_entry(parameter: torch.Tensor, name: str, module: int, aliases: li
 
 def values_of(tensor: torch.Tensor) -> dict[str, Any]:
     """The L2 norm and the NaN and Inf counts of a tensor's values (None where none can be read)."""
+    if is_sharded(tensor):  # a DTensor (FSDP2, tensor parallel): its ranks reduce the global figures together
+        from torchinspect.distributed.norms import sharded_norm
+
+        figures = sharded_norm(tensor)
+        return {**figures, "norm": json_float(figures["norm"])}
     if tensor.device.type == "meta" or tensor.is_sparse or tensor.is_nested or tensor.numel() == 0:
         return _no_values() if tensor.numel() else {"norm": 0.0, "nan": 0, "inf": 0}
     with torch.no_grad():
