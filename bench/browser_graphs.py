@@ -47,8 +47,11 @@ GRAPHS: dict[str, Callable[[], tuple[torch.Tensor, Any]]] = {
     "G2": g2,
     "G3": functools.partial(g3, recorded=True),
     "G4": functools.partial(g4, recorded=True),
-    # The same graph without module groups: all 455 nodes at once, in one layered layout.
+    # Not recorded: modules inferred from the parameter names the model lends.
+    "G3 not recorded": g3,
     "G4 not recorded": g4,
+    # Neither recorded nor named (the model out of the notebook's sight): folded by its repeats.
+    "G4 unnamed": lambda: (g4()[0], None),
     "G5 (N=2,000)": functools.partial(g5, 2_000),
     "G5 (N=10,000)": functools.partial(g5, 10_000),
     "G6": g6,

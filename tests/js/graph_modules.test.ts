@@ -234,3 +234,25 @@ describe('the layout of open modules', () => {
     expect(stackedPath(items, [{ source: 'a', target: 'b' }], 'down', 10)).toBeNull();
   });
 });
+
+describe('a graph nothing else folds', () => {
+  it('opens as stretches of its ops in forward order, within the budget, and expands to every node', () => {
+    // 200 ops, no two alike and no module, each taking the op before it and a leaf of its own.
+    const nodes = [node('t0', 'tensor', null)];
+    const edges = [edge('n200', 't0')];
+    for (let step = 1; step <= 200; step++) {
+      nodes.push(node(`n${step}`, 'op', `Op${step}Backward0`), node(`l${step}`, 'leaf', 'AccumulateGrad', undefined, { name: `w${step}` }));
+      edges.push(edge(`l${step}`, `n${step}`));
+      if (step > 1) edges.push(edge(`n${step - 1}`, `n${step}`));
+    }
+    const opened = graphModel(snapshot(nodes, edges));
+    expect(opened.boxes.length).toBeLessThanOrEqual(60);
+    const spans = opened.boxes.filter(box => box.group?.kind === 'span');
+    expect(spans.length).toBeGreaterThan(1);
+    expect(spans[0].title).toMatch(/^\d+ ops: /);
+    expect(searchBoxes(opened, 'Op150Backward0')).toHaveLength(1);
+    const one = expand(opened, spans[0].id);
+    expect(one.boxes.length).toBe(opened.boxes.length - 1 + spans[0].group!.units[0].length);
+    expect(expandAll(opened).boxes).toHaveLength(nodes.length);
+  });
+});

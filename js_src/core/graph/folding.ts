@@ -25,7 +25,7 @@ export interface GraphIndex {
 /** A run of repeated units drawn as one box; `units` are node ids, each unit in forward order. */
 export interface FoldGroup {
   id: string;
-  kind: 'chain' | 'fan' | 'repeat';
+  kind: 'chain' | 'fan' | 'repeat' | 'span';
   /** What one unit does, in forward order: `['mul', 'add', 'tanh']`; empty for a unit of modules. */
   pattern: string[];
   units: string[][];
@@ -94,6 +94,7 @@ function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
  * layout for 6,000 boxes at once.
  */
 export function openGroup(group: FoldGroup): FoldGroup | null {
+  if (group.kind === 'span') return null;
   if (group.kind === 'repeat') {
     const rest = group.units.slice(1);
     if (rest.length < 2) return null;
@@ -103,6 +104,31 @@ export function openGroup(group: FoldGroup): FoldGroup | null {
   const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
   if (middle.length < MIN_REPEATS) return null;
   return { ...group, id: `${group.kind}:${middle[0][0]}`, units: middle };
+}
+
+/**
+ * The last resort for a graph that neither modules nor repeats make readable: its top-level ops
+ * in forward order (sequence numbers), each with the leaves only it takes, cut into `parts`
+ * stretches of about equal size, each one box that opens to every node in it.
+ */
+export function spanGroups(index: GraphIndex, ids: string[], parts: number): FoldGroup[] {
+  const ops = ids.map(id => index.nodes.get(id)!).filter(node => node.kind === 'op').sort((a, b) => a.sequence_nr! - b.sequence_nr!);
+  const leafOf = new Map<string, string[]>();
+  for (const id of ids) {
+    const consumers = index.consumers.get(id)!;
+    if (index.nodes.get(id)!.kind === 'leaf' && consumers.length === 1) leafOf.set(consumers[0], [...(leafOf.get(consumers[0]) ?? []), id]);
+  }
+  const size = Math.ceil(ops.length / Math.max(1, parts));
+  const groups: FoldGroup[] = [];
+  for (let start = 0; start < ops.length; start += size) {
+    const stretch = ops.slice(start, start + size);
+    if (stretch.length < 2) continue;
+    const unit = stretch.flatMap(node => [node.id, ...(leafOf.get(node.id) ?? [])]);
+    groups.push({
+      id: `span:${stretch[0].id}`, kind: 'span', pattern: stretch.map(stepName), units: [unit], label: null, container: null, unlike: []
+    });
+  }
+  return groups;
 }
 
 /** The nodes in a group, all units together. */

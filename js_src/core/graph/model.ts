@@ -5,13 +5,13 @@
  */
 
 import { edgeShapes } from './edge_shapes';
-import { findFoldGroups, indexGraph, nodesIn, openGroup, type FoldGroup, type GraphIndex } from './folding';
+import { findFoldGroups, indexGraph, nodesIn, openGroup, spanGroups, type FoldGroup, type GraphIndex } from './folding';
 import {
   allOpen, closedAround, closedGroupOf, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
   moduleTree, type ModuleGroup, type ModuleTree
 } from './modules';
 import { formatShape } from '../format';
-import type { GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
+import type { GraphNode, GraphSnapshot } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -63,14 +63,22 @@ export const EXPAND_ALL_MAX_NODES = 2_000;
 export function graphModel(snapshot: GraphSnapshot): GraphModel {
   const index = indexGraph(snapshot);
   const modules = moduleTree(snapshot);
-  const plain = foldedModel(snapshot, index, modules, []);
+  const plain = foldedModel(snapshot, index, modules, findFoldGroups(index, modules.groupOf));
   const repeats = snapshot.folding?.repeats ?? [];
-  if (plain.boxes.length <= DEFAULT_BOX_BUDGET || repeats.length === 0) return plain;
-  return foldedModel(snapshot, index, modules, repeats);
+  if (plain.boxes.length <= DEFAULT_BOX_BUDGET) return plain;
+  const folded = repeats.length === 0 ? plain : foldedModel(snapshot, index, modules, findFoldGroups(index, modules.groupOf, repeats));
+  if (folded.boxes.length <= DEFAULT_BOX_BUDGET) return folded;
+  // Still too many: the top's plain boxes go into stretches of forward order, so the rest fits.
+  const single = folded.boxes.filter(box => box.container === null && box.node !== null && box.kind !== 'tensor').map(box => box.id);
+  const others = folded.boxes.length - single.length;
+  const spans = spanGroups(index, single, Math.max(1, Math.min(SPAN_PARTS, DEFAULT_BOX_BUDGET - others)));
+  return foldedModel(snapshot, index, modules, [...folded.groups, ...spans]);
 }
 
-function foldedModel(snapshot: GraphSnapshot, index: GraphIndex, modules: ModuleTree, repeats: GraphRepeat[]): GraphModel {
-  const groups = findFoldGroups(index, modules.groupOf, repeats);
+/** How many stretches a graph nothing else folds is cut into, at most. */
+const SPAN_PARTS = 24;
+
+function foldedModel(snapshot: GraphSnapshot, index: GraphIndex, modules: ModuleTree, groups: FoldGroup[]): GraphModel {
   const folds = {
     nodes: new Set(groups.flatMap(group => group.units.flat())),
     containers: groups.flatMap(group => (group.container === null ? [] : [group.container]))
@@ -186,6 +194,10 @@ export function nodeLabel(node: GraphNode): { title: string; subtitle: string } 
  * TransformerEncoderLayer` for a repeat of modules.
  */
 export function groupLabel(group: FoldGroup): { title: string; subtitle: string } {
+  if (group.kind === 'span') {
+    const ops = group.pattern.length;
+    return { title: `${formatCount(ops)} ops: ${opsSummary(group.pattern)}`, subtitle: `in forward order · ${formatCount(nodesIn(group))} nodes` };
+  }
   const long = group.label === null && group.pattern.length > MAX_STEPS_SPELLED;
   const steps = group.label ?? (long ? opsSummary(group.pattern) : [...group.pattern].reverse().join(' ← '));
   const what = group.kind === 'fan' ? 'branches' : 'repeats';

@@ -80,6 +80,13 @@ function nodeFields(node: GraphNode): Field[] {
 
 function foldedFields(box: GraphBox): Field[] {
   const group = box.group!;
+  if (group.kind === 'span') {
+    return [
+      ['holds', `${formatCount(group.pattern.length)} ops in forward order, and the leaves only they take`],
+      ['nodes', formatCount(nodesIn(group))],
+      ['open', 'click the box, or select it and press Enter']
+    ];
+  }
   const fields: Field[] = [
     [group.kind === 'fan' ? 'branches' : 'repeats', formatCount(group.units.length)],
     ['each', group.label ?? group.pattern.join(' → ')],
