@@ -18,11 +18,13 @@ import memory
 import nan
 import sidebar
 import tensors
+import watch
 
 FAMILIES = {
     "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
     "browser": browser_graphs.run, "sidebar": sidebar.run,
     "memory": memory.run, "distributed": distributed.run, "nan": nan.run,
+    "watch": watch.run,
 }
 
 

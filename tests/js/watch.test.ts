@@ -16,7 +16,7 @@ describe('the watch payload read back', () => {
 
   it('reads the words for non-finite numbers and names modules by path and class', () => {
     expect([toNumber('inf'), toNumber('-inf'), toNumber(2)]).toEqual([Infinity, -Infinity, 2]);
-    const module = { name: '0', class: 'Linear', mean: 0, std: 0, zeros: 0, dead: 0, nan: 0, inf: 0 };
+    const module = { name: '0', class: 'Linear', mean: 0, std: 0, zeros: 0, dead: 0, nan: 0, inf: 0, nonfinite: 0 };
     expect(moduleName(module)).toBe('0 · Linear');
     expect(moduleName({ ...module, name: '' })).toBe('Linear');
   });

@@ -97,11 +97,11 @@ def test_each_step_keeps_torch_s_numbers():
             ratio = torch.linalg.vector_norm(after[i] - before[i]) / torch.linalg.vector_norm(before[i])
             assert numbers[i, 2].item() == pytest.approx(ratio.item(), rel=1e-4)
         relu = outputs[column]
-        mean, std, zeros, dead, nan, inf = history.activations()[column, w.module_names.index("1")].tolist()
+        mean, std, zeros, dead, nan, inf, nonfinite = history.activations()[column, w.module_names.index("1")].tolist()
         assert (mean, std) == pytest.approx((relu.mean().item(), relu.std().item()), rel=1e-5)
         assert zeros == pytest.approx((relu == 0).float().mean().item())
         assert dead == pytest.approx((relu == 0).all(0).float().mean().item())
-        assert (nan, inf) == (0, 0)
+        assert (nan, inf, nonfinite) == (0, 0, 0)
         activation_histogram = history.histograms()[column, w.module_names.index("1"), 0]
         assert torch.equal(activation_histogram, magnitude_histogram(relu))
         gradient_histogram = history.histograms()[column, w.module_names.index("0"), 1]
@@ -309,3 +309,18 @@ def test_the_page_may_choose_the_module_shown_and_nothing_else():
 def test_bad_arguments_say_what_to_pass(args, kwargs, says):
     with pytest.raises((TypeError, ValueError), match=says):
         torchinspect.watch(*args, **kwargs)
+
+
+def test_a_large_output_s_statistics_read_a_sample_but_a_single_nan_anywhere_is_seen():
+    from torchinspect.watch.statistics import SAMPLE, activation_rows, activation_sample
+
+    torch.manual_seed(0)
+    output = torch.randn(8, 4096)
+    units = output[:, :: 8 * 4096 // SAMPLE]
+    assert units.numel() == SAMPLE
+    mean, std, zeros, dead, nan, inf, nonfinite = activation_rows([activation_sample(output)])[0, :7].tolist()
+    assert (mean, std) == pytest.approx((units.mean().item(), units.std().item()), rel=1e-5)
+    assert nonfinite == 0
+    output[3, 4095] = float("nan")  # outside the sample
+    mean, std, zeros, dead, nan, inf, nonfinite = activation_rows([activation_sample(output)])[0, :7].tolist()
+    assert (nan, nonfinite) == (0, 1)

@@ -25,8 +25,11 @@ export interface WatchModule {
   std: JsonFloat;
   zeros: JsonFloat;
   dead: JsonFloat;
+  /** NaN and Inf counted in the sample of the output the statistics read. */
   nan: JsonFloat;
   inf: JsonFloat;
+  /** 1 when any value of the whole output is NaN or Inf (read from its sum), else 0. */
+  nonfinite: JsonFloat;
 }
 
 export interface WatchFlag {

@@ -130,14 +130,14 @@ function drawModules(table: HTMLTableElement, data: WatchData, select: ((module:
         button.addEventListener('click', () => select(index));
         name.appendChild(button);
       }
-      const nonFinite = toNumber(module.nan) + toNumber(module.inf);
+      const nonFinite = toNumber(module.nonfinite);
       row.append(
         name,
         numberCell(module.mean),
         numberCell(module.std),
         element('td', '', percent(module.zeros)),
         element('td', '', percent(module.dead)),
-        element('td', '', Number.isNaN(nonFinite) ? '–' : nonFinite === 0 ? '' : `${toNumber(module.nan)} NaN, ${toNumber(module.inf)} Inf`)
+        element('td', '', nonFiniteText(module))
       );
       if (nonFinite > 0) row.classList.add('torchinspect-model-trouble');
       return row;
@@ -208,6 +208,15 @@ function lineSvg(values: ArrayLike<number>, size: { width: number; height: numbe
 
 function numberCell(value: JsonFloat, missing = false): HTMLTableCellElement {
   return element('td', '', missing ? '–' : formatNumber(toNumber(value)));
+}
+
+/** Whether the output held NaN or Inf, with the counts its sample saw. */
+function nonFiniteText(module: WatchData['modules'][number]): string {
+  const present = toNumber(module.nonfinite);
+  if (Number.isNaN(present)) return '–';
+  if (present === 0) return '';
+  const [nan, inf] = [toNumber(module.nan), toNumber(module.inf)];
+  return nan + inf > 0 ? `${nan} NaN, ${inf} Inf in the sample` : 'yes (outside the sample)';
 }
 
 function percent(value: JsonFloat): string {

@@ -34,7 +34,7 @@ def flags(
 
     Example:
         >>> latest = torch.tensor([[50.0, 2.0, 0.5], [1.0, 1.0, 0.001]])
-        >>> [flag["kind"] for flag in flags(["a.weight", "b.weight"], [], latest, torch.zeros(0, 6), None)]
+        >>> [flag["kind"] for flag in flags(["a.weight", "b.weight"], [], latest, torch.zeros(0, 7), None)]
         ['exploding', 'large-update']
     """
     found = []

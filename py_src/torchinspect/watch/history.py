@@ -38,7 +38,7 @@ class History:
     Example:
         >>> history = History(parameters=1, modules=0, capacity=4)
         >>> for step in range(1, 10):
-        ...     history.append(Column(step, float(step), torch.ones(1, 3), torch.ones(0, 6),
+        ...     history.append(Column(step, float(step), torch.ones(1, 3), torch.ones(0, 7),
         ...                           torch.ones(0, 30), torch.ones(0, 30)))
         >>> history.steps().tolist(), history.spans().tolist(), history.losses().tolist()
         ([1, 5, 9], [4, 4, 1], [2.5, 6.5, 9.0])

@@ -25,8 +25,10 @@ from torchinspect.watch.history import PARAMETER_FIELDS, Column
 from torchinspect.watch.statistics import (
     ACTIVATION_FIELDS,
     HISTOGRAM,
-    activation_statistics,
-    magnitude_histogram,
+    ActivationSample,
+    activation_rows,
+    activation_sample,
+    histograms,
     sample,
     step_norms,
 )
@@ -49,7 +51,7 @@ class _Step:
 
     step: int
     loss: torch.Tensor | None = None
-    activations: dict[int, torch.Tensor] = field(default_factory=dict)
+    activations: dict[int, ActivationSample] = field(default_factory=dict)
     grad_norms: dict[int, torch.Tensor] = field(default_factory=dict)
     weight_norms: dict[int, torch.Tensor] = field(default_factory=dict)
     update_norms: dict[int, torch.Tensor] = field(default_factory=dict)
@@ -144,7 +146,7 @@ class Recorder:
         tensor = _first_float(output)
         if step is not None and tensor is not None and index not in step.activations and tensor.numel():
             with torch.no_grad():
-                step.activations[index] = activation_statistics(tensor)
+                step.activations[index] = activation_sample(tensor)
 
     def _before_optimizer_step(self) -> None:
         step = self._current()
@@ -186,19 +188,28 @@ class Recorder:
             present = [(i, p.grad.detach()) for i, p in enumerate(parameters) if p.grad is not None]
             step.grad_norms = dict(zip((i for i, _ in present), step_norms([grad for _, grad in present])))
             grads = dict(present)
-            for index, owned in enumerate(self._module_parameters):
-                samples = [sample(grads[i]) for i in owned if i in grads]
-                if samples:
-                    step.gradient_histograms[index] = magnitude_histogram(torch.cat(samples))
+            owners = [
+                (index, [sample(grads[i]) for i in owned if i in grads])
+                for index, owned in enumerate(self._module_parameters)
+            ]
+            owners = [(index, samples) for index, samples in owners if samples]
+            if owners:
+                rows = histograms([torch.cat(samples) for _, samples in owners])
+                step.gradient_histograms = {index: row for (index, _), row in zip(owners, rows)}
 
     def _assemble(self, step: _Step) -> tuple[Column, FirstNonFinite | None]:
         """The step's numbers as a column on the host: every tensor concatenated, one transfer."""
+        activations: dict[int, torch.Tensor] = {}
+        if step.activations:
+            with torch.no_grad():
+                rows = activation_rows(list(step.activations.values()))
+            activations = dict(zip(step.activations, rows))
         groups = {
             "loss": {0: step.loss} if step.loss is not None else {},
             "grad": step.grad_norms,
             "weight": step.weight_norms,
             "update": step.update_norms,
-            "activation": step.activations,
+            "activation": activations,
             "gradient_histogram": step.gradient_histograms,
         }
         parts = [tensor.reshape(-1).float() for group in groups.values() for tensor in group.values()]
@@ -227,10 +238,10 @@ class Recorder:
     def _nonfinite(self, column: Column, graded: set[int]) -> FirstNonFinite | None:
         """Where this step's first NaN or Inf is: a module's output (in the model's order), a
         gradient, or the loss."""
-        nan, inf = ACTIVATION_FIELDS.index("nan"), ACTIVATION_FIELDS.index("inf")
+        nan, inf, any_nonfinite = (ACTIVATION_FIELDS.index(field) for field in ("nan", "inf", "nonfinite"))
         for index, row in enumerate(column.activations.tolist()):
-            if row[nan] > 0 or row[inf] > 0:
-                kind = "NaN" if row[nan] > 0 else "Inf"
+            if row[any_nonfinite] > 0:
+                kind = "NaN" if row[nan] > 0 else "Inf" if row[inf] > 0 else "NaN or Inf"
                 return FirstNonFinite(column.step, f"the output of {self.module_names[index] or 'the model'}", kind)
         norms = column.parameters[:, 0].tolist()
         for index in sorted(graded):

@@ -1,11 +1,17 @@
-"""What a step's hooks reduce on the tensor's own device: a few numbers and a histogram, as one
-small float32 tensor each, so that the whole step crosses to the host in one transfer.
+"""What a step's hooks take on the tensor's own device, and the numbers made from it at the
+step's end, for every module at once, so that the whole step costs a few operations per module
+and crosses to the host in one transfer.
 
-Histograms count magnitudes on a fixed log scale (``BIN_EDGES``): the same bins for every
-layer and every step, chosen before training starts, so that a steps × bins heatmap compares
-steps directly; bin 0 holds exact zeros and every magnitude under 10**-9.5, the last bin
-everything from 10**4.5 up, Inf included; NaN is counted apart. A histogram reads at most ``SAMPLE``
-elements, evenly strided; the other numbers read every element.
+A forward hook keeps, of a module's output, an evenly strided sample of at most ``SAMPLE``
+values (strided by features, then by examples), the share of units dead in that sample, and
+the sum of every value (a sum is NaN or infinite when any value is). At the step's end,
+``activation_rows`` turns the samples of all modules into their mean, std, shares of zeros,
+NaN and Inf counts and histograms together: exact for outputs of at most ``SAMPLE`` values.
+
+Histograms count magnitudes on a fixed log scale (``BIN_EDGES``): the same bins for every layer
+and every step, chosen before training starts, so that a steps × bins heatmap compares steps
+directly; bin 0 holds exact zeros and every magnitude under 10**-9.5, the last bin everything
+from 10**4.5 up, Inf included; NaN is counted apart.
 """
 
 from __future__ import annotations
@@ -13,51 +19,70 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 LOW_DECADE, HIGH_DECADE = -10, 5
 BINS = 2 * (HIGH_DECADE - LOW_DECADE)  # half a decade each
 HISTOGRAM = BINS
-SAMPLE = 4096
-ACTIVATION_FIELDS = ("mean", "std", "zeros", "dead", "nan", "inf")
-"""The numbers before the histogram in ``activation_statistics``'s result."""
+SAMPLE = 1024
+ACTIVATION_FIELDS = ("mean", "std", "zeros", "dead", "nan", "inf", "nonfinite")
+"""The numbers before the histogram in each of ``activation_rows``'s rows."""
 BIN_EDGES = [0.0] + [10 ** (LOW_DECADE + k / 2) for k in range(1, BINS)] + [math.inf]
 """The magnitude edges of the histogram's bins: [0, 10**-9.5), [10**-9.5, 1e-9), ..., [10**4.5, inf]."""
 
+ActivationSample = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+"""What a forward hook keeps: the sampled values, the share of dead units, the sum of all."""
 
-def activation_statistics(output: torch.Tensor) -> torch.Tensor:
-    """Mean, std, share of zeros, share of dead units, NaN count, Inf count, then the histogram.
+
+def activation_sample(output: torch.Tensor) -> ActivationSample:
+    """The part of a module's output the step keeps (see the module's docstring).
 
     A dead unit is a feature (everything past the batch dimension) that is zero for every
     example of the batch: the sign of a ReLU that no longer fires.
-
-    Example:
-        >>> values = activation_statistics(torch.tensor([[0.0, 1.0], [0.0, 3.0]]))
-        >>> values[:6].tolist()
-        [1.0, 1.4142135381698608, 0.5, 0.5, 0.0, 0.0]
     """
     values = output.detach()
-    std, mean = (
-        torch.std_mean(values.float()) if values.numel() > 1 else (values.float().sum() * 0, values.float().sum())
-    )
-    zero = values == 0
-    dead = zero.reshape(values.shape[0], -1).all(0) if values.dim() >= 2 else zero
-    head = torch.stack(
-        [mean, std, zero.float().mean(), dead.float().mean(), torch.isnan(values).sum(), torch.isinf(values).sum()]
-    ).float()
-    return torch.cat([head, magnitude_histogram(values)])
+    units = _unit_sample(values)
+    dead = units.eq(0).all(0).float().mean()
+    return units.reshape(-1).float(), dead, values.sum(dtype=torch.float32)
+
+
+def activation_rows(samples: list[ActivationSample]) -> torch.Tensor:
+    """[modules, ACTIVATION_FIELDS + HISTOGRAM], for the samples of every module that ran.
+
+    Example:
+        >>> row = activation_rows([activation_sample(torch.tensor([[0.0, 1.0], [0.0, 3.0]]))])[0]
+        >>> row[:7].tolist()
+        [1.0, 1.4142135381698608, 0.5, 0.5, 0.0, 0.0, 0.0]
+    """
+    table, valid, counts = _padded([values for values, _, _ in samples])
+    real = torch.where(valid, table, torch.zeros((), device=table.device))
+    mean = real.sum(1) / counts
+    spread = torch.where(valid, (real - mean[:, None]) ** 2, torch.zeros((), device=table.device))
+    std = (spread.sum(1) / (counts - 1)).sqrt()
+    zeros = (table.eq(0) & valid).sum(1) / counts
+    nan = torch.isnan(table).sum(1) - (table.shape[1] - counts)  # the padding is NaN
+    inf = torch.isinf(table).sum(1)
+    dead = torch.stack([dead for _, dead, _ in samples])
+    nonfinite = torch.isfinite(torch.stack([total for _, _, total in samples])).logical_not()
+    head = torch.stack([mean, std, zeros, dead, nan, inf, nonfinite], 1).float()
+    return torch.cat([head, _histograms(table, valid)], 1)
+
+
+def histograms(samples: list[torch.Tensor]) -> torch.Tensor:
+    """[len(samples), HISTOGRAM] counts of each sample's magnitudes in the fixed bins."""
+    table, valid, _ = _padded([values.reshape(-1).float() for values in samples])
+    return _histograms(table, valid)
 
 
 def magnitude_histogram(values: torch.Tensor) -> torch.Tensor:
     """Counts of |values| in the fixed log-scale bins, over a strided sample of at most SAMPLE.
 
     Example:
-        >>> counts = magnitude_histogram(torch.tensor([0.0, 1.0, -1.0, 1e6]))
+        >>> counts = magnitude_histogram(torch.tensor([0.0, 1.0, -1.0, 1e6, float("nan")]))
         >>> counts.sum().item(), counts[0].item(), counts[-1].item()
         (4.0, 1.0, 1.0)
     """
-    # Clamped into the outer bins' ranges: zeros into the first, Inf into the last.
-    logs = torch.log10(sample(values).float().abs().clamp(10.0**LOW_DECADE, 10.0**HIGH_DECADE))
-    return torch.histc(logs, bins=BINS, min=LOW_DECADE, max=HIGH_DECADE)
+    return histograms([sample(values)])[0]
 
 
 def sample(values: torch.Tensor) -> torch.Tensor:
@@ -67,7 +92,33 @@ def sample(values: torch.Tensor) -> torch.Tensor:
 
 
 def step_norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
-    """The L2 norm of each tensor, in one fused call where torch has one, as float32."""
-    if not tensors:
-        return []
-    return [norm.float() for norm in torch._foreach_norm(tensors)]
+    """The L2 norm of each tensor, in one fused call where torch has one."""
+    return list(torch._foreach_norm(tensors)) if tensors else []
+
+
+def _unit_sample(values: torch.Tensor) -> torch.Tensor:
+    """The values as [examples, features], strided down to at most SAMPLE of them."""
+    table = values.reshape(values.shape[0], -1) if values.dim() >= 2 else values.reshape(1, -1)
+    rows, columns = table.shape
+    row_step = -(-rows // SAMPLE) if rows > SAMPLE else 1
+    column_step = max(1, -(-(rows // row_step) * columns // SAMPLE))
+    return table[::row_step, ::column_step]
+
+
+def _padded(samples: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The samples as rows of one table padded with NaN, which entries are real, and how many."""
+    device = samples[0].device
+    table = pad_sequence([s.to(device) for s in samples], batch_first=True, padding_value=math.nan)
+    counts = torch.tensor([s.numel() for s in samples], device=device)
+    valid = torch.arange(table.shape[1], device=device)[None, :] < counts[:, None]
+    return table, valid, counts
+
+
+def _histograms(table: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    magnitudes = table.abs().clamp(10.0**LOW_DECADE, 10.0**HIGH_DECADE)
+    bins = ((torch.log10(magnitudes) - LOW_DECADE) * 2).floor().clamp(0, BINS - 1)
+    counted = valid & ~torch.isnan(table)
+    index = torch.where(counted, bins, torch.full((), BINS, device=table.device)).long()
+    counts = torch.zeros(table.shape[0], BINS + 1, device=table.device)
+    counts.scatter_add_(1, index, torch.ones_like(table))
+    return counts[:, :BINS]

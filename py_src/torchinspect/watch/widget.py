@@ -23,6 +23,7 @@ from torchinspect.watch.flags import flags
 from torchinspect.watch.history import CAPACITY, Column, History
 from torchinspect.watch.payload import payload
 from torchinspect.watch.recorder import FirstNonFinite, Recorder
+from torchinspect.watch.statistics import ACTIVATION_FIELDS
 
 UPDATES_PER_SECOND = 4
 PRINT_EVERY = 100
@@ -109,7 +110,11 @@ class Watch(KernelOwned):
     def flags(self) -> list[dict[str, Any]]:
         """What looks wrong now, in words (see ``torchinspect.watch.flags``)."""
         if self._history.count == 0:
-            return [] if self._first is None else flags([], [], torch.zeros(0, 3), torch.zeros(0, 6), self._first)
+            return (
+                []
+                if self._first is None
+                else flags([], [], torch.zeros(0, 3), torch.zeros(0, len(ACTIVATION_FIELDS)), self._first)
+            )
         latest = self._history.parameters()[-1]
         activations = self._history.activations()[-1]
         return flags(self._recorder.parameter_names, self._recorder.module_names, latest, activations, self._first)
