@@ -20,6 +20,7 @@ one box that opens:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -143,9 +144,11 @@ def _innermost_spans(ops: list[tuple[int, str]], spans: dict[str, list[int]]) ->
     return found
 
 
-def _prefixes(path: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _prefixes(path: str) -> tuple[str, ...]:
+    """``"a.b.c"`` → ``("a", "a.b", "a.b.c")``; a graph has few distinct paths and many nodes."""
     parts = path.split(".")
-    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)] if path else []
+    return tuple(".".join(parts[:end]) for end in range(1, len(parts) + 1)) if path else ()
 
 
 def _common_prefix(first: str, second: str) -> str:
@@ -177,6 +180,8 @@ def repeated_parts(
     graph = _Graph(nodes, edges, module_of, module_classes)
     repeats = []
     for container in [None, *sorted(graph.modules(), key=lambda path: path.count("."))]:
+        if container is not None and len(graph.subtree[container]) < MIN_REPEATED_OPS:
+            continue  # too few ops to hold a repeat (a Linear, a LayerNorm)
         items = graph.items_in(container)
         if len(items) >= MIN_REPEATS:
             repeats.extend(_repeats_in(graph, container, items))
