@@ -266,9 +266,26 @@ def _place(column: Column, kind: str, indices: list[int], rows: torch.Tensor) ->
         column.gradient_histograms[indices] = rows
 
 
+# Modules whose output is their input, or their input with units dropped at random: watching
+# them would repeat the module before at the cost of a hook.
+_PASS_THROUGH = (
+    torch.nn.Identity,
+    torch.nn.Flatten,
+    torch.nn.Dropout,
+    torch.nn.Dropout1d,
+    torch.nn.Dropout2d,
+    torch.nn.Dropout3d,
+    torch.nn.AlphaDropout,
+    torch.nn.FeatureAlphaDropout,
+)
+
+
 def _watched(module: torch.nn.Module) -> bool:
-    """Leaves of the module tree, and modules holding parameters of their own."""
-    return not any(True for _ in module.children()) or any(True for _ in module.parameters(recurse=False))
+    """Leaves of the module tree but those passing their input through, and modules holding
+    parameters of their own."""
+    if any(True for _ in module.parameters(recurse=False)):
+        return True
+    return not any(True for _ in module.children()) and not isinstance(module, _PASS_THROUGH)
 
 
 def _forward_hook(recorder: weakref.ref[Recorder], index: int) -> Callable[..., None]:
