@@ -9,7 +9,7 @@ import type { Render } from '@anywidget/types';
 import type { WatchData } from '../core/watch/watch';
 import { mountWatchView } from '../views/watch/watch_view';
 
-/** The traits of `torchinspect.watch.widget.Watch` that sync with the page. */
+/** The traits of `torchinspect.training.widget.Watch` that sync with the page. */
 export interface WatchModel {
   watch: WatchData;
   /** Written by the page: the index of the module whose heatmaps are shown. */

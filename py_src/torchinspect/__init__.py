@@ -46,8 +46,8 @@ _PUBLIC_NAMES = {
     "record_modules": "torchinspect.graph.modules",
     "snapshot": "torchinspect.tensor.snapshot",
     "to_json": "torchinspect.tensor.snapshot",
-    "watch": "torchinspect.watch.widget",
-    "Watch": "torchinspect.watch.widget",
+    "watch": "torchinspect.training.widget",
+    "Watch": "torchinspect.training.widget",
     "summary": "torchinspect.tensor.snapshot",
     "find_nan": "torchinspect.nan.search",
     "nan_guard": "torchinspect.nan.guard",
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from torchinspect.nan.search import find_nan
     from torchinspect.tensor.repr import install_repr
     from torchinspect.tensor.snapshot import snapshot, summary, to_json
-    from torchinspect.watch.widget import Watch, watch
+    from torchinspect.training.widget import Watch, watch
     from torchinspect.widget import Comparison, Inspector, compare, inspect
 
 
@@ -72,7 +72,6 @@ def __getattr__(name: str) -> Any:
     if name not in _PUBLIC_NAMES:
         raise AttributeError(f"module 'torchinspect' has no attribute {name!r}")
     value = getattr(importlib.import_module(_PUBLIC_NAMES[name]), name)
-    # Set after the import: importing torchinspect.watch.widget binds the subpackage to `watch`.
     globals()[name] = value
     return value
 

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 import torchinspect
-from torchinspect.watch.payload import PAYLOAD_BYTES
-from torchinspect.watch.statistics import BIN_EDGES, magnitude_histogram
+from torchinspect.training.payload import PAYLOAD_BYTES
+from torchinspect.training.statistics import BIN_EDGES, magnitude_histogram
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -312,7 +312,7 @@ def test_bad_arguments_say_what_to_pass(args, kwargs, says):
 
 
 def test_a_large_output_s_statistics_read_a_sample_but_a_single_nan_anywhere_is_seen():
-    from torchinspect.watch.statistics import SAMPLE, activation_rows, activation_sample
+    from torchinspect.training.statistics import SAMPLE, activation_rows, activation_sample
 
     torch.manual_seed(0)
     output = torch.randn(8, 4096)

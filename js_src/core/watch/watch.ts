@@ -1,6 +1,6 @@
 /**
  * A training watch as the page receives it (torchinspect.watch/1, made by
- * py_src/torchinspect/watch/payload.py): types, the float32 and uint8 buffers read back, and
+ * py_src/torchinspect/training/payload.py): types, the float32 and uint8 buffers read back, and
  * the shapes the view draws (a line's points, a heatmap's cells), with no DOM.
  */
 

@@ -19,11 +19,11 @@ import traitlets
 
 from torchinspect._kernel import after_each_cell, notebook_shell
 from torchinspect.bundle import KernelOwned
-from torchinspect.watch.flags import flags
-from torchinspect.watch.history import CAPACITY, Column, History
-from torchinspect.watch.payload import payload
-from torchinspect.watch.recorder import FirstNonFinite, Recorder
-from torchinspect.watch.statistics import ACTIVATION_FIELDS
+from torchinspect.training.flags import flags
+from torchinspect.training.history import CAPACITY, Column, History
+from torchinspect.training.payload import payload
+from torchinspect.training.recorder import FirstNonFinite, Recorder
+from torchinspect.training.statistics import ACTIVATION_FIELDS
 
 UPDATES_PER_SECOND = 4
 PRINT_EVERY = 100
@@ -76,7 +76,7 @@ class Watch(KernelOwned):
 
     @property
     def history(self) -> History:
-        """The recorded steps, as numbers (bounded; see ``torchinspect.watch.history``)."""
+        """The recorded steps, as numbers (bounded; see ``torchinspect.training.history``)."""
         return self._history
 
     @property
@@ -108,7 +108,7 @@ class Watch(KernelOwned):
         self._publish()
 
     def flags(self) -> list[dict[str, Any]]:
-        """What looks wrong now, in words (see ``torchinspect.watch.flags``)."""
+        """What looks wrong now, in words (see ``torchinspect.training.flags``)."""
         if self._history.count == 0:
             return (
                 []

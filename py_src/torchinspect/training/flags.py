@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.watch.recorder import FirstNonFinite
-from torchinspect.watch.statistics import ACTIVATION_FIELDS
+from torchinspect.training.recorder import FirstNonFinite
+from torchinspect.training.statistics import ACTIVATION_FIELDS
 
 EXPLODING = 10.0
 """A gradient whose norm is this many times its weights' norm (and above 1) is exploding."""

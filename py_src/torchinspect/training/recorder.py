@@ -21,8 +21,8 @@ from typing import Any
 
 import torch
 
-from torchinspect.watch.history import PARAMETER_FIELDS, Column
-from torchinspect.watch.statistics import (
+from torchinspect.training.history import PARAMETER_FIELDS, Column
+from torchinspect.training.statistics import (
     ACTIVATION_FIELDS,
     HISTOGRAM,
     ActivationSample,

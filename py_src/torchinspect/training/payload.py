@@ -16,8 +16,8 @@ from typing import Any
 import torch
 
 from torchinspect.protocol import json_float
-from torchinspect.watch.history import History
-from torchinspect.watch.statistics import ACTIVATION_FIELDS, BIN_EDGES
+from torchinspect.training.history import History
+from torchinspect.training.statistics import ACTIVATION_FIELDS, BIN_EDGES
 
 SCHEMA = "torchinspect.watch/1"
 PAYLOAD_BYTES = 64 * 1024

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from torchinspect.watch.statistics import ACTIVATION_FIELDS, HISTOGRAM
+from torchinspect.training.statistics import ACTIVATION_FIELDS, HISTOGRAM
 
 CAPACITY = 1000
 PARAMETER_FIELDS = ("grad_norm", "weight_norm", "update_ratio")
