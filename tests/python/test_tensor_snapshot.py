@@ -683,3 +683,28 @@ def test_a_downsampled_1d_preview_carries_each_block_s_extremes():
     assert torch.equal(hi, padded.nan_to_num(-float("inf")).amax(dim=1))
     assert (lo.min().item(), hi.max().item()) == (t.min().item(), t.max().item())
     assert "lo" not in torchinspect.snapshot(torch.randn(100))["preview"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64, torch.float16, torch.bfloat16, torch.float64])
+@pytest.mark.parametrize("view", ["plain", "transposed", "strided"])
+def test_a_preview_read_in_small_pieces_has_the_same_cells_as_one_read_whole(monkeypatch, dtype, view):
+    from torchinspect.tensor import preview as module
+
+    torch.manual_seed(0)
+    whole = (torch.randn(301, 517) * 1000).to(dtype)
+    if dtype == torch.int64:
+        whole[::7, ::3] = 2**62 + 12345  # past 2**53: converted through float64, as before
+    t = {"plain": whole, "transposed": whole.t(), "strided": whole[:, ::2]}[view]
+    line = whole.reshape(-1)[::3]
+    previews = [module.preview(t), module.preview(line)]
+    monkeypatch.setattr(module, "PIECE", 1000)
+    monkeypatch.setattr(module, "CHUNK", 1000)
+    assert [module.preview(t), module.preview(line)] == previews
+    rows, cols = t.shape
+    (block_rows, block_cols), cells = previews[0]["block"], decode(previews[0])
+    expected = t.double()[: rows // block_rows * block_rows, : cols // block_cols * block_cols]
+    expected = expected.reshape(rows // block_rows, block_rows, -1, block_cols).mean(dim=(1, 3))
+    torch.testing.assert_close(cells[: expected.shape[0], : expected.shape[1]], expected.float(), rtol=1e-5, atol=1e-3)
+    block = previews[1]["block"][0]
+    lo = torch.frombuffer(bytearray(previews[1]["lo"]), dtype=torch.float32)
+    assert torch.equal(lo[:-1], line[: len(lo[:-1]) * block].reshape(-1, block).amin(dim=1).double().float())

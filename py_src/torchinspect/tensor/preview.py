@@ -16,10 +16,13 @@ from typing import Any
 
 import torch
 
-from torchinspect.tensor.values import CHUNK, as_real, values_of
+from torchinspect.tensor.values import CHUNK, as_real, is_integral, values_of
 
 PREVIEW_LENGTH = 4096
 PREVIEW_SIDE = 128
+PIECE = 1 << 16
+"""Elements converted to float32 at once: a buffer that stays in cache, and a small extra peak.
+float32 needs no buffer and is read in pieces of CHUNK elements, fewer calls."""
 
 
 def preview(
@@ -44,10 +47,14 @@ def preview(
         raise ValueError("torchinspect: a preview needs at least one dimension and one element")
     shown = _shown_axes(tensor.dim(), axes)
     position = _positions(tensor.shape, shown, index)
-    if tensor.layout == torch.strided:
-        cells, block = _dense_cells(tensor, shown, position)
-    else:
+    envelope = None
+    if tensor.layout != torch.strided:
         cells, block = _sparse_cells(tensor, shown, position)
+    elif tensor.dim() == 1:
+        cells, length, envelope = _line_cells(tensor)
+        block = [length]
+    else:
+        cells, block = _dense_cells(tensor, shown, position)
     result = {
         "of": meaning,
         "axes": list(shown),
@@ -57,9 +64,8 @@ def preview(
         "dtype": "float32",
         "data": _float32_bytes(cells),
     }
-    if tensor.dim() == 1 and tensor.layout == torch.strided and block[0] > 1:
-        low, high = _envelope(tensor, block[0])
-        result.update(lo=_float32_bytes(low), hi=_float32_bytes(high))
+    if envelope is not None:
+        result.update(lo=_float32_bytes(envelope[0]), hi=_float32_bytes(envelope[1]))
     return result
 
 
@@ -69,27 +75,10 @@ def _float32_bytes(cells: torch.Tensor) -> bytes:
     return ctypes.string_at(flat.data_ptr(), flat.numel() * flat.element_size())
 
 
-def _envelope(line: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The smallest and largest element of each block of a 1-D tensor (NaN where a block holds one)."""
-    piece = max(block, CHUNK // block * block)
-    lows, highs = [], []
-    for left in range(0, line.numel(), piece):
-        part = as_real(line[left : left + piece]).float()
-        whole = part.numel() // block * block
-        for span in (part[:whole].reshape(-1, block), part[whole:].reshape(1, -1)):
-            if span.numel() > 0:
-                lows.append(span.amin(dim=1))
-                highs.append(span.amax(dim=1))
-    return torch.cat(lows), torch.cat(highs)
-
-
 def _dense_cells(
     tensor: torch.Tensor, shown: tuple[int, ...], position: list[int | None]
 ) -> tuple[torch.Tensor, list[int]]:
     plane = tensor[tuple(slice(None) if p is None else p for p in position)]
-    if tensor.dim() == 1:
-        cells, block = _downsample(plane.unsqueeze(0), 1, PREVIEW_LENGTH)
-        return cells.reshape(-1), block[1:]
     if shown[0] > shown[1]:
         plane = plane.t()
     return _downsample(plane, PREVIEW_SIDE, PREVIEW_SIDE)
@@ -171,26 +160,98 @@ def _downsample(plane: torch.Tensor, max_rows: int, max_cols: int) -> tuple[torc
     block_rows, block_cols = math.ceil(rows / max_rows), math.ceil(cols / max_cols)
     if block_rows == block_cols == 1:
         return as_real(plane).float(), [1, 1]
-    # Columns read at once: whole blocks, about CHUNK elements per piece.
-    piece = max(block_cols, (CHUNK // block_rows) // block_cols * block_cols)
-    out_rows = []
-    for top in range(0, rows, block_rows):
-        band = plane[top : top + block_rows]
-        means = [
-            _block_means(_column_means(as_real(band[:, left : left + piece]).float()), block_cols)
-            for left in range(0, cols, piece)
-        ]
-        out_rows.append(torch.cat(means))
-    return torch.stack(out_rows), [block_rows, block_cols]
+    # Columns read at once: whole blocks, about PIECE elements per band of rows.
+    size = _piece_size(plane)
+    width = min(cols, max(block_cols, (size // block_rows) // block_cols * block_cols))
+    # Bands of block_rows rows read at once, so that a small or narrow plane takes few pieces.
+    height = block_rows * max(1, size // (block_rows * width))
+    whole = rows // block_rows * block_rows
+    reader = _Float32Reader()
+    out_rows = [
+        _band_means(plane[top : min(top + height, whole)], block_rows, block_cols, width, reader)
+        for top in range(0, whole, height)
+    ]
+    if whole < rows:
+        out_rows.append(_band_means(plane[whole:], rows - whole, block_cols, width, reader))
+    return torch.cat(out_rows), [block_rows, block_cols]
 
 
-def _column_means(band: torch.Tensor) -> torch.Tensor:
-    return band[0] if band.shape[0] == 1 else band.mean(dim=0)
+def _band_means(
+    bands: torch.Tensor, block_rows: int, block_cols: int, width: int, reader: _Float32Reader
+) -> torch.Tensor:
+    """Block means of whole bands of block_rows rows: one row of cells per band."""
+    count = bands.shape[0] // block_rows
+    means = []
+    for left in range(0, bands.shape[1], width):
+        part = reader(bands[:, left : left + width].reshape(count, block_rows, -1))
+        columns = part[:, 0] if block_rows == 1 else part.mean(dim=1)
+        means.append(_blockwise(columns, block_cols, torch.mean))
+    return torch.cat(means, dim=1)
 
 
-def _block_means(line: torch.Tensor, block: int) -> torch.Tensor:
-    whole = line.numel() // block * block
-    means = line[:whole].reshape(-1, block).mean(dim=1)
-    if whole == line.numel():
-        return means
-    return torch.cat([means, line[whole:].mean().reshape(1)])
+def _line_cells(line: torch.Tensor) -> tuple[torch.Tensor, int, tuple[torch.Tensor, torch.Tensor] | None]:
+    """Block means of a 1-D tensor, its block length, and each block's (min, max) when blocks are longer than 1.
+
+    Means and envelope come from the same float32 piece: the conversion to float32 is
+    monotonic, so the extremes of the converted values are the converted extremes.
+    """
+    block = math.ceil(line.numel() / PREVIEW_LENGTH)
+    if block == 1:
+        return as_real(line).float(), 1, None
+    piece = max(block, _piece_size(line) // block * block)
+    reader = _Float32Reader()
+    means, lows, highs = [], [], []
+    for left in range(0, line.numel(), piece):
+        part = reader(line[left : left + piece]).unsqueeze(0)
+        means.append(_blockwise(part, block, torch.mean))
+        lows.append(_blockwise(part, block, torch.amin))
+        highs.append(_blockwise(part, block, torch.amax))
+    return torch.cat(means, dim=1)[0], block, (torch.cat(lows, dim=1)[0], torch.cat(highs, dim=1)[0])
+
+
+def _blockwise(columns: torch.Tensor, block: int, reduce: Any) -> torch.Tensor:
+    """``reduce`` over each run of ``block`` columns of each row (the last run may be shorter)."""
+    rows, cols = columns.shape
+    whole = cols // block * block
+    reduced = reduce(columns[:, :whole].reshape(rows, -1, block), dim=2)
+    if whole == cols:
+        return reduced
+    return torch.cat([reduced, reduce(columns[:, whole:], dim=1, keepdim=True)], dim=1)
+
+
+def _piece_size(values: torch.Tensor) -> int:
+    return CHUNK if values.dtype == torch.float32 else PIECE
+
+
+class _Float32Reader:
+    """Pieces as float32, converted into buffers kept across pieces (float32 pieces are read as they are).
+
+    Each piece is converted as ``as_real(piece).float()`` converts it (integers through
+    float64), so the cells are the same, without a new allocation per piece.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[torch.dtype, torch.Tensor] = {}
+
+    def __call__(self, piece: torch.Tensor) -> torch.Tensor:
+        """``piece`` as float32, laid out as ``as_real(piece[i]).float()`` lays out each band ``i`` of a 3-D piece.
+
+        The means add in an order that follows the layout, and ``.to()`` keeps the order of
+        a view's strides, so the buffer follows it too: the cells stay the same to the bit.
+        """
+        if piece.dtype == torch.float32:
+            return piece
+        if piece.is_quantized or piece.is_complex():
+            return as_real(piece).float()
+        strides: tuple[int, ...] = (1,)
+        if piece.dim() == 3:
+            strides = (piece[0].numel(), *torch.empty_like(piece[0], device="meta").stride())
+        if is_integral(piece.dtype):
+            piece = self._into(torch.float64, piece, strides)
+        return self._into(torch.float32, piece, strides)
+
+    def _into(self, dtype: torch.dtype, piece: torch.Tensor, strides: tuple[int, ...]) -> torch.Tensor:
+        buffer = self._buffers.get(dtype)
+        if buffer is None or buffer.numel() < piece.numel():
+            buffer = self._buffers[dtype] = torch.empty(piece.numel(), dtype=dtype, device=piece.device)
+        return buffer.as_strided(piece.shape, strides).copy_(piece)
