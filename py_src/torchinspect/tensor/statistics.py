@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from torchinspect.tensor import values as values_module
-from torchinspect.tensor.values import Values, as_real, chunks, is_integral
+from torchinspect.tensor.values import RealReader, Values, chunks, is_integral
 
 HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24
@@ -174,13 +174,14 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     """min, max, mean and std of the finite values, and the counts that matter, exactly."""
     moments = _Moments()
     integral = is_integral(dtype)
+    real = RealReader()
     for chunk in chunks(values, _block(values)):
         if chunk.numel() == 0:
             continue
         if integral:
-            _add_integral_chunk(moments, chunk)
+            _add_integral_chunk(moments, chunk, real)
         else:
-            _add_float_chunk(moments, as_real(chunk).reshape(-1))
+            _add_float_chunk(moments, real(chunk).reshape(-1))
     if values.implicit_zeros:
         moments.zeros += values.implicit_zeros
         moments.add_extremes(0, 0)
@@ -215,7 +216,7 @@ def _block(values: Values) -> int:
     return block
 
 
-def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor) -> None:
+def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor, as_real: RealReader) -> None:
     """Integers and bool: extremes exact in their own dtype, sums in float64 (exact below 2**53)."""
     exact = chunk.reshape(-1)
     low, high = int(exact.amin()), int(exact.amax())
@@ -408,6 +409,7 @@ def _samples(values: Values, step: int) -> Iterator[torch.Tensor]:
     """
     period = step * SAMPLE_RUN
     position = 0
+    as_real = RealReader()
     for chunk in chunks(values, _block(values)):
         flat = as_real(chunk).reshape(-1)
         size = flat.numel()

@@ -170,6 +170,26 @@ def as_real(chunk: torch.Tensor) -> torch.Tensor:
     return chunk.to(torch.float32)
 
 
+class RealReader:
+    """``as_real`` for chunk after chunk, converting into one buffer kept across them.
+
+    A fresh allocation per chunk (and its page faults) costs more than the conversion. What
+    a call returns is overwritten by the next call; the values are as ``as_real`` gives them.
+    """
+
+    def __init__(self) -> None:
+        self._buffer: torch.Tensor | None = None
+
+    def __call__(self, chunk: torch.Tensor) -> torch.Tensor:
+        if chunk.is_quantized or chunk.is_complex() or chunk.dtype in _EXACT_FLOATS:
+            return as_real(chunk)
+        dtype = torch.float64 if is_integral(chunk.dtype) else torch.float32
+        buffer = self._buffer
+        if buffer is None or buffer.numel() < chunk.numel() or buffer.dtype != dtype or buffer.device != chunk.device:
+            buffer = self._buffer = torch.empty(chunk.numel(), dtype=dtype, device=chunk.device)
+        return buffer[: chunk.numel()].view(chunk.shape).copy_(chunk)
+
+
 def is_integral(dtype: torch.dtype) -> bool:
     """bool and the integer dtypes, whose extremes are read exactly in their own dtype."""
     return not (dtype.is_floating_point or dtype.is_complex) and dtype not in _QUANTIZED
