@@ -21,7 +21,7 @@ one box that opens:
 from __future__ import annotations
 
 import functools
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -182,22 +182,24 @@ def repeated_parts(
     for container in [None, *sorted(graph.modules(), key=lambda path: path.count("."))]:
         if container is not None and len(graph.subtree[container]) < MIN_REPEATED_OPS:
             continue  # too few ops to hold a repeat (a Linear, a LayerNorm)
-        items = graph.items_in(container)
-        if len(items) >= MIN_REPEATS:
-            repeats.extend(_repeats_in(graph, container, items))
+        parts = graph.parts[container]
+        if len(parts) >= MIN_REPEATS:
+            repeats.extend(_repeats_in(graph, container, list(parts), list(parts.values())))
     return repeats
 
 
-def _repeats_in(graph: _Graph, container: str | None, items: list[Item]) -> list[dict[str, Any]]:
+def _repeats_in(
+    graph: _Graph, container: str | None, items: list[Item], tokens: list[Hashable]
+) -> list[dict[str, Any]]:
     """The repeats among one container's parts, the largest first; a nearly alike unit beside
     a repeat joins it (see ``_near_unit``), taking in any smaller repeat it holds."""
-    tokens = [graph.token(item) for item in items]
+    op_positions = {key: position for position, (kind, key) in enumerate(items) if kind == "op"}
     taken = bytearray(len(items))
     repeats = []
     for start, period, count in sorted(tandem_runs(tokens), key=lambda run: -run[1] * run[2]):
         if any(taken[start : start + period * count]):
             continue  # inside a unit that joined a larger repeat
-        for first, alike in graph.alike_runs(items, start, period, count):
+        for first, alike in graph.alike_runs(items, op_positions, start, period, count):
             last = first + alike * period
             units = [items[first + unit * period : first + (unit + 1) * period] for unit in range(alike)]
             unlike = []
@@ -319,7 +321,11 @@ Item = tuple[str, str]
 
 
 class _Graph:
-    """The nodes as containers of parts: what the repeat search reads."""
+    """The nodes as containers of parts: what the repeat search reads.
+
+    Built in a few linear passes over the nodes and edges, since it runs on every snapshot:
+    30,000-node chains included.
+    """
 
     def __init__(
         self,
@@ -329,57 +335,87 @@ class _Graph:
         module_classes: dict[str, str],
     ) -> None:
         self.nodes = {node["id"]: node for node in nodes}
-        self.module_of = module_of
         self.module_classes = module_classes
-        self.inputs: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        consumers: dict[str, set[str]] = defaultdict(set)
+        self.inputs: dict[str, list[tuple[int, str]]] = {}
+        taker: dict[str, str | None] = {}  # the one op that takes each node, None where several do
         for edge in edges:
-            self.inputs[edge["target"]].append((edge["input"], edge["source"]))
-            consumers[edge["source"]].add(edge["target"])
+            source, target = edge["source"], edge["target"]
+            inputs = self.inputs.get(target)
+            if inputs is None:
+                self.inputs[target] = [(edge["input"], source)]
+            else:
+                inputs.append((edge["input"], source))
+            known = taker.get(source, target)
+            taker[source] = target if known == target else None
         # A leaf belongs to the unit of the one op that takes it; a shared leaf to none.
-        self.leaves_of: dict[str, list[str]] = defaultdict(list)
+        self.leaves_of: dict[str, list[str]] = {}
+        self.subtree: dict[str, list[str]] = {}  # ops of each module and those inside it
+        self.leaves_in: dict[str, list[str]] = {}  # leaves of each module and those inside it
+        ops = []
         for node in nodes:
-            takers = consumers.get(node["id"], ())
-            if node["kind"] == "leaf" and len(takers) == 1:
-                self.leaves_of[next(iter(takers))].append(node["id"])
-        self.ops = sorted((node for node in nodes if node["kind"] == "op"), key=lambda node: node["sequence_nr"])
-        self.subtree: dict[str, list[str]] = defaultdict(list)  # ops of each module and those inside it
-        self.leaves_in: dict[str, list[str]] = defaultdict(list)  # leaves of each module and those inside it
-        for node in nodes:
-            inside = self.subtree if node["kind"] == "op" else self.leaves_in if node["kind"] == "leaf" else None
-            if inside is not None:
-                for prefix in _prefixes(module_of.get(node["id"], "")):
-                    inside[prefix].append(node["id"])
+            node_id, kind = node["id"], node["kind"]
+            if kind == "op":
+                ops.append(node)
+                inside = self.subtree
+            elif kind == "leaf":
+                only_taker = taker.get(node_id)
+                if only_taker is not None:
+                    self.leaves_of.setdefault(only_taker, []).append(node_id)
+                inside = self.leaves_in
+            else:
+                continue
+            path = module_of.get(node_id)
+            if path:
+                for prefix in _prefixes(path):
+                    inside.setdefault(prefix, []).append(node_id)
+        ops.sort(key=lambda node: node["sequence_nr"])
+        self.parts = self._parts(ops, module_of)
+
+    def _parts(self, ops: list[dict[str, Any]], module_of: dict[str, str]) -> dict[str | None, dict[Item, Hashable]]:
+        """The parts of every container in forward order (its own ops, and its modules one level
+        down), each with the token the repeat search compares: an op's name, or a module's kind."""
+        parts: dict[str | None, dict[Item, Hashable]] = {None: {}}
+        places: dict[str, tuple[str | None, list[tuple[str | None, Item, Hashable]]]] = {}
+        for node in ops:  # forward order, so each container's parts come in forward order
+            path = module_of.get(node["id"], "")
+            place = places.get(path)
+            if place is None:
+                place = places[path] = self._place(path, parts)
+            own, modules = place
+            for container, item, token in modules:
+                parts[container].setdefault(item, token)
+            parts[own][("op", node["id"])] = node["op"]
+        return parts
+
+    def _place(
+        self, path: str, parts: dict[str | None, dict[Item, Hashable]]
+    ) -> tuple[str | None, list[tuple[str | None, Item, Hashable]]]:
+        """Where an op of module ``path`` shows: as itself in ``path``, and as the module one
+        level down in each module around it."""
+        prefixes = _prefixes(path)
+        containers: list[str | None] = [None, *prefixes]
+        for container in containers:
+            parts.setdefault(container, {})
+        # Sibling modules of one class are alike, even where autograd made fewer nodes in one
+        # (the first layer of a stack takes an input that needs no gradient).
+        modules: list[tuple[str | None, Item, Hashable]] = [
+            (container, ("module", module), ("module", self.module_classes.get(module) or _starred(module)))
+            for container, module in zip(containers, prefixes)
+        ]
+        return containers[-1], modules
 
     def modules(self) -> list[str]:
         return list(self.subtree)
 
-    def items_in(self, container: str | None) -> list[Item]:
-        """The ops of ``container`` itself and its modules one level down, in forward order."""
-        ops = self.ops if container is None else [self.nodes[node_id] for node_id in self.subtree[container]]
-        depth = 0 if container is None else container.count(".") + 1
-        items: dict[Item, None] = {}
-        for node in sorted(ops, key=lambda node: node["sequence_nr"]) if container is not None else ops:
-            path = self.module_of.get(node["id"], "")
-            parts = path.split(".") if path else []
-            items.setdefault(("op", node["id"]) if len(parts) == depth else ("module", ".".join(parts[: depth + 1])))
-        return list(items)
-
-    def token(self, item: Item) -> Hashable:
-        kind, key = item
-        if kind == "op":
-            return self.nodes[key]["op"]
-        # Sibling modules of one class are alike, even where autograd made fewer nodes in one
-        # (the first layer of a stack takes an input that needs no gradient).
-        return ("module", self.module_classes.get(key) or _starred(key))
-
-    def alike_runs(self, items: list[Item], start: int, period: int, count: int) -> list[tuple[int, int]]:
+    def alike_runs(
+        self, items: list[Item], op_positions: dict[str, int], start: int, period: int, count: int
+    ) -> list[tuple[int, int]]:
         """The units split where one is wired unlike the one before: ``(first item, units)`` long enough to fold."""
         runs: list[list[int]] = []
         previous: Hashable = None
         for unit in range(count):
             first = start + unit * period
-            wiring = self._wiring(items[first : first + period])
+            wiring = self._wiring(items, op_positions, first, first + period)
             if runs and wiring == previous:
                 runs[-1][1] += 1
             else:
@@ -391,22 +427,24 @@ class _Graph:
             if alike >= MIN_REPEATS and self._op_count(items[first : first + period]) * alike >= MIN_REPEATED_OPS
         ]
 
-    def _wiring(self, unit: list[Item]) -> Hashable:
-        """Which input of each op of the unit comes from which op of the unit, or from its own leaf.
+    def _wiring(self, items: list[Item], op_positions: dict[str, int], first: int, end: int) -> Hashable:
+        """Which input of each op of the unit ``items[first:end]`` comes from which op of the
+        unit, or from its own leaf.
 
         Inputs from elsewhere are left out: the first unit of a stack takes no input from a
         unit before it, and is still wired like the others.
         """
-        position = {key: index for index, (kind, key) in enumerate(unit) if kind == "op"}
         wiring: list[tuple[int, int] | None] = []
-        for kind, key in unit:
+        for kind, key in items[first:end]:
             if kind == "module":
                 continue
             own_leaves = self.leaves_of.get(key, ())
             for input_nr, source in self.inputs.get(key, ()):
-                inside = position.get(source)
-                if inside is not None or source in own_leaves:
-                    wiring.append((input_nr, -1 if inside is None else inside))
+                position = op_positions.get(source, -1)
+                if first <= position < end:
+                    wiring.append((input_nr, position - first))
+                elif source in own_leaves:
+                    wiring.append((input_nr, -1))
             wiring.append(None)
         return tuple(wiring)
 
@@ -423,7 +461,7 @@ class _Graph:
                     ids.extend(self.leaves_of.get(key, ()))
                 else:
                     ids.extend(self.subtree[key])
-                    ids.extend(self.leaves_in[key])
+                    ids.extend(self.leaves_in.get(key, ()))
             ids_of_units.append(list(dict.fromkeys(ids)))
         typical = units[1] if unlike[:1] == [0] else units[0]
         modules = [key for kind, key in typical if kind == "module"]
