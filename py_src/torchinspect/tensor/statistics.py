@@ -162,12 +162,11 @@ def _mean_of(values: torch.Tensor, low: float, high: float, count: int) -> float
     A small chunk's sum is taken in float64; a large one's in its own dtype, whose pairwise
     sum is close enough for a shift and many times faster.
     """
-    if values.numel() <= 4096:
-        values = values.double()
-    unit = _unit(values.dtype, max(_binary_exponent(low), _binary_exponent(high)))
+    dtype = torch.float64 if values.numel() <= 4096 else values.dtype
+    unit = _unit(dtype, max(_binary_exponent(low), _binary_exponent(high)))
     if unit == 0:
-        return float(values.sum()) / count
-    return math.ldexp(float((values * math.ldexp(1.0, -unit)).sum()) / count, unit)
+        return float(values.sum(dtype=dtype)) / count
+    return math.ldexp(float((values.to(dtype) * math.ldexp(1.0, -unit)).sum()) / count, unit)
 
 
 def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
@@ -265,10 +264,11 @@ def _span_extremes(flat: torch.Tensor) -> tuple[list[slice], list[float], list[f
         rows = flat[:whole].view(-1, SPAN)
         lows, highs = rows.amin(dim=1).tolist(), rows.amax(dim=1).tolist()
     if whole < flat.numel():
-        tail = flat[whole:]
         spans.append(slice(whole, flat.numel()))
-        lows.append(float(tail.amin()))
-        highs.append(float(tail.amax()))
+        # One call for both: below SPAN elements the call, not the reading, is the cost.
+        low, high = torch.aminmax(flat[whole:] if whole else flat)
+        lows.append(float(low))
+        highs.append(float(high))
     return spans, lows, highs
 
 
@@ -362,7 +362,7 @@ class _Bins:
         codes take five); its last bin, holding the values at ``high``, is followed by a 0."""
         scaled = sample if self.scale == 1.0 else sample * self.scale
         found = torch.histc(scaled, self.bins, self.low * self.scale, self.high * self.scale)
-        return torch.nn.functional.pad(found.to(torch.int64), (0, 1))
+        return torch.constant_pad_nd(found.to(torch.int64), (0, 1))
 
     def fold(self, counts: torch.Tensor) -> list[int]:
         """Counts of the codes (up to ``bins``) as the bins' counts: a value at ``high`` in the last bin."""
