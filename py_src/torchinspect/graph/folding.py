@@ -98,7 +98,6 @@ def infer_modules(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any
         >>> infer_modules(nodes, [edge("n1", "n0"), edge("n2", "n1"), edge("n4", "n2"), edge("n3", "n4"), edge("n5", "n2")])
         {'n3': 'fc', 'n5': 'fc', 'n4': 'fc', 'n2': 'fc'}
     """
-    by_id = {node["id"]: node for node in nodes}
     module_of = {
         node["id"]: node["name"].rpartition(".")[0]
         for node in nodes
@@ -109,6 +108,7 @@ def infer_modules(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any
     }
     if not module_of:
         return {}
+    by_id = {node["id"]: node for node in nodes}
     direct: dict[str, str] = {}
     for edge in edges:
         path = module_of.get(edge["source"])
@@ -435,17 +435,18 @@ class _Graph:
         unit before it, and is still wired like the others.
         """
         wiring: list[tuple[int, int] | None] = []
+        append, leaves_of, inputs = wiring.append, self.leaves_of, self.inputs
         for kind, key in items[first:end]:
             if kind == "module":
                 continue
-            own_leaves = self.leaves_of.get(key, ())
-            for input_nr, source in self.inputs.get(key, ()):
+            own_leaves = leaves_of.get(key, ())
+            for input_nr, source in inputs.get(key, ()):
                 position = op_positions.get(source, -1)
                 if first <= position < end:
-                    wiring.append((input_nr, position - first))
+                    append((input_nr, position - first))
                 elif source in own_leaves:
-                    wiring.append((input_nr, -1))
-            wiring.append(None)
+                    append((input_nr, -1))
+            append(None)
         return tuple(wiring)
 
     def _op_count(self, unit: list[Item]) -> int:
@@ -453,27 +454,26 @@ class _Graph:
 
     def describe(self, container: str | None, units: list[list[Item]], unlike: list[int]) -> dict[str, Any]:
         ids_of_units = []
+        leaves_of = self.leaves_of
         for unit in units:
             ids: list[str] = []
+            holds_module = False
             for kind, key in unit:
                 if kind == "op":
                     ids.append(key)
-                    ids.extend(self.leaves_of.get(key, ()))
+                    if key in leaves_of:
+                        ids.extend(leaves_of[key])
                 else:
+                    holds_module = True
                     ids.extend(self.subtree[key])
                     ids.extend(self.leaves_in.get(key, ()))
-            ids_of_units.append(list(dict.fromkeys(ids)))
+            # An op's own leaves are its alone; only a module's leaves may be an op's too.
+            ids_of_units.append(list(dict.fromkeys(ids)) if holds_module else ids)
         typical = units[1] if unlike[:1] == [0] else units[0]
         modules = [key for kind, key in typical if kind == "module"]
         pattern = None if modules else [self.nodes[key]["forward_op"] or self.nodes[key]["op"] for _, key in typical]
         label = (self.module_classes.get(modules[0]) or _starred(modules[0])) if modules else None
         return {"container": container, "units": ids_of_units, "pattern": pattern, "label": label, "unlike": unlike}
-
-
-def _is_within(path: str, container: str | None) -> bool:
-    if container is None:
-        return True
-    return path == container or path.startswith(f"{container}.")
 
 
 def _starred(path: str) -> str:
