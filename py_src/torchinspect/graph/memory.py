@@ -22,21 +22,22 @@ class SavedMemory:
     def __init__(self, leaves: Iterable[torch.Tensor]) -> None:
         self.node = ""
         """The id of the node whose saved tensors are being described."""
-        self.leaf_storages = {key for key in map(_storage_key, leaves) if key is not None}
-        self.index: dict[tuple[str, int], int] = {}
+        self.leaf_storages = {found[0] for found in map(_storage_of, leaves) if found is not None}
+        self.index: dict[tuple[torch.device, int], int] = {}
         self.held_by_node: dict[str, int] = {}
         self.total = 0
 
     def add(self, tensor: torch.Tensor) -> int | None:
         """The index of the tensor's storage in this graph (None when it has none: meta, sparse)."""
-        key = _storage_key(tensor)
-        if key is None:
+        found = _storage_of(tensor)
+        if found is None:
             return None
+        key, storage = found
         index = self.index.get(key)
         if index is None:
             index = self.index[key] = len(self.index)
             if key not in self.leaf_storages:
-                nbytes = tensor.untyped_storage().nbytes()
+                nbytes = storage.nbytes()
                 self.total += nbytes
                 self.held_by_node[self.node] = self.held_by_node.get(self.node, 0) + nbytes
         return index
@@ -46,11 +47,13 @@ class SavedMemory:
         return {"held_nbytes": self.total, "held_by_node": self.held_by_node}
 
 
-def _storage_key(tensor: torch.Tensor) -> tuple[str, int] | None:
+def _storage_of(tensor: torch.Tensor) -> tuple[tuple[torch.device, int], torch.UntypedStorage] | None:
+    """The tensor's storage and what identifies it (device and data pointer: the device, since
+    two devices can hand out the same address), or None where it has no storage of its own."""
     try:
         storage = tensor.untyped_storage()
         # A tensor subclass that holds its values elsewhere (a DTensor) has a storage without data.
         pointer = storage.data_ptr()
     except (RuntimeError, NotImplementedError):  # sparse, nested, and other layouts without one
         return None
-    return None if pointer == 0 else (str(storage.device), pointer)
+    return None if pointer == 0 else ((storage.device, pointer), storage)
