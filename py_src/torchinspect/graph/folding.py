@@ -352,57 +352,76 @@ class _Graph:
         self.subtree: dict[str, list[str]] = {}  # ops of each module and those inside it
         self.leaves_in: dict[str, list[str]] = {}  # leaves of each module and those inside it
         ops = []
+        # The lists of the modules around each path, found once per path: a graph has few paths.
+        ops_around: dict[str, list[list[str]]] = {}
+        leaves_around: dict[str, list[list[str]]] = {}
         for node in nodes:
             node_id, kind = node["id"], node["kind"]
             if kind == "op":
                 ops.append(node)
-                inside = self.subtree
+                inside, around = self.subtree, ops_around
             elif kind == "leaf":
                 only_taker = taker.get(node_id)
                 if only_taker is not None:
                     self.leaves_of.setdefault(only_taker, []).append(node_id)
-                inside = self.leaves_in
+                inside, around = self.leaves_in, leaves_around
             else:
                 continue
             path = module_of.get(node_id)
             if path:
-                for prefix in _prefixes(path):
-                    inside.setdefault(prefix, []).append(node_id)
+                lists = around.get(path)
+                if lists is None:
+                    lists = around[path] = [inside.setdefault(prefix, []) for prefix in _prefixes(path)]
+                for members in lists:
+                    members.append(node_id)
         ops.sort(key=lambda node: node["sequence_nr"])
+        self.module_tokens: dict[str, Hashable] = {}
         self.parts = self._parts(ops, module_of)
 
     def _parts(self, ops: list[dict[str, Any]], module_of: dict[str, str]) -> dict[str | None, dict[Item, Hashable]]:
-        """The parts of every container in forward order (its own ops, and its modules one level
-        down), each with the token the repeat search compares: an op's name, or a module's kind."""
+        """The parts of every container large enough to hold a repeat, in forward order (its own
+        ops, and its modules one level down), each with the token the repeat search compares: an
+        op's name, or a module's kind."""
         parts: dict[str | None, dict[Item, Hashable]] = {None: {}}
-        places: dict[str, tuple[str | None, list[tuple[str | None, Item, Hashable]]]] = {}
+        places: dict[str, tuple[dict[Item, Hashable] | None, list[tuple[dict[Item, Hashable], Item, Hashable]]]] = {}
         for node in ops:  # forward order, so each container's parts come in forward order
             path = module_of.get(node["id"], "")
             place = places.get(path)
             if place is None:
                 place = places[path] = self._place(path, parts)
             own, modules = place
-            for container, item, token in modules:
-                parts[container].setdefault(item, token)
-            parts[own][("op", node["id"])] = node["op"]
+            for container_parts, item, token in modules:
+                container_parts.setdefault(item, token)
+            if own is not None:
+                own[("op", node["id"])] = node["op"]
         return parts
 
     def _place(
         self, path: str, parts: dict[str | None, dict[Item, Hashable]]
-    ) -> tuple[str | None, list[tuple[str | None, Item, Hashable]]]:
+    ) -> tuple[dict[Item, Hashable] | None, list[tuple[dict[Item, Hashable], Item, Hashable]]]:
         """Where an op of module ``path`` shows: as itself in ``path``, and as the module one
-        level down in each module around it."""
+        level down in each module around it; only in the containers large enough to search."""
         prefixes = _prefixes(path)
         containers: list[str | None] = [None, *prefixes]
-        for container in containers:
-            parts.setdefault(container, {})
+        searched = {
+            container: parts.setdefault(container, {})
+            for container in containers
+            if container is None or len(self.subtree[container]) >= MIN_REPEATED_OPS
+        }
+        modules: list[tuple[dict[Item, Hashable], Item, Hashable]] = [
+            (searched[container], ("module", module), self._module_token(module))
+            for container, module in zip(containers, prefixes)
+            if container in searched
+        ]
+        return searched.get(containers[-1]), modules
+
+    def _module_token(self, module: str) -> Hashable:
         # Sibling modules of one class are alike, even where autograd made fewer nodes in one
         # (the first layer of a stack takes an input that needs no gradient).
-        modules: list[tuple[str | None, Item, Hashable]] = [
-            (container, ("module", module), ("module", self.module_classes.get(module) or _starred(module)))
-            for container, module in zip(containers, prefixes)
-        ]
-        return containers[-1], modules
+        token = self.module_tokens.get(module)
+        if token is None:
+            token = self.module_tokens[module] = ("module", self.module_classes.get(module) or _starred(module))
+        return token
 
     def modules(self) -> list[str]:
         return list(self.subtree)
