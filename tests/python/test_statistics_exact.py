@@ -155,3 +155,13 @@ def test_a_sampled_histogram_takes_the_same_runs_whatever_the_chunking(monkeypat
 def test_an_integer_scalar_is_counted_in_its_one_bin():
     hist = torchinspect.snapshot(torch.tensor(7))["histogram"]
     assert (hist["lo"], hist["hi"], hist["counts"]) == (6.5, 7.5, [1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.int64, torch.complex64])
+def test_deviations_and_bin_positions_are_worked_out_in_place_only_in_converted_copies(dtype):
+    torch.manual_seed(0)
+    t = (torch.randn(300_000) * 100).to(dtype)
+    before, version = t.clone(), t._version
+    snap = torchinspect.snapshot(t)
+    assert torch.equal(t, before) and t._version == version
+    assert sum(snap["histogram"]["counts"]) == t.numel()

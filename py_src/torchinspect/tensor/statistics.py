@@ -74,18 +74,26 @@ class _Moments:
         self.high = high if self.high is None else max(self.high, high)
 
     def add_deviations_of(
-        self, flat: torch.Tensor, low: float, high: float, finite: int, specials: list[slice] | None = None
+        self,
+        flat: torch.Tensor,
+        low: float,
+        high: float,
+        finite: int,
+        specials: list[slice] | None = None,
+        *,
+        owned: bool = False,
     ) -> None:
         """Add the sums of ``flat - shift`` over its ``finite`` finite values.
 
         ``low`` and ``high`` bound the finite values. ``specials``, where given, are the
         slices that hold every NaN and Inf: their deviations are set to zero before summing.
+        ``owned`` says ``flat`` is a converted copy, which then holds its own deviations.
         """
         if self.shift is None:
             cleaned = flat if specials is None else torch.nan_to_num(flat, 0.0, 0.0, 0.0)
             self.shift = _mean_of(cleaned, low, high, finite)
         unit = _unit(flat.dtype, max(_binary_exponent(low), _binary_exponent(high), _binary_exponent(self.shift)))
-        deviations = self._buffer(flat)
+        deviations = flat if owned else self._buffer(flat)
         if unit == 0:
             torch.sub(flat, self.shift, out=deviations)
         else:
@@ -180,7 +188,8 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
         if integral:
             _add_integral_chunk(moments, chunk, real)
         else:
-            _add_float_chunk(moments, real(chunk).reshape(-1))
+            flat = real(chunk).reshape(-1)
+            _add_float_chunk(moments, flat, owned=flat.dtype != chunk.dtype)
     if values.implicit_zeros:
         moments.zeros += values.implicit_zeros
         moments.add_extremes(0, 0)
@@ -222,10 +231,10 @@ def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor, as_real: RealRea
     moments.add_extremes(low, high)
     moments.zeros += exact.numel() - int(torch.count_nonzero(exact))
     real = as_real(exact)
-    moments.add_deviations_of(real, float(low), float(high), real.numel())
+    moments.add_deviations_of(real, float(low), float(high), real.numel(), owned=True)
 
 
-def _add_float_chunk(moments: _Moments, flat: torch.Tensor) -> None:
+def _add_float_chunk(moments: _Moments, flat: torch.Tensor, *, owned: bool) -> None:
     spans, lows, highs = _span_extremes(flat)
     # NaN and ±Inf are not zero: every zero is a finite zero.
     moments.zeros += flat.numel() - int(torch.count_nonzero(flat))
@@ -233,7 +242,7 @@ def _add_float_chunk(moments: _Moments, flat: torch.Tensor) -> None:
     if math.isfinite(sum(lows) + sum(highs)):
         low, high = min(lows), max(highs)
         moments.add_extremes(low, high)
-        moments.add_deviations_of(flat, low, high, flat.numel())
+        moments.add_deviations_of(flat, low, high, flat.numel(), owned=owned)
         return
     finite_spans = {index for index, extremes in enumerate(zip(lows, highs)) if all(map(math.isfinite, extremes))}
     clean = [(lows[index], highs[index]) for index in sorted(finite_spans)]
@@ -247,7 +256,7 @@ def _add_float_chunk(moments: _Moments, flat: torch.Tensor) -> None:
     low = min([extremes[0] for extremes in clean] + [span_low for _, span_low, _ in counted])
     high = max([extremes[1] for extremes in clean] + [span_high for _, _, span_high in counted])
     moments.add_extremes(low, high)
-    moments.add_deviations_of(flat, low, high, finite, specials)
+    moments.add_deviations_of(flat, low, high, finite, specials, owned=owned)
 
 
 def _span_extremes(flat: torch.Tensor) -> tuple[list[slice], list[float], list[float]]:
@@ -306,7 +315,8 @@ def histogram(values: Values, dtype: torch.dtype, stats: dict[str, Any]) -> dict
         counts = [finite] if step == 1 else [_count_single_value(values, low, step)]
     else:
         with_specials = stats["nan"] + stats["posinf"] + stats["neginf"] > 0
-        counts = _count(values, _Bins(edge_low, edge_high, bins), step, with_specials)
+        owned = all(part.dtype not in (torch.float32, torch.float64) for part in values.parts)
+        counts = _count(values, _Bins(edge_low, edge_high, bins), step, with_specials, owned)
     return {
         "of": values.meaning,
         "lo": edge_low,
@@ -379,7 +389,8 @@ class _Bins:
         return difference / self.bins
 
 
-def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[int]:
+def _count(values: Values, bins: _Bins, step: int, with_specials: bool, owned: bool) -> list[int]:
+    """The bins' counts of the sampled values; ``owned`` says each sample is a converted copy, free to overwrite."""
     counts: torch.Tensor | None = None
     scratch = codes = torch.empty(0)
     for sample in _samples(values, step):
@@ -387,10 +398,15 @@ def _count(values: Values, bins: _Bins, step: int, with_specials: bool) -> list[
         if size <= SMALL_SAMPLE:
             found = bins.histc(sample)
         else:
-            if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
-                scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
+            if codes.numel() < size or codes.device != sample.device:
                 codes = torch.empty(size, dtype=torch.uint8, device=sample.device)
-            bins.codes(sample, scratch[:size].view(sample.shape), codes[:size].view(sample.shape), with_specials)
+            if owned:  # a converted copy holds its own positions
+                positions = sample
+            else:
+                if scratch.numel() < size or scratch.dtype != sample.dtype or scratch.device != sample.device:
+                    scratch = torch.empty(size, dtype=sample.dtype, device=sample.device)
+                positions = scratch[:size].view(sample.shape)
+            bins.codes(sample, positions, codes[:size].view(sample.shape), with_specials)
             found = torch.bincount(codes[:size], minlength=bins.bins + 2)[: bins.bins + 1]
         counts = found if counts is None else counts.add_(found)
     result = [0] * bins.bins if counts is None else bins.fold(counts)
