@@ -275,7 +275,10 @@ def test_a_healthy_run_raises_no_flag():
 def test_in_a_plain_script_it_prints_a_line_every_n_steps():
     script = (
         "import torch, torchinspect\n"
-        "model = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        # Weights of 1 and a small step: a healthy run, whatever the seed (a bias drawn near 0
+        # would move by more than a tenth of itself and be flagged).
+        "model = torch.nn.Linear(2, 1)\ntorch.nn.init.ones_(model.weight); torch.nn.init.ones_(model.bias)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.001)\n"
         "w = torchinspect.watch(model, opt, print_every=5)\n"
         "for _ in range(12):\n"
         "    opt.zero_grad(); loss = model(torch.ones(4, 2)).pow(2).mean(); loss.backward(); opt.step(); w.log(loss)\n"
