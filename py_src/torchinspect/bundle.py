@@ -1,5 +1,6 @@
-"""What every widget of the package shares: the one front-end bundle and its stylesheet, and a
-widget whose synced data only the kernel writes.
+"""What every widget of the package shares: the one front-end bundle and its stylesheet, a
+widget whose synced data only the kernel writes and whose display carries the forms that outlive
+the kernel, and the closing of a widget once the page shows no view of it.
 
 Its own module so that the tensor inspector (``widget``), the model inspector (``model``) and
 the training watch (``watch``) share them without importing one another.
@@ -11,6 +12,9 @@ import pathlib
 from typing import Any
 
 import anywidget
+
+from torchinspect import live
+from torchinspect.protocol import VIEW_EVENT
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -43,3 +47,46 @@ class KernelOwned(anywidget.AnyWidget):
         super().set_state(accepted)
         if refused:
             self.send_state(refused)
+
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        """Forms that outlive the kernel (saved notebooks, HTML exports, terminals, hosts without
+        widgets), shown beside or instead of the live view; each widget says its own."""
+        return {}, {}
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        live.shown(self)
+        data, metadata = bundle
+        return {**data, **self._last_picture()[0]}, metadata
+
+
+class ClosesWithItsViews(KernelOwned):
+    """A widget that closes once the page shows no view of it.
+
+    Views come and go on the page, each saying so (``VIEW_EVENT``); a cell run again, a cleared
+    output or ``clear_output(wait=True)`` replacing it removes its last view. The widget then
+    closes, so that ipywidgets keeps no widget that no page shows (a training loop that displays
+    one every few steps would grow without end), and displaying it again shows its last picture.
+    """
+
+    _views = 0
+
+    def _counted_view(self, message: object) -> bool:
+        """Count the view that ``message`` says opened or closed; False if it says nothing of views."""
+        if not (isinstance(message, dict) and message.get("kind") == VIEW_EVENT):
+            return False
+        opened = message.get("open") is True
+        self._views = self._views + 1 if opened else max(self._views - 1, 0)
+        if not opened and self._views == 0:
+            self.close()
+        return True
+
+    def close(self) -> None:
+        """Stop following the kernel's objects and let ipywidgets forget this widget and its layout."""
+        live.untrack(self)
+        if self.comm is not None:
+            self.layout.close()
+        super().close()
+        self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]

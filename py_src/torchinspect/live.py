@@ -43,8 +43,9 @@ def track(inspector: Refreshable) -> bool:
     return after_each_cell(refresh_live_inspectors) is not None
 
 
-def untrack(inspector: Refreshable) -> None:
-    _live.discard(inspector)
+def untrack(widget: object) -> None:
+    """Stop refreshing ``widget`` after each cell (nothing happens if it was not tracked)."""
+    _live.discard(widget)  # type: ignore[arg-type]
 
 
 def shown(output: object) -> None:

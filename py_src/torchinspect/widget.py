@@ -15,7 +15,7 @@ import torch
 import traitlets
 
 from torchinspect import live
-from torchinspect.bundle import KernelOwned
+from torchinspect.bundle import ClosesWithItsViews, KernelOwned
 from torchinspect.distributed.detect import is_sharded
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
@@ -23,7 +23,7 @@ from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import autograd_graph
 from torchinspect.model.widget import ModelInspector, inspect_model
-from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, answer_once, reply_id
+from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.comparison import comparison
 from torchinspect.tensor.metadata import readable_grad
@@ -41,7 +41,7 @@ COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
 SAVED_GRAPH_CHARACTERS = 2_000_000
 
 
-class Inspector(KernelOwned):
+class Inspector(ClosesWithItsViews):
     """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
     It holds the snapshots and a weak reference to the tensor, through which it
@@ -83,7 +83,6 @@ class Inspector(KernelOwned):
         self._seen = _changes_of(tensor)
         self.sees_every_write = self._seen.contents is not None
         self._recorder = _recorder_of(tensor)
-        self._views = 0
         self.on_msg(self._answer)
         self.follows_cells = live.track(self)
 
@@ -133,12 +132,8 @@ class Inspector(KernelOwned):
 
         Displaying it again afterwards shows its last picture, without the live widget.
         """
-        live.untrack(self)
         self._close_recorder()
-        if self.comm is not None:
-            self.layout.close()
         super().close()
-        self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]
 
     def _publish_gradients(self) -> None:
         taken = None if self._recorder is None else self._recorder.take_record()
@@ -155,8 +150,7 @@ class Inspector(KernelOwned):
             self._recorder = None
 
     def _answer(self, _widget: Inspector, message: object, _buffers: list[bytes]) -> None:
-        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
-            self._count_view(opened=message.get("open") is True)
+        if self._counted_view(message):
             return
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
             self.refresh(force=True)
@@ -165,28 +159,7 @@ class Inspector(KernelOwned):
         reply, buffers = answer_once(message, lambda: answer(message, self._tensor))
         self.send(reply, buffers)
 
-    def _count_view(self, *, opened: bool) -> None:
-        """Views come and go on the page; once none is left, nothing can see this inspector.
-
-        A cell run again, a cleared output or ``clear_output(wait=True)`` replacing it removes
-        its last view: the inspector then closes, so that ipywidgets keeps no widget that no
-        page shows (a training loop that displays one every few steps would grow without end).
-        """
-        self._views = self._views + 1 if opened else max(self._views - 1, 0)
-        if not opened and self._views == 0:
-            self.close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        live.shown(self)
-        data, metadata = bundle
-        return {**data, **self._last_picture()[0]}, metadata
-
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
-        """Forms that outlive the kernel: saved notebooks, HTML exports, terminals and hosts
-        without widgets show these, beside or instead of the live view."""
         data = {
             "text/plain": self.snapshot["summary"],
             "text/html": static_html(self.snapshot),
@@ -201,17 +174,11 @@ class Comparison(KernelOwned):
 
     comparison = traitlets.Dict().tag(sync=True)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        live.shown(self)
-        data, metadata = bundle
-        saved = {
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        return {
             "text/plain": _verdict_line(self.comparison["verdict"]),
             COMPARISON_MIME_TYPE: jsonable(self.comparison),
-        }
-        return {**data, **saved}, metadata
+        }, {}
 
 
 def compare(

@@ -14,10 +14,10 @@ import torch
 import torch.distributed as dist
 import traitlets
 
-from torchinspect.bundle import KernelOwned
+from torchinspect.bundle import ClosesWithItsViews
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import autograd_graph
-from torchinspect.protocol import VIEW_EVENT, error_reply
+from torchinspect.protocol import error_reply
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
 
@@ -30,7 +30,7 @@ _NO_REQUESTS = (
 )
 
 
-class ShardedInspector(KernelOwned):
+class ShardedInspector(ClosesWithItsViews):
     """Shows a DTensor's global statistics, preview and layout, as of the call that made it."""
 
     sharded = traitlets.Bool(True).tag(sync=True)
@@ -40,27 +40,13 @@ class ShardedInspector(KernelOwned):
 
     def __init__(self, snap: dict[str, Any], graph: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(snapshot=snap, graph=graph, **kwargs)
-        self._views = 0
         self.on_msg(self._answer)
 
     def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
-        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
-            self._count_view(opened=message.get("open") is True)
-            return
-        self.send(error_reply(message, _NO_REQUESTS))
+        if not self._counted_view(message):
+            self.send(error_reply(message, _NO_REQUESTS))
 
-    def _count_view(self, *, opened: bool) -> None:
-        """Once no view of it is left on the page (a cell run again, a cleared output), close it,
-        so that ipywidgets keeps only what a page shows."""
-        self._views += 1 if opened else -1
-        if self._views <= 0:
-            self.close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data, metadata = bundle
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
         saved = {
             "text/plain": self.snapshot["summary"],
             "text/html": static_html(self.snapshot),
@@ -69,7 +55,7 @@ class ShardedInspector(KernelOwned):
         graph_text = to_json(self.graph) if self.graph else ""
         if graph_text and len(graph_text) <= SAVED_GRAPH_CHARACTERS:
             saved[GRAPH_MIME_TYPE] = jsonable(self.graph)
-        return {**data, **saved}, metadata
+        return saved, {}
 
 
 def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> ShardedInspector | None:

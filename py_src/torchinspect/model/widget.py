@@ -11,16 +11,16 @@ import torch
 import traitlets
 
 from torchinspect import live
-from torchinspect.bundle import KernelOwned
+from torchinspect.bundle import ClosesWithItsViews
 from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_module
 from torchinspect.model.text import static_html, tree_lines
-from torchinspect.protocol import REFRESH_REQUEST, VIEW_EVENT, Buffers, answer_once, error_reply, reply_id
+from torchinspect.protocol import REFRESH_REQUEST, Buffers, answer_once, error_reply, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
 
-class ModelInspector(KernelOwned):
+class ModelInspector(ClosesWithItsViews):
     """Shows an ``nn.Module``: its module tree, parameter counts and bytes, buffers, and each
     parameter's grad; the page may open one parameter's tensor card (``selected``).
 
@@ -47,7 +47,6 @@ class ModelInspector(KernelOwned):
         self._model = weakref.ref(model)
         self._name = name
         self._seen = _changes_of(model)
-        self._views = 0
         self.on_msg(self._answer)
         self.follows_cells = live.track(self)
 
@@ -64,14 +63,6 @@ class ModelInspector(KernelOwned):
         self._seen = changes
         self.model = model_snapshot(model, name=self._name)
         self._show_selected()
-
-    def close(self) -> None:
-        """Stop following the module; displaying it again shows its last picture as text."""
-        live.untrack(self)
-        if self.comm is not None:
-            self.layout.close()
-        super().close()
-        self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]
 
     @traitlets.observe("selected")
     def _on_select(self, _change: dict[str, Any]) -> None:
@@ -97,8 +88,7 @@ class ModelInspector(KernelOwned):
         return None if tensor is None or torch.nn.parameter.is_lazy(tensor) else tensor
 
     def _answer(self, _widget: ModelInspector, message: object, _buffers: list[bytes]) -> None:
-        if isinstance(message, dict) and message.get("kind") == VIEW_EVENT:
-            self._count_view(opened=message.get("open") is True)
+        if self._counted_view(message):
             return
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
             self.refresh(force=True)
@@ -112,19 +102,6 @@ class ModelInspector(KernelOwned):
         else:
             reply, buffers = answer_once(message, lambda: answer(message, weakref.ref(selected)))
         self.send(reply, buffers)
-
-    def _count_view(self, *, opened: bool) -> None:
-        """Closes the inspector once no view of it is left on the page (as ``Inspector`` does)."""
-        self._views = self._views + 1 if opened else max(self._views - 1, 0)
-        if not opened and self._views == 0:
-            self.close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data, metadata = bundle
-        return {**data, **self._last_picture()[0]}, metadata
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
         """The summary and the tree as text, and the snapshot, for outputs without the widget."""

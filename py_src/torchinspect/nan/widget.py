@@ -12,7 +12,6 @@ from typing import Any
 
 import traitlets
 
-from torchinspect import live
 from torchinspect.bundle import KernelOwned
 from torchinspect.tensor.snapshot import to_json
 
@@ -32,18 +31,12 @@ class NanReportWidget(KernelOwned):
     def __init__(self, report: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(nan_report=report, **kwargs)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        live.shown(self)
-        data, metadata = bundle
-        saved = {
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        return {
             "text/plain": self.nan_report["sentence"],
             "text/html": static_html(self.nan_report),
             MIME_TYPE: saved_report(self.nan_report),
-        }
-        return {**data, **saved}, metadata
+        }, {}
 
 
 def saved_report(report: dict[str, Any]) -> dict[str, Any]:
