@@ -9,13 +9,13 @@
 import type { Render } from '@anywidget/types';
 
 import { Kind } from '../core/protocol';
-import { mountLiveBar } from '../views/tensor/livebar';
 import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
 import { renderModelInspector, type ModelInspectorModel } from './model_inspector';
 import { renderWatch, type WatchModel } from './watch';
 import { renderNanReport, type NanReportModel } from './nan_report';
+import { mountWidgetLiveBar } from './live_bar';
 import { kernelRequests } from './requests';
 import { renderShardedInspector, type ShardedInspectorModel } from './sharded_inspector';
 
@@ -51,13 +51,7 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     seesEveryWrite: model.get('sees_every_write') !== false,
     superseded: model.get('superseded') === true
   });
-  const liveBar = mountLiveBar(el, liveState(), {
-    refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
-    setPaused: paused => {
-      model.set('paused', paused);
-      model.save_changes();
-    }
-  });
+  const liveBar = mountWidgetLiveBar(el, model, liveState());
   const onData = (): void => view.update(data());
   const onLive = (): void => liveBar.update(liveState());
   const events = {

@@ -9,7 +9,7 @@ import type { Render } from '@anywidget/types';
 import type { ModelSnapshot } from '../core/model/model';
 import { Kind } from '../core/protocol';
 import { mountModelView } from '../views/model/model_view';
-import { mountLiveBar } from '../views/tensor/livebar';
+import { mountWidgetLiveBar } from './live_bar';
 import { kernelRequests } from './requests';
 
 /** The traits of `torchinspect.model.widget.ModelInspector` that sync with the page. */
@@ -42,13 +42,7 @@ export const renderModelInspector: Render<ModelInspectorModel> = ({ model, el })
     seesEveryWrite: true,
     subject: 'model'
   });
-  const liveBar = mountLiveBar(el, liveState(), {
-    refresh: () => model.send({ kind: Kind.Refresh, id: 0 }),
-    setPaused: paused => {
-      model.set('paused', paused);
-      model.save_changes();
-    }
-  });
+  const liveBar = mountWidgetLiveBar(el, model, liveState());
   const onData = (): void => view.update(data());
   const onLive = (): void => liveBar.update(liveState());
   const events = {
