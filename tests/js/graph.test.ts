@@ -62,11 +62,10 @@ describe('labels', () => {
     ]);
   });
 
-  it('passes shapes along a chain of 30,000 nodes in one visit each', () => {
-    const started = performance.now();
+  // How long it takes is bench's to say (bench/browser_graphs.py), never a test's.
+  it('passes shapes along a chain of 30,000 nodes', () => {
     const model = graphModel(deepChain(10_000));
     expect(model.links.find(link => link.source === 'w')?.label).toBe('[16] ×10,000');
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('draws the lesson unfolded: one box per node, one link per edge', () => {
