@@ -8,7 +8,6 @@
 
 import type { Render } from '@anywidget/types';
 
-import { Kind } from '../core/protocol';
 import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
 import type { ComparisonModel, InspectorModel } from './model';
@@ -17,6 +16,7 @@ import { renderWatch, type WatchModel } from './watch';
 import { renderNanReport, type NanReportModel } from './nan_report';
 import { mountWidgetLiveBar } from './live_bar';
 import { kernelRequests } from './requests';
+import { listen } from './listen';
 import { renderShardedInspector, type ShardedInspectorModel } from './sharded_inspector';
 
 /** One bundle for every widget: a Comparison has a `comparison` trait, a ModelInspector a `model`, a Watch a `watch`, a ShardedInspector `sharded`, an Inspector none of them. */
@@ -64,12 +64,9 @@ const renderInspector: Render<InspectorModel> = ({ model, el }) => {
     'change:superseded': onLive,
     'change:gone': onLive
   } as const;
-  for (const [name, listener] of Object.entries(events)) model.on(name, listener);
-  // The kernel closes an inspector once no view of it is left (a replaced or cleared output).
-  model.send({ kind: Kind.View, open: true });
+  const stopListening = listen(model, events);
   return () => {
-    model.send({ kind: Kind.View, open: false });
-    for (const [name, listener] of Object.entries(events)) model.off(name, listener);
+    stopListening();
     requests.dispose();
     liveBar.destroy();
     view.destroy();

@@ -7,10 +7,10 @@
 import type { Render } from '@anywidget/types';
 
 import type { ModelSnapshot } from '../core/model/model';
-import { Kind } from '../core/protocol';
 import { mountModelView } from '../views/model/model_view';
 import { mountWidgetLiveBar } from './live_bar';
 import { kernelRequests } from './requests';
+import { listen } from './listen';
 
 /** The traits of `torchinspect.model.widget.ModelInspector` that sync with the page. */
 export interface ModelInspectorModel {
@@ -22,6 +22,8 @@ export interface ModelInspectorModel {
   paused: boolean;
   gone: boolean;
   follows_cells: boolean;
+  /** Set by the kernel: paused as of its cell, since a later cell showed new output. */
+  superseded: boolean;
 }
 
 export const renderModelInspector: Render<ModelInspectorModel> = ({ model, el }) => {
@@ -40,6 +42,7 @@ export const renderModelInspector: Render<ModelInspectorModel> = ({ model, el })
     gone: model.get('gone'),
     followsCells: model.get('follows_cells'),
     seesEveryWrite: true,
+    superseded: model.get('superseded'),
     subject: 'model'
   });
   const liveBar = mountWidgetLiveBar(el, model, liveState());
@@ -50,13 +53,12 @@ export const renderModelInspector: Render<ModelInspectorModel> = ({ model, el })
     'change:parameter': onData,
     'change:paused': onLive,
     'change:gone': onLive,
-    'change:follows_cells': onLive
+    'change:follows_cells': onLive,
+    'change:superseded': onLive
   } as const;
-  for (const [name, listener] of Object.entries(events)) model.on(name, listener);
-  model.send({ kind: Kind.View, open: true });
+  const stopListening = listen(model, events);
   return () => {
-    model.send({ kind: Kind.View, open: false });
-    for (const [name, listener] of Object.entries(events)) model.off(name, listener);
+    stopListening();
     requests.dispose();
     liveBar.destroy();
     view.destroy();

@@ -9,14 +9,17 @@ the training watch (``watch``) share them without importing one another.
 from __future__ import annotations
 
 import pathlib
-from typing import Any
+import weakref
+from typing import Any, TypeVar
 
 import anywidget
+import traitlets
 
 from torchinspect import live
 from torchinspect.protocol import VIEW_EVENT
 
 _STATIC = pathlib.Path(__file__).parent / "static"
+_Followed = TypeVar("_Followed")
 
 if not (_STATIC / "widget.js").is_file():
     raise ImportError(
@@ -90,3 +93,58 @@ class ClosesWithItsViews(KernelOwned):
             self.layout.close()
         super().close()
         self._repr_mimebundle_ = self._last_picture  # type: ignore[method-assign]
+
+
+class FollowsCells(ClosesWithItsViews):
+    """A widget that shows an object of the user's program (a tensor, a model) as it is after
+    each cell (``live``), holds it weakly, and keeps its picture as of its own cell once a later
+    cell showed new output (``hold``). Each kind says in ``refresh`` what it takes anew."""
+
+    paused = traitlets.Bool(False).tag(sync=True)
+    """Set from the page: while True, cells leave this widget as it is."""
+    superseded = traitlets.Bool(False).tag(sync=True)
+    """Set by the kernel: True while the widget keeps its picture as of its own cell, because
+    a later cell showed new output (see ``live.shown``); Resume (paused set False) shows the
+    latest state and follows it from then on."""
+    gone = traitlets.Bool(False).tag(sync=True)
+    """True once the object was freed: the views keep their last picture and say so."""
+    follows_cells = traitlets.Bool(False).tag(sync=True)
+    """Whether cells refresh this widget (IPython runs a hook after each; marimo does not)."""
+
+    _resumed = False
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Show the object's latest state if it changed since the last picture (or if forced)."""
+        raise NotImplementedError
+
+    def hold(self) -> None:
+        """Keep the picture as of this widget's cell: a later cell showed new output.
+
+        Held once: after the page's Resume, the widget follows every cell, as asked.
+        """
+        if self._resumed:
+            self.refresh()
+            return
+        self.superseded = True
+        self.paused = True
+
+    def _follow(self) -> None:
+        """Refresh after each cell from now on, where cells end (see ``live.track``)."""
+        self.follows_cells = live.track(self)
+
+    def _still_there(self, followed: weakref.ref[_Followed]) -> _Followed | None:
+        """The followed object, or None once it was freed: the widget then says so and stops following."""
+        target = followed()
+        if target is None:
+            self.gone = True
+            live.untrack(self)
+        return target
+
+    @traitlets.observe("paused")
+    def _follow_latest(self, change: dict[str, Any]) -> None:
+        if change["new"] is not False:
+            return
+        if self.superseded:
+            self.superseded = False
+            self._resumed = True
+        self.refresh()

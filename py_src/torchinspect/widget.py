@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import torch
 import traitlets
 
-from torchinspect import live
-from torchinspect.bundle import ClosesWithItsViews, KernelOwned
+from torchinspect.bundle import FollowsCells, KernelOwned
 from torchinspect.distributed.detect import is_sharded
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
@@ -41,7 +40,7 @@ COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
 SAVED_GRAPH_CHARACTERS = 2_000_000
 
 
-class Inspector(ClosesWithItsViews):
+class Inspector(FollowsCells):
     """Shows one tensor in the notebook, from its snapshot, and the graph it came from.
 
     It holds the snapshots and a weak reference to the tensor, through which it
@@ -56,16 +55,6 @@ class Inspector(ClosesWithItsViews):
     gradients = traitlets.Dict().tag(sync=True)
     """The gradients at every node of the graph in the last backward pass through it
     (torchinspect.gradients/1); empty until one ran."""
-    paused = traitlets.Bool(False).tag(sync=True)
-    """Set from the page: while True, cells leave this inspector as it is."""
-    superseded = traitlets.Bool(False).tag(sync=True)
-    """Set by the kernel: True while the inspector keeps its picture as of its own cell, because
-    a later cell showed new output (see ``live.shown``); Resume (paused set False) shows the
-    latest state and follows it from then on."""
-    gone = traitlets.Bool(False).tag(sync=True)
-    """True once the tensor was freed: the views keep their last picture and say so."""
-    follows_cells = traitlets.Bool(False).tag(sync=True)
-    """Whether cells refresh this inspector (IPython runs a hook after each; marimo does not)."""
     sees_every_write = traitlets.Bool(True).tag(sync=True)
     """Whether a refresh sees every write: False where the values are too many (or not on the
     CPU) to checksum after each cell, so that a write through ``t.data`` or through a NumPy
@@ -74,7 +63,6 @@ class Inspector(ClosesWithItsViews):
     _page_writable = frozenset({"paused"})
     # Read by close(), which ipywidgets also calls on an inspector whose __init__ failed.
     _recorder: GradientRecorder | None = None
-    _resumed = False
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
@@ -84,7 +72,7 @@ class Inspector(ClosesWithItsViews):
         self.sees_every_write = self._seen.contents is not None
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
-        self.follows_cells = live.track(self)
+        self._follow()
 
     def refresh(self, *, force: bool = False) -> None:
         """Take a new snapshot if the tensor changed since the last one (or if forced).
@@ -92,10 +80,8 @@ class Inspector(ClosesWithItsViews):
         Gradients recorded by a backward pass since the last refresh are published too.
         """
         self._publish_gradients()
-        tensor = self._tensor()
+        tensor = self._still_there(self._tensor)
         if tensor is None:
-            self.gone = True
-            live.untrack(self)
             return
         changes = _changes_of(tensor)
         if not force and changes == self._seen:
@@ -108,24 +94,6 @@ class Inspector(ClosesWithItsViews):
         self._seen = changes
         self.sees_every_write = changes.contents is not None
         self.snapshot = snapshot(tensor, name=self._name)
-
-    def hold(self) -> None:
-        """Keep the picture as of this inspector's cell: a later cell showed new output.
-
-        Held once: after the page's Resume, the inspector follows every cell, as asked.
-        """
-        if self._resumed:
-            self.refresh()
-            return
-        self.superseded = True
-        self.paused = True
-
-    @traitlets.observe("paused")
-    def _follow_latest(self, change: dict[str, Any]) -> None:
-        if change["new"] is False and self.superseded:
-            self.superseded = False
-            self._resumed = True
-            self.refresh()
 
     def close(self) -> None:
         """Stop following the tensor and let ipywidgets forget this widget and its layout.

@@ -4,6 +4,7 @@ widget that keeps it live without keeping the model alive or touching it."""
 import gc
 import json
 import pathlib
+import types
 import weakref
 
 import jsonschema
@@ -12,7 +13,7 @@ import torch
 from torch import nn
 
 import torchinspect
-from torchinspect import inspect
+from torchinspect import _kernel, inspect, live
 from torchinspect.model.snapshot import model_snapshot
 from torchinspect.model.widget import ModelInspector
 from torchinspect.protocol import ERROR_REPLY, PREVIEW_REQUEST
@@ -178,6 +179,30 @@ def test_the_page_may_select_and_pause_but_not_write_the_snapshot():
     page_sends(widget, {"model": {"summary": "forged"}, "selected": "0.bias", "paused": True})
     assert widget.model == before and widget.selected == "0.bias" and widget.paused is True
     assert widget.parameter["shape"] == [8]
+
+
+def test_an_earlier_cell_s_model_card_follows_computing_cells_and_is_held_once_a_later_one_shows_output(monkeypatch):
+    """As tensor cards do (test_live): a backward() cell fills the grads in; a cell that shows
+    new output leaves the earlier card as of its cell until the page's Resume."""
+    shell = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *hook: None))
+    monkeypatch.setattr(_kernel, "notebook_shell", lambda: shell)
+    monkeypatch.setattr(_kernel, "_hooks", {})
+    model = lesson_mlp()
+    first = inspect(model, name="model")
+    first._repr_mimebundle_()  # cell 1 shows it
+    live.refresh_live_inspectors()
+    model(torch.randn(4, 2)).sum().backward()  # cell 2 only computes
+    live.refresh_live_inspectors()
+    assert all(p["grad"] is not None for p in first.model["parameters"]) and first.paused is False
+    as_of_its_cell = first.model
+    with torch.no_grad():  # cell 3 changes the weights and shows new output
+        model[0].weight.mul_(2)
+    inspect(model[0].weight)._repr_mimebundle_()
+    live.refresh_live_inspectors()
+    assert first.model is as_of_its_cell and (first.paused, first.superseded) == (True, True)
+    page_sends(first, {"paused": False})  # Resume: the latest state, followed from then on
+    doubled = torch.linalg.vector_norm(model[0].weight).item()
+    assert first.superseded is False and first.model["parameters"][0]["norm"] == pytest.approx(doubled)
 
 
 def test_the_inspector_keeps_no_reference_to_the_model_and_says_when_it_is_gone():

@@ -1,6 +1,7 @@
 """``inspect(model)``: the anywidget that shows a module's tree, parameters and buffers, and
 the tensor card of the parameter the page selects; live after each cell, as tensor inspectors
-are (``live``), so that after ``backward()`` the grad columns fill in."""
+are (``live``), so that after ``backward()`` the grad columns fill in, and kept as of its cell
+once a later cell shows new output."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from typing import Any
 import torch
 import traitlets
 
-from torchinspect import live
-from torchinspect.bundle import ClosesWithItsViews
+from torchinspect.bundle import FollowsCells
 from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_module
 from torchinspect.model.text import static_html, tree_lines
 from torchinspect.protocol import REFRESH_REQUEST, Buffers, answer_once, error_reply, reply_id
@@ -20,7 +20,7 @@ from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
 
-class ModelInspector(ClosesWithItsViews):
+class ModelInspector(FollowsCells):
     """Shows an ``nn.Module``: its module tree, parameter counts and bytes, buffers, and each
     parameter's grad; the page may open one parameter's tensor card (``selected``).
 
@@ -33,12 +33,6 @@ class ModelInspector(ClosesWithItsViews):
     """Set from the page: the name of the parameter (or buffer) whose card is open; empty for none."""
     parameter = traitlets.Dict().tag(sync=True)
     """The tensor snapshot (torchinspect.tensor/1) of ``selected``; empty when none is."""
-    paused = traitlets.Bool(False).tag(sync=True)
-    """Set from the page: while True, cells leave this inspector as it is."""
-    gone = traitlets.Bool(False).tag(sync=True)
-    """True once the module was freed: the view keeps its last picture and says so."""
-    follows_cells = traitlets.Bool(False).tag(sync=True)
-    """Whether cells refresh this inspector (IPython runs a hook after each)."""
 
     _page_writable = frozenset({"paused", "selected"})
 
@@ -48,14 +42,12 @@ class ModelInspector(ClosesWithItsViews):
         self._name = name
         self._seen = _changes_of(model)
         self.on_msg(self._answer)
-        self.follows_cells = live.track(self)
+        self._follow()
 
     def refresh(self, *, force: bool = False) -> None:
         """Take a new snapshot if a parameter, a grad or a buffer changed since the last one."""
-        model = self._model()
+        model = self._still_there(self._model)
         if model is None:
-            self.gone = True
-            live.untrack(self)
             return
         changes = _changes_of(model)
         if not force and changes == self._seen:
@@ -67,11 +59,6 @@ class ModelInspector(ClosesWithItsViews):
     @traitlets.observe("selected")
     def _on_select(self, _change: dict[str, Any]) -> None:
         self._show_selected()
-
-    @traitlets.observe("paused")
-    def _on_resume(self, change: dict[str, Any]) -> None:
-        if change["new"] is False:
-            self.refresh()
 
     def _show_selected(self) -> None:
         tensor = self._selected_tensor()
