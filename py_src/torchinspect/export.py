@@ -64,9 +64,9 @@ def export_html(obj: Any, path: str | os.PathLike[str], *, name: str | None = No
 
 def _page_data(obj: Any, *, name: str | None, params: Any) -> dict[str, Any]:
     if isinstance(obj, torch.Tensor):
-        from torchinspect.graph.snapshot import autograd_graph
+        from torchinspect.graph.snapshot import graph_for_view
 
-        graph = {} if obj.grad_fn is None else autograd_graph(obj, params=params)
+        graph = {} if obj.grad_fn is None else graph_for_view(obj, params=params)
         return {"kind": "inspector", "snapshot": snapshot(obj, name=name), "graph": graph, "gradients": {}}
     if name is not None or params is not None:
         raise TypeError(

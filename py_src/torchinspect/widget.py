@@ -20,7 +20,7 @@ from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
-from torchinspect.graph.snapshot import autograd_graph
+from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -229,7 +229,7 @@ def _storage_of(tensor: torch.Tensor) -> tuple[int, tuple[int, ...], tuple[int, 
 
 
 def _graph_of(tensor: torch.Tensor, params: Any) -> dict[str, Any]:
-    return {} if tensor.grad_fn is None else autograd_graph(tensor, params=params)
+    return {} if tensor.grad_fn is None else graph_for_view(tensor, params=params)
 
 
 def _recorder_of(tensor: torch.Tensor) -> GradientRecorder | None:

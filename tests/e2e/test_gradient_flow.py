@@ -16,6 +16,7 @@ import graphs
 import torchinspect
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
+from torchinspect.graph.snapshot import graph_for_view
 
 BOXES = ".torchinspect-graph-box"
 LINKS = ".torchinspect-graph-link"
@@ -33,7 +34,7 @@ def view(open_harness) -> Page:
 
 def recorded(root: torch.Tensor, params, *, gradient: torch.Tensor | None = None) -> dict:
     """The graph behind ``root`` and the gradients one real backward() through it recorded."""
-    graph = torchinspect.autograd_graph(root, params=params)
+    graph = graph_for_view(root, params=params)
     recorder = GradientRecorder(root)
     root.backward(gradient, retain_graph=True)
     report = gradient_report(*recorder.take_record(), graph)
@@ -297,7 +298,7 @@ def test_a_backward_that_raised_says_the_record_stops_where_it_stopped(view: Pag
     h = x.exp()
     h.register_hook(lambda grad: (_ for _ in ()).throw(RuntimeError("stopped by a hook")))
     y = (h * 2).sum()
-    graph = torchinspect.autograd_graph(y, params={"x": x})
+    graph = graph_for_view(y, params={"x": x})
     recorder = GradientRecorder(y)
     with pytest.raises(RuntimeError, match="stopped by a hook"):
         y.backward()

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import graphs
-import torchinspect
+from torchinspect.graph.snapshot import graph_for_view
 
 BOXES = ".torchinspect-graph-box"
 FOLDED = ".torchinspect-graph-box.is-folded"
@@ -30,7 +30,7 @@ def mount(page: Page, snapshot: dict) -> None:
 def encoder() -> dict:
     """G4 as users inspect it: not recorded, and its model out of the notebook's sight."""
     root, _ = graphs.g4()
-    return torchinspect.autograd_graph(root)
+    return graph_for_view(root)
 
 
 def test_an_unrecorded_transformer_opens_as_one_box_of_six_layers(view: Page, encoder: dict, screenshot):
@@ -67,7 +67,7 @@ def test_search_finds_a_node_inside_a_fold_through_its_box(view: Page, encoder: 
 
 def test_a_model_in_the_notebook_names_its_inferred_modules(view: Page, screenshot):
     root, model = graphs.g4()
-    snapshot = torchinspect.autograd_graph(root, params=model)
+    snapshot = graph_for_view(root, params=model)
     assert snapshot["folding"]["modules"] == "inferred"
     mount(view, snapshot)
     assert view.locator(BOXES).count() <= BUDGET

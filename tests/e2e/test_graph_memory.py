@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import graphs
-import torchinspect
 from test_graph_memory import held_by_torch
+from torchinspect.graph.snapshot import graph_for_view
 
 MEMORY = ".torchinspect-graph-memory"
 
@@ -23,7 +23,7 @@ def mebibytes(nbytes: int) -> str:
 
 def test_an_encoder_says_what_its_graph_holds_and_which_modules_hold_most(view: Page, screenshot):
     root, model = graphs.g4()
-    snapshot = torchinspect.autograd_graph(root, params=model)
+    snapshot = graph_for_view(root, params=model)
     held = held_by_torch(root)
     view.evaluate("graph => graphs.mount(graph)", snapshot)
     line = view.locator(MEMORY)

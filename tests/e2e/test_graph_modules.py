@@ -14,6 +14,7 @@ import graphs
 import torchinspect
 from test_graph_view import label_contrast
 from test_jupyterlab import open_and_run
+from torchinspect.graph.snapshot import graph_for_view
 
 BOXES = ".torchinspect-graph-box"
 MODULES = ".torchinspect-graph-box.is-module"
@@ -30,7 +31,7 @@ def view(open_harness) -> Page:
 
 def recorded(build) -> dict:
     root, model = build(recorded=True)
-    return torchinspect.autograd_graph(root, params=model)
+    return graph_for_view(root, params=model)
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +199,7 @@ def test_a_chain_inside_a_module_opens_folded_and_closes_into_the_module(view: P
     model.add_module("rnn", Recurrent())
     with torchinspect.record_modules(model):
         out = model(torch.randn(8, requires_grad=True)).sum()
-    mount(view, torchinspect.autograd_graph(out, params=model))
+    mount(view, graph_for_view(out, params=model))
     # Folded, the module's 301 nodes fit the budget: it opens at first, its chain one box.
     folded = view.locator(".torchinspect-graph-box.is-folded")
     expect(folded).to_contain_text("× 100: tanh ← add ← mul")
@@ -222,7 +223,7 @@ def test_a_hostile_module_name_is_shown_as_text_and_never_run(view: Page, screen
     model.add_module("act", nn.Tanh())
     with torchinspect.record_modules(model):
         out = model(torch.randn(2, 3)).sum()
-    snapshot = torchinspect.autograd_graph(out, params=model)
+    snapshot = graph_for_view(out, params=model)
     assert {node["metadata"].get("module") for node in snapshot["nodes"]} >= {hostile}
     mount(view, snapshot)
     click_button(view, "close every module")

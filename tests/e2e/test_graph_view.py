@@ -10,7 +10,7 @@ import torch
 from playwright.sync_api import Page, expect
 
 import graphs
-import torchinspect
+from torchinspect.graph.snapshot import graph_for_view
 
 BOXES = ".torchinspect-graph-box"
 FOLDED = ".torchinspect-graph-box.is-folded"
@@ -25,7 +25,7 @@ def view(open_harness) -> Page:
 
 def snapshot_of(build) -> dict:
     root, params = build()
-    return torchinspect.autograd_graph(root, params=params)
+    return graph_for_view(root, params=params)
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def ten_nodes() -> dict:
         torch.randn(8, 1, requires_grad=True),
     )
     residual = torch.tanh(x @ w1 + b1) @ w2
-    snapshot = torchinspect.autograd_graph((residual**2).mean(), params={"w1": w1, "b1": b1, "w2": w2})
+    snapshot = graph_for_view((residual**2).mean(), params={"w1": w1, "b1": b1, "w2": w2})
     assert len(snapshot["nodes"]) == 10
     return snapshot
 
@@ -162,7 +162,7 @@ def test_a_leaf_shows_its_tensor_metadata_and_a_freed_saved_tensor_says_so(view:
     x = torch.randn(3, requires_grad=True)
     y = (x * x).sum()
     y.backward()
-    mount(view, torchinspect.autograd_graph(y, params={"x": x}))
+    mount(view, graph_for_view(y, params={"x": x}))
     box(view, "x").click()
     details = view.locator(DETAILS)
     expect(details).to_contain_text("requires_grad")
@@ -235,7 +235,7 @@ def test_details_labels_and_values_never_overlap_even_under_jupyterlab_rules(vie
     view.add_style_tag(content=JUPYTERLAB_LIST_RULES)
     view.evaluate("document.getElementById('hosts').classList.add('jp-OutputArea-output')")
     x = torch.randn(3, requires_grad=True)
-    mount(view, torchinspect.autograd_graph(torch.nn.functional.softmax(x * 2, dim=-1).sum(), params={"x": x}))
+    mount(view, graph_for_view(torch.nn.functional.softmax(x * 2, dim=-1).sum(), params={"x": x}))
     for text in ("x", "MulBackward0", "SoftmaxBackward0"):
         box(view, text).click()
         expect(view.locator(DETAILS)).to_be_visible()
@@ -318,7 +318,7 @@ def test_svg_export_stands_alone_and_png_export_is_a_png(view: Page, lesson: dic
 def test_a_hostile_name_is_shown_as_text_and_never_run(view: Page, screenshot):
     hostile = "<img src=x onerror=window.pwned=1>"
     w = torch.randn(4, requires_grad=True)
-    mount(view, torchinspect.autograd_graph((w * 2).sum(), params={hostile: w}))
+    mount(view, graph_for_view((w * 2).sum(), params={hostile: w}))
     expect(box(view, hostile)).to_be_visible()
     box(view, hostile).click()
     expect(view.locator(DETAILS)).to_contain_text(hostile)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torchinspect import autograd_graph
+
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
+from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.tensor.snapshot import jsonable
 
 
@@ -21,7 +22,7 @@ def lesson_after_backward() -> dict[str, Any]:
     x = torch.randn(20, requires_grad=True)
     A = torch.randn(20, 20)
     y = 0.5 * torch.dot(x, A @ x)
-    graph = autograd_graph(y, params={"x": x})
+    graph = graph_for_view(y, params={"x": x})
     recorder = GradientRecorder(y)
     y.backward()
     return {"graph": jsonable(graph), "gradients": jsonable(gradient_report(*recorder.take_record(), graph))}

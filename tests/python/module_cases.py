@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from torchinspect import autograd_graph, record_modules
+from torchinspect import record_modules
+from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.tensor.snapshot import jsonable
 
 
@@ -38,4 +39,4 @@ def recorded_model_graph() -> dict[str, Any]:
     inputs, targets = torch.randn(5, 4), torch.tensor([0, 1, 2, 0, 1])
     with record_modules(model):
         logits = model(inputs)
-    return jsonable(autograd_graph(F.cross_entropy(logits, targets), params=model))
+    return jsonable(graph_for_view(F.cross_entropy(logits, targets), params=model))

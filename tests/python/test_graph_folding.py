@@ -11,6 +11,7 @@ from torch import nn
 import graphs
 import torchinspect
 from torchinspect.graph.folding import graph_folding, infer_modules, tandem_runs
+from torchinspect.graph.snapshot import graph_for_view
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
 BUDGET = 60
@@ -30,7 +31,7 @@ def boxes_at_first(graph: dict) -> int:
 
 def unrecorded(build, **kwargs) -> dict:
     root, _ = build(**kwargs)
-    return validated(torchinspect.autograd_graph(root))
+    return validated(graph_for_view(root))
 
 
 def test_an_unrecorded_transformer_folds_into_six_layers_the_first_said_unlike():
@@ -67,7 +68,7 @@ def test_a_chain_folds_into_its_steps_and_a_fan_into_its_branches():
 
 def test_recorded_stamps_win_and_name_the_repeated_modules():
     root, model = graphs.g4(recorded=True)
-    graph = validated(torchinspect.autograd_graph(root, params=model))
+    graph = validated(graph_for_view(root, params=model))
     folding = graph["folding"]
     assert folding["modules"] == "recorded" and "inferred_modules" not in folding
     (layers,) = folding["repeats"]
@@ -79,7 +80,7 @@ def test_recorded_stamps_win_and_name_the_repeated_modules():
 
 def test_modules_are_inferred_from_the_parameters_a_model_lends_its_names():
     root, model = graphs.g4()
-    graph = validated(torchinspect.autograd_graph(root, params=model))
+    graph = validated(graph_for_view(root, params=model))
     inferred = graph["folding"]["inferred_modules"]
     assert graph["folding"]["modules"] == "inferred"
     ops = {node["id"]: node for node in graph["nodes"]}
@@ -96,7 +97,7 @@ def test_modules_are_inferred_from_the_parameters_a_model_lends_its_names():
 def test_inference_reads_the_notebook_names_of_a_model():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     loss = model(torch.randn(5, 3)).pow(2).mean()
-    inferred = torchinspect.autograd_graph(loss, params={f"net.{k}": v for k, v in model.named_parameters()})
+    inferred = graph_for_view(loss, params={f"net.{k}": v for k, v in model.named_parameters()})
     paths = set(inferred["folding"]["inferred_modules"].values())
     assert paths == {"net.0", "net.2", "net"}  # the relu between the two layers is in net
 
@@ -104,7 +105,7 @@ def test_inference_reads_the_notebook_names_of_a_model():
 def test_nothing_is_inferred_from_plain_names_or_tensors_that_are_not_parameters():
     x = torch.randn(3, requires_grad=True)
     w = torch.randn(3, requires_grad=True)
-    graph = torchinspect.autograd_graph((x * w).sum(), params={"layer.x": x, "w": w})
+    graph = graph_for_view((x * w).sum(), params={"layer.x": x, "w": w})
     assert graph["folding"] == {"modules": "none", "repeats": []}
 
 

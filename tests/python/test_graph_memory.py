@@ -1,9 +1,10 @@
 """What a graph holds for backward: its saved tensors' distinct storages, checked against torch."""
 
-import graphs
 import torch
-import torchinspect
 from torch import nn
+
+import graphs
+from torchinspect.graph.snapshot import graph_for_view
 
 
 def walk(root: torch.Tensor) -> list:
@@ -47,7 +48,7 @@ def test_a_tensor_saved_by_two_nodes_is_counted_once_and_leaves_not_at_all():
     x = torch.randn(1000, requires_grad=True)
     y = x.exp()  # saves its result y
     z = (y * y).sum()  # saves y twice
-    memory = torchinspect.autograd_graph(z)["memory"]
+    memory = graph_for_view(z)["memory"]
     assert memory["held_nbytes"] == y.untyped_storage().nbytes() == 4000
     assert sum(memory["held_by_node"].values()) == 4000
 
@@ -56,13 +57,13 @@ def test_a_saved_view_keeps_its_whole_storage():
     x = torch.randn(100, 100, requires_grad=True)
     h = torch.tanh(x)
     out = (h[:2] ** 2).sum()  # pow saves an 800-byte view of the storage tanh saved as its result
-    assert torchinspect.autograd_graph(out)["memory"]["held_nbytes"] == h.untyped_storage().nbytes() == 40_000
+    assert graph_for_view(out)["memory"]["held_nbytes"] == h.untyped_storage().nbytes() == 40_000
 
 
 def test_real_models_hold_what_torch_says_their_nodes_saved():
     for build in (graphs.g2, graphs.g3, graphs.g4):
         root, model = build()
-        graph = torchinspect.autograd_graph(root, params=model)
+        graph = graph_for_view(root, params=model)
         memory = graph["memory"]
         assert memory["held_nbytes"] == held_by_torch(root) > 0
         assert sum(memory["held_by_node"].values()) == memory["held_nbytes"]
@@ -80,6 +81,6 @@ def test_real_models_hold_what_torch_says_their_nodes_saved():
 def test_nothing_is_held_once_backward_frees_the_graph():
     model = nn.Linear(4, 4)
     loss = torch.tanh(model(torch.randn(3, 4))).sum()
-    assert torchinspect.autograd_graph(loss)["memory"]["held_nbytes"] > 0
+    assert graph_for_view(loss)["memory"]["held_nbytes"] > 0
     loss.backward()
-    assert torchinspect.autograd_graph(loss)["memory"] == {"held_nbytes": 0, "held_by_node": {}}
+    assert graph_for_view(loss)["memory"] == {"held_nbytes": 0, "held_by_node": {}}

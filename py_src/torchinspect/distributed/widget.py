@@ -16,7 +16,7 @@ import traitlets
 
 from torchinspect.bundle import ClosesWithItsViews
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
-from torchinspect.graph.snapshot import autograd_graph
+from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.protocol import error_reply
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
@@ -71,4 +71,4 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
     if dist.get_rank() != rank:
         return None
     # The walk reads this rank's autograd nodes alone: no collective, so the other ranks need not wait.
-    return ShardedInspector(snap, graph={} if tensor.grad_fn is None else autograd_graph(tensor))
+    return ShardedInspector(snap, graph={} if tensor.grad_fn is None else graph_for_view(tensor))

@@ -43,7 +43,7 @@ def graph_folding(graph: dict[str, Any]) -> dict[str, Any]:
         >>> h = torch.zeros(4, requires_grad=True)
         >>> for _ in range(5):
         ...     h = torch.tanh(h * 2 + 1)
-        >>> folding = torchinspect.autograd_graph(h)["folding"]
+        >>> folding = graph_folding(torchinspect.autograd_graph(h))
         >>> folding["modules"], [(len(part["units"]), part["pattern"]) for part in folding["repeats"]]
         ('none', [(5, ['mul', 'add', 'tanh'])])
     """

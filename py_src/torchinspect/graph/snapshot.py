@@ -64,7 +64,9 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
     Returns:
         A dict that ``json.dumps`` accepts, with ``"schema"`` set to
         ``"torchinspect.graph/1"``, ``"roots"`` (their node ids, in order),
-        ``"nodes"``, ``"edges"`` and ``"held"``.
+        ``"nodes"``, ``"edges"`` and ``"held"``: the whole graph, never cut. What the
+        views add, the memory held and the folding, is left out (``graph_for_view``,
+        ``torchinspect.graph.folding.graph_folding``): they would double the time.
 
     Example:
         >>> import torch, torchinspect
@@ -79,15 +81,30 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
         >>> graph["nodes"][4]["saved_tensors"]["self"]["shape"]
         [20, 20]
     """
+    return _graph(roots, params, memory=False)
+
+
+def graph_for_view(*roots: torch.Tensor | Node, params: Any = None) -> dict[str, Any]:
+    """``autograd_graph``'s snapshot with what a view draws besides: the memory it holds
+    (``memory``, and each saved tensor's ``storage``) and how it folds (``folding``).
+
+    They cost as much as the snapshot itself on a big graph, so only the views ask for them.
+    """
+    graph = _graph(roots, params, memory=True)
+    with _collection_paused():
+        graph["folding"] = graph_folding(graph)
+    return graph
+
+
+def _graph(roots: tuple[torch.Tensor | Node, ...], params: Any, *, memory: bool) -> dict[str, Any]:
     release_held_graphs()
     root_tensors, root_nodes = _split_roots(roots)
     check_params(params, "autograd_graph")
     names = name_table(params, notebook_namespace())
     with torch.no_grad(), _collection_paused():
         nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
-        graph = _GraphBuilder(names, root_tensors, nodes).build(root_nodes, edges)
+        graph = _GraphBuilder(names, root_tensors, nodes, memory).build(root_nodes, edges)
         graph["held"] = bool(nodes) and is_held(nodes[0])
-        graph["folding"] = graph_folding(graph)
     return graph
 
 
@@ -157,7 +174,7 @@ def _node_ids(count: int) -> list[str]:
 class _GraphBuilder:
     """Turns walked nodes into the snapshot's plain data; holds them for one call only."""
 
-    def __init__(self, names: NameTable, root_tensors: list[torch.Tensor], nodes: list[Node]) -> None:
+    def __init__(self, names: NameTable, root_tensors: list[torch.Tensor], nodes: list[Node], memory: bool) -> None:
         self.names = names
         self.root_tensors = root_tensors
         self.nodes = nodes
@@ -172,7 +189,7 @@ class _GraphBuilder:
         self.tensor_ids = {id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)}
         for index, variable in self.variables.items():
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
-        self.memory = SavedMemory(self.variables.values())
+        self.memory = SavedMemory(self.variables.values()) if memory else None
         self.node_index = 0
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
@@ -182,7 +199,7 @@ class _GraphBuilder:
         roots = [f"t{index}" for index in range(len(self.root_tensors))]
         roots += [self.node_ids[position[node]] for node in root_nodes]
         node_ids = self.node_ids
-        return {
+        graph: dict[str, Any] = {
             "schema": SCHEMA,
             "roots": roots,
             "nodes": self._tensor_nodes()
@@ -195,8 +212,10 @@ class _GraphBuilder:
                 {"source": node_ids[source], "target": node_ids[target], "input": input_nr, "output_nr": output_nr}
                 for source, target, input_nr, output_nr in edges
             ],
-            "memory": self.memory.summary(),
         }
+        if self.memory is not None:
+            graph["memory"] = self.memory.summary()
+        return graph
 
     def _tensor_nodes(self) -> list[dict[str, Any]]:
         return [
@@ -264,7 +283,8 @@ class _GraphBuilder:
         }
 
     def _saved_tensors(self, node: Node, node_class: NodeClass) -> dict[str, Any]:
-        self.memory.node = self.node_ids[self.node_index]
+        if self.memory is not None:
+            self.memory.node = self.node_ids[self.node_index]
         try:
             raws = node_class.read_raw_saved(node)
         except RuntimeError:  # a custom Function's (a compiled region's) saved tensors, freed by backward
@@ -304,9 +324,10 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
-        storage = self.memory.add(data)
-        if storage is not None:
-            described["storage"] = storage
+        if self.memory is not None:
+            storage = self.memory.add(data)
+            if storage is not None:
+                described["storage"] = storage
         return described
 
 

@@ -126,12 +126,12 @@ class TensorsSidebar:
         return reply, buffers
 
     def _snapshot_reply(self, request_id: int, name: str, tensor: Any) -> tuple[dict[str, Any], Buffers]:
-        from torchinspect.graph.snapshot import autograd_graph
+        from torchinspect.graph.snapshot import graph_for_view
         from torchinspect.tensor.snapshot import snapshot
 
         snap = snapshot(tensor, name=name)
         self._remember(tensor, snap)
-        graph = {} if tensor.grad_fn is None else autograd_graph(tensor)
+        graph = {} if tensor.grad_fn is None else graph_for_view(tensor)
         content = {"kind": SNAPSHOT_REQUEST, "id": request_id, "name": name, "snapshot": snap, "graph": graph}
         return split_buffers(content)
 

@@ -10,7 +10,7 @@ import torch
 
 from torchinspect._kernel import notebook_namespace
 from torchinspect.graph.naming import NameTable, name_table
-from torchinspect.graph.snapshot import autograd_graph
+from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.nan.modules import ModuleStack
 from torchinspect.nan.origin import clean_report, found_report, ring_origin
 from torchinspect.nan.report import NanReport
@@ -93,7 +93,7 @@ class _Search:
         self.report = found_report(found, watch, self._names())
         if found.backward_node is not None:
             roots = [watch.backward_root or found.backward_node]
-            ring_origin(self.report, autograd_graph(*roots, params=self._params()), found.sequence_nr)
+            ring_origin(self.report, graph_for_view(*roots, params=self._params()), found.sequence_nr)
             raise _Stop
         # The origin's node is made once its op returns: the graph is read at the next op.
         self._origin = (found.output, found.sequence_nr)
@@ -106,7 +106,7 @@ class _Search:
         output, sequence_nr = self._origin
         self._origin = None
         if isinstance(output, torch.Tensor) and output.grad_fn is not None:
-            ring_origin(self.report, autograd_graph(output, params=self._params()), sequence_nr)
+            ring_origin(self.report, graph_for_view(output, params=self._params()), sequence_nr)
 
     def _ring_then_stop(self) -> None:
         self.ring_forward_origin()
