@@ -190,6 +190,15 @@ export interface DescribedTensor {
   /** Which storage of the graph it keeps alive: equal indices are one block of memory (optional). */
   storage?: number;
   node: string | null;
+  /** For a DTensor, its layout; `shape` is then the global shape (optional). */
+  sharding?: GraphSharding;
+}
+
+/** A DTensor in a graph: its mesh and placements, and this rank's block, read without a collective. */
+export interface GraphSharding {
+  mesh: { shape: number[]; dim_names: string[] | null; device_type: string };
+  placements: ShardPlacement[];
+  local_shape: number[];
 }
 
 export type SavedTensorItem = DescribedTensor | { kind: 'none' | 'freed' } | { kind: 'hooked'; packed: string };
@@ -212,6 +221,8 @@ export interface GraphTensor {
   requires_grad: boolean;
   is_parameter: boolean;
   grad: { shape: (number | null)[]; dtype: string } | null;
+  /** For a DTensor, its layout; `shape` is then the global shape (optional). */
+  sharding?: GraphSharding;
 }
 
 export type GraphNodeKind = 'tensor' | 'leaf' | 'op';

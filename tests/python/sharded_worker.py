@@ -135,13 +135,19 @@ def run_autograd(world: int) -> dict[str, Any]:
     weight = distribute_tensor(planted((6, 4), 11), mesh, [Shard(0)]).requires_grad_()
     inputs = distribute_tensor(torch.randn(4, 3, generator=torch.Generator().manual_seed(12)), mesh, [Replicate()])
     result = (weight @ inputs).tanh()
-    result.sum().backward()
+    result.sum().backward(retain_graph=True)  # the graph keeps its saved tensors for the graph view
     snapshot = jsonable(torchinspect.snapshot(weight, name="weight"))
     widget = torchinspect.inspect(result, name="result", rank=0)
     return {
         "snapshot": snapshot,
         "oracle_grad": jsonable(torchinspect.snapshot(weight.grad.full_tensor())),
         "graph_ops": None if widget is None else sorted(node["op"] or node["kind"] for node in widget.graph["nodes"]),
+        # The graph as the page gets it, walked by rank 0 alone while rank 1 went on.
+        "graph": None if widget is None else widget.graph,
+        "torch_local_shapes": {
+            name: list(tensor.to_local().shape)
+            for name, tensor in [("weight", weight), ("inputs", inputs), ("result", result)]
+        },
     }
 
 

@@ -181,6 +181,53 @@ def test_a_sharded_parameter_shows_its_sharded_grad_and_its_graph(world2: list[d
     assert "application/vnd.torchinspect.tensor+json" in world2[1]["inspect"]["bundle"]
 
 
+GRAPH_FIXTURE = pathlib.Path(__file__).parents[1] / "fixtures" / "sharded_graph.json"
+
+
+def test_the_graph_of_a_dtensor_says_the_placements_of_its_leaves_roots_and_saved_tensors(
+    world2: list[dict[str, Any]],
+) -> None:
+    """Rank 0 walked the graph of tanh(weight @ inputs) alone (rank 1 went on): each DTensor in it
+    carries its mesh and placements, read locally, beside its global shape."""
+    autograd = world2[0]["autograd"]
+    graph, local = autograd["graph"], autograd["torch_local_shapes"]
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(graph, json.loads((PY_SRC / "torchinspect" / "schema" / "graph-1.json").read_text()))
+    node = {entry["op"] or entry["kind"]: entry for entry in graph["nodes"]}
+    mesh = {"shape": [2], "dim_names": None, "device_type": "cpu"}
+    shard0 = [{"kind": "shard", "dim": 0}]
+    weight, root = node["AccumulateGrad"]["tensor"], node["tensor"]["tensor"]
+    assert (weight["shape"], weight["sharding"]) == (
+        [6, 4],
+        {"mesh": mesh, "placements": shard0, "local_shape": local["weight"]},
+    )
+    assert (root["shape"], root["sharding"]) == (
+        [6, 3],
+        {"mesh": mesh, "placements": shard0, "local_shape": local["result"]},
+    )
+    inputs = node["MmBackward0"]["saved_tensors"]["mat2"]
+    assert inputs["shape"] == [4, 3]
+    assert inputs["sharding"] == {"mesh": mesh, "placements": [{"kind": "replicate"}], "local_shape": local["inputs"]}
+    assert node["TanhBackward0"]["saved_tensors"]["result"]["sharding"] == root["sharding"]
+    # tests/fixtures/sharded_graph.json (the graph view's vitest) is this graph, without what the views add.
+    made = {key: graph[key] for key in ("schema", "roots", "nodes", "edges", "held")}
+    if os.environ.get("TORCHINSPECT_WRITE_FIXTURES") == "1":
+        GRAPH_FIXTURE.write_text(json.dumps(made, indent=1) + "\n")
+    assert layouts(json.loads(GRAPH_FIXTURE.read_text())) == layouts(made)
+
+
+def layouts(graph: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Each node's op, its tensor's shape and sharding, and its saved tensors' shapes and shardings."""
+    return [
+        (
+            node["op"],
+            node["tensor"] and (node["tensor"]["shape"], node["tensor"].get("sharding")),
+            {name: (saved.get("shape"), saved.get("sharding")) for name, saved in node["saved_tensors"].items()},
+        )
+        for node in graph["nodes"]
+    ]
+
+
 def test_an_fsdp2_parameter_is_a_sharded_tensor_with_its_grad(world2: list[dict[str, Any]]) -> None:
     for results in world2:
         fsdp2 = results["fsdp2"]

@@ -7,7 +7,7 @@
  * addends) are one tile that names every rank.
  */
 
-import type { ShardBlock, ShardPlacement, TensorSharding } from '../schema';
+import type { GraphSharding, ShardBlock, ShardPlacement, TensorSharding } from '../schema';
 import { formatShape } from '../format';
 
 export interface ShardingTile {
@@ -68,6 +68,19 @@ export function placementText(placement: ShardPlacement): string {
   }
 }
 
+/** A graph tensor's layout in words: `Shard(0) on mesh dp=2 (cpu)`, `[Shard(0), Replicate()] on mesh dp=2 × tp=2 (cpu)`. */
+export function graphShardingText(sharding: GraphSharding): string {
+  const placements = sharding.placements.map(placementText);
+  const listed = placements.length === 1 ? placements[0] : `[${placements.join(', ')}]`;
+  return `${listed} on mesh ${meshSizes(sharding.mesh)} (${sharding.mesh.device_type})`;
+}
+
+/** `dp=2 × tp=2`; unnamed dimensions are d0, d1, … as in the summary line. */
+function meshSizes(mesh: { shape: number[]; dim_names: string[] | null }): string {
+  const names = mesh.dim_names ?? mesh.shape.map((_, dim) => `d${dim}`);
+  return mesh.shape.map((size, dim) => `${names[dim]}=${size}`).join(' × ');
+}
+
 function drawnAxes(dims: number, placements: ShardPlacement[]): number[] {
   if (dims === 0) return [];
   if (dims === 1) return [0];
@@ -125,8 +138,7 @@ function rankLine(block: ShardBlock, sharding: TensorSharding): string {
 
 function caption(sharding: TensorSharding): string {
   const mesh = sharding.mesh;
-  const names = mesh.dim_names ?? mesh.shape.map((_, dim) => `d${dim}`);
-  const sizes = mesh.shape.map((size, dim) => `${names[dim]}=${size}`).join(' × ');
+  const sizes = meshSizes(mesh);
   const placements = sharding.placements.map(placementText).join(', ');
   return `${mesh.shape.reduce((a, b) => a * b, 1)} ranks on ${mesh.device_type}, mesh ${sizes}, placements [${placements}]; statistics of the global tensor`;
 }

@@ -10,6 +10,7 @@ import { nodesIn } from '../../core/graph/folding';
 import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
 import type { GraphMemory } from '../../core/graph/memory';
 import { moduleFacts } from '../../core/graph/modules';
+import { graphShardingText } from '../../core/tensor/sharding';
 import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
 import { element } from '../dom';
 
@@ -120,8 +121,10 @@ function gradNow(node: GraphNode, recorded: GradientsSnapshot | null): { shape: 
 }
 
 function tensorFields(tensor: GraphTensor, grad: { shape: (number | null)[]; dtype: string } | null): Field[] {
+  const sharding = tensor.sharding;
   return [
-    ['shape', formatShape(tensor.shape)],
+    [sharding ? 'global shape' : 'shape', formatShape(tensor.shape)],
+    ...(sharding ? ([['placements', graphShardingText(sharding)], ["this rank's block", formatShape(sharding.local_shape)]] as Field[]) : []),
     ['dtype', tensor.dtype],
     ['device', tensor.device],
     ['requires_grad', formatBool(tensor.requires_grad)],
@@ -143,7 +146,8 @@ function savedItemText(item: SavedTensorItem): string {
       const shape = item.shape === null ? '?' : formatShape(item.shape);
       const bytes = item.nbytes === null ? '' : ` · ${formatBytes(item.nbytes)}`;
       const of = item.node === null ? '' : ` (the tensor of ${item.node})`;
-      return `${shape} ${item.dtype}${bytes}${item.is_view ? ' · view' : ''}${of}`;
+      const sharded = item.sharding ? ` · ${graphShardingText(item.sharding)}, this rank ${formatShape(item.sharding.local_shape)}` : '';
+      return `${shape} ${item.dtype}${bytes}${item.is_view ? ' · view' : ''}${sharded}${of}`;
     }
     case 'none':
       return 'nothing saved';

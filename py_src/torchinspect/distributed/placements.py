@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 MAX_BLOCKS_LISTED = 1024
 """A snapshot lists at most this many ranks' blocks, so its size stays bounded on any mesh."""
 
@@ -50,6 +52,28 @@ def mesh_fields(mesh: Any) -> dict[str, Any]:
         "device_type": mesh.device_type,
         "ranks": [int(rank) for rank in mesh.mesh.reshape(-1).tolist()],
     }
+
+
+def graph_sharding(tensor: Any) -> dict[str, Any]:
+    """What a graph says of a DTensor beside its global shape: its mesh, its placements and the
+    shape of the block this rank holds. Metadata of this rank alone: no collective, so the graph
+    walk of one rank never waits for the others."""
+    mesh = tensor.device_mesh
+    return {
+        "mesh": {
+            "shape": list(mesh.shape),
+            "dim_names": None if mesh.mesh_dim_names is None else list(mesh.mesh_dim_names),
+            "device_type": mesh.device_type,
+        },
+        "placements": [placement_fields(p) for p in tensor.placements],
+        "local_shape": list(_local_shape(tensor)),
+    }
+
+
+def _local_shape(tensor: Any) -> Any:
+    # Under no_grad, to_local() hands back the local tensor itself: no copy and no autograd node.
+    with torch.no_grad():
+        return tensor.to_local().shape
 
 
 def blocks_of(

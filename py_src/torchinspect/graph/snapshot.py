@@ -19,6 +19,8 @@ import torch
 from torch.autograd.graph import Node
 
 from torchinspect._kernel import notebook_namespace
+from torchinspect.distributed.detect import is_sharded
+from torchinspect.distributed.placements import graph_sharding
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
@@ -324,6 +326,8 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
+        if type(data) is not torch.Tensor and is_sharded(data):
+            described["sharding"] = graph_sharding(data)
         if self.memory is not None:
             storage = self.memory.add(data)
             if storage is not None:
@@ -339,7 +343,7 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
     """
     grad = readable_grad(tensor)
     shape, nbytes = shape_and_nbytes(tensor)
-    return {
+    record: dict[str, Any] = {
         "shape": shape,
         "dtype": DTYPE_NAMES[tensor.dtype],
         "device": device_name(tensor.device),
@@ -348,6 +352,9 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
         "is_parameter": isinstance(tensor, torch.nn.Parameter),
         "grad": None if grad is None else {"shape": shape_of(grad), "dtype": DTYPE_NAMES[grad.dtype]},
     }
+    if type(tensor) is not torch.Tensor and is_sharded(tensor):  # a DTensor: its placements, read locally
+        record["sharding"] = graph_sharding(tensor)
+    return record
 
 
 def _absent_kind(node: Node, attribute: str) -> str:
