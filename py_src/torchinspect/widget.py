@@ -20,7 +20,7 @@ from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
-from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 
 COMPARISON_MIME_TYPE = "application/vnd.torchinspect.comparison+json"
 """The MIME type under which a saved ``compare()`` output carries its comparison."""
-# A saved output carries the graph and its gradients up to this much JSON text together (a
-# notebook holds every output): a larger graph is left to the live view, the gradients first.
-SAVED_GRAPH_CHARACTERS = 2_000_000
 
 
 class Inspector(FollowsCells):

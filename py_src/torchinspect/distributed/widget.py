@@ -16,13 +16,10 @@ import traitlets
 
 from torchinspect.bundle import ClosesWithItsViews
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
-from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
 from torchinspect.protocol import error_reply
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
-
-# As for a tensor's inspector: a saved output keeps a graph of at most this much JSON text.
-SAVED_GRAPH_CHARACTERS = 2_000_000
 
 _NO_REQUESTS = (
     "torchinspect: a DTensor's picture is taken by every rank of its mesh together, when each calls "

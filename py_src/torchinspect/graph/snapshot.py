@@ -33,6 +33,9 @@ from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
 """The MIME type under which a saved output carries the graph, beside the tensor's snapshot."""
+SAVED_GRAPH_CHARACTERS = 2_000_000
+"""A saved output carries the graph (and a tensor inspector's gradients with it) while its JSON
+text is at most this long: a notebook holds every output, so a larger graph is left to the live view."""
 
 # What one node may carry; the list of nodes itself is always complete.
 MAX_LIST_ITEMS = 16
