@@ -159,6 +159,16 @@ def test_wide_graphs_are_not_held(shallow_holding):
     assert not torchinspect.autograd_graph(torch.stack(leaves).sum())["held"]
 
 
+def test_a_deep_path_behind_short_ones_is_held(shallow_holding):
+    # Every step of a 10-step chain is also taken by the root's stack: the walk reaches each
+    # within 4 steps of the root, yet the longest path runs down the whole chain.
+    steps, h = [], torch.randn(3, requires_grad=True)
+    for _ in range(10):
+        h = h * 2
+        steps.append(h)
+    assert torchinspect.autograd_graph(torch.stack(steps).sum())["held"]
+
+
 def test_in_a_notebook_held_graphs_are_released_after_each_cell(shallow_holding, monkeypatch):
     IPython = pytest.importorskip("IPython")
 

@@ -124,26 +124,37 @@ def release_root_first(nodes: list[Node]) -> list[Node]:
     return kept
 
 
-def hold_if_deep(nodes: list[Node], edges: Sequence[WalkedEdge]) -> bool:
+def hold_if_deep(nodes: list[Node], edges: Sequence[WalkedEdge], at_least: int = 0, exact: bool = False) -> bool:
     """Hold a walked graph whose longest path is deeper than HOLD_DEEPER_THAN; say whether.
 
-    The walk calls it in a ``finally``, however the walk ends. The nodes are held first, in
-    one step that an interrupt cannot split (a loop in C), and let go again if the graph
-    turns out shallow. A node already held stays held once.
+    The walk calls it in a ``finally``, however the walk ends. ``at_least`` is the node
+    count of a path the caller knows (the walk's levels), the depth itself if ``exact``.
+    Where that does not settle it, the nodes are held first, in one step that an interrupt
+    cannot split (a loop in C), and let go again if the graph turns out shallow. A node
+    already held stays held once.
     """
-    if len(nodes) <= HOLD_DEEPER_THAN:
+    if len(nodes) <= HOLD_DEEPER_THAN or (exact and at_least <= HOLD_DEEPER_THAN):
         return False
     already_held = len(_held)
     _held.update(zip(map(id, nodes), nodes))
     inputs = _input_positions(len(nodes), edges)
-    if _depth(inputs, edges) <= HOLD_DEEPER_THAN:
-        for key in list(_held)[already_held:]:  # the ones this walk added, in order
-            del _held[key]
+    if at_least <= HOLD_DEEPER_THAN and _depth(inputs, edges) <= HOLD_DEEPER_THAN:
+        _let_go_after(already_held)
         return False
+    ids = list(map(id, nodes))
     for target, sources in enumerate(inputs):
-        _inputs.setdefault(id(nodes[target]), tuple(id(nodes[source]) for source in sources))
+        _inputs.setdefault(ids[target], tuple([ids[source] for source in sources]))
     _release_after_cells()
     return True
+
+
+def _let_go_after(count: int) -> None:
+    """Stop holding the nodes held after the first ``count`` (dicts keep insertion order)."""
+    if count == 0:
+        _held.clear()
+        return
+    for key in list(_held)[count:]:
+        del _held[key]
 
 
 def is_held(node: Node) -> bool:
@@ -166,10 +177,13 @@ def _depth(inputs: list[list[int]], edges: Sequence[WalkedEdge]) -> int:
     order = [position for position, count in enumerate(consumers) if count == 0]
     depth = [1] * len(inputs)
     for position in order:  # the list grows as nodes become ready
+        further = depth[position] + 1
         for source in inputs[position]:
-            depth[source] = max(depth[source], depth[position] + 1)
-            consumers[source] -= 1
-            if consumers[source] == 0:
+            if depth[source] < further:
+                depth[source] = further
+            left = consumers[source] - 1
+            consumers[source] = left
+            if not left:
                 order.append(source)
     return max(depth, default=0)
 

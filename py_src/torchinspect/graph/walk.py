@@ -45,24 +45,32 @@ def walk(start: list[Node]) -> tuple[list[Node], list[Edge]]:
     position: dict[Node, int] = {}
     nodes: list[Node] = []
     edges: list[Edge] = []
+    append_node, append_edge, find = nodes.append, edges.append, position.get
+    # Breadth-first, a node the walk finds is one level past the node that found it, so the
+    # levels count the nodes of a path that exists: a floor under the graph's depth. Where
+    # no edge goes back to a node found at an earlier level or the same one, every edge
+    # steps one level and the levels are the depth itself.
+    levels, next_level, steps_back = 0, 0, False
     try:
         for node in start:
             if node not in position:
                 position[node] = len(nodes)
-                nodes.append(node)
-        target = 0
-        while target < len(nodes):
-            for input_nr, (source, output_nr) in enumerate(nodes[target].next_functions):
+                append_node(node)
+        for target, node in enumerate(nodes):  # the list grows as the walk finds nodes
+            if target == next_level:
+                levels, next_level = levels + 1, len(nodes)
+            for input_nr, (source, output_nr) in enumerate(node.next_functions):
                 if source is None:
                     continue
-                found = position.get(source)
+                found = find(source)
                 if found is None:
                     found = position[source] = len(nodes)
-                    nodes.append(source)
-                edges.append((found, target, input_nr, output_nr))
-            target += 1
+                    append_node(source)
+                elif found < next_level:
+                    steps_back = True
+                append_edge((found, target, input_nr, output_nr))
     finally:
-        hold_if_deep(nodes, edges)
+        hold_if_deep(nodes, edges, levels, exact=not steps_back)
     return nodes, edges
 
 
