@@ -25,6 +25,7 @@ from torch.distributed.tensor._utils import compute_local_shape_and_global_offse
 import torchinspect
 import torchinspect.distributed
 from torchinspect.lab.listing import TensorListing
+from torchinspect.protocol import REFRESH_REQUEST
 from torchinspect.tensor.snapshot import jsonable
 
 Case = Callable[[], tuple[DTensor, torch.Tensor]]
@@ -161,13 +162,25 @@ def run_fsdp2() -> dict[str, Any]:
     model(torch.randn(5, 16)).sum().backward()
     weight = model[0].weight
     shown = torchinspect.inspect(model, name="model")  # every rank: the norms are DTensor reductions
-    return {
+    results = {
         "snapshot": jsonable(torchinspect.snapshot(weight, name="0.weight")),
         "oracle": jsonable(torchinspect.snapshot(weight.full_tensor())),
         "oracle_grad": jsonable(torchinspect.snapshot(weight.grad.full_tensor())),
         "model_norms": {entry["name"]: entry["norm"] for entry in shown.model["parameters"]},
         "full_norms": {name: float(p.full_tensor().norm()) for name, p in model.named_parameters()},
+        "torch_local": list(weight.to_local().shape),
+        "follows_cells": shown.follows_cells,
     }
+    if dist.get_rank() == 0:  # the page clicks a card and presses Refresh on this rank's widget alone
+        with torchinspect.distributed.collective_timeout(3):  # a collective would fail in 3 s, not pass
+            results["card_error"] = error_of(lambda: setattr(shown, "selected", "0.weight"))
+            results["card"] = jsonable(shown.parameter)
+            replies: list[Any] = []
+            shown.send = lambda reply, buffers=None: replies.append(reply)  # type: ignore[method-assign]
+            shown._answer(shown, {"kind": REFRESH_REQUEST, "id": "r1"}, [])
+            results["refresh_reply"] = replies
+    dist.barrier()
+    return results
 
 
 def run_errors(world: int) -> dict[str, Any]:

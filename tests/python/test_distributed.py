@@ -240,6 +240,32 @@ def test_an_fsdp2_parameter_is_a_sharded_tensor_with_its_grad(world2: list[dict[
             assert math.isclose(fsdp2["model_norms"][name], norm, rel_tol=1e-5)
 
 
+def test_an_fsdp2_parameter_card_shows_its_layout_from_the_one_rank_the_page_asks(
+    world2: list[dict[str, Any]],
+) -> None:
+    """The model view's page reaches rank 0 alone: its card of an FSDP2 parameter is the layout
+    (global shape, placements, every rank's block), read without a collective, and says what
+    needs every rank; Refresh says to inspect again on every rank, since the norms need them all."""
+    fsdp2 = world2[0]["fsdp2"]
+    assert fsdp2["card_error"] is None  # no collective was started: none timed out
+    card = fsdp2["card"]
+    assert card["name"] == "0.weight" and card["shape"] == [8, 16]
+    sharding = card["sharding"]
+    assert sharding["placements"] == [{"kind": "shard", "dim": 0}] and sharding["collectives"] == 0
+    assert [block["shape"] for block in sharding["blocks"]] == [results["fsdp2"]["torch_local"] for results in world2]
+    assert [block["offset"] for block in sharding["blocks"]] == [[0, 0], [4, 0]]
+    for part in ("statistics", "histogram", "preview"):
+        assert card[part] is None
+        assert "reduced by every rank of its mesh together" in card["not_computed"][part]
+    assert card["grad"]["sharding"]["placements"] == [{"kind": "shard", "dim": 0}]
+    assert "DTensor(mesh d0=2 cpu, [Shard(0)])" in card["summary"]
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(card, SCHEMA)
+    (reply,) = fsdp2["refresh_reply"]
+    assert reply["kind"] == "torchinspect:error" and "call inspect(model) on every rank again" in reply["message"]
+    assert [results["fsdp2"]["follows_cells"] for results in world2] == [False, False]
+
+
 def test_bad_calls_fail_in_words_and_in_bounded_time(
     world2: list[dict[str, Any]], world4: list[dict[str, Any]]
 ) -> None:

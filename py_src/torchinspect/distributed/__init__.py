@@ -12,6 +12,7 @@ DTensor is inspected.
 ``statistics``   global statistics and histogram from each rank's own
 ``preview``      block sums of each rank's part of the preview, added across ranks
 ``snapshot``     the contents of a DTensor's snapshot, built from the above
+``alone``        what one rank says of a DTensor by itself (a page's request): its layout, no collective
 ``widget``       ``inspect``: the rank that renders gets the widget, the others None
 """
 

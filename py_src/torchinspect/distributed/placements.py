@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.distributed as dist
 
 MAX_BLOCKS_LISTED = 1024
 """A snapshot lists at most this many ranks' blocks, so its size stays bounded on any mesh."""
@@ -51,6 +52,24 @@ def mesh_fields(mesh: Any) -> dict[str, Any]:
         "dim_names": None if mesh.mesh_dim_names is None else list(mesh.mesh_dim_names),
         "device_type": mesh.device_type,
         "ranks": [int(rank) for rank in mesh.mesh.reshape(-1).tolist()],
+    }
+
+
+def sharding_of(tensor: Any) -> dict[str, Any]:
+    """A DTensor's ``sharding`` in its snapshot, less the count of collectives: its mesh, its
+    placements, the summary's words, this rank, and every rank's block (at most MAX_BLOCKS_LISTED).
+    Read from this rank's metadata: no collective."""
+    mesh = tensor.device_mesh
+    mesh_data = mesh_fields(mesh)
+    placements = [placement_fields(p) for p in tensor.placements]
+    blocks = blocks_of(tuple(tensor.shape), tuple(mesh.shape), mesh_data["ranks"], placements)
+    return {
+        "mesh": mesh_data,
+        "placements": placements,
+        "text": sharding_text(mesh_data, placements),
+        "rank": dist.get_rank(),
+        "blocks": None if blocks is None else [block_fields(block) for block in blocks[:MAX_BLOCKS_LISTED]],
+        "blocks_total": len(mesh_data["ranks"]),
     }
 
 

@@ -17,16 +17,15 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from torchinspect.distributed.alone import alone, layout_contents
 from torchinspect.distributed.collectives import MeshReducer, require_process_group
 from torchinspect.distributed.placements import (
-    MAX_BLOCKS_LISTED,
     Block,
-    block_fields,
     blocks_of,
     counts_once,
     mesh_fields,
     placement_fields,
-    sharding_text,
+    sharding_of,
     without_partial,
 )
 from torchinspect.distributed.preview import PreviewPart
@@ -68,7 +67,7 @@ def together(tensor: Any) -> Together:
             f"{mesh.mesh.reshape(-1).tolist()}), so it holds none of its values. Call snapshot, summary or inspect "
             "on the ranks of the mesh only."
         )
-    sharding = _sharding(tensor, mesh)
+    sharding = sharding_of(tensor)
     reducer = MeshReducer(mesh)
     slot = sharding["mesh"]["ranks"].index(dist.get_rank())
     slots = len(sharding["mesh"]["ranks"])
@@ -81,25 +80,14 @@ def together(tensor: Any) -> Together:
 
 
 def sharded_contents(tensor: Any) -> dict[str, Any]:
-    """statistics, histogram, preview and sharding of a DTensor (detached), read by its mesh's ranks together."""
+    """statistics, histogram, preview and sharding of a DTensor (detached), read by its mesh's ranks
+    together; its layout alone within ``this_rank_alone()``."""
+    if alone():
+        return layout_contents(tensor)
     ready = together(tensor)
     contents = _contents(ready.readable, ready.reducer, ready.slot, ready.slots, ready.signature)
     sharding = {**ready.sharding, "collectives": ready.reducer.calls}
     return {**contents, "values": None, "complex_parts": None, "sharding": sharding}
-
-
-def _sharding(tensor: Any, mesh: Any) -> dict[str, Any]:
-    mesh_data = mesh_fields(mesh)
-    placements = [placement_fields(p) for p in tensor.placements]
-    blocks = blocks_of(tuple(tensor.shape), tuple(mesh.shape), mesh_data["ranks"], placements)
-    return {
-        "mesh": mesh_data,
-        "placements": placements,
-        "text": sharding_text(mesh_data, placements),
-        "rank": dist.get_rank(),
-        "blocks": None if blocks is None else [block_fields(block) for block in blocks[:MAX_BLOCKS_LISTED]],
-        "blocks_total": len(mesh_data["ranks"]),
-    }
 
 
 def _contents(readable: Any, reducer: MeshReducer, slot: int, slots: int, signature: float) -> dict[str, Any]:

@@ -12,12 +12,19 @@ import torch
 import traitlets
 
 from torchinspect.bundle import FollowsCells
+from torchinspect.distributed.alone import this_rank_alone
+from torchinspect.distributed.detect import is_sharded
 from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_module
 from torchinspect.model.text import static_html, tree_lines
 from torchinspect.protocol import REFRESH_REQUEST, Buffers, answer_once, error_reply, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import jsonable, snapshot
+
+_SHARDED_REFRESH = (
+    "torchinspect: this model's parameters are DTensors, whose norms every rank of the mesh reduces "
+    "together; call inspect(model) on every rank again to see them now."
+)
 
 
 class ModelInspector(FollowsCells):
@@ -42,12 +49,16 @@ class ModelInspector(FollowsCells):
         self._name = name
         self._seen = _changes_of(model)
         self.on_msg(self._answer)
-        self._follow()
+        # A model of DTensors (FSDP2, tensor parallel) keeps the norms its ranks reduced together at
+        # this call: a refresh would run on this rank alone, which cannot reduce them.
+        self._sharded = any(is_sharded(p) for p in model.parameters())
+        if not self._sharded:
+            self._follow()
 
     def refresh(self, *, force: bool = False) -> None:
         """Take a new snapshot if a parameter, a grad or a buffer changed since the last one."""
         model = self._still_there(self._model)
-        if model is None:
+        if model is None or self._sharded:
             return
         changes = _changes_of(model)
         if not force and changes == self._seen:
@@ -62,7 +73,8 @@ class ModelInspector(FollowsCells):
 
     def _show_selected(self) -> None:
         tensor = self._selected_tensor()
-        self.parameter = {} if tensor is None else snapshot(tensor, name=self.selected)
+        with this_rank_alone():  # the page asks this rank alone: a DTensor's card is its layout
+            self.parameter = {} if tensor is None else snapshot(tensor, name=self.selected)
 
     def _selected_tensor(self) -> torch.Tensor | None:
         """The parameter or buffer named ``selected``, looked up by name (nothing is evaluated)."""
@@ -78,6 +90,9 @@ class ModelInspector(FollowsCells):
         if self._counted_view(message):
             return
         if isinstance(message, dict) and message.get("kind") == REFRESH_REQUEST:
+            if self._sharded:
+                self.send(error_reply(message, _SHARDED_REFRESH))
+                return
             self.refresh(force=True)
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
