@@ -1,6 +1,6 @@
 """Statistics and histograms equal torch's own, computed in float64, with NaN and ±Inf planted.
 
-Every path of the one-pass statistics is taken: clean chunks, chunks whose few NaN and Inf are
+Every path of the statistics is taken: a small tensor read in one go, clean chunks, chunks whose few NaN and Inf are
 narrowed down by halving, and chunks with so many that they are counted whole; the block and
 span sizes are made small so that small tensors take them all.
 """
@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import torchinspect
+from torchinspect.tensor import small_statistics
 from torchinspect.tensor import statistics as statistics_module
 
 DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int64]
@@ -84,10 +85,17 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(statistics_module, "MAX_SPANS", 4)
 
 
-@settings(max_examples=120, deadline=None)
-@given(t=planted_tensors(), small_sample=st.sampled_from([0, 4096]))
-def test_statistics_and_histogram_equal_torch_in_float64(t, small_sample):
+# Each path a tensor of up to 3,000 values can take: read in one go; in chunks, their histogram
+# counted by histc; in chunks, counted by bin codes.
+PATHS = {"one read": (small_statistics.SMALL, 4096), "chunks, histc": (0, 4096), "chunks, codes": (0, 0)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(t=planted_tensors(), path=st.sampled_from(sorted(PATHS)))
+def test_statistics_and_histogram_equal_torch_in_float64(t, path):
+    small, small_sample = PATHS[path]
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(small_statistics, "SMALL", small)
         patch.setattr(statistics_module, "SMALL_SAMPLE", small_sample)
         patch.setattr(statistics_module, "BLOCK", 256)
         patch.setattr(statistics_module, "SPAN", 16)

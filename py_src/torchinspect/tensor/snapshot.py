@@ -26,7 +26,7 @@ from torchinspect.tensor.metadata import (
     shape_of,
 )
 from torchinspect.tensor.preview import preview
-from torchinspect.tensor.statistics import histogram, statistics
+from torchinspect.tensor.statistics import statistics_and_histogram
 from torchinspect.tensor.text import summary_line
 from torchinspect.tensor.values import NoValues, values_of
 
@@ -241,10 +241,10 @@ def _contents(tensor: torch.Tensor) -> dict[str, Any]:
             "values": None,
             "complex_parts": None,
         }
-    stats = statistics(values, tensor.dtype)
+    stats, counts = statistics_and_histogram(values, tensor.dtype)
     contents: dict[str, Any] = {
         "statistics": stats,
-        "histogram": histogram(values, tensor.dtype, stats),
+        "histogram": counts,
         "values": small_values(tensor),
         "complex_parts": complex_parts(tensor),
         "not_computed": {},

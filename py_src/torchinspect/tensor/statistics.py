@@ -26,7 +26,9 @@ from typing import Any
 import torch
 
 from torchinspect.tensor import values as values_module
-from torchinspect.tensor.values import RealReader, Values, chunks, is_integral
+from torchinspect.tensor.device_statistics import device_statistics_and_histogram
+from torchinspect.tensor.small_statistics import small_part, small_statistics
+from torchinspect.tensor.values import RealReader, Values, as_real, chunks, is_integral
 
 HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24
@@ -177,8 +179,23 @@ def _mean_of(values: torch.Tensor, low: float, high: float, count: int) -> float
     return math.ldexp(float((values.to(dtype) * math.ldexp(1.0, -unit)).sum()) / count, unit)
 
 
+def statistics_and_histogram(values: Values, dtype: torch.dtype) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """statistics() and histogram(): on an accelerator together, with one read back to the host."""
+    if any(part.device.type != "cpu" for part in values.parts):
+        found = device_statistics_and_histogram(values, dtype)
+        if found is not None:
+            return found
+    stats = statistics(values, dtype)
+    return stats, histogram(values, dtype, stats)
+
+
 def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
     """min, max, mean and std of the finite values, and the counts that matter, exactly."""
+    small = small_part(values)
+    if small is not None:
+        stats = small_statistics(small, dtype, values.meaning)
+        if stats is not None:
+            return stats
     moments = _Moments()
     integral = is_integral(dtype)
     real = RealReader()
@@ -192,7 +209,7 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
             _add_float_chunk(moments, flat, owned=flat.dtype != chunk.dtype)
     if values.implicit_zeros:
         moments.zeros += values.implicit_zeros
-        moments.add_extremes(0, 0)
+        moments.add_extremes(*(0, 0) if integral else (0.0, 0.0))
         moments.add_zeros(values.implicit_zeros)
     finite = values.count - moments.nan - moments.posinf - moments.neginf
     return {
@@ -311,8 +328,11 @@ def histogram(values: Values, dtype: torch.dtype, stats: dict[str, Any]) -> dict
     else:
         bins, edge_low, edge_high = HISTOGRAM_BINS, low, high
     step = sample_step(finite)
+    small = small_part(values)
     if bins == 1:
         counts = [finite] if step == 1 else [_count_single_value(values, low, step)]
+    elif small is not None:
+        counts = _Bins(edge_low, edge_high, bins).counts(as_real(small))
     else:
         with_specials = stats["nan"] + stats["posinf"] + stats["neginf"] > 0
         owned = all(part.dtype not in (torch.float32, torch.float64) for part in values.parts)
@@ -373,6 +393,12 @@ class _Bins:
         scaled = sample if self.scale == 1.0 else sample * self.scale
         found = torch.histc(scaled, self.bins, self.low * self.scale, self.high * self.scale)
         return torch.constant_pad_nd(found.to(torch.int64), (0, 1))
+
+    def counts(self, sample: torch.Tensor) -> list[int]:
+        """The bins' counts of a small sample, from ``torch.histc`` (which leaves out NaN and ±Inf) in one read."""
+        scaled = sample if self.scale == 1.0 else sample * self.scale
+        found = torch.histc(scaled, self.bins, self.low * self.scale, self.high * self.scale)
+        return [int(count) for count in found.tolist()]
 
     def fold(self, counts: torch.Tensor) -> list[int]:
         """Counts of the codes (up to ``bins``) as the bins' counts: a value at ``high`` in the last bin."""

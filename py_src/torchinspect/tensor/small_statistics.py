@@ -1,0 +1,74 @@
+"""Statistics of a tensor small enough to read in one go: a few calls and one read back.
+
+Below ``SMALL`` values a snapshot's cost is its calls and reads back to the host, not the
+reading of the values: the chunked path (spans, moments shifted and scaled by powers of two)
+takes some twenty calls and reads. Here the values are converted to float64 once, and their
+extremes, mean, std and nonzero count come back in one ``tolist()``; NaN and ±Inf, when the
+extremes show any, are counted and left out in one more read (with no boolean indexing, which
+costs more than all the rest). float64 gives the exact extremes, and a mean and std within
+float64's rounding of torch's own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from torchinspect.tensor.device_statistics import COLUMNS, chunk_figures, needs_scaling, std_of
+from torchinspect.tensor.values import WIDENED, Values, as_real, is_integral
+
+SMALL = 1 << 12
+"""Values read in one go; above, the chunked path reads them."""
+
+
+def small_part(values: Values) -> torch.Tensor | None:
+    """The flat values if they are few enough to read in one go (one dense part, no implicit zeros), else None."""
+    if values.implicit_zeros or len(values.parts) != 1:
+        return None
+    part = values.parts[0]
+    if not 0 < part.numel() <= SMALL or part.dtype in WIDENED:
+        return None
+    return part.reshape(-1)
+
+
+def small_statistics(flat: torch.Tensor, dtype: torch.dtype, meaning: str) -> dict[str, Any] | None:
+    """The statistics of ``flat`` (from small_part), or None where float64 squares could overflow."""
+    real = (as_real(flat) if flat.is_complex() or flat.is_quantized else flat).to(torch.float64)
+    low, high, mean, std, nonzero = _figures(real)
+    specials = [0, 0, 0]
+    finite = real.numel()
+    if not (math.isfinite(low) and math.isfinite(high)):  # NaN or ±Inf: counted, and the rest measured
+        figures = dict(zip(COLUMNS, chunk_figures(real, False)[0].tolist()))
+        finite = int(figures["finite"])
+        specials = [int(figures[key]) for key in ("nan", "posinf", "neginf")]
+        low, high, mean, nonzero = figures["low"], figures["high"], figures["mean"], figures["nonzero"]
+        std = std_of(figures["m2"], finite) if finite > 1 else math.nan
+    if finite and needs_scaling(low, high):
+        return None
+    if is_integral(dtype):  # extremes exact in their own dtype (float64 rounds past 2**53)
+        low, high = (int(value) for value in torch.stack(torch.aminmax(flat)).tolist())
+    return {
+        "of": meaning,
+        "count": real.numel(),
+        "finite": finite,
+        "min": low if finite else None,
+        "max": high if finite else None,
+        "mean": mean if finite else None,
+        "std": std if finite > 1 else None,
+        "nan": specials[0],
+        "posinf": specials[1],
+        "neginf": specials[2],
+        "zeros": finite - int(nonzero) if finite else 0,
+    }
+
+
+def _figures(real: torch.Tensor) -> list[float]:
+    """min, max, mean, std and the nonzero count of a float64 tensor, in one read back."""
+    low, high = torch.aminmax(real)
+    if real.numel() > 1:
+        std, mean = torch.std_mean(real)
+    else:  # one value: no std (torch warns of zero degrees of freedom)
+        std, mean = low, low
+    return torch.stack([low, high, mean, std, torch.count_nonzero(real).to(real.dtype)]).tolist()
