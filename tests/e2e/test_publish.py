@@ -25,11 +25,11 @@ LESSONS = sorted(path.stem for path in EXAMPLES.glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    """The lesson folder run and published, as a teacher does it."""
+def site(tmp_path_factory: pytest.TempPathFactory, executed_lessons: pathlib.Path) -> pathlib.Path:
+    """The lesson folder, run and saved, published as a teacher does it."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "torchinspect.publish", str(EXAMPLES), str(target), "--execute"],
+        [sys.executable, "-m", "torchinspect.publish", str(executed_lessons), str(target)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -144,17 +144,24 @@ AFTER_BACKWARD = [
 ]
 
 
-def test_jupyter_nbconvert_to_torchinspect_html_writes_an_interactive_page(tmp_path: pathlib.Path, offline: Page):
+@pytest.mark.parametrize("command", ["nbconvert", "publish"])
+def test_a_notebook_saved_without_outputs_is_run_and_written_as_an_interactive_page(
+    command: str, tmp_path: pathlib.Path, offline: Page
+):
     import nbformat
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in AFTER_BACKWARD])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, tmp_path / "lesson.ipynb")
-    subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "torchinspect-html", "--execute", str(tmp_path / "lesson.ipynb")],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    page_file = tmp_path / "lesson.html"
+    (tmp_path / "lessons").mkdir()
+    nbformat.write(notebook, tmp_path / "lessons" / "lesson.ipynb")
+    if command == "nbconvert":
+        arguments = ["jupyter", "nbconvert", "--to", "torchinspect-html", "--execute"]
+        arguments.append(str(tmp_path / "lessons" / "lesson.ipynb"))
+        page_file = tmp_path / "lessons" / "lesson.html"
+    else:
+        arguments = ["torchinspect.publish", str(tmp_path / "lessons"), str(tmp_path / "site"), "--execute"]
+        page_file = tmp_path / "site" / "lesson.html"
+    subprocess.run([sys.executable, "-m", *arguments], check=True, capture_output=True, timeout=300)
     soup = BeautifulSoup(page_file.read_text(encoding="utf-8"), "html.parser")
     assert soup.select("script[src], link[href]") == []  # no widget manager, require.js, MathJax or Mermaid
     # Without scripts, the static table that nbconvert's own HTML shows.

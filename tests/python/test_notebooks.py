@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 import nbformat
 import pytest
 import torch
-from nbclient import NotebookClient
 
 REPO = pathlib.Path(__file__).parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.ipynb"))
@@ -64,19 +63,12 @@ class Shown(NamedTuple):
 
 
 @pytest.fixture(scope="session")
-def run_notebook(tmp_path_factory: pytest.TempPathFactory):
-    """Runs a notebook of examples/ in a fresh kernel, once per session."""
-    runs: dict[str, tuple[nbformat.NotebookNode, list[Shown]]] = {}
+def run_notebook(executed_lessons: pathlib.Path):
+    """A notebook of examples/ as it was saved after running in a fresh kernel, with its widgets."""
 
     def run(name: str) -> tuple[nbformat.NotebookNode, list[Shown]]:
-        if name not in runs:
-            notebook = nbformat.read(REPO / "examples" / name, as_version=4)
-            workdir = tmp_path_factory.mktemp(pathlib.Path(name).stem)
-            NotebookClient(
-                notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
-            ).execute()
-            runs[name] = notebook, _widgets_shown(notebook)
-        return runs[name]
+        notebook = nbformat.read(executed_lessons / name, as_version=4)
+        return notebook, _widgets_shown(notebook)
 
     return run
 
