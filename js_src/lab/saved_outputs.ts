@@ -30,6 +30,8 @@ const SAVED_OUTPUT_RANK = -20;
 /** Draws an inspector output live while its widget exists, and as the static view otherwise. */
 class SavedOutputRenderer extends Panel implements IRenderMime.IRenderer {
   private shown: IRenderMime.IRenderer | null = null;
+  /** The widget whose live view is shown, if one is. */
+  private liveModelId: string | null = null;
   private rendered = 0;
 
   constructor(
@@ -45,14 +47,16 @@ class SavedOutputRenderer extends Panel implements IRenderMime.IRenderer {
     const modelId = (model.data[WIDGET_VIEW_MIME_TYPE] as { model_id?: unknown } | undefined)?.model_id;
     // An untrusted output never runs a widget: JupyterLab would not draw it either.
     if (typeof modelId !== 'string' || !model.trusted) return this.display(new SnapshotRenderer(), model);
+    // The kernel brought the saved picture up to date (a watch after its cell): the live view follows the widget already.
+    if (modelId === this.liveModelId) return;
     if (this.models.isKnownAlive(modelId) && this.hasWidgetRenderer()) {
-      return this.display(this.rendermime.createRenderer(WIDGET_VIEW_MIME_TYPE), model);
+      return this.display(this.rendermime.createRenderer(WIDGET_VIEW_MIME_TYPE), model, modelId);
     }
     // Asking the kernel may wait for it to start: show the snapshot meanwhile.
     await this.display(new SnapshotRenderer(), model);
     const alive = await this.models.isAlive(modelId);
     if (alive && mine === this.rendered && !this.isDisposed && this.hasWidgetRenderer()) {
-      await this.display(this.rendermime.createRenderer(WIDGET_VIEW_MIME_TYPE), model);
+      await this.display(this.rendermime.createRenderer(WIDGET_VIEW_MIME_TYPE), model, modelId);
     }
   }
 
@@ -61,9 +65,10 @@ class SavedOutputRenderer extends Panel implements IRenderMime.IRenderer {
     return this.rendermime.getFactory(WIDGET_VIEW_MIME_TYPE) !== undefined;
   }
 
-  private async display(renderer: IRenderMime.IRenderer, model: IRenderMime.IMimeModel): Promise<void> {
+  private async display(renderer: IRenderMime.IRenderer, model: IRenderMime.IMimeModel, liveModelId: string | null = null): Promise<void> {
     (this.shown as Widget | null)?.dispose();
     this.shown = renderer;
+    this.liveModelId = liveModelId;
     this.addWidget(renderer);
     await renderer.renderModel(model);
   }

@@ -13,22 +13,31 @@
  */
 
 import type { ComparisonSnapshot } from '../core/schema';
+import type { WatchData } from '../core/watch/watch';
 import { element } from '../views/dom';
 import { mountComparison } from '../views/tensor/comparison';
 import { mountTensorView } from '../views/tensor_view';
+import { mountWatchView } from '../views/watch/watch_view';
 
 const DATA_ID = 'torchinspect-data';
 const ROOT_ID = 'torchinspect-page';
 const DATA_CLASS = 'torchinspect-data';
 
-/** What the exporter embeds: an inspector's traits, or a comparison. */
+/** What the exporter embeds: an inspector's traits, a comparison, or a training watch. */
 type PageData =
   | { kind: 'inspector'; snapshot: unknown; graph: unknown; gradients: unknown }
-  | { kind: 'comparison'; comparison: ComparisonSnapshot };
+  | { kind: 'comparison'; comparison: ComparisonSnapshot }
+  | { kind: 'watch'; watch: WatchData };
+
+const KINDS = new Set(['inspector', 'comparison', 'watch']);
 
 function mountPage(root: HTMLElement, data: PageData): void {
   if (data.kind === 'comparison') {
     mountComparison(root, data.comparison);
+    return;
+  }
+  if (data.kind === 'watch') {
+    mountWatchView(root, data.watch);
     return;
   }
   mountTensorView(root, data);
@@ -38,8 +47,8 @@ function readData(source: Element | null): PageData {
   const text = source?.textContent;
   if (!text) throw new Error(`torchinspect: this page has no #${DATA_ID} data; export it again with torchinspect.export_html.`);
   const data = JSON.parse(text) as PageData;
-  if (data?.kind !== 'inspector' && data?.kind !== 'comparison') {
-    throw new Error('torchinspect: this page holds no inspector or comparison; export it again.');
+  if (!KINDS.has(data?.kind)) {
+    throw new Error('torchinspect: this page holds no inspector, comparison or watch; export it again.');
   }
   return data;
 }

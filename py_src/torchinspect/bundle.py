@@ -57,10 +57,16 @@ class KernelOwned(anywidget.AnyWidget):
         return {}, {}
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        bundle = self._display_bundle(**kwargs)
+        if bundle is not None:
+            live.shown(self)
+        return bundle
+
+    def _display_bundle(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        """The live widget's output with the forms that outlive the kernel beside it."""
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is None:
             return None
-        live.shown(self)
         data, metadata = bundle
         return {**data, **self._last_picture()[0]}, metadata
 

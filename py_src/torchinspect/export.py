@@ -35,8 +35,9 @@ def export_html(obj: Any, path: str | os.PathLike[str], *, name: str | None = No
     node's values are not offered.
 
     Args:
-        obj: a tensor, an ``Inspector`` (from ``inspect``) or a ``Comparison`` (from
-            ``compare``).
+        obj: a tensor, an ``Inspector`` (from ``inspect``), a ``Comparison`` (from
+            ``compare``) or a ``Watch`` (from ``watch``: its steps, flags and the heatmaps of
+            the module it shows).
         path: the file to write (``.html``); its folder must exist. It is overwritten.
         name: for a tensor, what to call it, as ``inspect(t, name=...)`` takes it.
         params: for a tensor, names for its graph's leaves, as ``inspect`` takes them.
@@ -79,9 +80,13 @@ def _page_data(obj: Any, *, name: str | None, params: Any) -> dict[str, Any]:
         return {"kind": "inspector", "snapshot": obj.snapshot, "graph": obj.graph, "gradients": obj.gradients}
     if isinstance(obj, Comparison):
         return {"kind": "comparison", "comparison": obj.comparison}
+    from torchinspect.training.widget import Watch
+
+    if isinstance(obj, Watch):
+        return {"kind": "watch", "watch": obj.watch}
     raise TypeError(
-        "torchinspect.export_html() takes a torch.Tensor, an Inspector (from inspect()) or a "
-        f"Comparison (from compare()), got {type(obj).__module__}.{type(obj).__qualname__}."
+        "torchinspect.export_html() takes a torch.Tensor, an Inspector (from inspect()), a "
+        f"Comparison (from compare()) or a Watch (from watch()), got {type(obj).__module__}.{type(obj).__qualname__}."
     )
 
 
@@ -106,6 +111,9 @@ def _page(data: dict[str, Any]) -> str:
 
 def _words(data: dict[str, Any]) -> tuple[str, str]:
     """The page's title, and what it shows where scripts are off (the notebook's HTML view)."""
+    if data["kind"] == "watch":
+        line = data["watch"]["summary"]
+        return f"torchinspect.watch: {line}", f"<p>{html.escape(line)}</p>"
     if data["kind"] == "comparison":
         verdict = data["comparison"]["verdict"]
         line = "close" if verdict["passed"] else f"not close: {(verdict['message'] or '').splitlines()[0]}"

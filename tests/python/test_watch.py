@@ -1,6 +1,7 @@
 """torchinspect.watch: the numbers it keeps are torch's, it stays bounded over 10,000 steps, it
 leaves no hook and keeps nothing alive, and its flags name what was planted."""
 
+import base64
 import gc
 import json
 import subprocess
@@ -14,6 +15,7 @@ from torch import nn
 import torchinspect
 from torchinspect.training.payload import PAYLOAD_BYTES
 from torchinspect.training.statistics import BIN_EDGES, magnitude_histogram
+from torchinspect.training.widget import _publish_running
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -296,7 +298,12 @@ def test_the_page_may_choose_the_module_shown_and_nothing_else():
     w = torchinspect.watch(model, optimizer)
     train(model, optimizer, 2, w)
     before = w.watch
-    w._handle_msg({"content": {"data": {"method": "update", "state": {"shown_module": 2, "watch": {}}, "buffer_paths": []}}, "buffers": []})
+    w._handle_msg(
+        {
+            "content": {"data": {"method": "update", "state": {"shown_module": 2, "watch": {}}, "buffer_paths": []}},
+            "buffers": [],
+        }
+    )
     assert w.shown_module == 2 and w.watch["selected"] == 2 and w.watch["steps"] == 2 != before.get("steps")
     w.stop()
 
@@ -327,3 +334,53 @@ def test_a_large_output_s_statistics_read_a_sample_but_a_single_nan_anywhere_is_
     output[3, 4095] = float("nan")  # outside the sample
     mean, std, zeros, dead, nan, inf, nonfinite = activation_rows([activation_sample(output)])[0, :7].tolist()
     assert (nan, nonfinite) == (0, 1)
+
+
+def embedded(page: str) -> dict:
+    """The data an exported page draws from."""
+    start = page.index('id="torchinspect-data">') + len('id="torchinspect-data">')
+    return json.loads(page[start : page.index("</script>", start)])
+
+
+def test_export_html_writes_the_watch_as_it_is_with_torch_s_numbers(tmp_path):
+    model = mlp()
+    with torch.no_grad():
+        model[2].weight.mul_(1e4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-9)
+    losses = []
+    with torchinspect.watch(model, optimizer) as w:
+        for _ in range(3):
+            losses.append(train(model, optimizer, 1, w).item())
+    page = torchinspect.export_html(w, tmp_path / "watch.html").read_text()
+    assert f"<title>torchinspect.watch: {w.summary()}</title>" in page.replace("&#x27;", "'")
+    data = embedded(page)
+    assert data["kind"] == "watch" and data["watch"]["steps"] == 3
+    assert [p["name"] for p in data["watch"]["parameters"]] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [flag["kind"] for flag in data["watch"]["flags"]] == ["exploding"]
+    saved_losses = torch.frombuffer(bytearray(base64.b64decode(data["watch"]["loss"]["base64"])), dtype=torch.float32)
+    assert saved_losses.tolist() == pytest.approx(losses)
+    assert torchinspect.export_html(w, tmp_path / "same.html").read_text() == page
+
+
+def test_a_displayed_watch_brings_its_saved_picture_up_to_date_after_each_cell(monkeypatch):
+    """What a reopened notebook shows is the watch's MIME data: displayed before the loop, it is
+    updated (same display id) once the training cell ends, and once more at stop()."""
+    from IPython import display
+
+    shown, updated = [], []
+    monkeypatch.setattr(display, "display", lambda data, **kwargs: shown.append((data, kwargs["display_id"])))
+    monkeypatch.setattr(display, "update_display", lambda data, **kwargs: updated.append((data, kwargs["display_id"])))
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    w = torchinspect.watch(model, optimizer)
+    w._ipython_display_()
+    mime = "application/vnd.torchinspect.watch+json"
+    ((data, display_id),) = shown
+    assert data[mime]["steps"] == 0 and "application/vnd.jupyter.widget-view+json" in data
+    train(model, optimizer, 4, w)
+    _publish_running()  # what runs after the cell
+    assert updated[-1][1] == display_id and updated[-1][0][mime]["steps"] == 4
+    assert updated[-1][0]["text/plain"] == f"torchinspect.watch: {w.summary()}"
+    train(model, optimizer, 2, w)
+    w.stop()
+    assert updated[-1][0][mime]["steps"] == 6 and updated[-1][0][mime]["running"] is False

@@ -8,6 +8,10 @@ import { formatCount, formatNumber } from '../numbers';
 
 /** A count; past 2**53 - 1 the kernel sends its digits. */
 export type Count = number | string;
+
+/** The MIME type under which a saved `inspect(model)` output carries its snapshot. */
+export const MODEL_MIME_TYPE = 'application/vnd.torchinspect.model+json';
+
 /** A finite number, or 'inf', '-inf', 'nan'. */
 export type JsonFloat = number | 'inf' | '-inf' | 'nan';
 

@@ -7,8 +7,11 @@
 /** A finite number, or 'inf', '-inf', 'nan'. */
 export type JsonFloat = number | 'inf' | '-inf' | 'nan';
 
-/** Bytes as anywidget delivers them (a DataView), or already read. */
-export type Bytes = DataView | ArrayBuffer | Uint8Array;
+/** The MIME type under which a saved watch output, and an exported page, carry the watch. */
+export const WATCH_MIME_TYPE = 'application/vnd.torchinspect.watch+json';
+
+/** Bytes as anywidget delivers them (a DataView), already read, or base64 in stored JSON. */
+export type Bytes = DataView | ArrayBuffer | Uint8Array | { base64: string };
 
 export interface WatchParameter {
   name: string;
@@ -82,7 +85,9 @@ export function toNumber(value: JsonFloat): number {
 function bytesOf(data: Bytes): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (data instanceof DataView) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (typeof data?.base64 !== 'string') throw new Error('torchinspect: a watch\'s numbers must be bytes or {"base64": "…"}.');
+  return Uint8Array.from(atob(data.base64), character => character.charCodeAt(0));
 }
 
 /** Little-endian float32 values, copied out (a DataView from the wire may not be aligned). */

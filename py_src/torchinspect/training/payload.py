@@ -20,6 +20,9 @@ from torchinspect.training.history import History
 from torchinspect.training.statistics import ACTIVATION_FIELDS, BIN_EDGES
 
 SCHEMA = "torchinspect.watch/1"
+MIME_TYPE = "application/vnd.torchinspect.watch+json"
+"""The MIME type under which a saved watch output (and an exported page) carries its payload,
+the bytes written as base64 (``to_json``)."""
 PAYLOAD_BYTES = 64 * 1024
 SPARKLINE_BYTES = 24 * 1024
 """The share of an update the parameters' lines may take."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import uuid
 import weakref
 from typing import Any
 
@@ -19,9 +20,10 @@ import traitlets
 
 from torchinspect._kernel import after_each_cell, notebook_shell
 from torchinspect.bundle import KernelOwned
+from torchinspect.tensor.snapshot import jsonable
 from torchinspect.training.flags import flags
 from torchinspect.training.history import CAPACITY, Column, History
-from torchinspect.training.payload import payload
+from torchinspect.training.payload import MIME_TYPE, payload
 from torchinspect.training.recorder import FirstNonFinite, Recorder
 from torchinspect.training.statistics import ACTIVATION_FIELDS
 
@@ -65,6 +67,8 @@ class Watch(KernelOwned):
         self._stopped = False
         in_notebook = notebook_shell() is not None
         self._print_every = print_every if print_every is not None else (None if in_notebook else PRINT_EVERY)
+        self._display_id = uuid.uuid4().hex
+        self._displayed = False
         self._publish()
         _running.add(self)
         after_each_cell(_publish_running)
@@ -106,6 +110,7 @@ class Watch(KernelOwned):
         self._stopped = True
         _running.discard(self)
         self._publish()
+        self._update_saved_picture()
 
     def flags(self) -> list[dict[str, Any]]:
         """What looks wrong now, in words (see ``torchinspect.training.flags``)."""
@@ -136,6 +141,27 @@ class Watch(KernelOwned):
         found = self.flags()
         parts.append("flags: " + ("; ".join(flag["title"] for flag in found) if found else "none"))
         return ", ".join(parts)
+
+    def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
+        """The summary line, and the payload for views without the kernel (saved notebooks)."""
+        return {"text/plain": f"torchinspect.watch: {self.watch['summary']}", MIME_TYPE: jsonable(self.watch)}, {}
+
+    def _ipython_display_(self) -> None:
+        """Display under an id of its own, so that the end of each cell can bring the output's
+        saved picture (what a reopened notebook shows) up to the watch's last step."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        if bundle is not None:
+            display(bundle[0], metadata=bundle[1], raw=True, display_id=self._display_id)
+            self._displayed = True
+
+    def _update_saved_picture(self) -> None:
+        bundle = self._display_bundle() if self._displayed else None
+        if bundle is not None:
+            from IPython.display import update_display
+
+            update_display(bundle[0], metadata=bundle[1], raw=True, display_id=self._display_id)
 
     def __enter__(self) -> Watch:
         return self
@@ -189,10 +215,11 @@ class Watch(KernelOwned):
 
 def _publish_running(_result: object = None) -> None:
     """After each cell, show every running watch's last steps (the loop may have ended between
-    two throttled updates)."""
+    two throttled updates), in the page and in the output's saved picture."""
     for running in list(_running):
         running._recorder.finish()
         running._publish()
+        running._update_saved_picture()
 
 
 def watch(
@@ -223,7 +250,9 @@ def watch(
 
     Returns:
         A ``Watch``: a widget with ``log``, ``stop``, ``flags``, ``summary``, ``history``; as a
-        context manager, it stops at the end of the ``with`` block.
+        context manager, it stops at the end of the ``with`` block. ``torchinspect.export_html(w,
+        "run.html")`` writes it, as it is then, as a page that opens offline (from a plain script
+        too); a saved notebook keeps its last step.
 
     Example:
         >>> import torch
