@@ -97,3 +97,16 @@ def test_the_sharded_widget_has_no_live_bar_and_says_how_to_update(harness: Page
     expect(harness.locator(".torchinspect-livebar")).to_have_count(0)
     expect(harness.locator(".torchinspect-sharding-tile")).to_have_count(2)
     screenshot(harness, "sharding-widget-replicas")
+
+
+def test_an_fsdp2_parameter_card_shows_its_layout_and_says_what_needs_every_rank(harness: Page, screenshot) -> None:
+    """The card rank 0 alone made when the model view's page opened 0.weight of an FSDP2 model."""
+    snapshot = mount(harness, "fsdp2_card")
+    expect(harness.locator(".torchinspect-summary")).to_have_text(snapshot["summary"])
+    layout = harness.locator(".torchinspect-sharding")
+    expect(layout.locator("li")).to_have_text(["rank 0 (d0=0): [4, 16] at [0, 0]", "rank 1 (d0=1): [4, 16] at [4, 0]"])
+    expect(layout.locator(".torchinspect-sharding-caption")).to_have_text(
+        "2 ranks on cpu, mesh d0=2, placements [Shard(0)]; read by rank 0 alone, with no collective"
+    )
+    expect(layout.locator(".torchinspect-sharding-needs")).to_have_text(snapshot["not_computed"]["statistics"])
+    screenshot(harness, "sharding-fsdp2-card")

@@ -33,6 +33,15 @@ describe('the sharding picture of a DTensor', () => {
     expect(picture.caption).toBe('2 ranks on cpu, mesh dp=2, placements [Shard(0)]; statistics of the global tensor');
   });
 
+  it("says when one rank read the layout alone, as an FSDP2 parameter's card", () => {
+    const picture = pictureOf('fsdp2_card');
+    expect(picture.caption).toBe('2 ranks on cpu, mesh d0=2, placements [Shard(0)]; read by rank 0 alone, with no collective');
+    expect(picture.tiles.map(tile => [tile.label, tile.y, tile.height])).toEqual([
+      ['rank 0', 0, 0.5],
+      ['rank 1', 0.5, 0.5]
+    ]);
+  });
+
   it('draws a 2-D mesh sharding both axes as a 2 × 2 grid of four ranks', () => {
     const tiles = pictureOf('mesh2d_shard_shard').tiles;
     expect(tiles.map(tile => tile.ranks)).toEqual([[0], [1], [2], [3]]);

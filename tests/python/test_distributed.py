@@ -303,15 +303,17 @@ def test_the_typescript_fixture_is_what_real_worlds_snapshot(
     world2: list[dict[str, Any]], world4: list[dict[str, Any]]
 ) -> None:
     """tests/fixtures/sharded.json (read by tests/js and the browser tests) holds rank 0's snapshots
-    of these worlds; TORCHINSPECT_WRITE_FIXTURES=1 writes it again."""
+    of these worlds, and its card of an FSDP2 parameter; TORCHINSPECT_WRITE_FIXTURES=1 writes it again."""
     worlds = {"world2": world2, "world4": world4}
     made = {
         name: worlds[world][0]["cases"][name]["snapshot"] for world, names in FIXTURE_CASES.items() for name in names
     }
+    made["fsdp2_card"] = world2[0]["fsdp2"]["card"]  # a layout read by rank 0 alone: no figures to compare
     if os.environ.get("TORCHINSPECT_WRITE_FIXTURES") == "1":
         FIXTURE.write_text(json.dumps(made, indent=1, ensure_ascii=False) + "\n")
     stored = json.loads(FIXTURE.read_text())
     assert stored.keys() == made.keys()
+    assert stored["fsdp2_card"] == made.pop("fsdp2_card")
     for name, snapshot in made.items():
         assert_same_contents(snapshot, stored[name])
         assert snapshot["sharding"] == stored[name]["sharding"]

@@ -140,5 +140,7 @@ function caption(sharding: TensorSharding): string {
   const mesh = sharding.mesh;
   const sizes = meshSizes(mesh);
   const placements = sharding.placements.map(placementText).join(', ');
-  return `${mesh.shape.reduce((a, b) => a * b, 1)} ranks on ${mesh.device_type}, mesh ${sizes}, placements [${placements}]; statistics of the global tensor`;
+  // No collective: one rank read its own metadata alone (the page of a model's parameter card asked it).
+  const figures = sharding.collectives === 0 ? `read by rank ${sharding.rank} alone, with no collective` : 'statistics of the global tensor';
+  return `${mesh.shape.reduce((a, b) => a * b, 1)} ranks on ${mesh.device_type}, mesh ${sizes}, placements [${placements}]; ${figures}`;
 }

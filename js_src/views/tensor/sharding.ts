@@ -32,9 +32,12 @@ export function mountSharding(el: HTMLElement, snapshot: unknown): View<unknown>
       return;
     }
     const picture = shardingPicture(next.shape as number[], sharding);
+    // Read by one rank alone: what the empty panels above would need, said where the layout is.
+    const needs = next.statistics === null && sharding.collectives === 0 ? next.not_computed.statistics : undefined;
     root.replaceChildren(
       element('h3', 'torchinspect-group-title', `layout of ${formatShape(next.shape)} over ${sharding.blocks_total} ranks`),
       element('p', 'torchinspect-note torchinspect-sharding-caption', picture.caption),
+      ...(needs === undefined ? [] : [element('p', 'torchinspect-note torchinspect-sharding-needs', needs)]),
       drawing(picture),
       rankList(picture)
     );
