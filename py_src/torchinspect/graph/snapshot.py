@@ -19,7 +19,7 @@ import torch
 from torch.autograd.graph import Node
 
 from torchinspect._kernel import notebook_namespace
-from torchinspect.distributed.detect import is_sharded
+from torchinspect.distributed.detect import is_sharded, sharded_type
 from torchinspect.distributed.placements import graph_sharding
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
@@ -195,6 +195,7 @@ class _GraphBuilder:
         for index, variable in self.variables.items():
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
         self.memory = SavedMemory(self.variables.values()) if memory else None
+        self.sharded_type = sharded_type()
         self.node_index = 0
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
@@ -329,7 +330,7 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
-        if type(data) is not torch.Tensor and is_sharded(data):
+        if self.sharded_type is not None and isinstance(data, self.sharded_type):
             described["sharding"] = graph_sharding(data)
         if self.memory is not None:
             storage = self.memory.add(data)
