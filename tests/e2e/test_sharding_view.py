@@ -110,3 +110,16 @@ def test_an_fsdp2_parameter_card_shows_its_layout_and_says_what_needs_every_rank
     )
     expect(layout.locator(".torchinspect-sharding-needs")).to_have_text(snapshot["not_computed"]["statistics"])
     screenshot(harness, "sharding-fsdp2-card")
+
+
+def test_the_graph_of_a_dtensor_says_each_tensors_placements_in_its_details(open_harness, screenshot) -> None:
+    """tanh(weight @ inputs) of DTensors, as rank 0 of a real gloo world of 2 walked it alone."""
+    view = open_harness("graph")
+    graph = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "sharded_graph.json").read_text())
+    view.evaluate("graph => graphs.mount(graph)", graph)
+    details = view.locator(".torchinspect-graph-details")
+    view.locator(".torchinspect-graph-box", has_text="MmBackward0").first.click()
+    expect(details).to_contain_text("[4, 3] float32 · 48 B · Replicate() on mesh d0=2 (cpu), this rank [4, 3]")
+    view.locator(".torchinspect-graph-box.is-leaf").first.click()
+    expect(details.locator("dd")).to_contain_text(["[6, 4]", "Shard(0) on mesh d0=2 (cpu)", "[3, 4]"])
+    screenshot(view, "sharding-graph-leaf-details")
