@@ -9,7 +9,7 @@
  * py_src/torchinspect/protocol.py.
  */
 
-import type { GraphSnapshot, TensorPreview, TensorSnapshot } from './schema';
+import type { GraphPart, GraphSnapshot, TensorPreview, TensorSnapshot } from './schema';
 
 export const Kind = {
   /** The sidebar's comm, once open: the kernel's protocol and torchinspect version. */
@@ -24,6 +24,7 @@ export const Kind = {
   Preview: 'torchinspect:preview',
   /** A graph leaf's or saved tensor's snapshot. */
   NodeTensor: 'torchinspect:node-tensor',
+  GraphPart: 'torchinspect:graph-part',
   /** An event, not a request: a view of a widget opened (`open: true`) or went. */
   View: 'torchinspect:view',
   /** The widget takes a new snapshot now (its reply carries nothing to wait for). */
@@ -34,7 +35,7 @@ export const Kind = {
 export type MessageKind = (typeof Kind)[keyof typeof Kind];
 
 /** The requests the page waits on a reply for. */
-export type RequestKind = typeof Kind.List | typeof Kind.Snapshot | typeof Kind.Preview | typeof Kind.NodeTensor;
+export type RequestKind = typeof Kind.List | typeof Kind.Snapshot | typeof Kind.Preview | typeof Kind.NodeTensor | typeof Kind.GraphPart;
 
 /** How long a request waits before it says the kernel did not answer. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -67,6 +68,16 @@ export interface KernelRequests {
   preview(target: PreviewTarget, axes: number[] | null, index: (number | null)[]): Promise<TensorPreview>;
   /** A graph tensor's snapshot as stored JSON (previews in base64), for the inspector view. */
   nodeTensor(request: NodeTensorRequest): Promise<unknown>;
+  /** Units of a repeat the graph's first payload left out; absent where the graph always comes whole. */
+  graphPart?(request: GraphPartRequest): Promise<GraphPart>;
+}
+
+/** Units `units[0]` to `units[1]` (end excluded) of the repeat starting at node `repeat`, from its elided run `stretch`. */
+export interface GraphPartRequest {
+  repeat: string;
+  count: number;
+  stretch: [number, number];
+  units: [number, number];
 }
 
 export interface NonFinite {
@@ -152,6 +163,12 @@ export function readPreview({ content, buffers }: Reply): TensorPreview {
 }
 
 /** A node-tensor reply's snapshot, as stored JSON. */
+export function readGraphPart({ content }: Reply): GraphPart {
+  const part = content.part as GraphPart | undefined;
+  if (part === undefined || !Array.isArray(part.nodes) || !Array.isArray(part.units)) throw new Error(UNREADABLE);
+  return part;
+}
+
 export function readNodeTensor({ content }: Reply): unknown {
   if (content.snapshot === undefined) throw new Error(UNREADABLE);
   return content.snapshot;

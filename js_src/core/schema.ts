@@ -258,6 +258,35 @@ export interface GraphRepeat {
   label: string | null;
   /** The units not wired exactly like the others (a first layer whose input needs no gradient). */
   unlike: number[];
+  /** As a page gets it with units elided (graph/wire.py): how many units in all; `units` then holds the others. */
+  count?: number;
+  /** The runs of units the page has not got yet; opening the repeat asks the kernel for them. */
+  elided?: ElidedUnits[];
+}
+
+/** A run of a repeat's units left out of the graph sent first: what the page draws of them without their nodes. */
+export interface ElidedUnits {
+  /** The first unit left out and the one after the last, numbered among all the repeat's units. */
+  units: [number, number];
+  nodes: number;
+  held_nbytes: number;
+  /** The distinct ops, forward ops and tensors' names in them, for search. */
+  names: string[];
+  names_complete: boolean;
+  /** The edges between them and the nodes outside, by pair; null stands for these units. */
+  links: { source: string | null; target: string | null; edges: number }[];
+}
+
+/** Units of a repeat the kernel sent on request: their nodes and edges, and what is left elided around them. */
+export interface GraphPart {
+  /** The repeat's first node. */
+  repeat: string;
+  units: string[][];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  elided: ElidedUnits[];
+  inferred_modules?: Record<string, string>;
+  held_by_node?: Record<string, number>;
 }
 
 /** What folds a big graph, found by the kernel (optional: older snapshots lack it). */

@@ -1,12 +1,12 @@
 /**
  * The widget's requests to the kernel over its anywidget comm (custom messages): another slice
- * of a preview, or the full snapshot of a tensor in the graph. The wire and the table of
+ * of a preview, the full snapshot of a tensor in the graph, or units of the graph it elided. The wire and the table of
  * waiting requests are the protocol's (core/protocol.ts); nothing waits forever.
  */
 
 import type { AnyModel } from '@anywidget/types';
 
-import { Kind, PendingRequests, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests } from '../core/protocol';
+import { Kind, PendingRequests, readGraphPart, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests } from '../core/protocol';
 import type { InspectorModel } from './model';
 
 export interface WidgetRequests extends KernelRequests {
@@ -23,6 +23,7 @@ export function kernelRequests(model: AnyModel<InspectorModel>, timeoutMs = REQU
   return {
     preview: async (target, axes, index) => readPreview(await pending.send(Kind.Preview, { target, axes, index })),
     nodeTensor: async ({ node, op, saved, name }) => readNodeTensor(await pending.send(Kind.NodeTensor, { node, op, saved, name })),
+    graphPart: async ({ repeat, count, stretch, units }) => readGraphPart(await pending.send(Kind.GraphPart, { repeat, count, stretch, units })),
     dispose() {
       model.off('msg:custom', onMessage);
       pending.rejectAll('torchinspect: the inspector was closed');

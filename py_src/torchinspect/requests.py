@@ -1,8 +1,8 @@
 """Requests from the page to the kernel: validated, answered, never trusted.
 
 The page asks for another slice of a tensor's preview (the answer carries the preview's bytes
-as a binary buffer), or for the full snapshot of a tensor in the graph: a leaf, the root, or a
-tensor an op saved for backward. Every message gets a reply (an error reply when it is
+as a binary buffer), for the full snapshot of a tensor in the graph: a leaf, the root, or a
+tensor an op saved for backward, or for units of a repeat the graph's first payload elided. Every message gets a reply (an error reply when it is
 malformed, too large, or asks for what is no longer there), and nothing in a message is
 evaluated.
 """
@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from torchinspect.graph.node_tensors import NodeTensorError, node_tensor
+from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.wire import GraphPartError, graph_part
 from torchinspect.protocol import (
+    GRAPH_PART_REQUEST,
     NODE_TENSOR_REQUEST,
     PREVIEW_REQUEST,
     Buffers,
@@ -30,7 +34,7 @@ from torchinspect.tensor.preview import preview
 from torchinspect.tensor.snapshot import jsonable, snapshot
 from torchinspect.tensor.values import NoValues
 
-KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
+KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST, GRAPH_PART_REQUEST)
 _TARGETS = ("values", "grad")
 _NODE_ID = re.compile(r"[tn][0-9]{1,9}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
@@ -54,28 +58,54 @@ class NodeTensorRequest:
     name: str | None
 
 
+@dataclass(frozen=True)
+class GraphPartRequest:
+    id: int
+    repeat: str
+    count: int
+    stretch: list[int]
+    units: list[int]
+
+
 def answer(
-    message: object, tensor: weakref.ref[torch.Tensor], *, label_field: str = "name"
+    message: object,
+    tensor: weakref.ref[torch.Tensor],
+    *,
+    label_field: str = "name",
+    params: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Any], Buffers]:
     """The reply to one message from the page, and its binary buffers; never raises a RequestError.
 
     ``label_field`` is the field of a node-tensor request that names the graph's tensor as
     the page shows it: ``name`` from the widget; the sidebar sends ``label``, since its
-    ``name`` names the inspected tensor.
+    ``name`` names the inspected tensor. ``params`` gives what named the graph's leaves when it
+    was sent (see ``graph.wire.weak_params``), so that a part of it names them alike.
     """
     try:
         request = parse_request(message, label_field=label_field)
         if isinstance(request, NodeTensorRequest):
             return _node_tensor_reply(request, tensor()), []
+        if isinstance(request, GraphPartRequest):
+            return _graph_part_reply(request, tensor(), None if params is None else params()), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
         return error_reply(message, str(error)), []
     return reply, [data]
 
 
-def parse_request(message: object, *, label_field: str = "name") -> PreviewRequest | NodeTensorRequest:
+def parse_request(
+    message: object, *, label_field: str = "name"
+) -> PreviewRequest | NodeTensorRequest | GraphPartRequest:
     """The request in ``message``, or a RequestError that says what is wrong with it."""
     kind, request_id, message = check_request(message, KINDS)
+    if kind == GRAPH_PART_REQUEST:
+        return GraphPartRequest(
+            id=request_id,
+            repeat=_matching(message.get("repeat"), _NODE_ID, "repeat", "the id of a repeat's first node such as 'n3'"),
+            count=_count(message.get("count")),
+            stretch=_pair(message.get("stretch"), "stretch"),
+            units=_pair(message.get("units"), "units"),
+        )
     if kind == NODE_TENSOR_REQUEST:
         return NodeTensorRequest(
             id=request_id,
@@ -127,6 +157,33 @@ def _node_tensor_reply(request: NodeTensorRequest, root: torch.Tensor | None) ->
         "saved": request.saved,
         "snapshot": jsonable(snapshot(tensor, name=name)),
     }
+
+
+def _graph_part_reply(request: GraphPartRequest, root: torch.Tensor | None, params: Any) -> dict[str, Any]:
+    """The units asked for, from the graph walked again: node ids are walk positions, so they are the page's."""
+    if root is None:
+        raise RequestError("torchinspect: the tensor is gone (deleted in the kernel), and its graph with it")
+    if root.grad_fn is None:
+        raise RequestError("torchinspect: the tensor has no graph now; refresh the inspector")
+    try:
+        part = graph_part(
+            graph_for_view(root, params=params), request.repeat, request.count, request.stretch, request.units
+        )
+    except GraphPartError as error:
+        raise RequestError(str(error)) from error
+    return {"kind": GRAPH_PART_REQUEST, "id": request.id, "part": part}
+
+
+def _count(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
+        return value
+    raise RequestError(f"torchinspect: count must be a positive integer, got {value!r:.80}")
+
+
+def _pair(value: object, field: str) -> list[int]:
+    if not isinstance(value, list) or len(value) != 2 or not all(_is_int(item) and 0 <= item < 10**9 for item in value):
+        raise RequestError(f"torchinspect: {field} must be two unit numbers [first, end], got {value!r:.80}")
+    return value
 
 
 def _matching(value: object, pattern: re.Pattern[str], field: str, expected: str) -> str:

@@ -21,6 +21,7 @@ from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
+from torchinspect.graph.wire import first_payload, weak_params
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -64,6 +65,7 @@ class Inspector(FollowsCells):
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
+        self._params = weak_params(params)
         self._name = name
         self._seen = _changes_of(tensor)
         self.sees_every_write = self._seen.contents is not None
@@ -121,7 +123,7 @@ class Inspector(FollowsCells):
             self.refresh(force=True)
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
-        reply, buffers = answer_once(message, lambda: answer(message, self._tensor))
+        reply, buffers = answer_once(message, lambda: answer(message, self._tensor, params=self._params))
         self.send(reply, buffers)
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
@@ -226,7 +228,7 @@ def _storage_of(tensor: torch.Tensor) -> tuple[int, tuple[int, ...], tuple[int, 
 
 
 def _graph_of(tensor: torch.Tensor, params: Any) -> dict[str, Any]:
-    return {} if tensor.grad_fn is None else graph_for_view(tensor, params=params)
+    return {} if tensor.grad_fn is None else first_payload(graph_for_view(tensor, params=params))
 
 
 def _recorder_of(tensor: torch.Tensor) -> GradientRecorder | None:

@@ -1,12 +1,26 @@
 """What the kernel sends the page for a graph: the views' extras computed only for them, and a
 first payload bounded whatever the graph's size, whose elided parts the page asks for again."""
 
-import torch
+import gc
+import json
+import pathlib
 
+import jsonschema
+import pytest
+import torch
+from ipywidgets.widgets.widget import _remove_buffers
+from jupyter_client.session import json_packer
+
+import graphs
 import torchinspect
 from test_graph_memory import held_by_torch
+from torchinspect import inspect
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
+from torchinspect.protocol import ERROR_REPLY, GRAPH_PART_REQUEST
+
+SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
 
 
 def test_the_public_graph_is_whole_and_plain_and_the_views_get_memory_and_folding_besides():
@@ -23,3 +37,91 @@ def test_the_public_graph_is_whole_and_plain_and_the_views_get_memory_and_foldin
     saved = [tensor for node in viewed["nodes"] for tensor in node["saved_tensors"].values()]
     storages = {tensor["storage"] for tensor in saved if tensor["kind"] == "tensor"}
     assert storages == set(range(len(storages)))
+
+
+def sent_bytes(widget) -> int:
+    """The bytes of the widget's graph as Jupyter's session packs it into the comm message."""
+    state, _paths, _buffers = _remove_buffers(widget.get_state())
+    return len(json_packer(state["graph"]))
+
+
+@pytest.mark.parametrize(
+    ("build", "nodes"), [(graphs.g5, 30_004), (graphs.g6, 15_003)], ids=["G5 (30k chain)", "G6 (15k fan)"]
+)
+def test_a_big_graph_reaches_the_page_and_the_saved_notebook_within_the_bound(build, nodes):
+    root, params = build()
+    widget = inspect(root, params=params)
+    assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES
+    saved = widget._repr_mimebundle_()[0]
+    assert len(json_packer(saved)) <= FIRST_PAYLOAD_BYTES + 16_384  # the card and its preview besides
+    (repeat,) = widget.graph["folding"]["repeats"]
+    (stretch,) = repeat["elided"]
+    assert len(widget.graph["nodes"]) + stretch["nodes"] == nodes
+    jsonschema.validate(widget.graph, SCHEMA)
+
+
+def test_a_100k_node_chain_is_sent_in_a_few_kilobytes():
+    root, params = graphs.g5(33_333)
+    whole = graph_for_view(root, params=params)
+    sent = first_payload(whole)
+    assert len(whole["nodes"]) == 100_003 and payload_bytes(sent) <= FIRST_PAYLOAD_BYTES
+    (repeat,) = sent["folding"]["repeats"]
+    assert repeat["count"] == 33_333 and repeat["elided"][0]["names"] == [
+        "TanhBackward0",
+        "tanh",
+        "AddBackward0",
+        "add",
+        "MulBackward0",
+        "mul",
+    ]
+
+
+def ask(widget, **request) -> dict:
+    """What the kernel replies to the page's request, as the widget answers it."""
+    replies = []
+    widget.send = lambda content, buffers=None: replies.append(content)
+    widget._answer(widget, {"kind": GRAPH_PART_REQUEST, "id": 7, **request}, [])
+    (reply,) = replies
+    return reply
+
+
+def test_the_page_loads_every_elided_unit_by_parts_and_then_holds_the_whole_graph():
+    h = torch.zeros(4, requires_grad=True)
+    for _ in range(2_000):
+        h = torch.tanh(h * 2 + 1)
+    widget = inspect(h)
+    whole = graph_for_view(h)
+    nodes = {node["id"]: node for node in widget.graph["nodes"]}
+    edges = {json.dumps(edge, sort_keys=True) for edge in widget.graph["edges"]}
+    (repeat,) = widget.graph["folding"]["repeats"]
+    stretches = list(repeat["elided"])
+    while stretches:
+        low, high = stretches.pop()["units"]
+        reply = ask(
+            widget, repeat=repeat["units"][0][0], count=2_000, stretch=[low, high], units=[low, min(high, low + 700)]
+        )
+        assert reply["kind"] == GRAPH_PART_REQUEST and reply["id"] == 7
+        part = reply["part"]
+        nodes.update((node["id"], node) for node in part["nodes"])
+        edges.update(json.dumps(edge, sort_keys=True) for edge in part["edges"])
+        stretches += part["elided"]
+    assert len(nodes) == len(whole["nodes"])
+    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
+    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+
+
+def test_a_part_of_a_freed_or_changed_graph_is_refused_in_words():
+    h = torch.zeros(4, requires_grad=True)
+    for _ in range(2_000):
+        h = torch.tanh(h * 2 + 1)
+    widget = inspect(h)
+    (repeat,) = widget.graph["folding"]["repeats"]
+    first = repeat["units"][0][0]
+    changed = ask(widget, repeat=first, count=1_999, stretch=[1, 1999], units=[1, 5])
+    assert changed["kind"] == ERROR_REPLY and "changed since it was drawn; refresh" in changed["message"]
+    outside = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[0, 5])
+    assert outside["kind"] == ERROR_REPLY and "not within the elided units" in outside["message"]
+    del h
+    gc.collect()
+    gone = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[1, 5])
+    assert gone["kind"] == ERROR_REPLY and gone["message"].startswith("torchinspect: the tensor is gone")

@@ -11,7 +11,7 @@
  * routine, so every walk here is iterative and visits each node a bounded number of times.
  */
 
-import type { GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
+import type { ElidedUnits, GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
 
 /** The graph's nodes and their distinct forward neighbours, built once per snapshot. */
 export interface GraphIndex {
@@ -35,6 +35,13 @@ export interface FoldGroup {
   container: string | null;
   /** The units not wired exactly like the others. */
   unlike: number[];
+  /** A kernel repeat's first node and unit count, and where this group's units start among them. */
+  source?: { repeat: string; count: number; offset: number };
+  /**
+   * The runs of units the kernel left out of the graph sent first (unit numbers among all the
+   * repeat's, as `source` counts them): their places in `units` are empty until asked for.
+   */
+  elided?: ElidedUnits[];
 }
 
 /** Fewer repeats than this read fine unfolded. */
@@ -81,10 +88,40 @@ export function findFoldGroups(
 
 function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
   repeat.units.forEach(unit => unit.forEach(id => grouped.add(id)));
-  return {
+  const group: FoldGroup = {
     id: `repeat:${repeat.units[0][0]}`, kind: 'repeat', pattern: repeat.pattern ?? [], units: repeat.units,
     label: repeat.label, container: repeat.container, unlike: repeat.unlike
   };
+  const elided = repeat.elided ?? [];
+  if (elided.length === 0) return group;
+  return { ...group, units: allUnits(repeat.units, elided), source: { repeat: repeat.units[0][0], count: repeat.count!, offset: 0 }, elided };
+}
+
+/** Every unit in its place, the units sent at the places the elided runs leave, the others empty. */
+export function allUnits(sent: string[][], elided: ElidedUnits[]): string[][] {
+  const units: string[][] = [];
+  let next = 0;
+  for (const [start, end] of [...elided].sort((a, b) => a.units[0] - b.units[0]).map(run => run.units)) {
+    while (units.length < start) units.push(sent[next++]);
+    while (units.length < end) units.push([]);
+  }
+  while (next < sent.length) units.push(sent[next++]);
+  return units;
+}
+
+/** The elided runs of a group's units from unit `from` on, numbered among the group's own units. */
+export function elidedFrom(group: FoldGroup, from: number): ElidedUnits[] {
+  const offset = group.source?.offset ?? 0;
+  return (group.elided ?? []).filter(run => run.units[1] - offset > from);
+}
+
+/** The group from its unit `from` on: what stays folded when the units before it open. */
+export function restOf(group: FoldGroup, from: number): FoldGroup {
+  const units = group.units.slice(from);
+  const unlike = group.unlike.map(unit => unit - from).filter(unit => unit >= 0);
+  const id = units[0].length > 0 ? `repeat:${units[0][0]}` : `${group.id}+${from}`;
+  const source = group.source === undefined ? undefined : { ...group.source, offset: group.source.offset + from };
+  return { ...group, id, units, unlike, source, elided: elidedFrom(group, from) };
 }
 
 /**
@@ -95,12 +132,7 @@ function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
  */
 export function openGroup(group: FoldGroup): FoldGroup | null {
   if (group.kind === 'span') return null;
-  if (group.kind === 'repeat') {
-    const rest = group.units.slice(1);
-    if (rest.length < 2) return null;
-    const unlike = group.unlike.map(unit => unit - 1).filter(unit => unit >= 0);
-    return { ...group, id: `repeat:${rest[0][0]}`, units: rest, unlike };
-  }
+  if (group.kind === 'repeat') return group.units.length < 3 ? null : restOf(group, 1);
   const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
   if (middle.length < MIN_REPEATS) return null;
   return { ...group, id: `${group.kind}:${middle[0][0]}`, units: middle };
@@ -133,7 +165,8 @@ export function spanGroups(index: GraphIndex, ids: string[], parts: number): Fol
 
 /** The nodes in a group, all units together. */
 export function nodesIn(group: FoldGroup): number {
-  return group.units.reduce((sum, unit) => sum + unit.length, 0);
+  const elided = (group.elided ?? []).reduce((sum, run) => sum + run.nodes, 0);
+  return group.units.reduce((sum, unit) => sum + unit.length, elided);
 }
 
 /** Op nodes linked one to the next, where each feeds only the next and the next takes no other op. */

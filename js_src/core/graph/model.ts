@@ -5,13 +5,15 @@
  */
 
 import { edgeShapes } from './edge_shapes';
-import { findFoldGroups, indexGraph, nodesIn, openGroup, spanGroups, type FoldGroup, type GraphIndex } from './folding';
+import { elidedFrom, findFoldGroups, indexGraph, nodesIn, openGroup, restOf, spanGroups, type FoldGroup, type GraphIndex } from './folding';
+import { fillGroups, mergePart, partToOpen } from './parts';
 import {
   allOpen, closedAround, closedGroupOf, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
   moduleTree, type ModuleGroup, type ModuleTree
 } from './modules';
 import { formatShape } from '../format';
-import type { GraphNode, GraphSnapshot } from '../schema';
+import type { GraphPartRequest } from '../protocol';
+import type { GraphNode, GraphPart, GraphSnapshot } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -65,7 +67,8 @@ export function graphModel(snapshot: GraphSnapshot): GraphModel {
   const modules = moduleTree(snapshot);
   const plain = foldedModel(snapshot, index, modules, findFoldGroups(index, modules.groupOf));
   const repeats = snapshot.folding?.repeats ?? [];
-  if (plain.boxes.length <= DEFAULT_BOX_BUDGET) return plain;
+  // A repeat whose units the kernel left out is drawn folded whatever the count: its units are not here.
+  if (plain.boxes.length <= DEFAULT_BOX_BUDGET && !repeats.some(repeat => (repeat.elided ?? []).length > 0)) return plain;
   const folded = repeats.length === 0 ? plain : foldedModel(snapshot, index, modules, findFoldGroups(index, modules.groupOf, repeats));
   if (folded.boxes.length <= DEFAULT_BOX_BUDGET) return folded;
   // Still too many: the top's plain boxes go into stretches of forward order, so the rest fits.
@@ -102,10 +105,37 @@ export function expand(model: GraphModel, boxId: string): GraphModel {
   return modelOf(model.snapshot, model.index, groups, model.modules, open);
 }
 
-/** The model with a folded group opened to every unit at once; a repeat of modules shows each closed. */
+/**
+ * The model with a folded group opened to every unit at once; a repeat of modules shows each
+ * closed. Units the kernel has not sent yet stay folded, from the first of them on.
+ */
 export function expandGroupAll(model: GraphModel, boxId: string): GraphModel {
-  const groups = model.groups.filter(group => group.id !== boxId);
+  const groups = model.groups.flatMap(group => (group.id !== boxId ? [group] : stillElided(group)));
   return modelOf(model.snapshot, model.index, groups, model.modules, model.open);
+}
+
+/** What stays folded of a group opened whole: its units from the first one not sent yet, if any. */
+function stillElided(group: FoldGroup): FoldGroup[] {
+  const [first] = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
+  return first === undefined ? [] : [restOf(group, first.units[0] - (group.source?.offset ?? 0))];
+}
+
+/** The model with units the kernel sent (see parts.ts) in their places; what is open stays open. */
+export function withPart(model: GraphModel, part: GraphPart, asked: GraphPartRequest): GraphModel {
+  const snapshot = mergePart(model.snapshot, part, asked);
+  return modelOf(snapshot, indexGraph(snapshot), fillGroups(model.groups, part, asked), moduleTree(snapshot), model.open);
+}
+
+/** What the kernel must send before the box opens (see parts.ts: partToOpen); null when nothing. */
+export function partToOpenBox(model: GraphModel, boxId: string, all: boolean): GraphPartRequest | null {
+  const group = model.groups.find(candidate => candidate.id === boxId);
+  return group === undefined ? null : partToOpen(group, all);
+}
+
+/** The nodes of the whole graph, those the kernel has not sent yet included. */
+export function nodeCount(snapshot: GraphSnapshot): number {
+  const elided = (snapshot.folding?.repeats ?? []).flatMap(repeat => repeat.elided ?? []);
+  return elided.reduce((sum, run) => sum + run.nodes, snapshot.nodes.length);
 }
 
 /** The modules right inside the group's container that make one unit of it: `layers.0`. */
@@ -135,7 +165,7 @@ export function collapseAll(model: GraphModel): GraphModel {
 
 /** Every module open, and every folded box too unless the graph has more than EXPAND_ALL_MAX_NODES nodes. */
 export function expandAll(model: GraphModel): GraphModel {
-  const groups = model.snapshot.nodes.length > EXPAND_ALL_MAX_NODES ? model.groups : [];
+  const groups = model.snapshot.nodes.length > EXPAND_ALL_MAX_NODES ? model.groups : model.groups.flatMap(stillElided);
   return modelOf(model.snapshot, model.index, groups, model.modules, allOpen(model.modules));
 }
 
@@ -145,7 +175,7 @@ export function expandAll(model: GraphModel): GraphModel {
  */
 export function firstNodeIn(model: GraphModel, boxId: string): string | null {
   const group = model.groups.find(candidate => candidate.id === boxId);
-  if (group !== undefined) return earliest(model, group.units[0]) ?? group.units[0][0];
+  if (group !== undefined) return earliest(model, group.units[0]) ?? group.units[0][0] ?? null;
   let first: GraphNode | null = null;
   for (const [id, box] of model.boxOf) {
     if (box !== boxId) continue;
@@ -228,7 +258,8 @@ function modelOf(
   snapshot: GraphSnapshot, index: GraphIndex, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
 ): GraphModel {
   const { boxOf, boxes } = placeBoxes(snapshot, groups, modules, open);
-  return { snapshot, index, groups, boxes, links: linksBetween(snapshot, index, boxOf), boxOf, modules, open };
+  const links = linksBetween(snapshot, index, boxOf, boxes.flatMap(box => (box.group === null ? [] : [box.group])));
+  return { snapshot, index, groups, boxes, links, boxOf, modules, open };
 }
 
 /**
@@ -270,19 +301,29 @@ function placeBoxes(
   return { boxOf, boxes };
 }
 
-/** One link per pair of boxes; edges inside a folded box are not drawn. */
-function linksBetween(snapshot: GraphSnapshot, index: GraphIndex, boxOf: Map<string, string>): GraphLink[] {
+/**
+ * One link per pair of boxes; edges inside a folded box are not drawn. A folded group's units
+ * the kernel has not sent yet are linked by the counts it sent with them.
+ */
+function linksBetween(snapshot: GraphSnapshot, index: GraphIndex, boxOf: Map<string, string>, drawn: FoldGroup[]): GraphLink[] {
   const pairs = new Map<string, { source: string; target: string; shapes: Set<string>; edges: number }>();
   const shapes = edgeShapes(snapshot, index);
-  for (const edge of snapshot.edges) {
-    const [source, target] = [boxOf.get(edge.source), boxOf.get(edge.target)];
-    if (source === undefined || target === undefined || source === target) continue;
+  const add = (source: string | undefined, target: string | undefined, edges: number, shape: string): void => {
+    if (source === undefined || target === undefined || source === target) return;
     const key = `${source}\u0000${target}`;
     const pair = pairs.get(key) ?? { source, target, shapes: new Set<string>(), edges: 0 };
-    const shape = shapes.get(edge);
-    pair.shapes.add(shape === undefined ? '' : formatShape(shape));
-    pair.edges += 1;
+    pair.shapes.add(shape);
+    pair.edges += edges;
     pairs.set(key, pair);
+  };
+  for (const edge of snapshot.edges) {
+    const shape = shapes.get(edge);
+    add(boxOf.get(edge.source), boxOf.get(edge.target), 1, shape === undefined ? '' : formatShape(shape));
+  }
+  for (const group of drawn) {
+    for (const { source, target, edges } of elidedFrom(group, 0).flatMap(run => run.links)) {
+      add(source === null ? group.id : boxOf.get(source), target === null ? group.id : boxOf.get(target), edges, '');
+    }
   }
   return [...pairs.values()].map(({ source, target, shapes, edges }) => {
     const shape = shapes.size === 1 ? [...shapes][0] : '';
@@ -306,6 +347,8 @@ export function searchBoxes(model: GraphModel, query: string): string[] {
   }
   for (const box of model.boxes) {
     if ((box.kind === 'folded' || box.kind === 'module') && box.title.toLowerCase().includes(wanted)) found.add(box.id);
+    const names = box.group === null ? [] : elidedFrom(box.group, 0).flatMap(run => run.names);
+    if (names.some(name => name.toLowerCase().includes(wanted))) found.add(box.id);
   }
   return [...found];
 }

@@ -8,7 +8,10 @@
  * `torchinspect:graph-drawn` once the graph is drawn and answers input.
  */
 
-import { canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, searchBoxes, type GraphModel } from '../../core/graph/model';
+import {
+  canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, nodeCount, partToOpenBox, searchBoxes, withPart, type GraphModel
+} from '../../core/graph/model';
+import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
 import { graphMemory, type GraphMemory } from '../../core/graph/memory';
@@ -38,6 +41,8 @@ export interface GraphHost {
   onSelect?(node: GraphNode | null): void;
   /** Asks the kernel for a leaf's or a saved tensor's snapshot; without it, no "Show" buttons. */
   requestNodeTensor?: RequestNodeTensor;
+  /** Asks the kernel for units of a repeat it left out of the graph it sent first; without it, they cannot open. */
+  requestGraphPart?: KernelRequests['graphPart'];
   /** A layer drawn over the graph (the gradient flow), fed with the data's `gradients`. */
   layer?: MountLayer;
 }
@@ -113,11 +118,29 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
    * Opens a folded box (a step, or with `all` every unit at once) or a closed module, and selects
    * the box that now draws its first node.
    */
-  const open = (id: string, all = false): void => {
+  const open = (id: string, all = false, fetched = false): void => {
     if (shown === null || !canExpand(shown.model, id)) return;
+    const asked = fetched ? null : partToOpenBox(shown.model, id, all);
+    if (asked !== null) return void fetchThenOpen(id, all, asked);
     const first = firstNodeIn(shown.model, id);
     const next = all ? expandGroupAll(shown.model, id) : expand(shown.model, id);
     show(next, first === null ? null : next.boxOf.get(first) ?? null);
+  };
+  /** Asks the kernel for the units the box needs, merges them into the graph, then opens it. */
+  const fetchThenOpen = async (id: string, all: boolean, asked: GraphPartRequest): Promise<void> => {
+    if (host.requestGraphPart === undefined) {
+      parts.status.textContent = `${PART_NOT_HERE} ${RERUN_HINT}`;
+      return;
+    }
+    parts.status.textContent = `asking the kernel for units ${formatCount(asked.units[0] + 1)} to ${formatCount(asked.units[1])} of ${formatCount(asked.count)}…`;
+    try {
+      const part = await host.requestGraphPart(asked);
+      if (shown === null) return;
+      shown = { ...shown, model: withPart(shown.model, part, asked) };
+      open(id, all, true);
+    } catch (error) {
+      parts.status.textContent = `${PART_NOT_HERE} ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`;
+    }
   };
   const find = (advance: boolean): void => {
     if (shown === null) return;
@@ -253,8 +276,12 @@ function firstRoot(shown: Shown): string | null {
   return root === undefined ? null : shown.model.boxOf.get(root) ?? null;
 }
 
+/** Said where a folded box's units cannot be had: no kernel behind the page, or it cannot give them. */
+const PART_NOT_HERE = 'This folded box holds units the graph was sent without, to keep it small, and they cannot be loaded now.';
+const RERUN_HINT = 'Run the cell again in a live kernel to open it.';
+
 function statusText(model: GraphModel): string {
-  const nodes = model.snapshot.nodes.length;
+  const nodes = nodeCount(model.snapshot);
   const count = (kind: string, one: string, many: string) => {
     const found = model.boxes.filter(box => box.kind === kind).length;
     return found === 0 ? [] : [`${formatCount(found)} ${found === 1 ? one : many}`];

@@ -1,0 +1,89 @@
+/**
+ * The units of a big graph's repeats that the kernel left out of the graph it sent first
+ * (graph/wire.py): which of them opening a folded box needs, and the graph and its folded
+ * groups once the kernel sent them. Pure data, no DOM.
+ */
+
+import { allUnits, elidedFrom, type FoldGroup } from './folding';
+import type { GraphPartRequest } from '../protocol';
+import type { ElidedUnits, GraphPart, GraphRepeat, GraphSnapshot } from '../schema';
+
+/** Opening one step asks for this many units at once, so that the next steps need no request. */
+const STEP_UNITS = 16;
+/** Opening every unit asks for about this many nodes at most; what is left stays folded. */
+const ALL_NODES = 2_000;
+
+/**
+ * What opening the group needs from the kernel first: the unit it shows (a step), or the first
+ * run of units still elided (all); null when it has them.
+ */
+export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | null {
+  if (group.source === undefined) return null;
+  const { repeat, count, offset } = group.source;
+  const runs = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
+  const run = all ? runs[0] : runs.find(found => found.units[0] <= offset && offset < found.units[1]);
+  if (run === undefined) return null;
+  const [low, high] = run.units;
+  const start = Math.max(low, offset);
+  const perUnit = Math.max(1, run.nodes / (high - low));
+  const wanted = all ? Math.max(1, Math.floor(ALL_NODES / perUnit)) : STEP_UNITS;
+  return { repeat, count, stretch: [low, high], units: [start, Math.min(high, start + wanted)] };
+}
+
+/** The snapshot with the part's nodes and edges, and its repeat's units, runs, modules and memory, merged in. */
+export function mergePart(snapshot: GraphSnapshot, part: GraphPart, asked: GraphPartRequest): GraphSnapshot {
+  const known = new Set(snapshot.nodes.map(node => node.id));
+  const nodes = [...snapshot.nodes, ...part.nodes.filter(node => !known.has(node.id))];
+  nodes.forEach(node => known.add(node.id));
+  const key = (edge: GraphSnapshot['edges'][number]) => `${edge.source}\u0000${edge.target}\u0000${edge.input}`;
+  const present = new Set(snapshot.edges.map(key));
+  const edges = [...snapshot.edges];
+  for (const edge of part.edges) {
+    if (known.has(edge.source) && known.has(edge.target) && !present.has(key(edge))) {
+      present.add(key(edge));
+      edges.push(edge);
+    }
+  }
+  const merged: GraphSnapshot = { ...snapshot, nodes, edges };
+  if (snapshot.folding !== undefined) {
+    const repeats = snapshot.folding.repeats.map(repeat => (repeat.units[0][0] === part.repeat ? withUnits(repeat, part, asked) : repeat));
+    const inferred = snapshot.folding.inferred_modules;
+    merged.folding = { ...snapshot.folding, repeats, ...(inferred ? { inferred_modules: { ...inferred, ...part.inferred_modules } } : {}) };
+  }
+  if (snapshot.memory !== undefined) {
+    merged.memory = { ...snapshot.memory, held_by_node: { ...snapshot.memory.held_by_node, ...part.held_by_node } };
+  }
+  return merged;
+}
+
+/** The repeat as the kernel would have sent it with these units too. */
+function withUnits(repeat: GraphRepeat, part: GraphPart, asked: GraphPartRequest): GraphRepeat {
+  const units = allUnits(repeat.units, repeat.elided ?? []);
+  part.units.forEach((unit, at) => (units[asked.units[0] + at] = unit));
+  const elided = runsAfter(repeat.elided ?? [], part, asked);
+  const left = new Set(elided.flatMap(run => range(run.units[0], run.units[1])));
+  return { ...repeat, units: units.filter((_, at) => !left.has(at)), elided };
+}
+
+/** The groups of the part's repeat with its units in their places, and the runs left around them. */
+export function fillGroups(groups: FoldGroup[], part: GraphPart, asked: GraphPartRequest): FoldGroup[] {
+  return groups.map(group => {
+    if (group.source?.repeat !== part.repeat) return group;
+    const units = [...group.units];
+    part.units.forEach((unit, at) => {
+      const local = asked.units[0] + at - group.source!.offset;
+      if (local >= 0 && local < units.length) units[local] = unit;
+    });
+    return { ...group, units, elided: runsAfter(group.elided ?? [], part, asked) };
+  });
+}
+
+function runsAfter(runs: ElidedUnits[], part: GraphPart, asked: GraphPartRequest): ElidedUnits[] {
+  const [low, high] = asked.stretch;
+  const split = runs.some(run => run.units[0] === low && run.units[1] === high);
+  return split ? [...runs.filter(run => run.units[0] !== low || run.units[1] !== high), ...part.elided] : runs;
+}
+
+function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, at) => start + at);
+}

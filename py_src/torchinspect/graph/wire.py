@@ -1,0 +1,204 @@
+"""The graph as it travels to the page: a first payload of at most FIRST_PAYLOAD_BYTES of JSON.
+
+A graph of 30,000 nodes is 13 MB of snapshot, and a widget's state is saved in the notebook.
+So where a view's snapshot (``graph_for_view``) is larger than the bound, the units of each
+repeat (``folding.repeats``) are elided except the first, the unlike ones and the last: what
+the page draws first is one box ``× N`` for the repeat anyway. Each run of elided units
+becomes an **elided stretch** of the repeat, carrying what the page needs to draw the box and
+its links without the nodes (how many nodes, the links between the stretch and the nodes the
+page has, the bytes it holds for backward, and the distinct names in it, for search). Opening
+the box asks the kernel for some of those units (``graph_part``): it walks the graph again
+from the inspected tensor (node ids are positions in the walk, so they are the same) and
+sends their nodes and edges, and the stretches left around them.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import torch
+
+FIRST_PAYLOAD_BYTES = 256 * 1024
+"""The most JSON the page gets first for one graph, and a saved notebook keeps of it."""
+NAME_CHARACTERS = 48_000
+"""How much text of names (ops, forward ops, tensors' names) one stretch lists for search, at most."""
+
+# No node's JSON is shorter (its keys alone take 130 bytes): a graph of more nodes than the
+# bound allows at this size is elided without writing all of it out first.
+_LEAST_NODE_BYTES = 150
+
+
+class GraphPartError(LookupError):
+    """The part asked for is not in the graph as it is now; the message says why, for the user."""
+
+
+def payload_bytes(graph: dict[str, Any]) -> int:
+    """The bytes of the graph as JSON on the wire (Jupyter's messages keep non-ASCII text as is)."""
+    return len(json.dumps(graph, ensure_ascii=False).encode())
+
+
+def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> dict[str, Any]:
+    """The graph as the page gets it first: itself when its JSON fits ``limit``, else with the
+    units of its repeats elided (the first, the unlike ones and the last kept).
+
+    Example:
+        >>> import torch
+        >>> from torchinspect.graph.snapshot import graph_for_view
+        >>> h = torch.zeros(4, requires_grad=True)
+        >>> for _ in range(2_000):
+        ...     h = torch.tanh(h * 2 + 1)
+        >>> graph = graph_for_view(h)
+        >>> sent = first_payload(graph)
+        >>> payload_bytes(graph) > FIRST_PAYLOAD_BYTES >= payload_bytes(sent)
+        True
+        >>> (steps,) = sent["folding"]["repeats"]
+        >>> steps["count"], len(steps["units"]), [(part["units"], part["nodes"]) for part in steps["elided"]]
+        (2000, 2, [([1, 1999], 5994)])
+    """
+    if "folding" not in graph or (len(graph["nodes"]) * _LEAST_NODE_BYTES <= limit and payload_bytes(graph) <= limit):
+        return graph
+    repeats = graph["folding"]["repeats"]
+    elided: set[str] = set()
+    stretches: list[tuple[dict[str, Any], list[list[str]]]] = []
+    sent_repeats = []
+    for repeat in repeats:
+        units = repeat["units"]
+        if units[0][0] in elided:  # inside a unit of an outer repeat, elided with it
+            continue
+        kept = sorted({0, len(units) - 1, *repeat["unlike"]})
+        gaps = [(low + 1, high) for low, high in zip(kept, kept[1:]) if high > low + 1]
+        sent = {**repeat, "units": [units[index] for index in kept], "count": len(units)}
+        sent["elided"] = [{"units": [start, end]} for start, end in gaps]
+        for stretch, (start, end) in zip(sent["elided"], gaps):
+            stretches.append((stretch, units[start:end]))
+            elided.update(node for unit in units[start:end] for node in unit)
+        sent_repeats.append(sent)
+    sent_graph = _without(graph, elided)
+    sent_graph["folding"] = {**sent_graph["folding"], "repeats": sent_repeats}
+    for stretch, units in stretches:
+        stretch.update(_describe_stretch(graph, units))
+    _add_links(graph["edges"], stretches)
+    return sent_graph
+
+
+def graph_part(
+    graph: dict[str, Any], repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
+) -> dict[str, Any]:
+    """Units ``units[0]`` to ``units[1]`` (end excluded) of the repeat whose first unit starts
+    with node ``repeat_id`` and has ``count`` units, from the elided stretch ``stretch`` the
+    page holds: their nodes, the edges that touch them, and what is left of the stretch around
+    them, as elided stretches again.
+
+    Raises:
+        GraphPartError: the graph has no such repeat now, or the units are not in the stretch.
+    """
+    repeat = next(
+        (found for found in graph.get("folding", {}).get("repeats", ()) if found["units"][0][0] == repeat_id), None
+    )
+    if repeat is None or len(repeat["units"]) != count:
+        raise GraphPartError(
+            f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
+            "was drawn; refresh the inspector"
+        )
+    low, high = stretch
+    start, end = units
+    if not 0 < low <= start < end <= high < count:
+        raise GraphPartError(
+            f"torchinspect: units {start} to {end} are not within the elided units {low} to {high} of a repeat "
+            f"of {count}"
+        )
+    all_units = repeat["units"]
+    wanted = {node for unit in all_units[start:end] for node in unit}
+    left = [(part, all_units[part[0] : part[1]]) for part in ((low, start), (end, high)) if part[1] > part[0]]
+    stretches = [({"units": list(part)}, part_units) for part, part_units in left]
+    for described, part_units in stretches:
+        described.update(_describe_stretch(graph, part_units))
+    _add_links(graph["edges"], stretches)
+    folding = graph["folding"]
+    part: dict[str, Any] = {
+        "repeat": repeat_id,
+        "units": all_units[start:end],
+        "nodes": [node for node in graph["nodes"] if node["id"] in wanted],
+        "edges": [edge for edge in graph["edges"] if edge["source"] in wanted or edge["target"] in wanted],
+        "elided": [described for described, _ in stretches],
+    }
+    if "inferred_modules" in folding:
+        part["inferred_modules"] = {node: path for node, path in folding["inferred_modules"].items() if node in wanted}
+    if "memory" in graph:
+        part["held_by_node"] = {node: held for node, held in graph["memory"]["held_by_node"].items() if node in wanted}
+    return part
+
+
+def weak_params(params: Any) -> Callable[[], Any]:
+    """``params`` as ``autograd_graph`` takes them (a module or a mapping of names to tensors),
+    held weakly: a part sent later names its leaves as the first payload did, and nothing of the
+    user's program is kept alive for it."""
+    if isinstance(params, torch.nn.Module):
+        return weakref.ref(params)
+    if isinstance(params, Mapping):
+        refs = {name: weakref.ref(tensor) for name, tensor in params.items() if isinstance(tensor, torch.Tensor)}
+        return lambda: {name: tensor for name, ref in refs.items() if (tensor := ref()) is not None}
+    return lambda: None
+
+
+def _without(graph: dict[str, Any], elided: set[str]) -> dict[str, Any]:
+    """The graph without the elided nodes and every edge, inferred module and held count of theirs."""
+    sent = {
+        **graph,
+        "nodes": [node for node in graph["nodes"] if node["id"] not in elided],
+        "edges": [edge for edge in graph["edges"] if edge["source"] not in elided and edge["target"] not in elided],
+    }
+    folding = graph["folding"]
+    if "inferred_modules" in folding:
+        inferred = {node: path for node, path in folding["inferred_modules"].items() if node not in elided}
+        sent["folding"] = {**folding, "inferred_modules": inferred}
+    if "memory" in graph:
+        held = {node: nbytes for node, nbytes in graph["memory"]["held_by_node"].items() if node not in elided}
+        sent["memory"] = {**graph["memory"], "held_by_node": held}
+    return sent
+
+
+def _describe_stretch(graph: dict[str, Any], units: list[list[str]]) -> dict[str, Any]:
+    """How many nodes a stretch holds, what it holds for backward, and its distinct names: the
+    ops first, then the tensors' names while they fit NAME_CHARACTERS (``names_complete`` says
+    whether all did)."""
+    ids = {node for unit in units for node in unit}
+    held = graph.get("memory", {}).get("held_by_node", {})
+    inside = [node for node in graph["nodes"] if node["id"] in ids]
+    ops = {text: None for node in inside for text in (node["op"], node["forward_op"]) if text}
+    names, characters, complete = list(ops), sum(map(len, ops)), True
+    for node in inside:
+        name = node["name"]
+        if name and name not in ops:
+            characters += len(name) + 4
+            if characters > NAME_CHARACTERS:
+                complete = False
+                break
+            names.append(name)
+    return {
+        "nodes": len(ids),
+        "held_nbytes": sum(held.get(node, 0) for node in ids),
+        "names": names,
+        "names_complete": complete,
+    }
+
+
+def _add_links(edges: Iterable[dict[str, Any]], stretches: list[tuple[dict[str, Any], list[list[str]]]]) -> None:
+    """Each stretch's ``links``: the edges between it and the nodes outside it, counted by pair,
+    with null standing for the stretch itself."""
+    where = {node: number for number, (_, units) in enumerate(stretches) for unit in units for node in unit}
+    counts: list[Counter[tuple[str | None, str | None]]] = [Counter() for _ in stretches]
+    for edge in edges:
+        source, target = where.get(edge["source"]), where.get(edge["target"])
+        if source == target:  # inside one stretch, or touching none
+            continue
+        if source is not None:
+            counts[source][(None, edge["target"])] += 1
+        if target is not None:
+            counts[target][(edge["source"], None)] += 1
+    for (stretch, _), links in zip(stretches, counts):
+        stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in links.items()]
