@@ -14,6 +14,7 @@ import backward_recording
 import browser_graphs
 import distributed
 import graph_snapshots
+import graph_wire
 import memory
 import nan
 import sidebar
@@ -24,7 +25,7 @@ FAMILIES = {
     "tensors": tensors.run, "graphs": graph_snapshots.run, "backward": backward_recording.run,
     "browser": browser_graphs.run, "sidebar": sidebar.run,
     "memory": memory.run, "distributed": distributed.run, "nan": nan.run,
-    "watch": watch.run,
+    "watch": watch.run, "wire": graph_wire.run,
 }
 
 

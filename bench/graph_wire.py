@@ -1,0 +1,54 @@
+"""Wire family: what reaches the page for a graph, against what torchviz hands Graphviz.
+
+For G4, G5, G6 and a 100,000-node chain: the JSON the widget used to send (the view's whole
+snapshot), the first payload it sends now (graph/wire.py; the widget's state, which a saved
+notebook keeps), and torchviz 0.0.3's make_dot(...).source in the same run, the text a user
+of torchviz renders. Beside them, autograd_graph (the public, plain graph) against the
+view's snapshot with its memory and folding, and the time the elision takes.
+"""
+
+from __future__ import annotations
+
+from graphs import g4, g5, g6
+from timing import best_seconds, ms, print_table
+from torchinspect import autograd_graph
+from torchinspect.graph.safety import release_held_graphs
+from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
+
+CASES = {"G4": g4, "G5": g5, "G6": g6, "chain 100k": lambda: g5(33_333)}
+
+
+def make_dot_bytes(root, params) -> str:
+    from torchviz import make_dot
+
+    names = dict(params.named_parameters()) if hasattr(params, "named_parameters") else params
+    try:
+        return f"{len(make_dot(root, params=names).source.encode()):,} B"
+    except RecursionError:
+        return "RecursionError"
+
+
+def run() -> None:
+    rows = []
+    for label, build in CASES.items():
+        root, params = build()
+        whole = graph_for_view(root, params=params)
+        sent = first_payload(whole)
+        budget = 2.0 if label == "chain 100k" else 20.0
+        plain = best_seconds(lambda: autograd_graph(root, params=params), repeat=3, budget=budget)
+        viewed = best_seconds(lambda: graph_for_view(root, params=params), repeat=3, budget=budget)
+        elide = best_seconds(lambda: first_payload(whole), repeat=3, budget=budget)
+        rows.append([
+            label, f"{len(whole['nodes']):,}", f"{payload_bytes(whole):,} B", f"{payload_bytes(sent):,} B",
+            make_dot_bytes(root, params), ms(plain), ms(viewed), ms(elide),
+        ])  # fmt: skip
+        del root, params, whole, sent
+        release_held_graphs()
+    print_table(
+        f"First payload of a graph to the page (bound {FIRST_PAYLOAD_BYTES:,} B) against torchviz 0.0.3's dot source",
+        ["graph", "nodes", "whole view snapshot", "first payload", "make_dot source", "autograd_graph",
+         "graph_for_view", "first_payload"],
+        rows,
+    )  # fmt: skip
+
