@@ -32,19 +32,8 @@ def make_dot_bytes(root, params) -> str:
 def run() -> None:
     rows = []
     for label, build in CASES.items():
-        root, params = build()
-        whole = graph_for_view(root, params=params)
-        sent = first_payload(whole)
-        budget = 2.0 if label == "chain 100k" else 20.0
-        plain = best_seconds(lambda: autograd_graph(root, params=params), repeat=3, budget=budget)
-        viewed = best_seconds(lambda: graph_for_view(root, params=params), repeat=3, budget=budget)
-        elide = best_seconds(lambda: first_payload(whole), repeat=3, budget=budget)
-        rows.append([
-            label, f"{len(whole['nodes']):,}", f"{payload_bytes(whole):,} B", f"{payload_bytes(sent):,} B",
-            make_dot_bytes(root, params), ms(plain), ms(viewed), ms(elide),
-        ])  # fmt: skip
-        del root, params, whole, sent
-        release_held_graphs()
+        rows.append(row(label, *build()))
+        release_held_graphs()  # the graph of this row is gone: let the held nodes go before the next
     print_table(
         f"First payload of a graph to the page (bound {FIRST_PAYLOAD_BYTES:,} B) against torchviz 0.0.3's dot source",
         ["graph", "nodes", "whole view snapshot", "first payload", "make_dot source", "autograd_graph",
@@ -52,3 +41,15 @@ def run() -> None:
         rows,
     )  # fmt: skip
 
+
+def row(label: str, root, params) -> list[str]:
+    whole = graph_for_view(root, params=params)
+    sent = first_payload(whole)
+    budget = 2.0 if label == "chain 100k" else 20.0
+    plain = best_seconds(lambda: autograd_graph(root, params=params), repeat=3, budget=budget)
+    viewed = best_seconds(lambda: graph_for_view(root, params=params), repeat=3, budget=budget)
+    elide = best_seconds(lambda: first_payload(whole), repeat=3, budget=budget)
+    return [
+        label, f"{len(whole['nodes']):,}", f"{payload_bytes(whole):,} B", f"{payload_bytes(sent):,} B",
+        make_dot_bytes(root, params), ms(plain), ms(viewed), ms(elide),
+    ]  # fmt: skip
