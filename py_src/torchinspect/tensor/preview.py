@@ -16,11 +16,11 @@ from typing import Any
 
 import torch
 
-from torchinspect.tensor.values import CHUNK, as_real, is_integral, values_of
+from torchinspect.tensor.values import CHUNK, as_real, values_of
 
 PREVIEW_LENGTH = 4096
 PREVIEW_SIDE = 128
-PIECE = 1 << 16
+PIECE = 1 << 15
 """Elements converted to float32 at once: a buffer that stays in cache, and a small extra peak.
 float32 needs no buffer and is read in pieces of CHUNK elements, fewer calls."""
 
@@ -246,8 +246,6 @@ class _Float32Reader:
         strides: tuple[int, ...] = (1,)
         if piece.dim() == 3:
             strides = (piece[0].numel(), *torch.empty_like(piece[0], device="meta").stride())
-        if is_integral(piece.dtype):
-            piece = self._into(torch.float64, piece, strides)
         return self._into(torch.float32, piece, strides)
 
     def _into(self, dtype: torch.dtype, piece: torch.Tensor, strides: tuple[int, ...]) -> torch.Tensor:

@@ -43,6 +43,9 @@ BLOCK = 1 << 18
 """Elements read at once (1 MiB of float32): a chunk and its scratch stay in a core's cache."""
 SPAN = 1 << 12
 """Elements whose extremes are read together: NaN and Inf are counted one by one only in their spans."""
+CONVERTED_SHARE = 8
+"""Chunks that are converted (integers to float64, narrow floats to float32) are BLOCK / this:
+the converted copy then stays a small part of a tensor of a few MB, and in cache."""
 MAX_SPANS = 16
 """Spans with NaN or Inf in one chunk past which the whole chunk is counted at once."""
 
@@ -228,7 +231,8 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
 
 
 def _block(values: Values) -> int:
-    """Elements per chunk: BLOCK on a CPU (or less where the values module's CHUNK is set lower).
+    """Elements per chunk: BLOCK on a CPU (or less where the values module's CHUNK is set lower),
+    a CONVERTED_SHARE of it for dtypes converted chunk by chunk.
 
     On an accelerator each chunk costs a few reads back to the host (a synchronization each)
     and a kernel launch per reduction, while its caches matter little: there a chunk is a
@@ -236,6 +240,8 @@ def _block(values: Values) -> int:
     scratch stays under a tenth of the tensor.
     """
     block = min(BLOCK, values_module.CHUNK)
+    if any(part.dtype not in (torch.float32, torch.float64) for part in values.parts):
+        block //= CONVERTED_SHARE
     if any(part.device.type != "cpu" for part in values.parts):
         return max(block, math.ceil(values.count / 16))
     return block
@@ -244,7 +250,7 @@ def _block(values: Values) -> int:
 def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor, as_real: RealReader) -> None:
     """Integers and bool: extremes exact in their own dtype, sums in float64 (exact below 2**53)."""
     exact = chunk.reshape(-1)
-    low, high = int(exact.amin()), int(exact.amax())
+    low, high = (int(value) for value in torch.stack(torch.aminmax(exact)).tolist())
     moments.add_extremes(low, high)
     moments.zeros += exact.numel() - int(torch.count_nonzero(exact))
     real = as_real(exact)
