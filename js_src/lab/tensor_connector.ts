@@ -13,7 +13,7 @@ import type { JSONObject } from '@lumino/coreutils';
 import { Signal, type ISignal } from '@lumino/signaling';
 
 import {
-  COMM_TARGET, Kind, PendingRequests, PROTOCOL, putBuffers, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests,
+  COMM_TARGET, Kind, PendingRequests, PROTOCOL, putBuffers, readGraphPart, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests,
   type ListReply, type Reply, type RequestKind, type SnapshotReply, type TensorRow, type UpdateMessage
 } from '../core/protocol';
 import { describeState, importKernelSide, type ConnectorState } from './kernel_side';
@@ -70,15 +70,17 @@ export class TensorConnector {
   }
 
   /**
-   * What the views of a named tensor may ask: another slice of its values or grad, and the
-   * snapshot of a leaf or saved tensor in its graph. "name" names the inspected tensor on this
+   * What the views of a named tensor may ask: another slice of its values or grad, the
+   * snapshot of a leaf or saved tensor in its graph, and units of the graph the reply elided. "name" names the inspected tensor on this
    * comm, so a graph tensor's own name travels as "label".
    */
   requestsFor(name: string): KernelRequests {
     return {
       preview: async (target, axes, index) => readPreview(await this.request(Kind.Preview, { name, target, axes, index })),
       nodeTensor: async ({ node, op, saved, name: label }) =>
-        readNodeTensor(await this.request(Kind.NodeTensor, { name, node, op, saved, label }))
+        readNodeTensor(await this.request(Kind.NodeTensor, { name, node, op, saved, label })),
+      graphPart: async ({ repeat, count, stretch, units }) =>
+        readGraphPart(await this.request(Kind.GraphPart, { name, repeat, count, stretch, units }))
     };
   }
 

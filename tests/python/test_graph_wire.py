@@ -4,6 +4,7 @@ first payload bounded whatever the graph's size, whose elided parts the page ask
 import gc
 import json
 import pathlib
+import types
 
 import jsonschema
 import pytest
@@ -18,6 +19,7 @@ from torchinspect import inspect
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
+from torchinspect.lab.sidebar import TensorsSidebar
 from torchinspect.protocol import ERROR_REPLY, GRAPH_PART_REQUEST
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
@@ -125,3 +127,19 @@ def test_a_part_of_a_freed_or_changed_graph_is_refused_in_words():
     gc.collect()
     gone = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[1, 5])
     assert gone["kind"] == ERROR_REPLY and gone["message"].startswith("torchinspect: the tensor is gone")
+
+
+def test_the_sidebar_sends_a_named_tensors_graph_bounded_and_its_units_on_request():
+    h = torch.zeros(4, requires_grad=True)
+    for _ in range(2_000):
+        h = torch.tanh(h * 2 + 1)
+    sidebar = TensorsSidebar(types.SimpleNamespace(user_ns={"h": h}))
+    reply, _ = sidebar.answer({"kind": "torchinspect:snapshot", "id": 3, "name": "h"})
+    assert len(json_packer(reply["graph"])) <= FIRST_PAYLOAD_BYTES
+    (repeat,) = reply["graph"]["folding"]["repeats"]
+    asked = {"repeat": repeat["units"][0][0], "count": 2_000, "stretch": [1, 1999], "units": [1, 3]}
+    part, _ = sidebar.answer({"kind": GRAPH_PART_REQUEST, "id": 4, "name": "h", **asked})
+    assert part["kind"] == GRAPH_PART_REQUEST and part["id"] == 4
+    assert [[node["op"] for node in part["part"]["nodes"] if node["id"] in unit] for unit in part["part"]["units"]] == [
+        ["TanhBackward0", "AddBackward0", "MulBackward0"]
+    ] * 2

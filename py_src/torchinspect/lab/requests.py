@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from torchinspect.protocol import (
+    GRAPH_PART_REQUEST,
     LIST_REQUEST,
     NODE_TENSOR_REQUEST,
     PREVIEW_REQUEST,
@@ -31,10 +32,11 @@ from torchinspect.tensor.metadata import grad_is_readable
 if TYPE_CHECKING:
     import torch
 
-KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
-NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST)
-"""The kinds that name a tensor of the namespace; ``requests.answer`` answers the last two:
-another slice of the named tensor, or the snapshot of a tensor in its graph."""
+KINDS = (LIST_REQUEST, SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST, GRAPH_PART_REQUEST)
+NAMED_KINDS = (SNAPSHOT_REQUEST, PREVIEW_REQUEST, NODE_TENSOR_REQUEST, GRAPH_PART_REQUEST)
+"""The kinds that name a tensor of the namespace; ``requests.answer`` answers the last three:
+another slice of the named tensor, the snapshot of a tensor in its graph, or units of its graph
+that the first reply elided."""
 MAX_NAME_LENGTH = 256
 
 
