@@ -71,7 +71,9 @@ def planted_tensors(draw):
     for index, position in enumerate(positions.tolist()):
         flat[position] = kinds[index % len(kinds)]
     zeros = draw(st.integers(0, 3))
-    flat[torch.randperm(size, generator=torch.Generator().manual_seed(seed + 1))[:zeros]] = 0
+    flat[torch.randperm(size, generator=torch.Generator().manual_seed(seed + 1))[:zeros]] = draw(
+        st.sampled_from([0.0, -0.0])
+    )
     return flat
 
 

