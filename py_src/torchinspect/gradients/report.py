@@ -25,6 +25,7 @@ import math
 from typing import Any
 
 from torchinspect.gradients.backward_pass import Entry, RecordedPass
+from torchinspect.graph.wire import node_count
 
 SCHEMA = "torchinspect.gradients/1"
 MIME_TYPE = "application/vnd.torchinspect.gradients+json"
@@ -54,7 +55,7 @@ def gradient_report(recorded: RecordedPass, passes: int, graph: dict[str, Any]) 
     """
     graph_nodes = {node["id"]: node for node in graph.get("nodes", ())}
     order = [f"n{position}" for position, _, _ in recorded.steps]
-    entries = _with_values if len(graph_nodes) <= VALUES_UP_TO_NODES else _without_values
+    entries = _with_values if node_count(graph) <= VALUES_UP_TO_NODES else _without_values
     nodes = {
         node_id: {"step": step, "arriving": entries(arriving), "leaving": entries(leaving)}
         for step, (node_id, (_, arriving, leaving)) in enumerate(zip(order, recorded.steps))

@@ -41,6 +41,12 @@ def payload_bytes(graph: dict[str, Any]) -> int:
     return len(json.dumps(graph, ensure_ascii=False).encode())
 
 
+def node_count(graph: dict[str, Any]) -> int:
+    """The nodes of the whole graph, those a first payload elided included."""
+    repeats = graph.get("folding", {}).get("repeats", ())
+    return len(graph.get("nodes", ())) + sum(run["nodes"] for repeat in repeats for run in repeat.get("elided", ()))
+
+
 def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> dict[str, Any]:
     """The graph as the page gets it first: itself when its JSON fits ``limit``, else with the
     units of its repeats elided (the first, the unlike ones and the last kept).
