@@ -18,7 +18,7 @@ from test_graph_memory import held_by_torch
 from torchinspect import inspect
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.snapshot import graph_for_view
-from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, NAME_CHARACTERS, first_payload, payload_bytes
 from torchinspect.lab.sidebar import TensorsSidebar
 from torchinspect.protocol import ERROR_REPLY, GRAPH_PART_REQUEST
 
@@ -143,3 +143,12 @@ def test_the_sidebar_sends_a_named_tensors_graph_bounded_and_its_units_on_reques
     assert [[node["op"] for node in part["part"]["nodes"] if node["id"] in unit] for unit in part["part"]["units"]] == [
         ["TanhBackward0", "AddBackward0", "MulBackward0"]
     ] * 2
+
+
+def test_a_runs_names_for_search_are_cut_past_their_budget_and_say_so():
+    leaves = {f"a_rather_long_leaf_name_{index:05d}": torch.randn(2, requires_grad=True) for index in range(3_000)}
+    root = torch.stack([torch.sin(leaf).sum() for leaf in leaves.values()]).sum()
+    (repeat,) = first_payload(graph_for_view(root, params=leaves))["folding"]["repeats"]
+    (run,) = repeat["elided"]
+    assert run["names_complete"] is False and 0 < sum(map(len, run["names"])) <= NAME_CHARACTERS
+    assert run["names"][:4] == ["SumBackward0", "sum", "SinBackward0", "sin"]

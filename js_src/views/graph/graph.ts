@@ -148,7 +148,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (!advance) matches = searchBoxes(shown.model, query);
     matchAt = advance && matches.length > 0 ? (matchAt + 1) % matches.length : 0;
     highlight(shown, matches, 'is-match');
-    parts.matches.textContent = query.trim() === '' ? '' : matchText(matches.length, matchAt);
+    parts.matches.textContent = query.trim() === '' ? '' : matchText(matches.length, matchAt) + namesCut(shown.model);
     if (matches.length > 0) select(matches[matchAt], true);
   };
   const render = (next: GraphData): void => {
@@ -300,6 +300,12 @@ const RECORD_MODULES_HINT = 'to group them by nn.Module, run the forward inside 
 
 function needsModules(model: GraphModel): boolean {
   return model.boxes.length > MANY_BOXES && !model.snapshot.nodes.some(node => 'module' in node.metadata);
+}
+
+/** Said beside the matches where the names of some units the kernel has not sent were cut: search cannot see those. */
+function namesCut(model: GraphModel): string {
+  const cut = model.groups.some(group => (group.elided ?? []).some(run => !run.names_complete));
+  return cut ? ' · some names in folded boxes were not sent: open them to search all' : '';
 }
 
 function matchText(count: number, at: number): string {
