@@ -2,7 +2,7 @@
  * The anywidget entry of a DTensor's inspector (Python's `ShardedInspector`): the tensor view of
  * the snapshot every rank of the mesh took together, and the graph of the rank that shows it.
  * It has no live bar and makes no requests: a refresh or another slice needs every rank, and
- * only this one has a page. It tells the kernel as it opens and goes, as the tensor's does.
+ * only this one has a page; each rank's own block, which that rank sent at the call, can be shown. It tells the kernel as it opens and goes, as the tensor's does.
  */
 
 import type { Render } from '@anywidget/types';
@@ -10,6 +10,7 @@ import type { Render } from '@anywidget/types';
 import { Kind } from '../core/protocol';
 import type { GraphSnapshot, TensorSnapshot } from '../core/schema';
 import { element } from '../views/dom';
+import { mountBlockPicker } from '../views/tensor/block_picker';
 import { mountTensorView } from '../views/tensor_view';
 
 /** The traits of `torchinspect.distributed.widget.ShardedInspector`. */
@@ -19,6 +20,8 @@ export interface ShardedInspectorModel {
   snapshot: TensorSnapshot;
   /** The backward graph behind the tensor on this rank; an empty object for a leaf. */
   graph: GraphSnapshot | Record<string, never>;
+  /** Each of the first ranks' own blocks, snapshot by that rank; empty where none were gathered. */
+  blocks: TensorSnapshot[];
 }
 
 export const renderShardedInspector: Render<ShardedInspectorModel> = ({ model, el }) => {
@@ -28,7 +31,13 @@ export const renderShardedInspector: Render<ShardedInspectorModel> = ({ model, e
     'As every rank of the mesh took it together: call inspect(dtensor) on every rank again for a newer picture.'
   );
   el.appendChild(note);
-  const data = () => ({ snapshot: model.get('snapshot'), graph: model.get('graph') });
+  // The page shows the global tensor or one rank's block, all sent by the kernel at the call.
+  let shown: TensorSnapshot | null = null;
+  const data = () => ({ snapshot: shown ?? model.get('snapshot'), graph: model.get('graph') });
+  const removePicker = mountBlockPicker(note, model.get('snapshot'), model.get('blocks') ?? [], picked => {
+    shown = picked;
+    view.update(data());
+  });
   const view = mountTensorView(el, data());
   const onData = (): void => view.update(data());
   model.on('change:snapshot', onData);
@@ -39,6 +48,7 @@ export const renderShardedInspector: Render<ShardedInspectorModel> = ({ model, e
     model.off('change:snapshot', onData);
     model.off('change:graph', onData);
     view.destroy();
+    removePicker();
     note.remove();
   };
 };

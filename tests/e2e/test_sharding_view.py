@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sys
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from legibility import contrast_ratio
+from torchinspect.tensor.snapshot import jsonable, snapshot
 
 SHARDED = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "sharded.json").read_text())
 
@@ -123,3 +125,36 @@ def test_the_graph_of_a_dtensor_says_each_tensors_placements_in_its_details(open
     view.locator(".torchinspect-graph-box.is-leaf").first.click()
     expect(details.locator("dd")).to_contain_text(["[6, 4]", "Shard(0) on mesh d0=2 (cpu)", "[3, 4]"])
     screenshot(view, "sharding-graph-leaf-details")
+
+
+def test_the_page_shows_any_rank_own_block_that_rank_sent(harness: Page, screenshot) -> None:
+    """ShardedInspector's blocks: each rank's block as its rank snapshot it (here the single-process
+    snapshots of the same rows of the same tensor), picked on the page without asking the kernel."""
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "python"))
+    from sharded_worker import planted
+
+    full = planted((301, 257), 1)  # shard0_2d, whose blocks are rows 0:151 and 151:301
+    blocks = [
+        jsonable(snapshot(full[rows], name=f"shard0_2d, rank {rank}'s block"))
+        for rank, rows in enumerate([slice(0, 151), slice(151, 301)])
+    ]
+    state = {"sharded": True, "snapshot": SHARDED["shard0_2d"], "graph": {}, "blocks": blocks}
+    harness.evaluate("state => harness.mountState(state)", state)
+    picker = harness.locator(".torchinspect-block-picker select")
+    expect(picker.locator("option")).to_have_text(
+        [
+            "the global tensor (every rank together)",
+            "rank 0's block: [151, 257] at [0, 0]",
+            "rank 1's block: [150, 257] at [151, 0]",
+        ]
+    )
+    summary = harness.locator(".torchinspect-summary")
+    expect(summary).to_have_text(SHARDED["shard0_2d"]["summary"])
+    picker.select_option(index=2)
+    expect(summary).to_have_text(blocks[1]["summary"])
+    expect(harness.locator(".torchinspect-sharding")).to_be_hidden()  # a block is a plain tensor of this rank's values
+    screenshot(harness, "sharding-rank-1-block")
+    harness.emulate_media(color_scheme="dark")
+    screenshot(harness, "sharding-rank-1-block-dark")
+    picker.select_option(index=0)
+    expect(summary).to_have_text(SHARDED["shard0_2d"]["summary"])

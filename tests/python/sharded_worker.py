@@ -119,14 +119,26 @@ def run_inspect(world: int) -> dict[str, Any]:
     line = torchinspect.summary(dtensor)  # every rank takes part; one prints, as a script run by torchrun would
     if dist.get_rank() == 0:
         print(line, flush=True)
+    local = dtensor.to_local()
+    finite = local[local.isfinite()]
+    # Torch's own figures of this rank's block, for the block the shown rank received from it.
+    own = {
+        "shape": list(local.shape),
+        "nan": int(local.isnan().sum()),
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+    }
     if widget is None:
-        return {"widget": None}
+        return {"widget": None, "own_block": own}
     return {
         "widget": type(widget).__name__,
         "sharded": widget.sharded,
         "state": jsonable(widget.snapshot),
         "bytes": len(torchinspect.to_json(widget.snapshot)),
         "bundle": sorted((widget._repr_mimebundle_() or ({}, {}))[0]),
+        "blocks": [jsonable(block) for block in widget.blocks],
+        "block_bytes": [len(torchinspect.to_json(block)) for block in widget.blocks],
+        "own_block": own,
     }
 
 

@@ -153,13 +153,31 @@ def test_a_2d_mesh_reduces_over_both_dimensions(world4: list[dict[str, Any]]) ->
 
 
 def test_the_widget_shows_on_the_named_rank_alone_with_bounded_state(world2: list[dict[str, Any]]) -> None:
-    assert world2[0]["inspect"] == {"widget": None}
+    assert world2[0]["inspect"]["widget"] is None
     shown = world2[1]["inspect"]
     assert shown["widget"] == "ShardedInspector" and shown["sharded"] is True
     assert shown["state"]["preview"]["shape"] == [2000 // 16, 1000 // 8]  # at most PREVIEW_SIDE a side
     assert shown["bytes"] < 200_000  # 2,000,000 elements; the state grows with the preview, not the tensor
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(shown["state"], SCHEMA)
+
+
+def test_the_shown_rank_holds_each_rank_block_as_that_rank_measured_it(world2: list[dict[str, Any]]) -> None:
+    """The page of rank 1's widget can show any rank's own block: each rank snapshot its block at
+    the inspect call and one gather brought them; their figures are torch's on that rank's block."""
+    shown = world2[1]["inspect"]
+    assert len(shown["blocks"]) == 2
+    for rank, block in enumerate(shown["blocks"]):
+        own = world2[rank]["inspect"]["own_block"]
+        assert block["name"] == f"w, rank {rank}'s block"
+        assert block["shape"] == own["shape"] == [1000, 1000]
+        stats = block["statistics"]
+        assert (stats["nan"], stats["min"], stats["max"]) == (own["nan"], own["min"], own["max"])
+        assert "sharding" not in block or block["sharding"] is None  # a plain tensor: this rank's values
+    assert max(shown["block_bytes"]) < 200_000  # each bounded as a snapshot is
+    jsonschema = pytest.importorskip("jsonschema")
+    for block in shown["blocks"]:
+        jsonschema.validate(block, SCHEMA)
 
 
 def test_a_script_under_torchrun_prints_the_summary_once(launched2: tuple[list[dict[str, Any]], str]) -> None:

@@ -13,6 +13,7 @@ DTensor is inspected.
 ``preview``      block sums of each rank's part of the preview, added across ranks
 ``snapshot``     the contents of a DTensor's snapshot, built from the above
 ``alone``        what one rank says of a DTensor by itself (a page's request): its layout, no collective
+``blocks``       each rank's own block, snapshot by that rank and gathered to the rank that renders
 ``widget``       ``inspect``: the rank that renders gets the widget, the others None
 """
 

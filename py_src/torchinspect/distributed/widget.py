@@ -1,9 +1,10 @@
 """``inspect`` of a DTensor: every rank takes the snapshot together, one rank shows it.
 
-The widget holds the snapshot as it was when the ranks took it, and the backward graph behind
-the tensor as this rank recorded it (global shapes). It does not follow cells nor answer the
-page's requests (another slice, a graph tensor's values, a refresh): those need every rank of
-the mesh, and only the rank that renders has a page.
+The widget holds the snapshot as it was when the ranks took it, each rank's own block as that
+rank snapshot it (``blocks``: the page shows any of them), and the backward graph behind the
+tensor as this rank recorded it (global shapes). It does not follow cells nor answer the page's
+requests (another slice of the global tensor, a graph tensor's values, a refresh): those need
+every rank of the mesh, and only the rank that renders has a page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch.distributed as dist
 import traitlets
 
 from torchinspect.bundle import ClosesWithItsViews
+from torchinspect.distributed.blocks import block_snapshots
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
 from torchinspect.protocol import error_reply
@@ -34,9 +36,14 @@ class ShardedInspector(ClosesWithItsViews):
     """What tells the page to draw this widget without a live bar or requests."""
     snapshot = traitlets.Dict().tag(sync=True)
     graph = traitlets.Dict().tag(sync=True)
+    blocks: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
+    """The snapshots (torchinspect.tensor/1) of the first ranks' own blocks, in mesh order, each
+    taken by its rank; empty where they are not gathered (see ``blocks.block_snapshots``)."""
 
-    def __init__(self, snap: dict[str, Any], graph: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(snapshot=snap, graph=graph, **kwargs)
+    def __init__(
+        self, snap: dict[str, Any], graph: dict[str, Any], blocks: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(snapshot=snap, graph=graph, blocks=blocks, **kwargs)
         self.on_msg(self._answer)
 
     def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
@@ -65,7 +72,9 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
             f"torchinspect: rank {rank} is not in the DTensor's mesh (ranks {ranks}); name one of them to show it."
         )
     snap = snapshot(tensor, name=name)
+    blocks = block_snapshots(tensor, name=name, rank=rank)
     if dist.get_rank() != rank:
         return None
     # The walk reads this rank's autograd nodes alone: no collective, so the other ranks need not wait.
-    return ShardedInspector(snap, graph={} if tensor.grad_fn is None else graph_for_view(tensor))
+    graph = {} if tensor.grad_fn is None else graph_for_view(tensor)
+    return ShardedInspector(snap, graph=graph, blocks=blocks or [])
