@@ -21,8 +21,9 @@ from torchinspect.tensor.values import CHUNK, as_real, values_of
 PREVIEW_LENGTH = 4096
 PREVIEW_SIDE = 128
 PIECE = 1 << 15
-"""Elements converted to float32 at once: a buffer that stays in cache, and a small extra peak.
-float32 needs no buffer and is read in pieces of CHUNK elements, fewer calls."""
+"""The fewest elements converted to float32 at once; more where the values are many (a buffer of
+at most a sixteenth of their bytes, CHUNK at most). float32 needs no buffer and is read in pieces
+of CHUNK elements, fewer calls."""
 
 
 def preview(
@@ -220,7 +221,9 @@ def _blockwise(columns: torch.Tensor, block: int, reduce: Any) -> torch.Tensor:
 
 
 def _piece_size(values: torch.Tensor) -> int:
-    return CHUNK if values.dtype == torch.float32 else PIECE
+    if values.dtype == torch.float32:
+        return CHUNK
+    return min(CHUNK, max(PIECE, values.numel() * values.element_size() // 64))  # 4 bytes per float32
 
 
 class _Float32Reader:

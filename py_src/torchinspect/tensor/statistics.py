@@ -44,8 +44,10 @@ BLOCK = 1 << 18
 SPAN = 1 << 12
 """Elements whose extremes are read together: NaN and Inf are counted one by one only in their spans."""
 CONVERTED_SHARE = 8
-"""Chunks that are converted (integers to float64, narrow floats to float32) are BLOCK / this:
-the converted copy then stays a small part of a tensor of a few MB, and in cache."""
+"""A chunk that is converted (integers to float64, narrow floats to float32) holds at most this
+fraction of the values' bytes, so that the copy stays small beside a tensor of a few MB..."""
+MIN_CONVERTED = 1 << 14
+"""...though at least this many values: each chunk costs some twenty calls."""
 MAX_SPANS = 16
 """Spans with NaN or Inf in one chunk past which the whole chunk is counted at once."""
 
@@ -232,7 +234,7 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
 
 def _block(values: Values) -> int:
     """Elements per chunk: BLOCK on a CPU (or less where the values module's CHUNK is set lower),
-    a CONVERTED_SHARE of it for dtypes converted chunk by chunk.
+    less for dtypes converted chunk by chunk where the values are few (see CONVERTED_SHARE).
 
     On an accelerator each chunk costs a few reads back to the host (a synchronization each)
     and a kernel launch per reduction, while its caches matter little: there a chunk is a
@@ -240,8 +242,11 @@ def _block(values: Values) -> int:
     scratch stays under a tenth of the tensor.
     """
     block = min(BLOCK, values_module.CHUNK)
-    if any(part.dtype not in (torch.float32, torch.float64) for part in values.parts):
-        block //= CONVERTED_SHARE
+    converted = [part.dtype for part in values.parts if part.dtype not in (torch.float32, torch.float64)]
+    if converted:
+        widest = max(8 if is_integral(dtype) else 4 for dtype in converted)  # float64 or float32
+        nbytes = sum(part.numel() * part.element_size() for part in values.parts)
+        block = min(block, max(MIN_CONVERTED, nbytes // (CONVERTED_SHARE * widest)))
     if any(part.device.type != "cpu" for part in values.parts):
         return max(block, math.ceil(values.count / 16))
     return block
