@@ -52,11 +52,11 @@ class _Step:
     step: int
     loss: torch.Tensor | None = None
     activations: dict[int, ActivationSample] = field(default_factory=dict)
-    grad_norms: dict[int, torch.Tensor] = field(default_factory=dict)
-    weight_norms: dict[int, torch.Tensor] = field(default_factory=dict)
-    update_norms: dict[int, torch.Tensor] = field(default_factory=dict)
-    gradient_histograms: dict[int, torch.Tensor] = field(default_factory=dict)
-    before: list[torch.Tensor] = field(default_factory=list)
+    rows: dict[str, tuple[list[int], torch.Tensor]] = field(default_factory=dict)
+    """Each kind of number ("grad", "weight", "update", "gradient_histogram"): the indices of
+    the parameters or modules it was read for, and a row of it per index."""
+    updating: bool = False
+    """Whether the weights before the optimizer's step were copied, to read its update."""
 
 
 class Recorder:
@@ -85,6 +85,9 @@ class Recorder:
         self._optimizer = None if optimizer is None else weakref.ref(optimizer)
         self._open: _Step | None = None
         self._logged = False
+        # The weights before the optimizer's step, then the step's update: one buffer per
+        # parameter, kept across steps (allocating them each step cost more than the copy).
+        self._before: list[torch.Tensor] = []
         self._ended: _Step | None = None
         self._handles = self._hook(model, optimizer)
 
@@ -118,6 +121,7 @@ class Recorder:
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        self._before = []
 
     def _hook(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> list[Any]:
         me = weakref.ref(self)
@@ -145,76 +149,84 @@ class Recorder:
         step = self._current()
         tensor = _first_float(output)
         if step is not None and tensor is not None and index not in step.activations and tensor.numel():
-            with torch.no_grad():
-                step.activations[index] = activation_sample(tensor)
+            step.activations[index] = activation_sample(tensor)  # of the detached output: no graph
 
     def _before_optimizer_step(self) -> None:
         step = self._current()
         if step is None:
             return
-        self._read_gradients(step)
+        parameters = self._parameters()
+        weights = [p.detach() for p in parameters]
+        self._read_gradients(step, parameters)
         with torch.no_grad():
-            step.before = [p.detach().clone() for p in self._parameters()]
+            step.rows["weight"] = (list(range(len(weights))), step_norms(weights))
+            self._copy_before(weights)
+        step.updating = True
 
     def _after_optimizer_step(self) -> None:
         step = self._current()
-        if step is not None and step.before:
-            with torch.no_grad():
-                after = [p.detach() for p in self._parameters()]
-                changes = torch._foreach_sub(after, step.before)
-                step.update_norms = dict(enumerate(step_norms(list(changes))))
-                step.weight_norms = dict(enumerate(step_norms(step.before)))
-            step.before = []
+        if step is not None and step.updating:
+            after = [p.detach() for p in self._parameters()]
+            if [t.shape for t in after] == [t.shape for t in self._before]:
+                with torch.no_grad():
+                    torch._foreach_sub_(self._before, after)  # before - after: the update, negated
+                    step.rows["update"] = (list(range(len(after))), step_norms(self._before))
         self._end_step(read_gradients=False)
+
+    def _copy_before(self, weights: list[torch.Tensor]) -> None:
+        same = [(t.shape, t.dtype, t.device) for t in weights] == [(t.shape, t.dtype, t.device) for t in self._before]
+        if same and weights:
+            torch._foreach_copy_(self._before, weights)
+        else:
+            self._before = [w.clone() for w in weights]
 
     def _end_step(self, *, read_gradients: bool) -> None:
         step = self._open
         if step is not None and read_gradients:
-            self._read_gradients(step)
+            parameters = self._parameters()
+            weights = [p.detach() for p in parameters]
+            self._read_gradients(step, parameters)
             with torch.no_grad():
-                step.weight_norms = dict(enumerate(step_norms([p.detach() for p in self._parameters()])))
+                step.rows["weight"] = (list(range(len(weights))), step_norms(weights))
         self._open = None
         self.steps += 1
         self.finish()  # an earlier ended step not finished yet
         self._ended = step
 
     def _parameters(self) -> list[torch.Tensor]:
+        """The model's parameters, in ``parameter_names``' order."""
         model = self._model()
-        return [] if model is None else [p for _, p in model.named_parameters()]
+        return [] if model is None else list(model.parameters())
 
-    def _read_gradients(self, step: _Step) -> None:
-        parameters = self._parameters()
+    def _read_gradients(self, step: _Step, parameters: list[torch.Tensor]) -> None:
         with torch.no_grad():
             present = [(i, p.grad.detach()) for i, p in enumerate(parameters) if p.grad is not None]
-            step.grad_norms = dict(zip((i for i, _ in present), step_norms([grad for _, grad in present])))
+            if present:
+                step.rows["grad"] = ([i for i, _ in present], step_norms([grad for _, grad in present]))
             grads = dict(present)
-            owners = [
-                (index, [sample(grads[i]) for i in owned if i in grads])
-                for index, owned in enumerate(self._module_parameters)
+            owned = [
+                (module, grads[i]) for module, owned in enumerate(self._module_parameters) for i in owned if i in grads
             ]
-            owners = [(index, samples) for index, samples in owners if samples]
-            if owners:
-                rows = histograms([torch.cat(samples) for _, samples in owners])
-                step.gradient_histograms = {index: row for (index, _), row in zip(owners, rows)}
+            if owned:
+                # A module's parameters counted together: the histogram of its gradient.
+                modules = sorted({module for module, _ in owned})
+                row = {module: r for r, module in enumerate(modules)}
+                table = histograms([sample(grad) for _, grad in owned], [row[module] for module, _ in owned])
+                step.rows["gradient_histogram"] = (modules, table)
 
     def _assemble(self, step: _Step) -> tuple[Column, FirstNonFinite | None]:
-        """The step's numbers as a column on the host: every tensor concatenated, one transfer."""
-        activations: dict[int, torch.Tensor] = {}
+        """The step's numbers as a column on the host: every table concatenated, one transfer."""
+        groups = dict(step.rows)
+        if step.loss is not None:
+            groups["loss"] = ([0], step.loss)
         if step.activations:
             with torch.no_grad():
-                rows = activation_rows(list(step.activations.values()))
-            activations = dict(zip(step.activations, rows))
-        groups = {
-            "loss": {0: step.loss} if step.loss is not None else {},
-            "grad": step.grad_norms,
-            "weight": step.weight_norms,
-            "update": step.update_norms,
-            "activation": activations,
-            "gradient_histogram": step.gradient_histograms,
-        }
-        parts = [tensor.reshape(-1).float() for group in groups.values() for tensor in group.values()]
-        device = parts[0].device if parts else torch.device("cpu")
-        flat = torch.cat([part.to(device) for part in parts]).cpu() if parts else torch.zeros(0)  # the one sync
+                groups["activation"] = (list(step.activations), activation_rows(list(step.activations.values())))
+        tables = [table.reshape(len(indices), -1).float() for indices, table in groups.values()]
+        device = tables[0].device if tables else torch.device("cpu")
+        flat = (
+            torch.cat([table.reshape(-1).to(device) for table in tables]).cpu() if tables else torch.zeros(0)
+        )  # the one sync
         column = Column(
             step=step.step,
             loss=float("nan"),
@@ -224,16 +236,13 @@ class Recorder:
             gradient_histograms=torch.zeros(len(self.module_names), HISTOGRAM),
         )
         offset = 0
-        for kind, group in groups.items():
-            if not group:
-                continue
-            width = next(iter(group.values())).numel()
-            rows = flat[offset : offset + width * len(group)].reshape(len(group), width)
-            offset += width * len(group)
-            _place(column, kind, list(group), rows)
+        for (kind, (indices, _)), table in zip(groups.items(), tables):
+            rows = flat[offset : offset + table.numel()].reshape(table.shape)
+            offset += table.numel()
+            _place(column, kind, indices, rows)
         column.parameters[:, 2] = column.parameters[:, 2] / column.parameters[:, 1]
         self._logged = step.loss is not None
-        return column, self._nonfinite(column, set(step.grad_norms))
+        return column, self._nonfinite(column, set(step.rows["grad"][0] if "grad" in step.rows else []))
 
     def _nonfinite(self, column: Column, graded: set[int]) -> FirstNonFinite | None:
         """Where this step's first NaN or Inf is: a module's output (in the model's order), a

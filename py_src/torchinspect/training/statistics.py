@@ -16,6 +16,7 @@ from 10**4.5 up, Inf included; NaN is counted apart.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -30,24 +31,24 @@ ACTIVATION_FIELDS = ("mean", "std", "zeros", "dead", "nan", "inf", "nonfinite")
 BIN_EDGES = [0.0] + [10 ** (LOW_DECADE + k / 2) for k in range(1, BINS)] + [math.inf]
 """The magnitude edges of the histogram's bins: [0, 10**-9.5), [10**-9.5, 1e-9), ..., [10**4.5, inf]."""
 
-ActivationSample = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-"""What a forward hook keeps: the sampled values, the share of dead units, the sum of all."""
+ActivationSample = tuple[torch.Tensor, int, torch.Tensor]
+"""What a forward hook keeps: the sampled [examples, features] values row by row, the number of
+features, the sum of all values."""
 
 
 def activation_sample(output: torch.Tensor) -> ActivationSample:
-    """The part of a module's output the step keeps (see the module's docstring).
-
-    A dead unit is a feature (everything past the batch dimension) that is zero for every
-    example of the batch: the sign of a ReLU that no longer fires.
-    """
+    """The part of a module's output the step keeps (see the module's docstring): two
+    operations, the sample's copy and the sum; everything else is made for all modules at once."""
     values = output.detach()
     units = _unit_sample(values)
-    dead = units.eq(0).all(0).float().mean()
-    return units.reshape(-1).float(), dead, values.sum(dtype=torch.float32)
+    return units.reshape(-1).float(), units.shape[1], values.sum(dtype=torch.float32)
 
 
 def activation_rows(samples: list[ActivationSample]) -> torch.Tensor:
     """[modules, ACTIVATION_FIELDS + HISTOGRAM], for the samples of every module that ran.
+
+    A dead unit is a feature (everything past the batch dimension) that is zero for every
+    example of the batch: the sign of a ReLU that no longer fires.
 
     Example:
         >>> row = activation_rows([activation_sample(torch.tensor([[0.0, 1.0], [0.0, 3.0]]))])[0]
@@ -62,16 +63,22 @@ def activation_rows(samples: list[ActivationSample]) -> torch.Tensor:
     zeros = (table.eq(0) & valid).sum(1) / counts
     nan = torch.isnan(table).sum(1) - (table.shape[1] - counts)  # the padding is NaN
     inf = torch.isinf(table).sum(1)
-    dead = torch.stack([dead for _, dead, _ in samples])
+    dead = _dead_shares(table, valid, [features for _, features, _ in samples])
     nonfinite = torch.isfinite(torch.stack([total for _, _, total in samples])).logical_not()
     head = torch.stack([mean, std, zeros, dead, nan, inf, nonfinite], 1).float()
     return torch.cat([head, _histograms(table, valid)], 1)
 
 
-def histograms(samples: list[torch.Tensor]) -> torch.Tensor:
-    """[len(samples), HISTOGRAM] counts of each sample's magnitudes in the fixed bins."""
-    table, valid, _ = _padded([values.reshape(-1).float() for values in samples])
-    return _histograms(table, valid)
+def histograms(samples: list[torch.Tensor], rows: list[int] | None = None) -> torch.Tensor:
+    """[rows, HISTOGRAM] counts of the samples' magnitudes in the fixed bins: a row per sample,
+    or the samples of each row counted together where ``rows`` gives each sample's row."""
+    rows = list(range(len(samples))) if rows is None else rows
+    values = torch.cat([sample.reshape(-1) for sample in samples]).float()
+    row_of = _on(values.device, "row_of", tuple(rows), tuple(sample.numel() for sample in samples))
+    bins = torch.where(torch.isnan(values), BINS, _bins(values))  # NaN is counted apart
+    counts = torch.zeros((max(rows) + 1) * (BINS + 1), device=values.device)
+    counts.scatter_add_(0, row_of * (BINS + 1) + bins, torch.ones_like(values))
+    return counts.reshape(-1, BINS + 1)[:, :BINS]
 
 
 def magnitude_histogram(values: torch.Tensor) -> torch.Tensor:
@@ -91,9 +98,9 @@ def sample(values: torch.Tensor) -> torch.Tensor:
     return flat if flat.numel() <= SAMPLE else flat[:: -(-flat.numel() // SAMPLE)]
 
 
-def step_norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
-    """The L2 norm of each tensor, in one fused call where torch has one."""
-    return list(torch._foreach_norm(tensors)) if tensors else []
+def step_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """[len(tensors)]: the L2 norm of each tensor, in one fused call where torch has one."""
+    return torch.stack(torch._foreach_norm(tensors)) if tensors else torch.zeros(0)
 
 
 def _unit_sample(values: torch.Tensor) -> torch.Tensor:
@@ -109,16 +116,41 @@ def _padded(samples: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, to
     """The samples as rows of one table padded with NaN, which entries are real, and how many."""
     device = samples[0].device
     table = pad_sequence([s.to(device) for s in samples], batch_first=True, padding_value=math.nan)
-    counts = torch.tensor([s.numel() for s in samples], device=device)
+    counts = _on(device, "counts", tuple(s.numel() for s in samples))
     valid = torch.arange(table.shape[1], device=device)[None, :] < counts[:, None]
     return table, valid, counts
 
 
+@functools.lru_cache(maxsize=16)
+def _on(device: torch.device, kind: str, *sizes: tuple[int, ...]) -> torch.Tensor:
+    """An index tensor made on the host once per layout, not every step (an upload to an
+    accelerator can wait for it): each sample's size, or each value's row."""
+    if kind == "counts":
+        return torch.tensor(sizes[0], device=device)
+    rows, numels = sizes
+    return torch.repeat_interleave(torch.tensor(rows), torch.tensor(numels)).to(device)
+
+
+def _bins(values: torch.Tensor) -> torch.Tensor:
+    """Each value's bin by magnitude (NaN's bin is meaningless)."""
+    magnitudes = values.abs().clamp(10.0**LOW_DECADE, 10.0**HIGH_DECADE)
+    return ((torch.log10(magnitudes) - LOW_DECADE) * 2).floor().clamp(0, BINS - 1).long()
+
+
+def _dead_shares(table: torch.Tensor, valid: torch.Tensor, features: list[int]) -> torch.Tensor:
+    """Each row's share of features zero in every example, its sample read as [examples, features]."""
+    device = table.device
+    widths = torch.tensor(features, device=device)
+    feature = torch.arange(table.shape[1], device=device)[None, :] % widths[:, None]
+    live = torch.zeros(table.shape[0], max(features), device=device)  # NaN and Inf are not zero
+    live.scatter_add_(1, feature, (table.ne(0) & valid).float())
+    alive = ((live > 0).sum(1)).float()
+    return 1 - alive / widths
+
+
 def _histograms(table: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    magnitudes = table.abs().clamp(10.0**LOW_DECADE, 10.0**HIGH_DECADE)
-    bins = ((torch.log10(magnitudes) - LOW_DECADE) * 2).floor().clamp(0, BINS - 1)
     counted = valid & ~torch.isnan(table)
-    index = torch.where(counted, bins, torch.full((), BINS, device=table.device)).long()
+    index = torch.where(counted, _bins(table), BINS)
     counts = torch.zeros(table.shape[0], BINS + 1, device=table.device)
     counts.scatter_add_(1, index, torch.ones_like(table))
     return counts[:, :BINS]
