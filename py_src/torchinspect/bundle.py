@@ -3,7 +3,7 @@ widget whose synced data only the kernel writes and whose display carries the fo
 the kernel, and the closing of a widget once the page shows no view of it.
 
 Its own module so that the tensor inspector (``widget``), the model inspector (``model``) and
-the training watch (``watch``) share them without importing one another.
+the training watch (``training``) share them without importing one another.
 """
 
 from __future__ import annotations
