@@ -124,7 +124,7 @@ def _padded(samples: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, to
 @functools.lru_cache(maxsize=16)
 def _on(device: torch.device, kind: str, *sizes: tuple[int, ...]) -> torch.Tensor:
     """An index tensor made on the host once per layout, not every step (an upload to an
-    accelerator can wait for it): each sample's size, or each value's row."""
+    accelerator can wait for it): each sample's size (or width), or each value's row."""
     if kind == "counts":
         return torch.tensor(sizes[0], device=device)
     rows, numels = sizes
@@ -140,7 +140,7 @@ def _bins(values: torch.Tensor) -> torch.Tensor:
 def _dead_shares(table: torch.Tensor, valid: torch.Tensor, features: list[int]) -> torch.Tensor:
     """Each row's share of features zero in every example, its sample read as [examples, features]."""
     device = table.device
-    widths = torch.tensor(features, device=device)
+    widths = _on(device, "counts", tuple(features))
     feature = torch.arange(table.shape[1], device=device)[None, :] % widths[:, None]
     live = torch.zeros(table.shape[0], max(features), device=device)  # NaN and Inf are not zero
     live.scatter_add_(1, feature, (table.ne(0) & valid).float())
