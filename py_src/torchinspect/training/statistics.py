@@ -20,7 +20,6 @@ import functools
 import math
 
 import torch
-from torch.nn.utils.rnn import pad_sequence
 
 LOW_DECADE, HIGH_DECADE = -10, 5
 BINS = 2 * (HIGH_DECADE - LOW_DECADE)  # half a decade each
@@ -115,8 +114,11 @@ def _unit_sample(values: torch.Tensor) -> torch.Tensor:
 def _padded(samples: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The samples as rows of one table padded with NaN, which entries are real, and how many."""
     device = samples[0].device
-    table = pad_sequence([s.to(device) for s in samples], batch_first=True, padding_value=math.nan)
-    counts = _on(device, "counts", tuple(s.numel() for s in samples))
+    sizes = tuple(s.numel() for s in samples)
+    # One concatenation scattered into place: pad_sequence copies the samples one by one.
+    table = torch.full((len(samples), max(sizes)), math.nan, device=device)
+    table.view(-1)[_on(device, "positions", sizes)] = torch.cat([s.to(device) for s in samples])
+    counts = _on(device, "counts", sizes)
     valid = torch.arange(table.shape[1], device=device)[None, :] < counts[:, None]
     return table, valid, counts
 
@@ -124,9 +126,13 @@ def _padded(samples: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, to
 @functools.lru_cache(maxsize=16)
 def _on(device: torch.device, kind: str, *sizes: tuple[int, ...]) -> torch.Tensor:
     """An index tensor made on the host once per layout, not every step (an upload to an
-    accelerator can wait for it): each sample's size (or width), or each value's row."""
+    accelerator can wait for it): each sample's size (or width), each value's row, or its
+    place in a padded table."""
     if kind == "counts":
         return torch.tensor(sizes[0], device=device)
+    if kind == "positions":  # where each value goes in a table of a row per sample
+        width = max(sizes[0])
+        return torch.cat([torch.arange(n) + row * width for row, n in enumerate(sizes[0])]).to(device)
     rows, numels = sizes
     return torch.repeat_interleave(torch.tensor(rows), torch.tensor(numels)).to(device)
 
