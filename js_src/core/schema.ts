@@ -287,6 +287,16 @@ export interface GraphPart {
   elided: ElidedUnits[];
   inferred_modules?: Record<string, string>;
   held_by_node?: Record<string, number>;
+  /** Where a backward pass was recorded: what its record says of the part (as gradients/1 spells it). */
+  gradients?: PartGradients;
+}
+
+/** The gradient records of a graph part's nodes, which the record sent first left out. */
+export interface PartGradients {
+  nodes: Record<string, unknown>;
+  parameters: unknown[];
+  /** What the nodes the page had passed back to the part's nodes: null in the record sent first. */
+  leaving: { node: string; input: number; gradient: unknown }[];
 }
 
 /** What folds a big graph, found by the kernel (optional: older snapshots lack it). */

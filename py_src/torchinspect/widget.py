@@ -21,7 +21,7 @@ from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
-from torchinspect.graph.wire import first_payload, weak_params
+from torchinspect.graph.wire import first_payload, part_gradients, sent_gradients, weak_params
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -69,6 +69,8 @@ class Inspector(FollowsCells):
         self._name = name
         self._seen = _changes_of(tensor)
         self.sees_every_write = self._seen.contents is not None
+        # The whole record of the last pass; the gradients trait carries the sent nodes' part of it.
+        self._whole_gradients: dict[str, Any] = {}
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
         self._follow()
@@ -89,7 +91,7 @@ class Inspector(FollowsCells):
             self.graph = _graph_of(tensor, None)
             self._close_recorder()
             self._recorder = _recorder_of(tensor)
-            self.gradients = {}
+            self.gradients = self._whole_gradients = {}
         self._seen = changes
         self.sees_every_write = changes.contents is not None
         self.snapshot = snapshot(tensor, name=self._name)
@@ -107,7 +109,8 @@ class Inspector(FollowsCells):
         if taken is None:
             return
         recorded, passes = taken
-        self.gradients = gradient_report(recorded, passes, self.graph)
+        self._whole_gradients = gradient_report(recorded, passes, self.graph)
+        self.gradients = sent_gradients(self._whole_gradients, self.graph)
         if recorded.error is not None:
             warnings.warn(f"torchinspect: some gradients could not be recorded: {recorded.error}", stacklevel=2)
 
@@ -124,6 +127,11 @@ class Inspector(FollowsCells):
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
         reply, buffers = answer_once(message, lambda: answer(message, self._tensor, params=self._params))
+        if "part" in reply and self._whole_gradients:
+            reply = {
+                **reply,
+                "part": {**reply["part"], "gradients": part_gradients(self._whole_gradients, reply["part"])},
+            }
         self.send(reply, buffers)
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:

@@ -18,11 +18,14 @@ from test_graph_memory import held_by_torch
 from torchinspect import inspect
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, NAME_CHARACTERS, first_payload, payload_bytes
 from torchinspect.lab.sidebar import TensorsSidebar
 from torchinspect.protocol import ERROR_REPLY, GRAPH_PART_REQUEST
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
+GRADIENTS_SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "gradients-1.json").read_text())
 
 
 def test_the_public_graph_is_whole_and_plain_and_the_views_get_memory_and_folding_besides():
@@ -41,10 +44,10 @@ def test_the_public_graph_is_whole_and_plain_and_the_views_get_memory_and_foldin
     assert storages == set(range(len(storages)))
 
 
-def sent_bytes(widget) -> int:
-    """The bytes of the widget's graph as Jupyter's session packs it into the comm message."""
+def sent_bytes(widget, trait: str = "graph") -> int:
+    """The bytes of the widget's trait as Jupyter's session packs it into the comm message."""
     state, _paths, _buffers = _remove_buffers(widget.get_state())
-    return len(json_packer(state["graph"]))
+    return len(json_packer(state[trait]))
 
 
 @pytest.mark.parametrize(
@@ -152,3 +155,43 @@ def test_a_runs_names_for_search_are_cut_past_their_budget_and_say_so():
     (run,) = repeat["elided"]
     assert run["names_complete"] is False and 0 < sum(map(len, run["names"])) <= NAME_CHARACTERS
     assert run["names"][:4] == ["SumBackward0", "sum", "SinBackward0", "sin"]
+
+
+@pytest.mark.parametrize(("build", "steps"), [(graphs.g5, 30_003), (graphs.g6, 15_002)], ids=["G5", "G6"])
+def test_after_backward_the_gradients_of_a_big_graph_are_sent_for_the_nodes_sent(build, steps):
+    root, params = build()
+    widget = inspect(root, params=params)
+    oracle = GradientRecorder(root)  # a record of the same pass, taken apart from the widget
+    root.backward()
+    widget.refresh()
+    whole = gradient_report(*oracle.take_record(), widget.graph)["nodes"]
+    assert len(whole) == steps
+    assert sent_bytes(widget, "gradients") <= FIRST_PAYLOAD_BYTES
+    assert len(json_packer(widget._repr_mimebundle_()[0])) <= FIRST_PAYLOAD_BYTES + 16_384
+    sent = widget.gradients
+    jsonschema.validate(json.loads(json.dumps(sent, allow_nan=False)), GRADIENTS_SCHEMA)
+    # every op and leaf of the graph sent has its record; the root tensor's node ran no step
+    assert sent["steps"] == steps and set(sent["nodes"]) == {node["id"] for node in widget.graph["nodes"]} & set(whole)
+    assert sent["order"] == sorted(sent["nodes"], key=lambda node: whole[node]["step"])
+    drawn = {(edge["target"], edge["input"]) for edge in widget.graph["edges"]}
+    for node, record in sent["nodes"].items():  # whole, but for what went back to elided nodes
+        assert {**record, "leaving": None} == {**whole[node], "leaving": None}
+        for at, entry in enumerate(record["leaving"]):
+            assert entry == (whole[node]["leaving"][at] if (node, at) in drawn else None)
+    (repeat,) = widget.graph["folding"]["repeats"]
+    (stretch,) = repeat["elided"]
+    high = stretch["units"][1]  # the units next to the last, sent one
+    part = ask(
+        widget, repeat=repeat["units"][0][0], count=repeat["count"], stretch=stretch["units"], units=[high - 16, high]
+    )
+    records = part["part"]["gradients"]["nodes"]
+    assert set(records) == {node["id"] for node in part["part"]["nodes"]} and len(part["part"]["units"]) == 16
+    assert all(records[node] == whole[node] for node in records)
+    to_part = [
+        (edge["target"], edge["input"]) for edge in part["part"]["edges"] if edge["target"] in sent["nodes"]
+    ]  # the edges into the part from the nodes the page had: G5's next step, G6's stack
+    assert to_part and [(back["node"], back["input"]) for back in part["part"]["gradients"]["leaving"]] == to_part
+    assert all(
+        back["gradient"] == whole[back["node"]]["leaving"][back["input"]] is not None
+        for back in part["part"]["gradients"]["leaving"]
+    )

@@ -15,6 +15,7 @@ import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
 import { graphMemory, type GraphMemory } from '../../core/graph/memory';
+import { withPartGradients } from '../../core/gradients/part';
 import { parseGradients } from '../../core/gradients/record';
 import { parseGraphSnapshot, type GradientsSnapshot, type GraphNode, type GraphSnapshot } from '../../core/schema';
 import { detailsOf } from './details';
@@ -69,6 +70,8 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   let matches: string[] = [];
   let matchAt = 0;
   let recorded: GradientsSnapshot | null = null;
+  /** The gradients record as it came, with the records of the parts loaded since merged in. */
+  let gradients: unknown = undefined;
   let memory: GraphMemory | null = null;
   const moduleControls = mountModuleControls(parts, {
     model: () => shown?.model ?? null,
@@ -137,6 +140,11 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
       const part = await host.requestGraphPart(asked);
       if (shown === null) return;
       shown = { ...shown, model: withPart(shown.model, part, asked) };
+      if (part.gradients !== undefined) {
+        gradients = withPartGradients(gradients, part.gradients);
+        recorded = recordedOrNone(gradients);
+        flow.update(gradients);
+      }
       open(id, all, true);
     } catch (error) {
       parts.status.textContent = `${PART_NOT_HERE} ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`;
@@ -152,8 +160,9 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     if (matches.length > 0) select(matches[matchAt], true);
   };
   const render = (next: GraphData): void => {
-    recorded = recordedOrNone(next.gradients);
-    flow.update(next.gradients);
+    gradients = next.gradients;
+    recorded = recordedOrNone(gradients);
+    flow.update(gradients);
     // New gradients through the graph on screen: recolour it, keeping the view and the selection.
     if (shown !== null && next.graph === shown.model.snapshot) return select(selected);
     try {

@@ -208,3 +208,56 @@ def _add_links(edges: Iterable[dict[str, Any]], stretches: list[tuple[dict[str, 
             counts[target][(edge["source"], None)] += 1
     for (stretch, _), links in zip(stretches, counts):
         stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in links.items()]
+
+
+def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dict[str, Any]:
+    """The gradients record (torchinspect.gradients/1) as the page gets it with ``sent_graph``:
+    whole where the graph was sent whole, else the records of the nodes sent only, with
+    ``steps`` saying how many steps the pass ran in all (G5's whole record is 17.5 MB). What a
+    node sent passed back to an elided node is null until the part holding that node comes,
+    with it (``part_gradients``): G6's stack alone passes 5,000 gradients back."""
+    runs = [run for repeat in sent_graph.get("folding", {}).get("repeats", ()) for run in repeat.get("elided", ())]
+    if not gradients or not runs:
+        return gradients
+    sent = {node["id"] for node in sent_graph["nodes"]}
+    into_runs = {link["target"] for run in runs for link in run["links"] if link["source"] is None}
+    drawn_inputs = {(edge["target"], edge["input"]) for edge in sent_graph["edges"] if edge["target"] in into_runs}
+    nodes = {}
+    for node, record in gradients["nodes"].items():
+        if node in into_runs:
+            leaving = [entry if (node, at) in drawn_inputs else None for at, entry in enumerate(record["leaving"])]
+            record = {**record, "leaving": leaving}
+        if node in sent:
+            nodes[node] = record
+    return {
+        **gradients,
+        "order": [node for node in gradients["order"] if node in sent],
+        "steps": len(gradients["order"]),
+        "nodes": nodes,
+        "parameters": [leaf for leaf in gradients["parameters"] if leaf["node"] in sent],
+    }
+
+
+def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """What the whole gradients record says of a graph part (``graph_part``): its nodes' records
+    by node id, the leaves among them (``parameters``' entries), and in ``leaving`` what the
+    nodes outside it passed back to it, which ``sent_gradients`` left null."""
+    ids = {node["id"] for node in part["nodes"]}
+    records = gradients.get("nodes", {})
+    into_part = [
+        edge
+        for edge in part["edges"]
+        if edge["source"] in ids and edge["target"] not in ids and edge["target"] in records
+    ]
+    return {
+        "nodes": {node: record for node, record in records.items() if node in ids},
+        "parameters": [leaf for leaf in gradients.get("parameters", ()) if leaf["node"] in ids],
+        "leaving": [
+            {
+                "node": edge["target"],
+                "input": edge["input"],
+                "gradient": records[edge["target"]]["leaving"][edge["input"]],
+            }
+            for edge in into_part
+        ],
+    }
