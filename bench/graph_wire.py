@@ -4,7 +4,9 @@ For G4, G5, G6 and a 100,000-node chain: the JSON the widget used to send (the v
 snapshot), the first payload it sends now (graph/wire.py; the widget's state, which a saved
 notebook keeps), and torchviz 0.0.3's make_dot(...).source in the same run, the text a user
 of torchviz renders. Beside them, autograd_graph (the public, plain graph) against the
-view's snapshot with its memory and folding, and the time the elision takes.
+view's snapshot with its memory and folding, and the time the elision takes. After
+backward(), the gradients record: whole (what the widget sent before) against what it sends
+with the first payload (the sent nodes' records; the rest come with the graph parts).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from graphs import g4, g5, g6
 from timing import best_seconds, ms, print_table
 from torchinspect import autograd_graph
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.safety import release_held_graphs
 from torchinspect.graph.snapshot import graph_for_view
-from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes, sent_gradients
 
 CASES = {"G4": g4, "G5": g5, "G6": g6, "chain 100k": lambda: g5(33_333)}
 
@@ -30,16 +34,24 @@ def make_dot_bytes(root, params) -> str:
 
 
 def run() -> None:
-    rows = []
+    rows, after_backward = [], []
     for label, build in CASES.items():
         rows.append(row(label, *build()))
         release_held_graphs()  # the graph of this row is gone: let the held nodes go before the next
+        if label != "chain 100k":
+            after_backward.append(gradients_row(label, *build()))
+            release_held_graphs()
     print_table(
         f"First payload of a graph to the page (bound {FIRST_PAYLOAD_BYTES:,} B) against torchviz 0.0.3's dot source",
         ["graph", "nodes", "whole view snapshot", "first payload", "make_dot source", "autograd_graph",
          "graph_for_view", "first_payload"],
         rows,
     )  # fmt: skip
+    print_table(
+        "Gradients record after backward() to the page (the same bound)",
+        ["graph", "whole record", "sent with the first payload", "sent_gradients"],
+        after_backward,
+    )
 
 
 def row(label: str, root, params) -> list[str]:
@@ -53,3 +65,13 @@ def row(label: str, root, params) -> list[str]:
         label, f"{len(whole['nodes']):,}", f"{payload_bytes(whole):,} B", f"{payload_bytes(sent):,} B",
         make_dot_bytes(root, params), ms(plain), ms(viewed), ms(elide),
     ]  # fmt: skip
+
+
+def gradients_row(label: str, root, params) -> list[str]:
+    sent_graph = first_payload(graph_for_view(root, params=params))
+    recorder = GradientRecorder(root)
+    root.backward()
+    whole = gradient_report(*recorder.take_record(), sent_graph)
+    sent = sent_gradients(whole, sent_graph)
+    took = best_seconds(lambda: sent_gradients(whole, sent_graph), repeat=3, budget=10.0)
+    return [label, f"{payload_bytes(whole):,} B", f"{payload_bytes(sent):,} B", ms(took)]

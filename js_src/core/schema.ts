@@ -409,8 +409,10 @@ export interface GradientsSnapshot {
   passes: number;
   /** False when the last pass raised before it finished: the record stops where it stopped. */
   complete: boolean;
-  /** Node ids in the order autograd ran them. */
+  /** Node ids in the order autograd ran them: those the page has, where the graph came with elided units. */
   order: string[];
+  /** How many steps the pass ran in all (more than `order` holds where nodes were left out). */
+  steps?: number;
   nodes: Record<string, NodeGradients>;
   /** Leaves by gradient norm, largest first. */
   parameters: ParameterGradient[];

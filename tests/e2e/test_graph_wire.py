@@ -9,7 +9,9 @@ from playwright.sync_api import Page, expect
 from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
 
 import graphs
-from torchinspect import inspect
+from torchinspect import autograd_graph, inspect
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
 from torchinspect.tensor.snapshot import jsonable
 
@@ -31,10 +33,17 @@ def kernel_of(widget):
 def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units_it_opens(harness: Page, screenshot):  # noqa: F811
     root, params = graphs.g6()
     widget = inspect(root, params=params)
+    oracle = GradientRecorder(root)  # the same pass, recorded apart from the widget
+    root.backward()
+    widget.refresh()
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
+    assert len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
     harness.expose_function("kernel", kernel_of(widget))
-    harness.evaluate("([snapshot, graph]) => harness.mount(snapshot, graph)", [jsonable(widget.snapshot), widget.graph])
+    harness.evaluate(
+        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
+        [jsonable(widget.snapshot), widget.graph, widget.gradients],
+    )
     section = harness.locator(".torchinspect-graph-section")
     expect(section.locator(BOX, has_text="× 5,000")).to_be_visible()
     expect(section).to_contain_text("for 15,003 nodes")
@@ -47,5 +56,13 @@ def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units
     expect(section.locator(BOX, has_text="× 4,998")).to_be_visible()
     expect(section.locator(BOX).get_by_text("l1", exact=True)).to_be_visible()
     expect(section).to_contain_text("for 15,003 nodes")
+    # l1's gradient was not sent first: it came with the part, as torch computed it
+    whole = gradient_report(*oracle.take_record(), widget.graph)
+    l1 = next(node["id"] for node in autograd_graph(root, params=params)["nodes"] if node["name"] == "l1")
+    section.locator(BOX).filter(has=harness.get_by_text("l1", exact=True)).click()
+    details = section.locator(".torchinspect-graph-details")
+    expect(details).to_contain_text("gradient arriving")
+    expect(details).to_contain_text(f"{whole['nodes'][l1]['arriving'][0]['norm']:.4g}")
+    expect(details).to_contain_text(f"step {whole['nodes'][l1]['step'] + 1:,} of 15,002 of the backward pass")
     screenshot(harness, "graph-g6-part-fetched")
     assert harness.errors.messages == []

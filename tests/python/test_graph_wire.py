@@ -187,6 +187,10 @@ def test_after_backward_the_gradients_of_a_big_graph_are_sent_for_the_nodes_sent
     records = part["part"]["gradients"]["nodes"]
     assert set(records) == {node["id"] for node in part["part"]["nodes"]} and len(part["part"]["units"]) == 16
     assert all(records[node] == whole[node] for node in records)
+    leaves = [node["name"] for node in part["part"]["nodes"] if node["kind"] == "leaf"]
+    assert [leaf["name"] for leaf in part["part"]["gradients"]["parameters"]] == leaves  # G6's 16 leaves, none in G5's
+    for leaf in part["part"]["gradients"]["parameters"]:
+        assert leaf["norm"] == pytest.approx(params[leaf["name"]].grad.norm().item(), rel=1e-6)
     to_part = [
         (edge["target"], edge["input"]) for edge in part["part"]["edges"] if edge["target"] in sent["nodes"]
     ]  # the edges into the part from the nodes the page had: G5's next step, G6's stack

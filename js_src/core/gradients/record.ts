@@ -61,10 +61,16 @@ export function parseGradients(data: unknown): GradientsSnapshot | null {
     passes: readNumber(raw.passes) ?? 0,
     complete: raw.complete !== false,
     order: listOr(raw.order).filter((id): id is string => typeof id === 'string'),
+    ...(typeof raw.steps === 'number' ? { steps: raw.steps } : {}),
     nodes,
     parameters: listOr(raw.parameters).map(readParameter),
     flags: listOr(raw.flags).map(readFlag)
   };
+}
+
+/** How many steps the pass ran in all, the steps of nodes left out of the graph sent included. */
+export function stepCount(gradients: GradientsSnapshot): number {
+  return gradients.steps ?? gradients.order.length;
 }
 
 /**

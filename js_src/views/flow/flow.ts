@@ -8,7 +8,7 @@
 
 import { stepPicture, stepReducer, wholePass, type StepAction, type StepState } from '../../core/gradients/steps';
 import { gradientFlow, type GradientFlow, type PageTone } from '../../core/gradients/flow';
-import { parseGradients } from '../../core/gradients/record';
+import { parseGradients, stepCount } from '../../core/gradients/record';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, ParameterGradient } from '../../core/schema';
 import { describe, stepPanel } from './step_panel';
@@ -89,10 +89,11 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     if (current !== undefined && box !== undefined && isOutside(box, parts.svg)) host.centre(current);
   };
   const stepLabel = (model: GraphModel): string => {
-    const steps = formatCount(count());
+    const steps = formatCount(stepCount(gradients!));
     if (step.at >= count()) return `the whole pass: ${steps} steps`;
-    const node = model.index.nodes.get(gradients!.order[step.at]);
-    return `step ${formatCount(step.at + 1)} of ${steps}${node ? `: ${describe(node)}` : ''}`;
+    const id = gradients!.order[step.at];
+    const node = model.index.nodes.get(id);
+    return `step ${formatCount((gradients!.nodes[id]?.step ?? step.at) + 1)} of ${steps}${node ? `: ${describe(node)}` : ''}`;
   };
 
   /** Everything that depends on the gradients and the model: legend, flags, bars, colours. */

@@ -4,7 +4,7 @@
  * Every string is set as text.
  */
 
-import { edgeGradient } from '../../core/gradients/record';
+import { edgeGradient, stepCount } from '../../core/gradients/record';
 import { formatCount, type GraphBox, type GraphModel } from '../../core/graph/model';
 import { formatNumber } from '../../core/numbers';
 import type { GradientFlag, GradientsSnapshot } from '../../core/schema';
@@ -54,6 +54,6 @@ export function gradientDetails(model: GraphModel, gradients: GradientsSnapshot,
   }
   const recorded = gradients.nodes[node.id];
   if (recorded === undefined) return [heading, element('p', 'torchinspect-flow-none', 'no gradient reached this node')];
-  const step = `step ${formatCount(recorded.step + 1)} of ${formatCount(gradients.order.length)} of the backward pass`;
+  const step = `step ${formatCount(recorded.step + 1)} of ${formatCount(stepCount(gradients))} of the backward pass`;
   return [heading, element('p', 'torchinspect-flow-note', step), arrivingPart(recorded), leavingPart(model, gradients, node)];
 }

@@ -5,6 +5,7 @@
  * gradient is the one accumulated into its `.grad`. Every string is set as text.
  */
 
+import { stepCount } from '../../core/gradients/record';
 import { backwardRule, inputLabel, inputName, variableNames, type BackwardRule } from '../../core/gradients/rules';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, GraphNode, NodeGradients } from '../../core/schema';
@@ -20,7 +21,7 @@ export function stepPanel(model: GraphModel, gradients: GradientsSnapshot, at: n
   const node = id === undefined ? undefined : model.index.nodes.get(id);
   const recorded = id === undefined ? undefined : gradients.nodes[id];
   if (node === undefined || recorded === undefined) return [];
-  const heading = element('h3', 'torchinspect-step-title', `step ${formatCount(at + 1)} of ${formatCount(gradients.order.length)}: ${describe(node)}`);
+  const heading = element('h3', 'torchinspect-step-title', `step ${formatCount(recorded.step + 1)} of ${formatCount(stepCount(gradients))}: ${describe(node)}`);
   return [heading, arrivingPart(recorded), rulePart(model, node), leavingPart(model, gradients, node)];
 }
 

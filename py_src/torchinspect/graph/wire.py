@@ -15,6 +15,7 @@ sends their nodes and edges, and the stretches left around them.
 from __future__ import annotations
 
 import json
+import math
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -241,7 +242,8 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
 def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     """What the whole gradients record says of a graph part (``graph_part``): its nodes' records
     by node id, the leaves among them (``parameters``' entries), and in ``leaving`` what the
-    nodes outside it passed back to it, which ``sent_gradients`` left null."""
+    nodes outside it passed back to it, which ``sent_gradients`` left null. The leaves are
+    measured here: the whole record was made with the graph sent, which lacked them."""
     ids = {node["id"] for node in part["nodes"]}
     records = gradients.get("nodes", {})
     into_part = [
@@ -251,7 +253,11 @@ def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str,
     ]
     return {
         "nodes": {node: record for node, record in records.items() if node in ids},
-        "parameters": [leaf for leaf in gradients.get("parameters", ()) if leaf["node"] in ids],
+        "parameters": [
+            _parameter(node, records[node["id"]])
+            for node in part["nodes"]
+            if node["id"] in records and node["kind"] == "leaf"
+        ],
         "leaving": [
             {
                 "node": edge["target"],
@@ -261,3 +267,9 @@ def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str,
             for edge in into_part
         ],
     }
+
+
+def _parameter(leaf: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """A leaf as gradients/1 lists it in ``parameters``: the norm of the gradient it got."""
+    norms = [entry["norm"] for entry in record["arriving"] if entry is not None and entry["norm"] is not None]
+    return {"node": leaf["id"], "name": leaf["name"], "norm": math.hypot(*norms) if norms else None}
