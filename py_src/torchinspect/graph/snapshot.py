@@ -110,6 +110,8 @@ def _graph(roots: tuple[torch.Tensor | Node, ...], params: Any, *, memory: bool)
         nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
         graph = _GraphBuilder(names, root_tensors, nodes, memory).build(root_nodes, edges)
         graph["held"] = bool(nodes) and is_held(nodes[0])
+        # Gone before the collector resumes: it would go through every edge of the walk.
+        del nodes, edges
     return graph
 
 
@@ -353,12 +355,20 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
         "device": device_name(tensor.device),
         "nbytes": nbytes,
         "requires_grad": tensor.requires_grad,
-        "is_parameter": isinstance(tensor, torch.nn.Parameter),
+        "is_parameter": _is_parameter(tensor),
         "grad": None if grad is None else {"shape": shape_of(grad), "dtype": DTYPE_NAMES[grad.dtype]},
     }
     if type(tensor) is not torch.Tensor and is_sharded(tensor):  # a DTensor: its placements, read locally
         record["sharding"] = graph_sharding(tensor)
     return record
+
+
+def _is_parameter(tensor: torch.Tensor) -> bool:
+    """``isinstance(tensor, nn.Parameter)``, whose metaclass check costs a graph of thousands
+    of plain leaves more than the rest of their record: a plain tensor is one where it says so."""
+    if type(tensor) is torch.Tensor:
+        return bool(getattr(tensor, "_is_param", False))
+    return isinstance(tensor, torch.nn.Parameter)
 
 
 def _absent_kind(node: Node, attribute: str) -> str:
