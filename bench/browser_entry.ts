@@ -51,6 +51,17 @@ const bench = {
     await nextPaint();
     return { drawn, painted: performance.now() - started, boxes: boxes() };
   },
+  /** Opens every folded box to all its units, as a Shift+click does, until none is left. */
+  async openEveryFold(): Promise<Timing> {
+    const started = performance.now();
+    const folded = (): Element | null => host.querySelector('.torchinspect-graph-box.is-folded');
+    for (let box = folded(); box !== null; box = folded()) {
+      box.dispatchEvent(new MouseEvent('click', { bubbles: true, shiftKey: true }));
+    }
+    const drawn = performance.now() - started;
+    await nextPaint();
+    return { drawn, painted: performance.now() - started, boxes: boxes() };
+  },
   startFrames(): void {
     frames = [];
     recording = true;

@@ -6,8 +6,11 @@
  * narrows when a side panel opens) until the user zooms or pans; from then on a resize keeps
  * their zoom and what they had in the middle. The wheel scrolls the page over the graph, as it
  * does over a map in a web page, unless Ctrl or ⌘ is held (a trackpad's pinch is one) or the
- * graph has the focus (a click gives it): the first plain wheel says so in a hint.
+ * graph has the focus (a click gives it): the first plain wheel says so in a hint. Seen from
+ * afar, a big graph is drawn as its overview (overview.ts).
  */
+
+import { mountOverview } from './overview';
 
 export interface Camera {
   zoomBy(factor: number, around?: { x: number; y: number }): void;
@@ -44,9 +47,12 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
   let automatic: (() => void) | null = null;
   let stage = { width: 0, height: 0 };
 
+  const overview = mountOverview(svg, content);
   const apply = (): void => {
     frame = 0;
     content.setAttribute('transform', `translate(${view.x} ${view.y}) scale(${view.scale})`);
+    // The stage's size as last observed: reading it here would lay the page out each frame.
+    overview.update(view, stage.width > 0 ? stage : { width: svg.clientWidth, height: svg.clientHeight });
   };
   const schedule = (): void => {
     if (frame === 0) frame = requestAnimationFrame(apply);
@@ -140,6 +146,7 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
       listening.abort();
       resizing.disconnect();
       wheelHint.destroy();
+      overview.destroy();
       cancelAnimationFrame(frame);
     }
   };

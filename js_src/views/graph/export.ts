@@ -4,6 +4,8 @@
  * from that SVG, and the snapshot as JSON.
  */
 
+import { cull } from './culling';
+import { drawingOf } from './svg';
 import type { GraphSnapshot } from '../../core/schema';
 
 /** The properties the drawing's look depends on, copied from the live page onto the copy. */
@@ -17,16 +19,22 @@ const PNG_PIXEL_RATIO = 2;
 
 /** The whole drawing, not the part panned into view, as SVG text that needs no stylesheet. */
 export function standaloneSvg(svg: SVGSVGElement, content: SVGGElement, size: { width: number; height: number }): string {
+  // A big graph seen from afar is drawn on a canvas, its SVG out of the page (overview.ts), and
+  // near, only what is near the view is displayed (culling.ts): the file holds every box.
+  const detached = !content.isConnected;
+  if (detached) svg.append(content);
+  const drawing = drawingOf(content);
+  if (drawing !== null) cull(drawing, null);
   const copy = svg.cloneNode(true) as SVGSVGElement;
   inlineStyles(svg, copy);
+  if (detached) content.remove();
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('width', String(Math.ceil(size.width)));
   copy.setAttribute('height', String(Math.ceil(size.height)));
   copy.setAttribute('viewBox', `0 0 ${Math.ceil(size.width)} ${Math.ceil(size.height)}`);
   copy.removeAttribute('style');
   copy.removeAttribute('class');
-  const drawing = copy.querySelector<SVGGElement>(`[data-part="${content.dataset.part}"]`);
-  drawing?.removeAttribute('transform');
+  copy.querySelector<SVGGElement>(`[data-part="${content.dataset.part}"]`)?.removeAttribute('transform');
   const background = copy.ownerDocument.createElementNS('http://www.w3.org/2000/svg', 'rect');
   background.setAttribute('width', '100%');
   background.setAttribute('height', '100%');

@@ -34,21 +34,42 @@ export function arrowMarker(): { defs: SVGDefsElement; url: string } {
   return { defs, url: `url(#${id})` };
 }
 
+/** What a content group was last filled with: the layout, and each box's, link's and label's element in its order. */
+export interface Drawing {
+  layout: GraphLayout;
+  boxes: SVGGElement[];
+  links: SVGPathElement[];
+  /** Null for a link without a label. */
+  labels: (SVGTextElement | null)[];
+}
+
+const drawings = new WeakMap<SVGGElement, Drawing>();
+
+/** What `content` draws, for what shows it otherwise (the overview, culling); null before the first drawing. */
+export function drawingOf(content: SVGGElement): Drawing | null {
+  return drawings.get(content) ?? null;
+}
+
 /** Fills `content` with the layout; returns each box's element by box id. */
 export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: string): Map<string, SVGGElement> {
+  const drawing: Drawing = { layout, boxes: [], links: [], labels: [] };
   const links = svgElement('g', 'torchinspect-graph-links');
   const labels = svgElement('g', 'torchinspect-graph-link-labels');
   for (const placed of layout.links) {
-    links.appendChild(linkPath(placed, arrowUrl));
-    if (placed.link.label) labels.appendChild(linkLabel(placed));
+    const path = links.appendChild(linkPath(placed, arrowUrl));
+    const label = placed.link.label ? labels.appendChild(linkLabel(placed)) : null;
+    drawing.links.push(path);
+    drawing.labels.push(label);
   }
   const boxes = svgElement('g', 'torchinspect-graph-boxes');
   const drawn = new Map<string, SVGGElement>();
   for (const placed of layout.boxes) {
     const box = boxElement(placed);
     drawn.set(placed.box.id, box);
+    drawing.boxes.push(box);
     boxes.appendChild(box);
   }
+  drawings.set(content, drawing);
   content.replaceChildren(links, boxes, labels);
   return drawn;
 }

@@ -1,0 +1,81 @@
+/**
+ * A big graph's SVG keeps in the page's rendering only what is near the stage: Chromium paints
+ * every displayed element of an SVG each time its transform moves, so G6's 15,003 boxes (with
+ * their links and labels) panned at a readable zoom took a median of 83 ms a frame, though a
+ * dozen boxes were in view. Past CULL_MIN_BOXES boxes, each move hides (display: none) what
+ * lies over half a stage away from the view and shows what came near, changing only those.
+ */
+
+import type { Point } from '../../core/graph/geometry';
+import type { Drawing } from './svg';
+
+export const CULL_MIN_BOXES = 2_000;
+
+/** Pan and zoom: a drawing point p shows at p × scale + (x, y) on the stage. */
+export interface ViewTransform {
+  x: number;
+  y: number;
+  scale: number;
+}
+
+/** The part of the drawing kept displayed: the view, and half a stage around it. */
+export interface Window {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+export function windowAround(view: ViewTransform, stage: { width: number; height: number }): Window {
+  const [left, top] = [-view.x / view.scale, -view.y / view.scale];
+  const [width, height] = [stage.width / view.scale, stage.height / view.scale];
+  return { left: left - width / 2, top: top - height / 2, right: left + 1.5 * width, bottom: top + 1.5 * height };
+}
+
+/** Whether a rectangle (centre, size) or a polyline's bounds reach into the window. */
+export function reaches(window: Window, left: number, top: number, right: number, bottom: number): boolean {
+  return right >= window.left && left <= window.right && bottom >= window.top && top <= window.bottom;
+}
+
+/** What each drawing's elements show now, kept here: reading an element's style costs more than the check. */
+const hidden = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
+
+/** Shows the drawing's elements that reach the window and hides the others; a small drawing is left whole. */
+export function cull(drawing: Drawing, window: Window | null): void {
+  const near = window === null || drawing.layout.boxes.length < CULL_MIN_BOXES ? null : window;
+  let state = hidden.get(drawing);
+  if (state === undefined) {
+    state = { boxes: new Uint8Array(drawing.boxes.length), links: new Uint8Array(drawing.links.length) };
+    hidden.set(drawing, state);
+  }
+  const { boxes, links } = state;
+  drawing.layout.boxes.forEach(({ x, y, width, height }, at) => {
+    const shown = near === null || reaches(near, x - width / 2, y - height / 2, x + width / 2, y + height / 2);
+    if (shown === (boxes[at] === 0)) return;
+    boxes[at] = shown ? 0 : 1;
+    show(drawing.boxes[at], shown);
+  });
+  drawing.layout.links.forEach(({ points }, at) => {
+    const shown = near === null || reachesLine(near, points);
+    if (shown === (links[at] === 0)) return;
+    links[at] = shown ? 0 : 1;
+    show(drawing.links[at], shown);
+    const label = drawing.labels[at];
+    if (label !== null) show(label, shown);
+  });
+}
+
+function reachesLine(window: Window, points: Point[]): boolean {
+  let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const { x, y } of points) {
+    left = Math.min(left, x);
+    right = Math.max(right, x);
+    top = Math.min(top, y);
+    bottom = Math.max(bottom, y);
+  }
+  return reaches(window, left, top, right, bottom);
+}
+
+function show(element: SVGElement, shown: boolean): void {
+  element.style.display = shown ? '' : 'none';
+}
