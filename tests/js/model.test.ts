@@ -1,9 +1,10 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
 
-import { childrenOf, gradText, isModelSnapshot, moduleCounts, moduleLabel, nonFinite, type ModelSnapshot } from '../../js_src/core/model/model';
+import { childrenOf, deviceText, gradText, isModelSnapshot, moduleCounts, moduleLabel, nonFinite, type ModelSnapshot, type TensorRow } from '../../js_src/core/model/model';
 import modelSchema from '../../py_src/torchinspect/schema/model-1.json';
 import models from '../fixtures/models.json';
+import shardedGraph from '../fixtures/sharded_graph.json';
 
 const made = models as unknown as Record<'mlp' | 'cnn' | 'tied', ModelSnapshot>;
 
@@ -39,3 +40,19 @@ describe('the model tree', () => {
     expect(gradText(made.cnn.parameters[0])).toBe('none');
   });
 });
+
+describe('a parameter of an FSDP2 model', () => {
+  it('says where its blocks live instead of a device', () => {
+    // The layout of a real Shard(0) DTensor leaf, as a gloo world of 2 recorded it.
+    const leaf = shardedGraph.nodes.find(node => node.kind === 'leaf' && node.tensor?.sharding);
+    const row = { ...made.mlp.parameters[0], sharding: leaf!.tensor!.sharding as TensorRow['sharding'] };
+    expect(validateRow(row)).toBe(true);
+    expect(deviceText(row)).toBe('Shard(0) on mesh d0=2 (cpu)');
+    expect(deviceText(made.mlp.parameters[0])).toBe('cpu');
+  });
+});
+
+function validateRow(row: TensorRow): boolean {
+  const snapshot = { ...made.mlp, parameters: [row, ...made.mlp.parameters.slice(1)] };
+  return new Ajv2020({ strict: true, allowUnionTypes: true }).compile(modelSchema)(snapshot);
+}

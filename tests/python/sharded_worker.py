@@ -179,6 +179,15 @@ def run_fsdp2() -> dict[str, Any]:
         "oracle": jsonable(torchinspect.snapshot(weight.full_tensor())),
         "oracle_grad": jsonable(torchinspect.snapshot(weight.grad.full_tensor())),
         "model_norms": {entry["name"]: entry["norm"] for entry in shown.model["parameters"]},
+        "model": jsonable(shown.model),
+        "torch_layouts": {
+            name: {
+                "shape": list(p.shape),
+                "local": list(p.to_local().shape),
+                "placements": [{"kind": "shard", "dim": x.dim} if x.is_shard() else repr(x) for x in p.placements],
+            }
+            for name, p in model.named_parameters()
+        },
         "full_norms": {name: float(p.full_tensor().norm()) for name, p in model.named_parameters()},
         "torch_local": list(weight.to_local().shape),
         "follows_cells": shown.follows_cells,

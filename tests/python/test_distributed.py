@@ -256,6 +256,15 @@ def test_an_fsdp2_parameter_is_a_sharded_tensor_with_its_grad(world2: list[dict[
         # inspect(model) called on every rank lists the global parameters' norms.
         for name, norm in fsdp2["full_norms"].items():
             assert math.isclose(fsdp2["model_norms"][name], norm, rel_tol=1e-5)
+        # Its table says where each parameter's blocks live, as torch says it.
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(fsdp2["model"], json.loads((PY_SRC / "torchinspect" / "schema" / "model-1.json").read_text()))
+        for row in fsdp2["model"]["parameters"]:
+            torch_layout = fsdp2["torch_layouts"][row["name"]]
+            assert row["shape"] == torch_layout["shape"]
+            assert row["sharding"]["local_shape"] == torch_layout["local"]
+            assert row["sharding"]["placements"] == torch_layout["placements"]
+            assert row["sharding"]["mesh"]["shape"] == [2]
 
 
 def test_an_fsdp2_parameter_card_shows_its_layout_from_the_one_rank_the_page_asks(

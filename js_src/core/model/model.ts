@@ -4,6 +4,8 @@
  */
 
 import { formatBytes } from '../format';
+import type { GraphSharding } from '../schema';
+import { graphShardingText } from '../tensor/sharding';
 import { formatCount, formatNumber } from '../numbers';
 
 /** A count; past 2**53 - 1 the kernel sends its digits. */
@@ -44,6 +46,8 @@ export interface TensorRow extends Values {
   numel: Count;
   bytes: Count;
   lazy?: true;
+  /** A DTensor's layout (FSDP2, tensor parallel); shape, numel and bytes are the global tensor's. */
+  sharding?: GraphSharding;
 }
 
 export interface ParameterRow extends TensorRow {
@@ -120,4 +124,9 @@ export function gradText(parameter: ParameterRow): string {
   if (parameter.grad === null) return 'none';
   const flags = nonFinite(parameter.grad);
   return flags === '' ? formatNorm(parameter.grad.norm) : `${formatNorm(parameter.grad.norm)} (${flags})`;
+}
+
+/** Where a tensor lives: its device, or for a DTensor its placements on its mesh (`Shard(0) on mesh d0=2 (cpu)`). */
+export function deviceText(tensor: TensorRow): string {
+  return tensor.sharding === undefined ? tensor.device : graphShardingText(tensor.sharding);
 }

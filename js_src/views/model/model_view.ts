@@ -7,6 +7,7 @@
 
 import {
   childrenOf,
+  deviceText,
   formatNorm,
   gradText,
   moduleCounts,
@@ -189,7 +190,7 @@ function tableRow(tensor: TensorRow, selected: string, select: ((name: string) =
   }
   row.appendChild(nameCell);
   const shape = tensor.shape === null ? 'lazy' : formatShape(tensor.shape);
-  for (const text of [shape, tensor.dtype ?? '–', tensor.device, ...rest]) row.appendChild(element('td', '', text));
+  for (const text of [shape, tensor.dtype ?? '–', deviceText(tensor), ...rest]) row.appendChild(element('td', '', text));
   if (rest.some(text => /NaN|Inf/.test(text))) row.classList.add('torchinspect-model-trouble');
   return row;
 }

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from torchinspect.distributed.detect import is_sharded
+from torchinspect.distributed.placements import graph_sharding
 from torchinspect.protocol import json_float, json_int
 from torchinspect.tensor.metadata import readable_grad, shape_of
 
@@ -30,7 +31,7 @@ def tensor_entry(tensor: torch.Tensor, name: str, module: int) -> dict[str, Any]
             **_no_values(),
         }
     numel = tensor.numel()
-    return {
+    entry = {
         "name": name,
         "module": module,
         "shape": shape_of(tensor),
@@ -40,6 +41,9 @@ def tensor_entry(tensor: torch.Tensor, name: str, module: int) -> dict[str, Any]
         "bytes": json_int(numel * tensor.element_size()),
         **values_of(tensor),
     }
+    if is_sharded(tensor):  # FSDP2, tensor parallel: where the global tensor's blocks live
+        entry["sharding"] = graph_sharding(tensor)
+    return entry
 
 
 def parameter_entry(parameter: torch.Tensor, name: str, module: int, aliases: list[str]) -> dict[str, Any]:
