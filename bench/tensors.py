@@ -17,12 +17,12 @@ snapshot read 6 ms beside 0.11 ms of CPU time under a load of 6).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import torch
 
@@ -81,32 +81,11 @@ def extra_peak_bytes(size: int, dtype: torch.dtype, planted: bool) -> int:
     return int(done.stdout.split()[-1])
 
 
-def best_cpu_seconds(run: Callable[[], object], repeat: int = 5) -> float:
-    """CPU seconds per run, the best of ``repeat`` samples, each of enough runs to last 20 ms."""
-    run()
-    number = 1
-    while True:
-        start = time.process_time()
-        for _ in range(number):
-            run()
-        batch = time.process_time() - start
-        if batch >= 0.02:
-            break
-        number *= 2
-    best = batch / number
-    for _ in range(repeat - 1):
-        start = time.process_time()
-        for _ in range(number):
-            run()
-        best = min(best, (time.process_time() - start) / number)
-    return best
-
-
 def run() -> None:
     from lovely_tensors import lovely
 
     on_cpu_clock = os.environ.get("TENSOR_CLOCK") == "cpu"
-    timed = best_cpu_seconds if on_cpu_clock else best_seconds
+    timed = functools.partial(best_seconds, clock=time.process_time if on_cpu_clock else time.perf_counter)
     if on_cpu_clock:
         torch.set_num_threads(1)
     rows = []
