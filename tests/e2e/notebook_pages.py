@@ -104,6 +104,19 @@ def run_command(page: Page, command: str, args: dict | None = None) -> None:
     page.evaluate("([command, args]) => window.jupyterapp.commands.execute(command, args)", [command, args or {}])
 
 
+def save_notebook(page: Page) -> None:
+    run_command(page, "docmanager:save")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+
+def save_and_close(page: Page, server, name: str) -> None:
+    """Saves the open notebook, stops its kernel and leaves the page: what reopening it shows
+    then is what the file holds."""
+    save_notebook(page)
+    shut_down_kernels(server, [name])
+    page.goto("about:blank")
+
+
 def session_of(name: str) -> str:
     """A JavaScript expression for the session context of the named open notebook."""
     return f"[...window.jupyterapp.shell.widgets('main')].find(w => w.context?.path === {json.dumps(name)}).sessionContext"

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from torch import nn
 
 import torchinspect
-from notebook_pages import open_notebook, run_cell, run_command, shut_down_kernels, write_notebook
+from notebook_pages import open_notebook, run_cell, save_and_close, shut_down_kernels, write_notebook
 from test_jupyterlab import open_and_run
 from torchinspect.tensor.snapshot import to_json
 
@@ -145,11 +145,7 @@ def test_a_reopened_notebook_draws_its_saved_report_without_the_kernel(page: Pag
     live = page.locator(".jp-OutputArea-output .torchinspect-nan-sentence")
     expect(live).to_contain_text("sqrt's backward (div) at In[", timeout=60_000)
     sentence = live.text_content()
-    run_command(page, "docmanager:save")
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-
-    shut_down_kernels(jupyterlab, [name])
-    page.goto("about:blank")
+    save_and_close(page, jupyterlab, name)
     open_notebook(page, jupyterlab, name)
     saved = page.locator(".jp-OutputArea-output .torchinspect-output .torchinspect-nan")
     expect(saved.locator(".torchinspect-nan-sentence")).to_have_text(sentence, timeout=60_000)

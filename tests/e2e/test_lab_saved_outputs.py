@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from notebook_pages import INSPECTOR_CELLS, open_notebook, run_cell, run_command, shut_down_kernels, write_notebook
+from notebook_pages import INSPECTOR_CELLS, open_notebook, run_cell, save_and_close, save_notebook, shut_down_kernels, write_notebook
 
 SUMMARIES = [
     r"x: tensor\[20\] float32 cpu ∈\[\S+, \S+\] μ=\S+ σ=\S+ requires_grad leaf grad=None",
@@ -23,8 +23,7 @@ def saved_and_run(page: Page, server, name: str) -> None:
     open_notebook(page, server, name)
     for index in range(len(INSPECTOR_CELLS)):
         run_cell(page, index)
-    run_command(page, "docmanager:save")
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+    save_notebook(page)
 
 
 def outputs_are_trusted(page: Page) -> bool:
@@ -82,11 +81,7 @@ def test_a_reopened_notebook_draws_saved_graphs_and_comparisons_without_errors(p
     live_boxes = page.locator(".jp-OutputArea-output .torchinspect-graph-box")
     expect(live_boxes.first).to_be_visible(timeout=TIMEOUT_MS)
     box_count = live_boxes.count()
-    run_command(page, "docmanager:save")
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-
-    shut_down_kernels(jupyterlab, [name])
-    page.goto("about:blank")
+    save_and_close(page, jupyterlab, name)
     warnings: list[str] = []
     page.on("console", lambda message: warnings.append(message.text) if "model not found" in message.text else None)
     open_notebook(page, jupyterlab, name)

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 from torch import nn
 
 import torchinspect
-from notebook_pages import open_notebook, run_cell, run_command, shut_down_kernels, write_notebook
+from notebook_pages import open_notebook, run_cell, save_and_close, shut_down_kernels, write_notebook
 
 MLP_CELLS = [
     "import torch\nfrom torch import nn\nfrom torchinspect import inspect\ntorch.manual_seed(0)\n"
@@ -210,10 +210,7 @@ def test_a_reopened_notebook_shows_the_saved_model_and_the_watch_s_last_step(pag
     for index in range(len(SAVED_CELLS)):
         run_cell(page, index)
     expect(page.locator(".torchinspect-watch-status")).to_have_text("Watching · 30 steps · recording every step")
-    run_command(page, "docmanager:save")
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-    shut_down_kernels(jupyterlab, [name])
-    page.goto("about:blank")
+    save_and_close(page, jupyterlab, name)
     open_notebook(page, jupyterlab, name)
     saved = page.locator(".jp-OutputArea-output .torchinspect-output")
     expect(saved).to_have_count(2, timeout=60_000)

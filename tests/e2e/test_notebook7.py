@@ -18,6 +18,7 @@ from notebook_pages import (
     row,
     run_cell,
     run_command,
+    save_and_close,
     shut_down_kernels,
     summary_of,
     write_notebook,
@@ -78,10 +79,7 @@ def test_a_reopened_notebook_shows_static_views(page: Page, notebook7, screensho
         for index in range(len(INSPECTOR_CELLS)):
             run_cell(page, index)
         expect(page.locator(".jp-OutputArea-output .torchinspect-livebar")).to_have_count(3, timeout=TIMEOUT_MS)
-        run_command(page, "docmanager:save")
-        page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-        shut_down_kernels(notebook7, [name])
-        page.goto("about:blank")
+        save_and_close(page, notebook7, name)
         open_notebook(page, notebook7, name)
         static = page.locator(".jp-OutputArea-output .torchinspect-output .torchinspect-inspector")
         expect(static).to_have_count(3, timeout=TIMEOUT_MS)
