@@ -28,7 +28,7 @@ import torch
 from torchinspect.tensor import values as values_module
 from torchinspect.tensor.device_statistics import device_statistics_and_histogram
 from torchinspect.tensor.small_statistics import small_part, small_statistics
-from torchinspect.tensor.values import RealReader, Values, as_real, chunks, is_integral
+from torchinspect.tensor.values import WIDENED, RealReader, Values, as_real, chunks, is_integral
 
 HISTOGRAM_BINS = 64
 HISTOGRAM_EXACT_LIMIT = 1 << 24
@@ -190,8 +190,110 @@ def statistics_and_histogram(values: Values, dtype: torch.dtype) -> tuple[dict[s
         found = device_statistics_and_histogram(values, dtype)
         if found is not None:
             return found
+    if is_integral(dtype) and small_part(values) is None:
+        fused = _integral_statistics_and_histogram(values)
+        if fused is not None:
+            return fused
     stats = statistics(values, dtype)
     return stats, histogram(values, dtype, stats)
+
+
+FUSED_INTEGER_LIMIT = 1 << 51
+"""Integers below this in magnitude are converted once for the statistics and the histogram
+together: their differences, and those of the half-integer bin edges, are exact in float64."""
+
+
+def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """statistics() and histogram() of integers, each chunk converted to float64 once for both.
+
+    A first pass reads the extremes and zeros in the integers' own dtype (no conversion); the
+    second converts a chunk, sums its deviations from an integer shift, then turns the same
+    deviations into histc's bins (_integral_positions): every deviation is an integer below
+    2**52, exact in float64. None where that does not hold (huge values, a sparse tensor's
+    implicit zeros, a sampled histogram, uint64 read as float64, an accelerator): the separate
+    passes do.
+    """
+    if values.implicit_zeros or any(
+        part.device.type != "cpu" or not is_integral(WIDENED.get(part.dtype, part.dtype)) for part in values.parts
+    ):
+        return None
+    block = _block(values)
+    low, high, zeros = _integral_extremes(values, block)
+    if low is None or high is None or max(-low, high) >= FUSED_INTEGER_LIMIT or sample_step(values.count) != 1:
+        return None
+    stats: dict[str, Any] = {"of": values.meaning, "count": values.count, "finite": values.count, "min": low}
+    stats.update(max=high, nan=0, posinf=0, neginf=0, zeros=zeros)
+    bins = _integral_bins(low, high)
+    moments = _Moments()
+    counts: torch.Tensor | None = None
+    codes = torch.empty(0, dtype=torch.uint8)
+    real = RealReader()
+    for chunk in chunks(values, block):
+        if chunk.numel() == 0:
+            continue
+        flat = real(chunk).reshape(-1)
+        if moments.shift is None:
+            moments.shift = float(round(float(flat.sum()) / flat.numel()))
+        shift = moments.shift
+        moments._add(float(flat.sub_(shift).sum()), float(torch.dot(flat, flat)), 0)
+        if bins.bins > 1:
+            if codes.numel() < flat.numel():
+                codes = torch.empty(flat.numel(), dtype=torch.uint8)
+            _integral_positions(flat, shift, bins)
+            found = torch.bincount(codes[: flat.numel()].copy_(flat), minlength=bins.bins + 2)[: bins.bins + 1]
+            counts = found if counts is None else counts.add_(found)
+    stats["mean"] = moments.mean(values.count)
+    stats["std"] = None if values.count < 2 else moments.std(values.count)
+    histogram_counts = [values.count] if counts is None else bins.fold(counts)
+    histogram = {"of": values.meaning, "lo": bins.low, "hi": bins.high, "counts": histogram_counts, "sample_every": 1}
+    return stats, histogram
+
+
+QUICK_CODES_SPAN = 1 << 32
+"""Integer bins narrower in all than this get their codes by one multiplication (see _integral_positions)."""
+
+
+def _integral_positions(deviations: torch.Tensor, shift: float, bins: _Bins) -> None:
+    """Overwrite integers' deviations from ``shift`` with positions whose integer parts are histc's bins.
+
+    histc's position is ``q = (x - low) * bins / span``, a multiple of ``1 / span`` below
+    2**52, and its bin ``floor(q)`` (histc's rounding of q never crosses an integer here, the
+    step being far above float64's error). Below QUICK_CODES_SPAN ``d * (bins / span) + offset``,
+    the offset adding back ``shift - low`` and half a step, lands within a quarter step of
+    ``q + 1 / (2 * span)``, whose floor is floor(q); a multiply-add in place of histc's
+    division, which costs four times as much. Wider spans take histc's own formula.
+    """
+    span = bins.high - bins.low
+    if span >= QUICK_CODES_SPAN:
+        deviations.add_(shift - bins.low).div_(bins._width(deviations))
+        return
+    ratio = bins.bins / span
+    offset = torch.tensor((shift - bins.low) * ratio + 0.5 / span, dtype=deviations.dtype)
+    # offset + ratio * d in one pass over the chunk: a multiplication and an addition take two.
+    torch.add(offset, deviations, alpha=ratio, out=deviations)
+
+
+def _integral_extremes(values: Values, block: int) -> tuple[int | None, int | None, int]:
+    """The exact min and max of integer values, and how many are zero, read in their own dtype."""
+    low: int | None = None
+    high: int | None = None
+    zeros = 0
+    for chunk in chunks(values, block):
+        if chunk.numel() == 0:
+            continue
+        flat = chunk.reshape(-1)
+        chunk_low, chunk_high = (int(value) for value in torch.stack(torch.aminmax(flat)).tolist())
+        low = chunk_low if low is None else min(low, chunk_low)
+        high = chunk_high if high is None else max(high, chunk_high)
+        zeros += flat.numel() - int(torch.count_nonzero(flat))
+    return low, high, zeros
+
+
+def _integral_bins(low: int, high: int) -> _Bins:
+    """histogram()'s bins for integers from ``low`` to ``high``: one per value for a short range."""
+    if high - low < HISTOGRAM_BINS:
+        return _Bins(low - 0.5, high + 0.5, high - low + 1)
+    return _Bins(low, high, HISTOGRAM_BINS)
 
 
 def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
