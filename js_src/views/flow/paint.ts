@@ -9,7 +9,7 @@ import type { StepPicture } from '../../core/gradients/steps';
 import { cssColor } from '../../core/colormap';
 import { linkKey, type GradientFlow, type PageTone } from '../../core/gradients/flow';
 import type { GraphDrawing } from '../graph/layer';
-import { svgElement } from '../graph/svg';
+import { drawingOf, svgElement } from '../graph/svg';
 
 const KIND_COLOR = '--ti-graph-kind';
 // Unique on the page even when it runs several copies of this module (see graph_svg.ts).
@@ -130,6 +130,7 @@ function setNorm(element: SVGElement, norm: number | null): void {
   else element.dataset.norm = String(norm);
 }
 
-function links(content: SVGGElement): NodeListOf<SVGPathElement> {
-  return content.querySelectorAll<SVGPathElement>('.torchinspect-graph-link');
+/** Every link of the drawing, those culling took out of the page too (culling.ts): they keep their paint for when they come back. */
+function links(content: SVGGElement): SVGPathElement[] {
+  return drawingOf(content)?.links ?? [];
 }

@@ -2,8 +2,12 @@
  * A big graph's SVG keeps in the page's rendering only what is near the stage: Chromium paints
  * every displayed element of an SVG each time its transform moves, so G6's 15,003 boxes (with
  * their links and labels) panned at a readable zoom took a median of 83 ms a frame, though a
- * dozen boxes were in view. Past CULL_MIN_BOXES boxes, each move hides (display: none) what
- * lies over half a stage away from the view and shows what came near, changing only those.
+ * dozen boxes were in view. Past CULL_MIN_BOXES boxes, each move takes out of the drawing what
+ * lies over half a stage away from the view and puts back what came near, changing only those.
+ * Out, not hidden: when the overview hands the SVG back (overview.ts), Chromium computes the
+ * style of every element in it, hidden or not, which took 300-1,000 ms a switch on G6 with
+ * 45,000 elements hidden. What comes back goes to the end of its group: boxes never overlap,
+ * so their order does not show.
  */
 
 import type { Point } from '../../core/graph/geometry';
@@ -37,31 +41,32 @@ export function reaches(window: Window, left: number, top: number, right: number
   return right >= window.left && left <= window.right && bottom >= window.top && top <= window.bottom;
 }
 
-/** What each drawing's elements show now, kept here: reading an element's style costs more than the check. */
-const hidden = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
+/** Which of each drawing's elements are out now, kept here: asking the page costs more than the check. */
+const taken = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
 
-/** Shows the drawing's elements that reach the window and hides the others; a small drawing is left whole. */
+/** Keeps in the drawing the elements that reach the window and takes out the others; a small drawing is left whole. */
 export function cull(drawing: Drawing, window: Window | null): void {
   const near = window === null || drawing.layout.boxes.length < CULL_MIN_BOXES ? null : window;
-  let state = hidden.get(drawing);
+  let state = taken.get(drawing);
   if (state === undefined) {
     state = { boxes: new Uint8Array(drawing.boxes.length), links: new Uint8Array(drawing.links.length) };
-    hidden.set(drawing, state);
+    taken.set(drawing, state);
   }
   const { boxes, links } = state;
+  const { groups } = drawing;
   drawing.layout.boxes.forEach(({ x, y, width, height }, at) => {
     const shown = near === null || reaches(near, x - width / 2, y - height / 2, x + width / 2, y + height / 2);
     if (shown === (boxes[at] === 0)) return;
     boxes[at] = shown ? 0 : 1;
-    show(drawing.boxes[at], shown);
+    place(drawing.boxes[at], groups.boxes, shown);
   });
   drawing.layout.links.forEach(({ points }, at) => {
     const shown = near === null || reachesLine(near, points);
     if (shown === (links[at] === 0)) return;
     links[at] = shown ? 0 : 1;
-    show(drawing.links[at], shown);
+    place(drawing.links[at], groups.links, shown);
     const label = drawing.labels[at];
-    if (label !== null) show(label, shown);
+    if (label !== null) place(label, groups.labels, shown);
   });
 }
 
@@ -76,6 +81,7 @@ function reachesLine(window: Window, points: Point[]): boolean {
   return reaches(window, left, top, right, bottom);
 }
 
-function show(element: SVGElement, shown: boolean): void {
-  element.style.display = shown ? '' : 'none';
+function place(element: SVGElement, group: SVGGElement, shown: boolean): void {
+  if (shown) group.appendChild(element);
+  else element.remove();
 }

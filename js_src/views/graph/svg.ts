@@ -41,6 +41,8 @@ export interface Drawing {
   links: SVGPathElement[];
   /** Null for a link without a label. */
   labels: (SVGTextElement | null)[];
+  /** The groups holding them, where culling puts back what it took out. */
+  groups: { links: SVGGElement; boxes: SVGGElement; labels: SVGGElement };
 }
 
 const drawings = new WeakMap<SVGGElement, Drawing>();
@@ -52,16 +54,16 @@ export function drawingOf(content: SVGGElement): Drawing | null {
 
 /** Fills `content` with the layout; returns each box's element by box id. */
 export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: string): Map<string, SVGGElement> {
-  const drawing: Drawing = { layout, boxes: [], links: [], labels: [] };
   const links = svgElement('g', 'torchinspect-graph-links');
   const labels = svgElement('g', 'torchinspect-graph-link-labels');
+  const boxes = svgElement('g', 'torchinspect-graph-boxes');
+  const drawing: Drawing = { layout, boxes: [], links: [], labels: [], groups: { links, boxes, labels } };
   for (const placed of layout.links) {
     const path = links.appendChild(linkPath(placed, arrowUrl));
     const label = placed.link.label ? labels.appendChild(linkLabel(placed)) : null;
     drawing.links.push(path);
     drawing.labels.push(label);
   }
-  const boxes = svgElement('g', 'torchinspect-graph-boxes');
   const drawn = new Map<string, SVGGElement>();
   for (const placed of layout.boxes) {
     const box = boxElement(placed);

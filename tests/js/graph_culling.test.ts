@@ -1,0 +1,103 @@
+// @vitest-environment happy-dom
+/**
+ * Culling a big graph's SVG (culling.ts) takes far elements out of the page: whatever the view
+ * went through, the drawing holds exactly the layout's boxes and links near it, all of them
+ * once culling stops, and the gradient flow's paint reaches links that were out when it painted.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { cssColor } from '../../js_src/core/colormap';
+import { linkKey, normScale, type GradientFlow } from '../../js_src/core/gradients/flow';
+import type { GraphLayout } from '../../js_src/core/graph/geometry';
+import { layoutGraph } from '../../js_src/core/graph/layout';
+import { expandGroupAll, graphModel } from '../../js_src/core/graph/model';
+import { paintFlow } from '../../js_src/views/flow/paint';
+import { cull, reaches, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
+import { drawLayout, drawingOf, svgElement } from '../../js_src/views/graph/svg';
+import { fanSnapshot } from './graph_fan';
+
+const STAGE = { width: 800, height: 600 };
+
+function openedFan(leaves: number): GraphLayout {
+  let model = graphModel(fanSnapshot(leaves));
+  while (model.groups.length > 0) model = expandGroupAll(model, model.groups[0].id);
+  return layoutGraph(model, 'down');
+}
+
+/** The boxes' ids and the links' ends the page holds now, sorted. */
+function inPage(content: SVGGElement): { boxes: string[]; links: string[] } {
+  const boxes = [...content.querySelectorAll<SVGGElement>('.torchinspect-graph-box')].map(box => box.dataset.id!);
+  const links = [...content.querySelectorAll<SVGPathElement>('.torchinspect-graph-link')].map(link => linkKey(link.dataset.source!, link.dataset.target!));
+  return { boxes: boxes.sort(), links: links.sort() };
+}
+
+/** What of the layout reaches the view's window: every box and link drawn there, sorted. */
+function near(layout: GraphLayout, view: ViewTransform | null): { boxes: string[]; links: string[] } {
+  const window = view === null ? null : windowAround(view, STAGE);
+  const boxes = layout.boxes.filter(({ x, y, width, height }) =>
+    window === null || reaches(window, x - width / 2, y - height / 2, x + width / 2, y + height / 2));
+  const links = layout.links.filter(({ points }) => {
+    const [xs, ys] = [points.map(point => point.x), points.map(point => point.y)];
+    return window === null || reaches(window, Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys));
+  });
+  return { boxes: boxes.map(({ box }) => box.id).sort(), links: links.map(({ link }) => linkKey(link.source, link.target)).sort() };
+}
+
+function drawn(layout: GraphLayout): SVGGElement {
+  const content = svgElement('g', '');
+  document.body.appendChild(svgElement('svg', '')).appendChild(content);
+  drawLayout(content, layout, 'url(#arrow)');
+  return content;
+}
+
+describe('culling a big graph', () => {
+  const layout = openedFan(700);
+  const views: ViewTransform[] = [
+    { x: 0, y: 0, scale: 1 },
+    { x: -3000, y: -100, scale: 0.5 },
+    { x: -20000, y: 0, scale: 2 },
+    { x: -1000, y: 0, scale: 0.45 }
+  ];
+
+  it('keeps in the page exactly the boxes and links near the view, and every one once it stops', () => {
+    expect(layout.boxes.length).toBe(2_103);
+    const content = drawn(layout);
+    const drawing = drawingOf(content)!;
+    for (const view of views) {
+      cull(drawing, windowAround(view, STAGE));
+      const shown = inPage(content);
+      expect(shown).toEqual(near(layout, view));
+      expect(shown.boxes.length).toBeLessThan(layout.boxes.length / 2);
+      expect(content.querySelectorAll('.torchinspect-graph-link-label').length).toBe(shown.links.length);
+    }
+    cull(drawing, null);
+    expect(inPage(content)).toEqual(near(layout, null));
+    expect(content.querySelectorAll('.torchinspect-graph-box').length).toBe(layout.boxes.length);
+    expect(content.querySelectorAll('.torchinspect-graph-link').length).toBe(layout.links.length);
+  });
+
+  it('leaves a small graph whole', () => {
+    const small = openedFan(30);
+    const content = drawn(small);
+    cull(drawingOf(content)!, windowAround(views[2], STAGE));
+    expect(inPage(content)).toEqual(near(small, null));
+  });
+
+  it('keeps the gradient flow\'s colours on links that come back', () => {
+    const content = drawn(layout);
+    const drawing = drawingOf(content)!;
+    cull(drawing, windowAround(views[1], STAGE));
+    const linkNorms = new Map(layout.links.map(({ link }, at) => [linkKey(link.source, link.target), at + 1]));
+    const flow: GradientFlow = { scale: normScale(linkNorms.values()), boxNorms: new Map(), linkNorms };
+    paintFlow({ content, drawn: new Map(), arrowUrl: 'url(#arrow)' }, flow, null, new Set(), 'url(#flow-arrow)');
+    cull(drawing, windowAround(views[2], STAGE));
+    cull(drawing, null);
+    const links = [...content.querySelectorAll<SVGPathElement>('.torchinspect-graph-link')];
+    expect(links).toHaveLength(layout.links.length);
+    for (const link of links) {
+      const norm = linkNorms.get(linkKey(link.dataset.source!, link.dataset.target!))!;
+      expect([link.dataset.norm, link.style.stroke, link.getAttribute('marker-end')])
+        .toEqual([String(norm), cssColor(flow.scale.colorOf(norm)!), 'url(#flow-arrow)']);
+    }
+  });
+});
