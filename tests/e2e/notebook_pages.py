@@ -104,6 +104,14 @@ def run_command(page: Page, command: str, args: dict | None = None) -> None:
     page.evaluate("([command, args]) => window.jupyterapp.commands.execute(command, args)", [command, args or {}])
 
 
+def write_and_run(page: Page, server, name: str, cells: list[str]) -> None:
+    """Writes a notebook of ``cells``, opens it and runs its cells one by one, as a user does."""
+    write_notebook(server, name, cells)
+    open_notebook(page, server, name)
+    for index in range(len(cells)):
+        run_cell(page, index)
+
+
 def save_notebook(page: Page) -> None:
     run_command(page, "docmanager:save")
     page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from notebook_pages import INSPECTOR_CELLS, open_notebook, run_cell, save_and_close, save_notebook, shut_down_kernels, write_notebook
+from notebook_pages import INSPECTOR_CELLS, open_notebook, save_and_close, save_notebook, shut_down_kernels, write_and_run
 
 SUMMARIES = [
     r"x: tensor\[20\] float32 cpu ∈\[\S+, \S+\] μ=\S+ σ=\S+ requires_grad leaf grad=None",
@@ -19,10 +19,7 @@ STATIC = ".jp-OutputArea-output .torchinspect-output .torchinspect-inspector"
 
 
 def saved_and_run(page: Page, server, name: str) -> None:
-    write_notebook(server, name, INSPECTOR_CELLS)
-    open_notebook(page, server, name)
-    for index in range(len(INSPECTOR_CELLS)):
-        run_cell(page, index)
+    write_and_run(page, server, name, INSPECTOR_CELLS)
     save_notebook(page)
 
 
@@ -74,10 +71,7 @@ GRAPH_CELLS = [
 
 def test_a_reopened_notebook_draws_saved_graphs_and_comparisons_without_errors(page: Page, jupyterlab, screenshot):
     name = "saved_graphs.ipynb"
-    write_notebook(jupyterlab, name, GRAPH_CELLS)
-    open_notebook(page, jupyterlab, name)
-    for index in range(len(GRAPH_CELLS)):
-        run_cell(page, index)
+    write_and_run(page, jupyterlab, name, GRAPH_CELLS)
     live_boxes = page.locator(".jp-OutputArea-output .torchinspect-graph-box")
     expect(live_boxes.first).to_be_visible(timeout=TIMEOUT_MS)
     box_count = live_boxes.count()

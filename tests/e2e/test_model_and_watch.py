@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 from torch import nn
 
 import torchinspect
-from notebook_pages import open_notebook, run_cell, save_and_close, shut_down_kernels, write_notebook
+from notebook_pages import open_notebook, run_cell, save_and_close, shut_down_kernels, write_and_run, write_notebook
 
 MLP_CELLS = [
     "import torch\nfrom torch import nn\nfrom torchinspect import inspect\ntorch.manual_seed(0)\n"
@@ -205,10 +205,7 @@ SAVED_CELLS = [
 
 def test_a_reopened_notebook_shows_the_saved_model_and_the_watch_s_last_step(page: Page, jupyterlab, screenshot):
     name = "saved_model_watch.ipynb"
-    write_notebook(jupyterlab, name, SAVED_CELLS)
-    open_notebook(page, jupyterlab, name)
-    for index in range(len(SAVED_CELLS)):
-        run_cell(page, index)
+    write_and_run(page, jupyterlab, name, SAVED_CELLS)
     expect(page.locator(".torchinspect-watch-status")).to_have_text("Watching · 30 steps · recording every step")
     save_and_close(page, jupyterlab, name)
     open_notebook(page, jupyterlab, name)
