@@ -131,8 +131,11 @@ class FollowsCells(ClosesWithItsViews):
         if self._resumed:
             self.refresh()
             return
-        self.superseded = True
-        self.paused = True
+        # One message: a page that saw superseded before paused would offer Show latest while
+        # its paused was still False, and a click then would change nothing.
+        with self.hold_sync():
+            self.superseded = True
+            self.paused = True
 
     def _follow(self) -> None:
         """Refresh after each cell from now on, where cells end (see ``live.track``)."""
