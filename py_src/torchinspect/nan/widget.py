@@ -13,13 +13,11 @@ from typing import Any
 import traitlets
 
 from torchinspect.bundle import KernelOwned
+from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS
 from torchinspect.tensor.snapshot import to_json
 
 MIME_TYPE = "application/vnd.torchinspect.nan+json"
 """The MIME type under which a saved output carries the report, drawn again without the kernel."""
-# A saved report carries its graph while the whole fits in this much JSON text (a notebook keeps
-# every output), as an inspector's saved graph does.
-SAVED_CHARACTERS = 2_000_000
 
 
 class NanReportWidget(KernelOwned):
@@ -41,9 +39,9 @@ class NanReportWidget(KernelOwned):
 
 def saved_report(report: dict[str, Any]) -> dict[str, Any]:
     """The report as a saved output carries it: JSON, its previews' bytes as base64, its graph
-    left out past ``SAVED_CHARACTERS``."""
+    left out past ``SAVED_GRAPH_CHARACTERS``, as an inspector's saved graph is."""
     text = to_json(report)
-    if len(text) > SAVED_CHARACTERS and report.get("graph"):
+    if len(text) > SAVED_GRAPH_CHARACTERS and report.get("graph"):
         text = to_json({**report, "graph": None, "origin_node": None})
     return json.loads(text)
 
