@@ -126,9 +126,17 @@ def test_lab_extension_is_activated(lesson_page: Page):
 
 def test_cards_are_legible_in_the_dark_theme(lesson_page: Page, screenshot):
     # y's graph, coloured by the backward pass, then drawn again on the dark page.
-    lesson_page.locator(".jp-OutputArea-output .torchinspect-livebar").nth(2).get_by_role("button", name="Show latest").click()
     flow = lesson_page.locator(".jp-OutputArea-output .torchinspect-graph-link[data-norm]")
-    expect(flow.first).to_be_attached(timeout=RUN_TIMEOUT_MS)
+    show_latest = lesson_page.locator(".jp-OutputArea-output .torchinspect-livebar").nth(2).get_by_role("button", name="Show latest")
+    # A click right after the run is sometimes lost (a known defect, see the closing note): a user clicks again.
+    for attempt in range(3):
+        show_latest.click()
+        try:
+            expect(flow.first).to_be_attached(timeout=30_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     lesson_page.evaluate(
         "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
     )
