@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import numpy
 import torch
 
 from torchinspect.tensor import values as values_module
@@ -240,7 +241,7 @@ def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], 
             if codes.numel() < flat.numel():
                 codes = torch.empty(flat.numel(), dtype=torch.uint8)
             _integral_positions(flat, shift, bins)
-            found = torch.bincount(codes[: flat.numel()].copy_(flat), minlength=bins.bins + 2)[: bins.bins + 1]
+            found = torch.bincount(as_bytes(flat, codes[: flat.numel()]), minlength=bins.bins + 2)[: bins.bins + 1]
             counts = found if counts is None else counts.add_(found)
     stats["mean"] = moments.mean(values.count)
     stats["std"] = None if values.count < 2 else moments.std(values.count)
@@ -518,7 +519,7 @@ class _Bins:
         scratch.div_(self._width(sample))
         if with_specials:
             scratch.nan_to_num_(self.bins + 1, self.bins + 1, self.bins + 1)
-        return out.copy_(scratch)
+        return as_bytes(scratch, out)
 
     def histc(self, sample: torch.Tensor) -> torch.Tensor:
         """The codes' counts of a small sample, from ``torch.histc`` itself (one call, where the
@@ -546,6 +547,18 @@ class _Bins:
         if sample.dtype == torch.float32:
             difference = struct.unpack("f", struct.pack("f", difference))[0]
         return difference / self.bins
+
+
+def as_bytes(positions: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``out`` (uint8, the shape of ``positions``) holding the positions' integer parts, 0 to 255.
+
+    On the CPU NumPy casts: its float-to-byte cast runs about three times faster than torch's
+    (45 against 143 us for 2**18 float32 values, one thread), which was a quarter of the histogram.
+    """
+    if positions.device.type != "cpu":
+        return out.copy_(positions)
+    numpy.copyto(out.numpy(), positions.numpy(), casting="unsafe")
+    return out
 
 
 def _count(values: Values, bins: _Bins, step: int, with_specials: bool, owned: bool) -> list[int]:
