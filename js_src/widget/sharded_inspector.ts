@@ -7,11 +7,11 @@
 
 import type { Render } from '@anywidget/types';
 
-import { Kind } from '../core/protocol';
 import type { GraphSnapshot, TensorSnapshot } from '../core/schema';
 import { element } from '../views/dom';
 import { mountBlockPicker } from '../views/tensor/block_picker';
 import { mountTensorView } from '../views/tensor_view';
+import { listen } from './listen';
 
 /** The traits of `torchinspect.distributed.widget.ShardedInspector`. */
 export interface ShardedInspectorModel {
@@ -40,13 +40,9 @@ export const renderShardedInspector: Render<ShardedInspectorModel> = ({ model, e
   });
   const view = mountTensorView(el, data());
   const onData = (): void => view.update(data());
-  model.on('change:snapshot', onData);
-  model.on('change:graph', onData);
-  model.send({ kind: Kind.View, open: true });
+  const stopListening = listen(model, { 'change:snapshot': onData, 'change:graph': onData });
   return () => {
-    model.send({ kind: Kind.View, open: false });
-    model.off('change:snapshot', onData);
-    model.off('change:graph', onData);
+    stopListening();
     view.destroy();
     removePicker();
     note.remove();
