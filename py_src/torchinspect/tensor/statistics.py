@@ -275,18 +275,23 @@ def _integral_positions(deviations: torch.Tensor, shift: float, bins: _Bins) -> 
 
 
 def _integral_extremes(values: Values, block: int) -> tuple[int | None, int | None, int]:
-    """The exact min and max of integer values, and how many are zero, read in their own dtype."""
+    """The exact min and max of integer values on the CPU, and how many are zero, read in their own dtype.
+
+    NumPy reads them: its integer min and max are vectorized where torch's int64 ``aminmax`` is
+    not (16 + 16 against 80 us for 125,000 int64 values, one thread), and it reads a strided
+    view as it is.
+    """
     low: int | None = None
     high: int | None = None
     zeros = 0
     for chunk in chunks(values, block):
         if chunk.numel() == 0:
             continue
-        flat = chunk.reshape(-1)
-        chunk_low, chunk_high = (int(value) for value in torch.stack(torch.aminmax(flat)).tolist())
+        exact = chunk.detach().numpy()
+        chunk_low, chunk_high = int(exact.min()), int(exact.max())
         low = chunk_low if low is None else min(low, chunk_low)
         high = chunk_high if high is None else max(high, chunk_high)
-        zeros += flat.numel() - int(torch.count_nonzero(flat))
+        zeros += exact.size - int(numpy.count_nonzero(exact))
     return low, high, zeros
 
 
