@@ -45,8 +45,9 @@ BLOCK = 1 << 18
 SPAN = 1 << 12
 """Elements whose extremes are read together: NaN and Inf are counted one by one only in their spans."""
 CONVERTED_SHARE = 8
-"""A chunk that is converted (integers to float64, narrow floats to float32) holds at most this
-fraction of the values' bytes, so that the copy stays small beside a tensor of a few MB..."""
+"""A chunk's scratch (its converted copy: integers to float64, narrow floats to float32; or the
+deviations and bin positions of float32 and float64 values) holds at most this fraction of the
+values' bytes, so that it stays small beside a tensor of a few MB..."""
 MIN_CONVERTED = 1 << 14
 """...though at least this many values: each chunk costs some twenty calls."""
 MAX_SPANS = 16
@@ -98,7 +99,8 @@ class _Moments:
         ``owned`` says ``flat`` is a converted copy, which then holds its own deviations.
         """
         if self.shift is None:
-            cleaned = flat if specials is None else torch.nan_to_num(flat, 0.0, 0.0, 0.0)
+            # The NaN and ±Inf set to 0 in the scratch, which the deviations then overwrite: no new copy.
+            cleaned = flat if specials is None else torch.nan_to_num(flat, 0.0, 0.0, 0.0, out=self._buffer(flat))
             self.shift = _mean_of(cleaned, low, high, finite)
         unit = _unit(flat.dtype, max(_binary_exponent(low), _binary_exponent(high), _binary_exponent(self.shift)))
         deviations = flat if owned else self._buffer(flat)
@@ -342,7 +344,8 @@ def statistics(values: Values, dtype: torch.dtype) -> dict[str, Any]:
 
 def _block(values: Values) -> int:
     """Elements per chunk: BLOCK on a CPU (or less where the values module's CHUNK is set lower),
-    less for dtypes converted chunk by chunk where the values are few (see CONVERTED_SHARE).
+    less where the values are few, so that a chunk's scratch stays a small share of them (see
+    CONVERTED_SHARE).
 
     On an accelerator each chunk costs a few reads back to the host (a synchronization each)
     and a kernel launch per reduction, while its caches matter little: there a chunk is a
@@ -350,11 +353,12 @@ def _block(values: Values) -> int:
     scratch stays under a tenth of the tensor.
     """
     block = min(BLOCK, values_module.CHUNK)
-    converted = [part.dtype for part in values.parts if part.dtype not in (torch.float32, torch.float64)]
-    if converted:
-        widest = max(8 if is_integral(dtype) else 4 for dtype in converted)  # float64 or float32
-        nbytes = sum(part.numel() * part.element_size() for part in values.parts)
-        block = min(block, max(MIN_CONVERTED, nbytes // (CONVERTED_SHARE * widest)))
+    # Each chunk's scratch is float64 for integers and float64 values, float32 for the others.
+    widest = max(
+        (8 if is_integral(part.dtype) or part.dtype == torch.float64 else 4 for part in values.parts), default=4
+    )
+    nbytes = sum(part.numel() * part.element_size() for part in values.parts)
+    block = min(block, max(MIN_CONVERTED, nbytes // (CONVERTED_SHARE * widest)))
     if any(part.device.type != "cpu" for part in values.parts):
         return max(block, math.ceil(values.count / 16))
     return block
