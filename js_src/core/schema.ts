@@ -260,8 +260,21 @@ export interface GraphRepeat {
   unlike: number[];
   /** As a page gets it with units elided (graph/wire.py): how many units in all; `units` then holds the others. */
   count?: number;
+  /**
+   * `span` where the kernel cut the ops no repeat holds into stretches of forward order (graph/spans.py): its
+   * units are its ops one by one, not alike; `span` says where they lie among those ops, and in which module.
+   */
+  kind?: 'span';
+  span?: ForwardSpan;
   /** The runs of units the page has not got yet; opening the repeat asks the kernel for them. */
   elided?: ElidedUnits[];
+}
+
+/** Where a span's ops lie among the `of` ops no repeat holds, in forward order, and the top-level module they are in. */
+export interface ForwardSpan {
+  first: number;
+  of: number;
+  module: string | null;
 }
 
 /** A run of a repeat's units left out of the graph sent first: what the page draws of them without their nodes. */

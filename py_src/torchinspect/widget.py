@@ -21,7 +21,7 @@ from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
-from torchinspect.graph.wire import first_payload, part_gradients, sent_gradients, weak_params
+from torchinspect.graph.wire import bounded_with_gradients, first_payload, part_gradients, weak_params
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -110,7 +110,8 @@ class Inspector(FollowsCells):
             return
         recorded, passes = taken
         self._whole_gradients = gradient_report(recorded, passes, self.graph)
-        self.gradients = sent_gradients(self._whole_gradients, self.graph)
+        # A record too big beside a graph sent whole has the graph folded (G4's is 267 KB).
+        self.graph, self.gradients = bounded_with_gradients(self.graph, self._whole_gradients)
         if recorded.error is not None:
             warnings.warn(f"torchinspect: some gradients could not be recorded: {recorded.error}", stacklevel=2)
 

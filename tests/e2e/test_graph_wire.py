@@ -1,14 +1,16 @@
 """A big graph's widget in Chromium: its state within the first payload's bound, and a folded box
-whose units were left out fetching them from the kernel and drawing them."""
+whose units were left out fetching them from the kernel and drawing them; a repeat's units, or
+the ops of a span of a graph nothing repeats in."""
 
 from __future__ import annotations
 
 from ipywidgets.widgets.widget import _remove_buffers
 from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
-from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
 
 import graphs
+from test_graph_spans import distinct_chain
+from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
 from torchinspect import autograd_graph, inspect
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
@@ -65,4 +67,34 @@ def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units
     expect(details).to_contain_text(f"{whole['nodes'][l1]['arriving'][0]['norm']:.4g}")
     expect(details).to_contain_text(f"step {whole['nodes'][l1]['step'] + 1:,} of 15,002 of the backward pass")
     screenshot(harness, "graph-g6-part-fetched")
+    assert harness.errors.messages == []
+
+
+def test_a_chain_nothing_repeats_in_opens_as_spans_and_a_span_fetches_and_draws_its_ops(harness: Page, screenshot):  # noqa: F811
+    root, params = distinct_chain()
+    widget = inspect(root, params=params)
+    state, _paths, _buffers = _remove_buffers(widget.get_state())
+    assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
+    harness.expose_function("kernel", kernel_of(widget))
+    harness.evaluate(
+        "([snapshot, graph]) => harness.mountState({ snapshot, graph, gradients: {}, paused: false, gone: false })",
+        [jsonable(widget.snapshot), widget.graph],
+    )
+    section = harness.locator(".torchinspect-graph-section")
+    spans = section.locator(BOX, has_text="in forward order")
+    expect(spans).to_have_count(24)
+    assert section.locator(BOX).count() <= 60
+    expect(section).to_contain_text("for 2,011 nodes")
+    last = section.locator(BOX, has_text="ops 1,926–2,009 of 2,009")
+    expect(last).to_contain_text("84 nodes")
+    search = section.get_by_role("searchbox")
+    search.fill("AtanBackward0")  # in every span, and in the ops sent of them
+    expect(section.locator(".torchinspect-graph-matches")).to_contain_text("of")
+    search.fill("")
+    last.click()  # next to the root, in view; its 82 middle ops were not sent: the kernel sends them
+    expect(spans).to_have_count(23)
+    expect(section.locator(BOX, has_text="ops 1,926–2,009 of 2,009")).to_have_count(0)
+    expect(section.locator(BOX, has_text="AtanBackward0").first).to_be_visible()
+    expect(section).to_contain_text("for 2,011 nodes")
+    screenshot(harness, "graph-spans-opened")
     assert harness.errors.messages == []

@@ -11,7 +11,7 @@
  * routine, so every walk here is iterative and visits each node a bounded number of times.
  */
 
-import type { ElidedUnits, GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
+import type { ElidedUnits, ForwardSpan, GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
 
 /** The graph's nodes and their distinct forward neighbours, built once per snapshot. */
 export interface GraphIndex {
@@ -42,6 +42,8 @@ export interface FoldGroup {
    * repeat's, as `source` counts them): their places in `units` are empty until asked for.
    */
   elided?: ElidedUnits[];
+  /** A span the kernel cut (see GraphRepeat's `kind`): where its units lie among the ops no repeat holds. */
+  span?: ForwardSpan;
 }
 
 /** Fewer repeats than this read fine unfolded. */
@@ -88,9 +90,10 @@ export function findFoldGroups(
 
 function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
   repeat.units.forEach(unit => unit.forEach(id => grouped.add(id)));
+  const kind = repeat.kind ?? 'repeat';
   const group: FoldGroup = {
-    id: `repeat:${repeat.units[0][0]}`, kind: 'repeat', pattern: repeat.pattern ?? [], units: repeat.units,
-    label: repeat.label, container: repeat.container, unlike: repeat.unlike
+    id: `${kind}:${repeat.units[0][0]}`, kind, pattern: repeat.pattern ?? [], units: repeat.units,
+    label: repeat.label, container: repeat.container, unlike: repeat.unlike, ...(repeat.span ? { span: repeat.span } : {})
   };
   const elided = repeat.elided ?? [];
   if (elided.length === 0) return group;
@@ -119,7 +122,7 @@ export function elidedFrom(group: FoldGroup, from: number): ElidedUnits[] {
 export function restOf(group: FoldGroup, from: number): FoldGroup {
   const units = group.units.slice(from);
   const unlike = group.unlike.map(unit => unit - from).filter(unit => unit >= 0);
-  const id = units[0].length > 0 ? `repeat:${units[0][0]}` : `${group.id}+${from}`;
+  const id = units[0].length > 0 ? `${group.kind}:${units[0][0]}` : `${group.id}+${from}`;
   const source = group.source === undefined ? undefined : { ...group.source, offset: group.source.offset + from };
   return { ...group, id, units, unlike, source, elided: elidedFrom(group, from) };
 }
@@ -131,7 +134,7 @@ export function restOf(group: FoldGroup, from: number): FoldGroup {
  * layout for 6,000 boxes at once.
  */
 export function openGroup(group: FoldGroup): FoldGroup | null {
-  if (group.kind === 'span') return null;
+  if (group.kind === 'span') return stillElided(group);
   if (group.kind === 'repeat') return group.units.length < 3 ? null : restOf(group, 1);
   const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
   if (middle.length < MIN_REPEATS) return null;
@@ -161,6 +164,15 @@ export function spanGroups(index: GraphIndex, ids: string[], parts: number): Fol
     });
   }
   return groups;
+}
+
+/**
+ * What stays folded of a group opened whole: its units from the first one the kernel has not sent
+ * yet, if any. A span opens whole: its units are single ops, too small to open one at a time.
+ */
+export function stillElided(group: FoldGroup): FoldGroup | null {
+  const [first] = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
+  return first === undefined ? null : restOf(group, first.units[0] - (group.source?.offset ?? 0));
 }
 
 /** The nodes in a group, all units together. */

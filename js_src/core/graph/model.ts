@@ -5,15 +5,15 @@
  */
 
 import { edgeShapes } from './edge_shapes';
-import { elidedFrom, findFoldGroups, indexGraph, nodesIn, openGroup, restOf, spanGroups, type FoldGroup, type GraphIndex } from './folding';
+import { elidedFrom, findFoldGroups, indexGraph, nodesIn, openGroup, spanGroups, stillElided, type FoldGroup, type GraphIndex } from './folding';
 import { fillGroups, mergePart, partToOpen } from './parts';
 import {
   allOpen, closedAround, closedGroupOf, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
   moduleTree, type ModuleGroup, type ModuleTree
 } from './modules';
-import { formatShape } from '../format';
+import { formatCount, formatShape } from '../format';
 import type { GraphPartRequest } from '../protocol';
-import type { GraphNode, GraphPart, GraphSnapshot } from '../schema';
+import type { ForwardSpan, GraphNode, GraphPart, GraphSnapshot } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -110,14 +110,8 @@ export function expand(model: GraphModel, boxId: string): GraphModel {
  * closed. Units the kernel has not sent yet stay folded, from the first of them on.
  */
 export function expandGroupAll(model: GraphModel, boxId: string): GraphModel {
-  const groups = model.groups.flatMap(group => (group.id !== boxId ? [group] : stillElided(group)));
+  const groups = model.groups.flatMap(group => (group.id !== boxId ? [group] : stillElided(group) ?? []));
   return modelOf(model.snapshot, model.index, groups, model.modules, model.open);
-}
-
-/** What stays folded of a group opened whole: its units from the first one not sent yet, if any. */
-function stillElided(group: FoldGroup): FoldGroup[] {
-  const [first] = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
-  return first === undefined ? [] : [restOf(group, first.units[0] - (group.source?.offset ?? 0))];
 }
 
 /** The model with units the kernel sent (see parts.ts) in their places; what is open stays open. */
@@ -165,7 +159,7 @@ export function collapseAll(model: GraphModel): GraphModel {
 
 /** Every module open, and every folded box too unless the graph has more than EXPAND_ALL_MAX_NODES nodes. */
 export function expandAll(model: GraphModel): GraphModel {
-  const groups = model.snapshot.nodes.length > EXPAND_ALL_MAX_NODES ? model.groups : model.groups.flatMap(stillElided);
+  const groups = model.snapshot.nodes.length > EXPAND_ALL_MAX_NODES ? model.groups : model.groups.flatMap(group => stillElided(group) ?? []);
   return modelOf(model.snapshot, model.index, groups, model.modules, allOpen(model.modules));
 }
 
@@ -202,10 +196,7 @@ export function canExpand(model: GraphModel, boxId: string): boolean {
   return modulePathOf(boxId) !== null || model.groups.some(group => group.id === boxId);
 }
 
-/** `1,234`: counts of thousands of nodes read at a glance. */
-export function formatCount(count: number): string {
-  return count.toLocaleString('en-US');
-}
+export { formatCount };
 
 /** The node torch makes for a region torch.compile compiled: its ops run inside, as one node. */
 const COMPILED_REGION = 'CompiledFunctionBackward';
@@ -224,6 +215,7 @@ export function nodeLabel(node: GraphNode): { title: string; subtitle: string } 
  * TransformerEncoderLayer` for a repeat of modules.
  */
 export function groupLabel(group: FoldGroup): { title: string; subtitle: string } {
+  if (group.span !== undefined) return spanLabel(group, group.span);
   if (group.kind === 'span') {
     const ops = group.pattern.length;
     return { title: `${formatCount(ops)} ops: ${opsSummary(group.pattern)}`, subtitle: `in forward order · ${formatCount(nodesIn(group))} nodes` };
@@ -234,6 +226,16 @@ export function groupLabel(group: FoldGroup): { title: string; subtitle: string 
   const each = long ? ` · ${formatCount(group.pattern.length)} ops each` : '';
   const unlike = group.unlike.length > 0 ? ` · ${formatCount(group.unlike.length)} unlike` : '';
   return { title: `× ${formatCount(group.units.length)}: ${steps}`, subtitle: `${what}${each} · ${formatCount(nodesIn(group))} nodes${unlike}` };
+}
+
+/** `ops 121–204 of 2,001 · in forward order · 168 nodes`: a span the kernel cut, whose ops it has not all sent. */
+function spanLabel(group: FoldGroup, span: ForwardSpan): { title: string; subtitle: string } {
+  const first = span.first + (group.source?.offset ?? 0);
+  const where = span.module === null ? 'in forward order' : `in ${span.module}, in forward order`;
+  return {
+    title: `ops ${formatCount(first + 1)}–${formatCount(first + group.units.length)} of ${formatCount(span.of)}`,
+    subtitle: `${where} · ${formatCount(nodesIn(group))} nodes`
+  };
 }
 
 /** A unit of more ops than this is summed up by what it computes (see opsSummary). */

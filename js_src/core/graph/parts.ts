@@ -21,12 +21,14 @@ export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | n
   if (group.source === undefined) return null;
   const { repeat, count, offset } = group.source;
   const runs = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
-  const run = all ? runs[0] : runs.find(found => found.units[0] <= offset && offset < found.units[1]);
+  // A span opens whole (see openGroup): its first run left out is what it needs.
+  const whole = all || group.kind === 'span';
+  const run = whole ? runs[0] : runs.find(found => found.units[0] <= offset && offset < found.units[1]);
   if (run === undefined) return null;
   const [low, high] = run.units;
   const start = Math.max(low, offset);
   const perUnit = Math.max(1, run.nodes / (high - low));
-  const wanted = all ? Math.max(1, Math.floor(ALL_NODES / perUnit)) : STEP_UNITS;
+  const wanted = whole ? Math.max(1, Math.floor(ALL_NODES / perUnit)) : STEP_UNITS;
   return { repeat, count, stretch: [low, high], units: [start, Math.min(high, start + wanted)] };
 }
 

@@ -9,7 +9,9 @@ its links without the nodes (how many nodes, the links between the stretch and t
 page has, the bytes it holds for backward, and the distinct names in it, for search). Opening
 the box asks the kernel for some of those units (``graph_part``): it walks the graph again
 from the inspected tensor (node ids are positions in the walk, so they are the same) and
-sends their nodes and edges, and the stretches left around them.
+sends their nodes and edges, and the stretches left around them. Where what no repeat holds
+is still past the bound (a graph nothing repeats in), its ops are cut into spans of forward
+order (``spans.span_folds``), elided and asked for in the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
+
+from torchinspect.graph.spans import span_folds
 
 FIRST_PAYLOAD_BYTES = 256 * 1024
 """The most JSON the page gets first for one graph, and a saved notebook keeps of it."""
@@ -66,26 +70,37 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
         >>> steps["count"], len(steps["units"]), [(part["units"], part["nodes"]) for part in steps["elided"]]
         (2000, 2, [([1, 1999], 5994)])
     """
-    if "folding" not in graph or (len(graph["nodes"]) * _LEAST_NODE_BYTES <= limit and payload_bytes(graph) <= limit):
+    if "folding" not in graph or _fits(graph, limit):
         return graph
-    repeats = graph["folding"]["repeats"]
+    sent = _elided(graph, graph["folding"]["repeats"])
+    if payload_bytes(sent) > limit:  # what no repeat holds is still too much: its spans are elided too
+        sent = _elided(graph, [*graph["folding"]["repeats"], *span_folds(graph)])
+    return sent
+
+
+def _fits(graph: dict[str, Any], limit: int) -> bool:
+    return len(graph["nodes"]) * _LEAST_NODE_BYTES <= limit and payload_bytes(graph) <= limit
+
+
+def _elided(graph: dict[str, Any], folds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The graph with the units of ``folds`` (repeats and spans) elided but the first, the unlike and the last."""
     elided: set[str] = set()
     stretches: list[tuple[dict[str, Any], list[list[str]]]] = []
-    sent_repeats = []
-    for repeat in repeats:
-        units = repeat["units"]
+    sent_folds = []
+    for fold in folds:
+        units = fold["units"]
         if units[0][0] in elided:  # inside a unit of an outer repeat, elided with it
             continue
-        kept = sorted({0, len(units) - 1, *repeat["unlike"]})
+        kept = sorted({0, len(units) - 1, *fold["unlike"]})
         gaps = [(low + 1, high) for low, high in zip(kept, kept[1:]) if high > low + 1]
-        sent = {**repeat, "units": [units[index] for index in kept], "count": len(units)}
+        sent = {**fold, "units": [units[index] for index in kept], "count": len(units)}
         sent["elided"] = [{"units": [start, end]} for start, end in gaps]
         for stretch, (start, end) in zip(sent["elided"], gaps):
             stretches.append((stretch, units[start:end]))
             elided.update(node for unit in units[start:end] for node in unit)
-        sent_repeats.append(sent)
+        sent_folds.append(sent)
     sent_graph = _without(graph, elided)
-    sent_graph["folding"] = {**sent_graph["folding"], "repeats": sent_repeats}
+    sent_graph["folding"] = {**sent_graph["folding"], "repeats": sent_folds}
     for stretch, units in stretches:
         stretch.update(_describe_stretch(graph, units))
     _add_links(graph["edges"], stretches)
@@ -103,9 +118,7 @@ def graph_part(
     Raises:
         GraphPartError: the graph has no such repeat now, or the units are not in the stretch.
     """
-    repeat = next(
-        (found for found in graph.get("folding", {}).get("repeats", ()) if found["units"][0][0] == repeat_id), None
-    )
+    repeat = _fold_at(graph, repeat_id)
     if repeat is None or len(repeat["units"]) != count:
         raise GraphPartError(
             f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
@@ -138,6 +151,15 @@ def graph_part(
     if "memory" in graph:
         part["held_by_node"] = {node: held for node, held in graph["memory"]["held_by_node"].items() if node in wanted}
     return part
+
+
+def _fold_at(graph: dict[str, Any], first_node: str) -> dict[str, Any] | None:
+    """The repeat, or else the span, whose first unit starts with ``first_node``."""
+    repeats = graph.get("folding", {}).get("repeats", ())
+    found = next((repeat for repeat in repeats if repeat["units"][0][0] == first_node), None)
+    if found is None and "folding" in graph:
+        found = next((span for span in span_folds(graph) if span["units"][0][0] == first_node), None)
+    return found
 
 
 def weak_params(params: Any) -> Callable[[], Any]:
@@ -237,6 +259,30 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
         "nodes": nodes,
         "parameters": [leaf for leaf in gradients["parameters"] if leaf["node"] in sent],
     }
+
+
+def bounded_with_gradients(
+    graph: dict[str, Any], gradients: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The graph and the gradients record (``sent_gradients``) as the page gets them after a
+    backward pass, each within ``limit``. A graph small enough to be sent whole can still have
+    a record past it (G4's is 267 KB: about 600 bytes a node, against 400 of graph): then the
+    graph is elided as a bigger one would be (``first_payload``), to as many nodes as their
+    records fit, and every record left out comes with the part that brings its node. Where the
+    graph was elided already it stays as sent, and so do the node ids the page holds.
+    """
+    sent = sent_gradients(gradients, graph)
+    if (
+        not gradients
+        or "folding" not in graph
+        or payload_bytes(sent) <= limit
+        or node_count(graph) > len(graph["nodes"])
+    ):
+        return graph, sent
+    # The graph's share of the bound, such that the records of its nodes fit what is left.
+    share = limit * payload_bytes(graph) // payload_bytes(sent) * 9 // 10
+    folded = first_payload(graph, share)
+    return folded, sent_gradients(gradients, folded)
 
 
 def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
