@@ -4,7 +4,8 @@ The tensors of shared/benchmarks.md and issue 19: randn of 1e3 to 1e8 elements i
 float16, bfloat16 and int64 (randint), the floats also with a few NaN and ±Inf planted. Each row
 times all three in the same run; the ratios are what count. The extra peak memory of one
 snapshot (a fresh process's peak resident memory above what it held before) is given as a
-fraction of the tensor's bytes.
+fraction of the tensor's bytes, and each row ends with the machine's load average (one minute)
+when it was measured: on a shared machine it says how far to trust the row.
 
 ``TENSOR_SIZES=1e3,1e9 make bench FAMILIES=tensors`` picks the sizes: 1e9 is only run when
 asked (4 GB of float32), and lovely-tensors is left out where its copies would need more than
@@ -110,6 +111,7 @@ def run() -> None:
                 f"{peak / 2**20:.1f} MiB",
                 f"{peak / nbytes:.2f}×",
                 f"{payload:,} B",
+                f"{os.getloadavg()[0]:.1f}",
             ]
         )
         print(*rows[-1], sep="  ", flush=True)
@@ -117,6 +119,17 @@ def run() -> None:
     print_table(
         "snapshot (statistics, histogram, preview) vs t.sum() and lovely-tensors 0.1.22 str(lovely(t))"
         + (", one thread's CPU time" if on_cpu_clock else ", wall clock"),
-        ["tensor", "t.sum()", "snapshot", "÷ sum", "lovely", "lovely ÷ snapshot", "extra peak", "÷ bytes", "JSON"],
+        [
+            "tensor",
+            "t.sum()",
+            "snapshot",
+            "÷ sum",
+            "lovely",
+            "lovely ÷ snapshot",
+            "extra peak",
+            "÷ bytes",
+            "JSON",
+            "load",
+        ],
         rows,
     )
