@@ -2,10 +2,11 @@
 
 ``record_modules(model)`` puts a forward pre-hook and a forward hook on every module
 of the model while its block runs. The pre-hook notes where torch's sequence counter
-stands; the hook walks back from the module's outputs to the nodes made since, and
-stamps each one's ``metadata`` with the module's path and class. Inner modules finish
-first, so the innermost module names a node. The hooks are removed on exit, and the
-stamps live in the nodes, which die with the graph.
+stands, the hook where it stands at the end: the span of the nodes the call made. When
+the outermost call ends, one walk back from the outputs of its calls stamps each node
+made since it began with the path and class of the innermost call whose span holds it,
+in the node's ``metadata``. The hooks are removed on exit, and the stamps live in the
+nodes, which die with the graph.
 
 Reading nodes from Python marks them the way any walk does (see ``safety``): a
 long chain of read nodes crashes the process when it is freed. So the recording holds
@@ -16,10 +17,11 @@ them, and on exit hands what the user still owns to ``safety`` when it is deep.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -115,14 +117,22 @@ class record_modules:
         self._handles: list[Any] = []
         self._modules: list[weakref.ref[nn.Module]] = []
         self._read = _ReadNodes()
+        self._calls = _Calls(self._read)
         if model is None:
             self._record_every_module()
 
     def _record_every_module(self) -> None:
         """Stamp what every module's forward makes, through torch's global module hooks."""
-        calls = _Calls(self._read)
-        self._handles.append(register_module_forward_pre_hook(calls.before))
-        self._handles.append(register_module_forward_hook(calls.after, always_call=True))
+        calls = self._calls
+
+        def before(module: nn.Module, args: tuple[Any, ...]) -> None:
+            calls.begin(module, calls.parent_path(module), type(module).__name__)
+
+        def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+            calls.end(module, output)
+
+        self._handles.append(register_module_forward_pre_hook(before))
+        self._handles.append(register_module_forward_hook(after, always_call=True))
 
     def remove(self) -> None:
         """Stop recording: remove the hooks, and hand what is deep over to ``safety``."""
@@ -144,9 +154,9 @@ class record_modules:
                 continue
             _recorded.add(module)
             self._modules.append(weakref.ref(module))
-            stamp = _Stamp(path, type(module).__name__, self._read)
+            stamp = _Stamp(path, type(module).__name__, self._calls)
             self._handles.append(module.register_forward_pre_hook(stamp.before, with_kwargs=True))
-            self._handles.append(module.register_forward_hook(stamp.after, with_kwargs=True))
+            self._handles.append(module.register_forward_hook(stamp.after, with_kwargs=True, always_call=True))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -161,102 +171,155 @@ class record_modules:
         self._read.hand_over()
 
 
-class _Calls:
-    """The module calls running in each thread, for the global hooks: path, class and start.
+class _Call(NamedTuple):
+    """A module call not yet finished, and where torch's sequence counter stood when it began."""
 
-    A module's path is its parent's path and its name among the modules inside the parent (the
-    module whose forward calls it); a module called from no module's forward has the path
-    ``""``, as a recorded model does.
+    module: nn.Module
+    path: str
+    class_name: str
+    start: int
+
+
+# A finished inner call: (start, -end, depth, stamp); sorted, a call follows those around it.
+_EndedCall = tuple[int, int, int, dict[str, str]]
+_span_order = operator.itemgetter(0, 1, 2)
+
+
+class _Calls:
+    """The module calls of one recording, per thread, stamped when their outermost call ends.
+
+    Torch numbers the nodes a thread makes in order (``node._sequence_nr()``): the nodes a
+    call made are numbered from where the counter stood when it began to where it stood when
+    it ended, and the innermost call whose span holds a node's number made it. So a call that
+    ends notes its span and its outputs' nodes; the outermost one walks back once, from the
+    outputs of every call inside it, through the nodes made since it began, and stamps each
+    with the innermost span that holds it. A walk at the end of every call would read each
+    node once per module around it.
     """
 
     def __init__(self, read: _ReadNodes) -> None:
         self.read = read
         self.local = threading.local()
 
-    def running(self) -> list[tuple[nn.Module, str, int]]:
-        stack = getattr(self.local, "stack", None)
-        if stack is None:
-            stack = self.local.stack = []
-        return stack
+    def thread_calls(self) -> tuple[list[_Call], list[_EndedCall], list[Node]]:
+        """This thread's open calls, and the spans and outputs' nodes of those ended inside them."""
+        local = self.local
+        try:
+            return local.open, local.ended, local.outputs
+        except AttributeError:
+            local.open, local.ended, local.outputs = [], [], []
+            return local.open, local.ended, local.outputs
 
-    def before(self, module: nn.Module, args: tuple[Any, ...]) -> None:
-        stack = self.running()
-        path = ""
-        if stack:
-            parent, parent_path, _ = stack[-1]
-            # A module inside a container the parent never calls (ModuleList) is named through it.
-            name = next((name for name, inner in parent.named_modules(remove_duplicate=False) if inner is module), None)
-            path = parent_path if name is None else ".".join(filter(None, (parent_path, name)))
-        stack.append((module, path, torch.autograd._get_sequence_nr()))
+    def begin(self, module: nn.Module, path: str, class_name: str) -> None:
+        self.thread_calls()[0].append(_Call(module, path, class_name, torch.autograd._get_sequence_nr()))
 
-    def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        stack = self.running()
-        # A call that raised left its inner calls behind: drop them with it.
-        while stack and stack[-1][0] is not module:
-            stack.pop()
-        if not stack:
+    def end(self, module: nn.Module, output: Any) -> None:
+        open_calls, ended, outputs = self.thread_calls()
+        # A call that raised may leave its inner calls behind: drop them with it.
+        while open_calls and open_calls[-1].module is not module:
+            open_calls.pop()
+        if not open_calls:
             return
-        _, path, start = stack.pop()
-        stamp = _Stamp(path, type(module).__name__, self.read)
-        owners = functools.partial(stamp.parameter_owners, module)
-        self.read.add(_stamp_new_nodes(grad_fns(_tensors_in(output)), start, stamp.stamp, owners))
+        call = open_calls.pop()
+        end = torch.autograd._get_sequence_nr()
+        stamp = {MODULE_KEY: call.path, MODULE_CLASS_KEY: call.class_name}
+        outputs += grad_fns(_tensors_in(output))
+        if open_calls:
+            ended.append((call.start, -end, len(open_calls), stamp))
+            return
+        stamps = _innermost_stamps(call.start, end, stamp, ended)
+        roots = outputs[:]
+        ended.clear()
+        outputs.clear()
+        owners = functools.partial(_parameter_owners, module, call.path)
+        self.read.add(_stamp_new_nodes(roots, call.start, stamps, owners))
+
+    def parent_path(self, module: nn.Module) -> str:
+        """For the global hooks: the path of a module from the call that calls it, ``""`` if none.
+
+        A module's path is its caller's path and its name among the modules inside the caller.
+        """
+        open_calls = self.thread_calls()[0]
+        if not open_calls:
+            return ""
+        parent, parent_path = open_calls[-1].module, open_calls[-1].path
+        name = _name_inside(parent, module)
+        return parent_path if name is None else ".".join(filter(None, (parent_path, name)))
+
+
+def _name_inside(parent: nn.Module, module: nn.Module) -> str | None:
+    """The name of ``module`` among the modules inside ``parent``, the shallowest first.
+
+    A module is most often a child of the module that calls it, or a child of a container
+    the caller never calls (``layers.0`` in a ``ModuleList``): those two levels are looked at
+    first, for the price of a dict lookup each, before the whole tree.
+    """
+    children = parent._modules
+    for name, child in children.items():
+        if child is module:
+            return name
+    for name, child in children.items():
+        if child is not None:
+            for inner_name, inner in child._modules.items():
+                if inner is module:
+                    return f"{name}.{inner_name}"
+    return next((name for name, inner in parent.named_modules(remove_duplicate=False) if inner is module), None)
+
+
+def _innermost_stamps(start: int, end: int, outermost: dict[str, str], inner: list[_EndedCall]) -> list[dict[str, str]]:
+    """The stamp of the innermost call that made each node numbered ``start`` to ``end - 1``."""
+    stamps = [outermost] * (end - start)
+    for call_start, negative_end, _, stamp in sorted(inner, key=_span_order):
+        stamps[call_start - start : -negative_end - start] = [stamp] * (-negative_end - call_start)
+    return stamps
 
 
 class _Stamp:
-    """The two hooks of one module; they hold its path and class name, never the module."""
+    """The two hooks of one module of a recorded model; they hold its path, never the module."""
 
-    def __init__(self, path: str, class_name: str, read: _ReadNodes) -> None:
-        self.stamp = {MODULE_KEY: path, MODULE_CLASS_KEY: class_name}
-        self.read = read
-        # Where the sequence counter stood at each call not yet finished: a module that
-        # calls itself has several. Per thread, like the counter.
-        self.starts = threading.local()
+    def __init__(self, path: str, class_name: str, calls: _Calls) -> None:
+        self.path = path
+        self.class_name = class_name
+        self.calls = calls
 
     def before(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        starts = getattr(self.starts, "stack", None)
-        if starts is None:
-            starts = self.starts.stack = []
-        starts.append(torch.autograd._get_sequence_nr())
+        self.calls.begin(module, self.path, self.class_name)
 
     def after(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-        starts = getattr(self.starts, "stack", None)
-        if not starts:
-            return
-        start = starts.pop()
-        owners = functools.partial(self.parameter_owners, module)
-        self.read.add(_stamp_new_nodes(grad_fns(_tensors_in(output)), start, self.stamp, owners))
+        self.calls.end(module, output)
 
-    def parameter_owners(self, module: nn.Module) -> dict[int, dict[str, str]]:
-        """The stamp of each parameter of the module and its submodules, by identity.
 
-        A parameter is named by the module that owns it, even when another uses it:
-        ``MultiheadAttention`` reads its ``out_proj``'s weight without calling it.
-        """
-        owners: dict[int, dict[str, str]] = {}
-        path = self.stamp[MODULE_KEY]
-        for inner_path, inner in module.named_modules():
-            stamp = {
-                MODULE_KEY: ".".join(filter(None, (path, inner_path))),
-                MODULE_CLASS_KEY: type(inner).__name__,
-            }
-            for parameter in inner._parameters.values():
-                if parameter is not None:
-                    owners.setdefault(id(parameter), stamp)
-        return owners
+def _parameter_owners(module: nn.Module, path: str) -> dict[int, dict[str, str]]:
+    """The stamp of each parameter of the module and its submodules, by identity.
+
+    A parameter is named by the module that owns it, even when another uses it:
+    ``MultiheadAttention`` reads its ``out_proj``'s weight without calling it.
+    """
+    owners: dict[int, dict[str, str]] = {}
+    for inner_path, inner in module.named_modules():
+        stamp = {
+            MODULE_KEY: ".".join(filter(None, (path, inner_path))),
+            MODULE_CLASS_KEY: type(inner).__name__,
+        }
+        for parameter in inner._parameters.values():
+            if parameter is not None:
+                owners.setdefault(id(parameter), stamp)
+    return owners
 
 
 def _stamp_new_nodes(
-    roots: list[Node], start: int, stamp: dict[str, str], owners: Callable[[], dict[int, dict[str, str]]]
+    roots: list[Node], start: int, stamps: list[dict[str, str]], owners: Callable[[], dict[int, dict[str, str]]]
 ) -> list[Node]:
-    """Stamps the nodes reachable from ``roots`` that were made since ``start``; returns those read.
+    """Stamps the nodes reachable from ``roots`` made since ``start``; returns those read.
 
     Walks back (iteratively) through nodes whose sequence number is ``start`` or more:
-    made during this call. Nodes an inner module stamped are walked through, not
-    stamped again, since nodes of this module may lie behind them. A leaf's
-    ``AccumulateGrad`` is stamped with the module, inside this one, that owns its
-    parameter; ``owners`` finds them, only once a leaf needs it.
+    made during the call. The node numbered ``start + i`` gets ``stamps[i]`` (a node
+    numbered past them, made by another thread, the outermost call's). A node stamped
+    already keeps its stamp. A leaf's ``AccumulateGrad`` is stamped with the module that
+    owns its parameter; ``owners`` finds them, only once a leaf needs it.
     """
     owned: dict[int, dict[str, str]] | None = None
+    count = len(stamps)
 
     def stamp_and_follow(node: Node) -> bool:
         nonlocal owned
@@ -267,11 +330,12 @@ def _stamp_new_nodes(
                 if owner is not None:
                     node.metadata.update(owner)  # type: ignore[attr-defined]
             return False
-        if node._sequence_nr() < start:
+        made = node._sequence_nr() - start
+        if made < 0:
             return False
         metadata = node.metadata
         if MODULE_KEY not in metadata:  # type: ignore[operator]
-            metadata.update(stamp)  # type: ignore[attr-defined]
+            metadata.update(stamps[made] if made < count else stamps[0])  # type: ignore[attr-defined]
         return True
 
     return list(reachable(roots, stamp_and_follow))
