@@ -10,7 +10,8 @@
 
 import type { GraphLayout } from '../../core/graph/geometry';
 import { cull, windowAround, type ViewTransform } from './culling';
-import { drawingOf } from './svg';
+import { drawLine, fillRect, packedColour, type Pixels } from './pixels';
+import { drawingOf, svgElement } from './svg';
 
 export const OVERVIEW_MIN_BOXES = 2_000;
 /** The scale below which box titles (12 px) are drawn under 5 px: shapes without words. */
@@ -51,17 +52,27 @@ export function mountOverview(svg: SVGSVGElement, content: SVGGElement): Overvie
   canvas.hidden = true;
   canvas.setAttribute('aria-hidden', 'true');
   svg.after(canvas);
-  let cached: { layout: GraphLayout; boxes: OverviewRect[]; colours: Colours } | null = null;
+  let cached: { layout: GraphLayout; boxes: OverviewRect[] } | null = null;
+  let colours: Colours | null = null;
+  let image: ImageData | null = null;
 
-  const shapesOf = (layout: GraphLayout) => {
-    if (cached?.layout !== layout) cached = { layout, boxes: overviewBoxes(layout), colours: coloursOf(content) };
-    return cached;
+  const boxesOf = (layout: GraphLayout): OverviewRect[] => {
+    if (cached?.layout !== layout) cached = { layout, boxes: overviewBoxes(layout) };
+    return cached.boxes;
+  };
+  /** The canvas's pixels, blank: kept from frame to frame while the stage keeps its size. */
+  const blankImage = (context: CanvasRenderingContext2D): ImageData => {
+    if (image?.width !== canvas.width || image.height !== canvas.height) image = context.createImageData(canvas.width, canvas.height);
+    else new Uint32Array(image.data.buffer).fill(0);
+    return image;
   };
   return {
     update(view, stage) {
       const drawing = drawingOf(content);
       const layout = drawing?.layout ?? null;
       const overview = showsOverview(layout, view.scale);
+      // Read as the overview comes in, not each frame: a theme changed meanwhile shows from the next time.
+      if (overview && (canvas.hidden || colours === null)) colours = coloursOf(svg);
       svg.classList.toggle(OVERVIEW_CLASS, overview);  // for the tests and the stylesheet to tell
       canvas.hidden = !overview;
       // Out of the page while the canvas shows it: hidden only, its elements still cost every frame.
@@ -73,34 +84,52 @@ export function mountOverview(svg: SVGSVGElement, content: SVGGElement): Overvie
         if (drawing !== null) cull(drawing, windowAround(view, stage));
         return;
       }
-      const shapes = shapesOf(layout);
       fitOver(canvas, stage);
-      draw(canvas, layout, shapes.boxes, shapes.colours, view);
+      const context = canvas.getContext('2d');
+      if (context === null || colours === null) return;
+      draw(context, blankImage(context), layout, boxesOf(layout), colours, view);
     },
     destroy: () => canvas.remove()
   };
 }
 
-type Colours = Record<string, { fill: string; stroke: string }> & { link: string; frame: string };
+/** Each kind of box's colours, and the links' and frames', as the stylesheet gives them, packed for the pixels too. */
+interface Colours {
+  boxes: Record<string, { fill: string; stroke: string; packed: number }>;
+  link: string;
+  linkPacked: number;
+  frame: string;
+}
 
-/** The colours the stylesheet gives each kind of box, links and frames, read from the drawn SVG. */
-function coloursOf(content: SVGGElement): Colours {
-  const read = (selector: string, fallback: { fill: string; stroke: string }) => {
-    const element = content.querySelector(selector);
-    if (element === null) return fallback;
+const KINDS = ['tensor', 'leaf', 'op', 'folded', 'module'];
+
+/**
+ * The colours the stylesheet gives each kind of box, links and frames, read from one sample of
+ * each put in the stage for the moment: the drawing itself is out of the page while the overview
+ * shows, and what is out of the page has no style (the fallbacks would be the light theme's).
+ */
+export function coloursOf(svg: SVGSVGElement): Colours {
+  const sample = svgElement('g', 'torchinspect-graph-colour-sample');
+  const boxFrames = KINDS.map(kind => {
+    const box = sample.appendChild(svgElement('g', `torchinspect-graph-box is-${kind}`));
+    return box.appendChild(svgElement('rect', 'torchinspect-graph-box-frame'));
+  });
+  const link = sample.appendChild(svgElement('path', 'torchinspect-graph-link'));
+  const frame = sample.appendChild(svgElement('g', 'torchinspect-graph-frame')).appendChild(svgElement('rect', 'torchinspect-graph-frame-box'));
+  svg.appendChild(sample);
+  const read = (element: Element, fallback: { fill: string; stroke: string }) => {
     const style = getComputedStyle(element);
     return { fill: style.fill || fallback.fill, stroke: style.stroke || fallback.stroke };
   };
-  const plain = { fill: '#eef2f8', stroke: '#4a6fa5' };
-  const colours: Record<string, { fill: string; stroke: string }> = {};
-  for (const kind of ['tensor', 'leaf', 'op', 'folded', 'module']) {
-    colours[kind] = read(`.torchinspect-graph-box.is-${kind} .torchinspect-graph-box-frame`, plain);
-  }
-  return {
-    ...colours,
-    link: read('.torchinspect-graph-link', { fill: 'none', stroke: '#888' }).stroke,
-    frame: read('.torchinspect-graph-frame-box', { fill: 'none', stroke: '#aaa' }).stroke
-  } as Colours;
+  const boxes: Colours['boxes'] = {};
+  KINDS.forEach((kind, at) => {
+    const { fill, stroke } = read(boxFrames[at], { fill: '#eef2f8', stroke: '#4a6fa5' });
+    boxes[kind] = { fill, stroke, packed: packedColour(stroke) };
+  });
+  const linkStroke = read(link, { fill: 'none', stroke: '#888' }).stroke;
+  const colours = { boxes, link: linkStroke, linkPacked: packedColour(linkStroke), frame: read(frame, { fill: 'none', stroke: '#aaa' }).stroke };
+  sample.remove();
+  return colours;
 }
 
 /** Sizes the canvas to the stage (the stylesheet lays it over it), at the screen's pixel density. */
@@ -118,79 +147,50 @@ function fitOver(canvas: HTMLCanvasElement, stage: { width: number; height: numb
 const DOT_MAX_PX = 3;
 
 /**
- * Boxes a few pixels or less across, written straight into the canvas's pixels: a path of
- * 15,000 rectangles and 20,000 lines took Chromium's software canvas hundreds of milliseconds.
+ * Draws what is in view: links written into the pixels (pixels.ts), then either boxes as dots
+ * there too, when they are a few pixels or less across (a path of 15,000 rectangles took
+ * Chromium's software canvas hundreds of milliseconds), or frames and boxes as shapes over them.
  */
-function drawDots(context: CanvasRenderingContext2D, boxes: OverviewRect[], colours: Colours, view: ViewTransform, ratio: number): void {
-  const { width, height } = context.canvas;
-  const image = context.createImageData(width, height);
-  const pixels = new Uint32Array(image.data.buffer);
-  const packed = new Map<string, number>();
-  const pixel = (value: number, size: number): number => Math.min(Math.max(Math.floor(value), 0), size);
-  for (const box of boxes) {
-    let colour = packed.get(box.kind);
-    if (colour === undefined) packed.set(box.kind, (colour = packedColour(colours[box.kind]?.stroke ?? '#888')));
-    const left = pixel((box.left * view.scale + view.x) * ratio, width - 1);
-    const top = pixel((box.top * view.scale + view.y) * ratio, height - 1);
-    const right = Math.max(left + 1, pixel(((box.left + box.width) * view.scale + view.x) * ratio, width));
-    const bottom = Math.max(top + 1, pixel(((box.top + box.height) * view.scale + view.y) * ratio, height));
-    for (let y = top; y < bottom; y++) pixels.fill(colour, y * width + left, y * width + right);
-  }
-  context.putImageData(image, 0, 0);
-}
-
-/** A CSS colour as the canvas's pixel words hold it (RGBA bytes, in the machine's order). */
-function packedColour(css: string): number {
-  const scratch = document.createElement('canvas').getContext('2d');
-  if (scratch === null) return 0xff888888;
-  scratch.canvas.width = scratch.canvas.height = 1;
-  scratch.fillStyle = css;
-  scratch.fillRect(0, 0, 1, 1);
-  return new Uint32Array(scratch.getImageData(0, 0, 1, 1).data.buffer)[0];
-}
-
-function draw(canvas: HTMLCanvasElement, layout: GraphLayout, boxes: OverviewRect[], colours: Colours, view: ViewTransform): void {
-  const context = canvas.getContext('2d');
-  if (context === null) return;
+function draw(context: CanvasRenderingContext2D, image: ImageData, layout: GraphLayout, boxes: OverviewRect[], colours: Colours, view: ViewTransform): void {
   const ratio = window.devicePixelRatio || 1;
-  const [width, height] = [canvas.width / ratio, canvas.height / ratio];
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  context.setTransform(ratio * view.scale, 0, 0, ratio * view.scale, ratio * view.x, ratio * view.y);
+  const pixels: Pixels = { words: new Uint32Array(image.data.buffer), width: image.width, height: image.height };
   // What is in view, in drawing coordinates: nothing outside it is drawn.
   const seen = {
     left: -view.x / view.scale, top: -view.y / view.scale,
-    right: (width - view.x) / view.scale, bottom: (height - view.y) / view.scale
+    right: (image.width / ratio - view.x) / view.scale, bottom: (image.height / ratio - view.y) / view.scale
   };
   const inView = (left: number, top: number, right: number, bottom: number): boolean =>
     right >= seen.left && left <= seen.right && bottom >= seen.top && top <= seen.bottom;
-  if (boxes.length > 0 && boxes[0].height * view.scale * ratio < DOT_MAX_PX) {
-    drawDots(context, boxes.filter(box => inView(box.left, box.top, box.left + box.width, box.top + box.height)), colours, view, ratio);
+  const [pixelX, pixelY] = [(x: number) => (x * view.scale + view.x) * ratio, (y: number) => (y * view.scale + view.y) * ratio];
+  const seenBoxes = boxes.filter(box => inView(box.left, box.top, box.left + box.width, box.top + box.height));
+  const dots = boxes.length > 0 && boxes[0].height * view.scale * ratio < DOT_MAX_PX;
+  if (dots) {
+    for (const box of seenBoxes) {
+      const colour = colours.boxes[box.kind]?.packed ?? colours.linkPacked;
+      fillRect(pixels, colour, pixelX(box.left), pixelY(box.top), pixelX(box.left + box.width), pixelY(box.top + box.height));
+    }
+    context.putImageData(image, 0, 0);
     return;
   }
+  for (const { points } of layout.links) {
+    const [first, last] = [points[0], points[points.length - 1]];
+    if (first === undefined || !inView(Math.min(first.x, last.x), Math.min(first.y, last.y), Math.max(first.x, last.x), Math.max(first.y, last.y))) continue;
+    for (let at = 1; at < points.length; at++) {
+      drawLine(pixels, colours.linkPacked, pixelX(points[at - 1].x), pixelY(points[at - 1].y), pixelX(points[at].x), pixelY(points[at].y));
+    }
+  }
+  context.putImageData(image, 0, 0);
+  context.setTransform(ratio * view.scale, 0, 0, ratio * view.scale, ratio * view.x, ratio * view.y);
   context.lineWidth = 1 / view.scale;
   context.strokeStyle = colours.frame;
   for (const frame of layout.frames) {
     const [left, top] = [frame.x - frame.width / 2, frame.y - frame.height / 2];
     if (inView(left, top, left + frame.width, top + frame.height)) context.strokeRect(left, top, frame.width, frame.height);
   }
-  context.beginPath();
-  for (const { points } of layout.links) {
-    const [first, last] = [points[0], points[points.length - 1]];
-    if (first === undefined || !inView(Math.min(first.x, last.x), Math.min(first.y, last.y), Math.max(first.x, last.x), Math.max(first.y, last.y))) continue;
-    context.moveTo(first.x, first.y);
-    for (let at = 1; at < points.length; at++) context.lineTo(points[at].x, points[at].y);
-  }
-  context.strokeStyle = colours.link;
-  context.stroke();
-  for (const kind of Object.keys(colours)) {
-    const colour = colours[kind];
-    if (typeof colour === 'string') continue;
+  for (const [kind, colour] of Object.entries(colours.boxes)) {
     context.beginPath();
-    for (const box of boxes) {
-      if (box.kind === kind && inView(box.left, box.top, box.left + box.width, box.top + box.height)) {
-        context.rect(box.left, box.top, box.width, box.height);
-      }
+    for (const box of seenBoxes) {
+      if (box.kind === kind) context.rect(box.left, box.top, box.width, box.height);
     }
     context.fillStyle = colour.fill;
     context.fill();
