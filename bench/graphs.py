@@ -117,3 +117,22 @@ def g6(leaves: int = 5_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
 
 
 GRAPHS = {"G1": g1, "G2": g2, "G3": g3, "G4": g4, "G5": g5, "G6": g6}
+
+
+def square_free(length: int) -> list[int]:
+    """0, 1, 2 with no stretch written twice in a row (Thue's word): ops in this order never repeat."""
+    thue_morse = [bin(index).count("1") % 2 for index in range(length + 1)]
+    return [thue_morse[index + 1] - thue_morse[index] + 1 for index in range(length)]
+
+
+def no_repeats(ops: int = 2_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in: sin, tanh and atan in Thue's square-free order, the shape
+    growing by one every 500 ops, summed; about ``ops`` nodes and a few more."""
+    torch.manual_seed(SEED)
+    h0 = torch.randn(5, requires_grad=True)
+    h = h0
+    for step, letter in enumerate(square_free(ops)):
+        h = (torch.sin, torch.tanh, torch.atan)[letter](h)
+        if step % 500 == 499:
+            h = torch.cat([h, h[:1]])
+    return h.sum(), {"h0": h0}

@@ -73,20 +73,23 @@ def answer(
     *,
     label_field: str = "name",
     params: Callable[[], Any] | None = None,
+    walk: Callable[[torch.Tensor, Any], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], Buffers]:
     """The reply to one message from the page, and its binary buffers; never raises a RequestError.
 
     ``label_field`` is the field of a node-tensor request that names the graph's tensor as
     the page shows it: ``name`` from the widget; the sidebar sends ``label``, since its
     ``name`` names the inspected tensor. ``params`` gives what named the graph's leaves when it
-    was sent (see ``graph.wire.weak_params``), so that a part of it names them alike.
+    was sent (see ``graph.wire.weak_params``), so that a part of it names them alike. ``walk``
+    gives the view's snapshot a part is cut from (``graph.wire.WalkCache.graph_for`` keeps it
+    between parts; by default each part walks afresh).
     """
     try:
         request = parse_request(message, label_field=label_field)
         if isinstance(request, NodeTensorRequest):
             return _node_tensor_reply(request, tensor()), []
         if isinstance(request, GraphPartRequest):
-            return _graph_part_reply(request, tensor(), None if params is None else params()), []
+            return _graph_part_reply(request, tensor(), None if params is None else params(), walk), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
         return error_reply(message, str(error)), []
@@ -159,7 +162,12 @@ def _node_tensor_reply(request: NodeTensorRequest, root: torch.Tensor | None) ->
     }
 
 
-def _graph_part_reply(request: GraphPartRequest, root: torch.Tensor | None, params: Any) -> dict[str, Any]:
+def _graph_part_reply(
+    request: GraphPartRequest,
+    root: torch.Tensor | None,
+    params: Any,
+    walk: Callable[[torch.Tensor, Any], dict[str, Any]] | None,
+) -> dict[str, Any]:
     """The units asked for, from the graph walked again: node ids are walk positions, so they are the page's."""
     if root is None:
         raise RequestError("torchinspect: the tensor is gone (deleted in the kernel), and its graph with it")
@@ -167,11 +175,15 @@ def _graph_part_reply(request: GraphPartRequest, root: torch.Tensor | None, para
         raise RequestError("torchinspect: the tensor has no graph now; refresh the inspector")
     try:
         part = graph_part(
-            graph_for_view(root, params=params), request.repeat, request.count, request.stretch, request.units
+            (walk or _walked_afresh)(root, params), request.repeat, request.count, request.stretch, request.units
         )
     except GraphPartError as error:
         raise RequestError(str(error)) from error
     return {"kind": GRAPH_PART_REQUEST, "id": request.id, "part": part}
+
+
+def _walked_afresh(root: torch.Tensor, params: Any) -> dict[str, Any]:
+    return graph_for_view(root, params=params)
 
 
 def _count(value: object) -> int:

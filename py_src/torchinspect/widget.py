@@ -21,7 +21,7 @@ from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
-from torchinspect.graph.wire import bounded_with_gradients, first_payload, part_gradients, weak_params
+from torchinspect.graph.wire import WalkCache, bounded_with_gradients, first_payload, part_gradients, weak_params
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -71,6 +71,7 @@ class Inspector(FollowsCells):
         self.sees_every_write = self._seen.contents is not None
         # The whole record of the last pass; the gradients trait carries the sent nodes' part of it.
         self._whole_gradients: dict[str, Any] = {}
+        self._walked = WalkCache()  # the graph the parts the page asks for are cut from
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
         self._follow()
@@ -109,6 +110,7 @@ class Inspector(FollowsCells):
         if taken is None:
             return
         recorded, passes = taken
+        self._walked.forget()  # the pass released what the nodes saved
         self._whole_gradients = gradient_report(recorded, passes, self.graph)
         # A record too big beside a graph sent whole has the graph folded (G4's is 267 KB).
         self.graph, self.gradients = bounded_with_gradients(self.graph, self._whole_gradients)
@@ -127,7 +129,9 @@ class Inspector(FollowsCells):
             self.refresh(force=True)
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
-        reply, buffers = answer_once(message, lambda: answer(message, self._tensor, params=self._params))
+        reply, buffers = answer_once(
+            message, lambda: answer(message, self._tensor, params=self._params, walk=self._walked.graph_for)
+        )
         if "part" in reply and self._whole_gradients:
             reply = {
                 **reply,

@@ -9,7 +9,6 @@ from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
 
 import graphs
-from test_graph_spans import distinct_chain
 from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
 from torchinspect import autograd_graph, inspect
 from torchinspect.gradients.recorder import GradientRecorder
@@ -71,7 +70,7 @@ def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units
 
 
 def test_a_chain_nothing_repeats_in_opens_as_spans_and_a_span_fetches_and_draws_its_ops(harness: Page, screenshot):  # noqa: F811
-    root, params = distinct_chain()
+    root, params = graphs.no_repeats()
     widget = inspect(root, params=params)
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES

@@ -11,6 +11,7 @@ from torch import nn
 
 import graphs
 import torchinspect
+from graphs import square_free
 from test_graph_wire import ask, sent_bytes
 from torchinspect import inspect
 from torchinspect.gradients.recorder import GradientRecorder
@@ -22,23 +23,6 @@ from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, node_count, payload_byt
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
 OPS = [torch.sin, torch.tanh, torch.atan]
-
-
-def square_free(length: int) -> list[int]:
-    """0, 1, 2 with no stretch written twice in a row (Thue's word): ops in this order never repeat."""
-    thue_morse = [bin(index).count("1") % 2 for index in range(length + 1)]
-    return [thue_morse[index + 1] - thue_morse[index] + 1 for index in range(length)]
-
-
-def distinct_chain(length: int = 2_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """``length`` ops in a chain, sin, tanh and atan in an order nothing repeats in, on a growing shape."""
-    h0 = torch.randn(5, requires_grad=True)
-    h = h0
-    for step, letter in enumerate(square_free(length)):
-        h = OPS[letter](h)
-        if step % 500 == 499:  # the shape changes along the way too
-            h = torch.cat([h, h[:1]])
-    return h.sum(), {"h0": h0}
 
 
 def wide_dag(branches: int = 700) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -84,7 +68,7 @@ def loaded_whole(widget) -> tuple[dict, set]:
 
 
 def test_a_2000_op_chain_nothing_repeats_in_is_sent_as_spans_within_the_bound_and_loads_back_whole():
-    root, params = distinct_chain()
+    root, params = graphs.no_repeats()
     whole = graph_for_view(root, params=params)
     assert whole["folding"]["repeats"] == [] and payload_bytes(whole) > 3 * FIRST_PAYLOAD_BYTES
     widget = inspect(root, params=params)
