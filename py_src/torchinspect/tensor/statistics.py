@@ -268,7 +268,7 @@ def _integral_positions(deviations: torch.Tensor, shift: float, bins: _Bins) -> 
     """
     span = bins.high - bins.low
     if span >= QUICK_CODES_SPAN:
-        deviations.add_(shift - bins.low).div_(bins._width(deviations))
+        deviations.add_(shift - bins.low).div_(bins._width(single=deviations.dtype == torch.float32))
         return
     ratio = bins.bins / span
     offset = torch.tensor((shift - bins.low) * ratio + 0.5 / span, dtype=deviations.dtype)
@@ -525,7 +525,7 @@ class _Bins:
             torch.sub(sample, low, out=scratch)
         else:
             torch.mul(sample, self.scale, out=scratch).sub_(low)
-        scratch.div_(self._width(sample))
+        scratch.div_(self._width(single=sample.dtype == torch.float32))
         if with_specials:
             scratch.nan_to_num_(self.bins + 1, self.bins + 1, self.bins + 1)
         return as_bytes(scratch, out)
@@ -538,22 +538,36 @@ class _Bins:
         return torch.constant_pad_nd(found.to(torch.int64), (0, 1))
 
     def counts(self, sample: torch.Tensor) -> list[int]:
-        """The bins' counts of a small sample, from ``torch.histc`` (which leaves out NaN and ±Inf) in one read."""
+        """The bins' counts of a small sample (NaN and ±Inf left out): on the CPU from the codes,
+        found by NumPy in a few microseconds; elsewhere from ``torch.histc`` in one read."""
+        if sample.device.type == "cpu":
+            return self._host_counts(sample.detach().numpy())
         scaled = sample if self.scale == 1.0 else sample * self.scale
         found = torch.histc(scaled, self.bins, self.low * self.scale, self.high * self.scale)
         return [int(count) for count in found.tolist()]
 
-    def fold(self, counts: torch.Tensor) -> list[int]:
+    def _host_counts(self, sample: numpy.ndarray) -> list[int]:
+        """codes() with NumPy's operations, in the sample's dtype as torch's are, and their counts."""
+        kind = sample.dtype.type
+        if self.scale == 1.0:
+            positions = sample - kind(self.low)
+        else:
+            positions = sample * kind(self.scale) - kind(self.low * self.scale)
+        positions /= kind(self._width(single=kind is numpy.float32))
+        numpy.nan_to_num(positions, copy=False, nan=self.bins + 1, posinf=self.bins + 1, neginf=self.bins + 1)
+        return self.fold(numpy.bincount(positions.astype(numpy.uint8), minlength=self.bins + 2)[: self.bins + 1])
+
+    def fold(self, counts: torch.Tensor | numpy.ndarray) -> list[int]:
         """Counts of the codes (up to ``bins``) as the bins' counts: a value at ``high`` in the last bin."""
         result = counts.tolist()
         result[self.bins - 1] += result.pop()
         return result
 
-    def _width(self, sample: torch.Tensor) -> float:
-        """(high - low) / bins as histc rounds it in the sample's dtype; the division is exact
-        for a power-of-two bin count, so (x - low) / width rounds as (x - low) * bins / (high - low)."""
+    def _width(self, *, single: bool) -> float:
+        """(high - low) / bins as histc rounds it in the sample's dtype, float32 if ``single``; the division
+        is exact for a power-of-two bin count, so (x - low) / width rounds as (x - low) * bins / (high - low)."""
         difference = self.high * self.scale - self.low * self.scale
-        if sample.dtype == torch.float32:
+        if single:
             difference = struct.unpack("f", struct.pack("f", difference))[0]
         return difference / self.bins
 
