@@ -1,10 +1,10 @@
 /**
- * Big graphs: the layout in linear passes that replaces the layout library past
- * LIBRARY_MAX_ITEMS, and the overview that draws a big layout from afar with the same boxes.
+ * Big graphs: the layout in linear passes that replaces the layered one past
+ * LAYERED_MAX_ITEMS, and the overview that draws a big layout from afar with the same boxes.
  */
 
 import { describe, expect, it } from 'vitest';
-import { LIBRARY_MAX_ITEMS, layered, layoutGraph } from '../../js_src/core/graph/layout';
+import { LAYERED_MAX_ITEMS, layered, layoutGraph } from '../../js_src/core/graph/layout';
 import { quickLayered } from '../../js_src/core/graph/quick_layout';
 import { expandGroupAll, graphModel } from '../../js_src/core/graph/model';
 import { overviewBoxes, showsOverview, OVERVIEW_MAX_SCALE, OVERVIEW_MIN_BOXES } from '../../js_src/views/graph/overview';
@@ -52,12 +52,12 @@ describe('the layout of a big graph', () => {
   it('puts a fan of 2,000 leaves in 5 layers, edges forward, no box over another', () => checkLayered('down', 2_000));
   it('does so with the root at the top too', () => checkLayered('up', 400));
 
-  it('is the layout library\'s up to LIBRARY_MAX_ITEMS items, and the linear one past it', () => {
+  it('is the layered one up to LAYERED_MAX_ITEMS items, and the linear one past it', () => {
     const small = fan(100);
-    expect(small.items.length).toBeLessThanOrEqual(LIBRARY_MAX_ITEMS);
+    expect(small.items.length).toBeLessThanOrEqual(LAYERED_MAX_ITEMS);
     expect(layered(small.items, small.edges, 'down', 16)).not.toEqual(quickLayered(small.items, small.edges, 'down', 16));
     const big = fan(400);
-    expect(big.items.length).toBeGreaterThan(LIBRARY_MAX_ITEMS);
+    expect(big.items.length).toBeGreaterThan(LAYERED_MAX_ITEMS);
     expect(layered(big.items, big.edges, 'down', 16)).toEqual(quickLayered(big.items, big.edges, 'down', 16));
   });
 });

@@ -5,6 +5,7 @@
  * holds. Pure data, no DOM.
  */
 
+import { formatCount } from '../format';
 import type { GraphNode, GraphSnapshot } from '../schema';
 
 export interface ModuleGroup {
@@ -123,7 +124,7 @@ export function allOpen(tree: ModuleTree): Set<string> {
 
 /** `TransformerEncoderLayer · 75 nodes`; `inferred · 75 nodes` for a module inferred from parameter names. */
 export function moduleSubtitle(group: ModuleGroup, inferred = false): string {
-  const count = `${group.size.toLocaleString('en-US')} ${group.size === 1 ? 'node' : 'nodes'}`;
+  const count = `${formatCount(group.size)} ${group.size === 1 ? 'node' : 'nodes'}`;
   const what = inferred ? 'inferred' : group.className;
   return what === null ? count : `${what} · ${count}`;
 }
@@ -170,8 +171,8 @@ export function moduleFacts(tree: ModuleTree, path: string, nodes: Map<string, G
   if (tree.inferred) facts.push(['inferred', 'from the names of the parameters its ops take; torchinspect.record_modules() records modules exactly']);
   if (open) return [...facts, ['close', "click its frame's header, or press Backspace"]];
   const inside = [...tree.groupOf].filter(([, at]) => at === path || at.startsWith(`${path}.`)).map(([id]) => nodes.get(id));
-  facts.push(['nodes', group.size.toLocaleString('en-US')]);
-  facts.push(['parameters', inside.filter(node => node?.kind === 'leaf').length.toLocaleString('en-US')]);
-  if (group.children.length > 0) facts.push(['modules inside', group.children.length.toLocaleString('en-US')]);
+  facts.push(['nodes', formatCount(group.size)]);
+  facts.push(['parameters', formatCount(inside.filter(node => node?.kind === 'leaf').length)]);
+  if (group.children.length > 0) facts.push(['modules inside', formatCount(group.children.length)]);
   return [...facts, ['open', 'click the box, or select it and press Enter']];
 }

@@ -46,18 +46,23 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
   /** The fit the view is at, to do again when the stage is resized; null once the user moved. */
   let automatic: (() => void) | null = null;
   let stage = { width: 0, height: 0 };
+  /**
+   * The stage's size as last observed. Reading the element's instead would lay the page out on
+   * the spot: after a drawing, its thousands of new elements (~70 ms for G4 with every node shown).
+   */
+  const size = (): { width: number; height: number } => (stage.width > 0 ? stage : { width: svg.clientWidth, height: svg.clientHeight });
+  const middle = (): { x: number; y: number } => ({ x: size().width / 2, y: size().height / 2 });
 
   const overview = mountOverview(svg, content);
   const apply = (): void => {
     frame = 0;
     content.setAttribute('transform', `translate(${view.x} ${view.y}) scale(${view.scale})`);
-    // The stage's size as last observed: reading it here would lay the page out each frame.
-    overview.update(view, stage.width > 0 ? stage : { width: svg.clientWidth, height: svg.clientHeight });
+    overview.update(view, size());
   };
   const schedule = (): void => {
     if (frame === 0) frame = requestAnimationFrame(apply);
   };
-  const zoomAround = (factor: number, around = stageCentre(svg)): void => {
+  const zoomAround = (factor: number, around = middle()): void => {
     const scale = clamp(view.scale * factor, MIN_SCALE, MAX_SCALE);
     view.x = around.x - ((around.x - view.x) * scale) / view.scale;
     view.y = around.y - ((around.y - view.y) * scale) / view.scale;
@@ -65,21 +70,24 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
     schedule();
   };
   const place = (x: number, y: number): void => {
-    const centre = stageCentre(svg);
+    const centre = middle();
     view.x = centre.x - x * view.scale;
     view.y = centre.y - y * view.scale;
     schedule();
   };
   const fitTo = (width: number, height: number): void => {
     const room = (side: number) => Math.max(side - 2 * FIT_MARGIN_PX, 1);
-    const scale = Math.min(room(svg.clientWidth) / Math.max(width, 1), room(svg.clientHeight) / Math.max(height, 1));
+    const scale = Math.min(room(size().width) / Math.max(width, 1), room(size().height) / Math.max(height, 1));
     view.scale = clamp(scale, MIN_SCALE, FIT_MAX_SCALE);
     place(width / 2, height / 2);
   };
-  /** Runs a fit now, or when the stage first gets a size (a notebook output mounts before it shows), and again on each resize. */
+  /**
+   * Runs a fit now, or once the stage's size is first observed (before the first paint, or when
+   * a notebook output that mounted hidden shows), and again on each resize.
+   */
   const fitAutomatically = (doFit: () => void): void => {
     automatic = doFit;
-    if (svg.clientWidth > 0 && svg.clientHeight > 0) doFit();
+    if (stage.width > 0) doFit();
   };
   const fit = (width: number, height: number): void => fitAutomatically(() => fitTo(width, height));
   let whole = true;
@@ -91,8 +99,8 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
       if (whole) return;
       view.scale = READABLE_SCALE;
       place(anchor.x, anchor.y);
-      view.x = clampOffset(view.x, width * view.scale, svg.clientWidth);
-      view.y = clampOffset(view.y, height * view.scale, svg.clientHeight);
+      view.x = clampOffset(view.x, width * view.scale, size().width);
+      view.y = clampOffset(view.y, height * view.scale, size().height);
     });
     return whole;
   };
@@ -106,8 +114,12 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
     const [dx, dy] = [next.width - stage.width, next.height - stage.height];
     const sized = stage.width > 0;
     stage = next;
-    if (automatic !== null) automatic();
-    else if (sized && (dx !== 0 || dy !== 0)) {
+    if (automatic !== null) {
+      automatic();
+      // Called before the paint: the fit shows in this frame, not the next.
+      cancelAnimationFrame(frame);
+      apply();
+    } else if (sized && (dx !== 0 || dy !== 0)) {
       view.x += dx / 2;
       view.y += dy / 2;
       schedule();
@@ -129,7 +141,7 @@ export function mountCamera(svg: SVGSVGElement, content: SVGGElement, hint: HTML
     view.y += dy;
     schedule();
   }, value => (moved = value), listening.signal);
-  apply();
+  schedule();
   return {
     zoomBy: (factor, around) => {
       userMoves();
@@ -208,10 +220,6 @@ function listenForDrag(
   };
   svg.addEventListener('pointerup', stop, { signal });
   svg.addEventListener('pointercancel', stop, { signal });
-}
-
-function stageCentre(svg: SVGSVGElement): { x: number; y: number } {
-  return { x: svg.clientWidth / 2, y: svg.clientHeight / 2 };
 }
 
 function pointerAt(svg: SVGSVGElement, event: MouseEvent): { x: number; y: number } {
