@@ -10,9 +10,7 @@ deep graph are held until torch can free them safely (see ``safety``). The walk 
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -21,6 +19,7 @@ from torch.autograd.graph import Node
 from torchinspect._kernel import notebook_namespace
 from torchinspect.distributed.detect import is_sharded, sharded_type
 from torchinspect.distributed.placements import graph_sharding
+from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
@@ -96,7 +95,7 @@ def graph_for_view(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
     They cost as much as the snapshot itself on a big graph, so only the views ask for them.
     """
     graph = _graph(roots, params, memory=True)
-    with _collection_paused():
+    with collection_paused():
         graph["folding"] = graph_folding(graph)
     return graph
 
@@ -106,29 +105,13 @@ def _graph(roots: tuple[torch.Tensor | Node, ...], params: Any, *, memory: bool)
     root_tensors, root_nodes = _split_roots(roots)
     check_params(params, "autograd_graph")
     names = name_table(params, notebook_namespace())
-    with torch.no_grad(), _collection_paused():
+    with torch.no_grad(), collection_paused():
         nodes, edges = walk(grad_fns(root_tensors) + root_nodes)
         graph = _GraphBuilder(names, root_tensors, nodes, memory).build(root_nodes, edges)
         graph["held"] = bool(nodes) and is_held(nodes[0])
         # Gone before the collector resumes: it would go through every edge of the walk.
         del nodes, edges
     return graph
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which finds nothing to free in a snapshot.
-
-    Building one makes a few small containers per node, all kept; the collections they
-    trigger would take a third of the time on graphs of thousands of nodes.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- roots -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.spans import span_folds
 
@@ -55,7 +56,8 @@ def node_count(graph: dict[str, Any]) -> int:
 
 def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> dict[str, Any]:
     """The graph as the page gets it first: itself when its JSON fits ``limit``, else with the
-    units of its repeats elided (the first, the unlike ones and the last kept).
+    units of its repeats elided (the first, the unlike ones and the last kept), and where that is
+    still too much, the spans of what no repeat holds too (``spans.span_folds``).
 
     Example:
         >>> import torch
@@ -73,9 +75,10 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
     """
     if "folding" not in graph or _fits(graph, limit):
         return graph
-    sent = _elided(graph, graph["folding"]["repeats"])
-    if payload_bytes(sent) > limit:  # what no repeat holds is still too much: its spans are elided too
-        sent = _elided(graph, [*graph["folding"]["repeats"], *span_folds(graph)])
+    with collection_paused():
+        sent = _elided(graph, graph["folding"]["repeats"])
+        if not _fits(sent, limit):  # what no repeat holds is still too much: its spans are elided too
+            sent = _elided(graph, [*graph["folding"]["repeats"], *span_folds(graph)])
     return sent
 
 
@@ -102,8 +105,9 @@ def _elided(graph: dict[str, Any], folds: list[dict[str, Any]]) -> dict[str, Any
         sent_folds.append(sent)
     sent_graph = _without(graph, elided)
     sent_graph["folding"] = {**sent_graph["folding"], "repeats": sent_folds}
+    places = _places(graph)
     for stretch, units in stretches:
-        stretch.update(_describe_stretch(graph, units))
+        stretch.update(_describe_stretch(graph, units, places))
     _add_links(graph["edges"], stretches)
     return sent_graph
 
@@ -119,6 +123,13 @@ def graph_part(
     Raises:
         GraphPartError: the graph has no such repeat now, or the units are not in the stretch.
     """
+    with collection_paused():
+        return _part(graph, repeat_id, count, stretch, units)
+
+
+def _part(
+    graph: dict[str, Any], repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
+) -> dict[str, Any]:
     repeat = _fold_at(graph, repeat_id)
     if repeat is None or len(repeat["units"]) != count:
         raise GraphPartError(
@@ -136,8 +147,9 @@ def graph_part(
     wanted = {node for unit in all_units[start:end] for node in unit}
     left = [(part, all_units[part[0] : part[1]]) for part in ((low, start), (end, high)) if part[1] > part[0]]
     stretches = [({"units": list(part)}, part_units) for part, part_units in left]
+    places = _places(graph)
     for described, part_units in stretches:
-        described.update(_describe_stretch(graph, part_units))
+        described.update(_describe_stretch(graph, part_units, places))
     _add_links(graph["edges"], stretches)
     folding = graph["folding"]
     part: dict[str, Any] = {
@@ -226,13 +238,18 @@ def _without(graph: dict[str, Any], elided: set[str]) -> dict[str, Any]:
     return sent
 
 
-def _describe_stretch(graph: dict[str, Any], units: list[list[str]]) -> dict[str, Any]:
+def _places(graph: dict[str, Any]) -> dict[str, int]:
+    """Each node's place in the graph's list, so that a stretch reads its nodes without going through all."""
+    return {node["id"]: place for place, node in enumerate(graph["nodes"])}
+
+
+def _describe_stretch(graph: dict[str, Any], units: list[list[str]], places: dict[str, int]) -> dict[str, Any]:
     """How many nodes a stretch holds, what it holds for backward, and its distinct names: the
     ops first, then the tensors' names while they fit NAME_CHARACTERS (``names_complete`` says
     whether all did)."""
     ids = {node for unit in units for node in unit}
     held = graph.get("memory", {}).get("held_by_node", {})
-    inside = [node for node in graph["nodes"] if node["id"] in ids]
+    inside = [graph["nodes"][place] for place in sorted(places[node] for node in ids)]
     ops = {text: None for node in inside for text in (node["op"], node["forward_op"]) if text}
     names, characters, complete = list(ops), sum(map(len, ops)), True
     for node in inside:
