@@ -53,7 +53,8 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
 
   let gradients: GradientsSnapshot | null = null;
   let enabled = true;
-  let shown: { model: GraphModel; painted: GraphDrawing; flow: GradientFlow | null } | null = null;
+  /** `coloured`: whether the flow was painted on this drawing since it was drawn, so there is something to clear. */
+  let shown: { model: GraphModel; painted: GraphDrawing; flow: GradientFlow | null; coloured: boolean } | null = null;
   let step: StepState = wholePass(0);
   let timer = 0;
   let tone: PageTone = 'light';
@@ -80,6 +81,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     const stepping = step.at < count();
     const picture = stepping ? stepPicture(model, gradients!, step.at) : null;
     paintFlow(painted, flow!, picture, flaggedBoxes(model, gradients!.flags), arrow.url);
+    shown!.coloured = true;
     controls.show(step, count(), stepLabel(model));
     steps.hidden = !stepping;
     steps.replaceChildren(...(stepping ? stepPanel(model, gradients!, step.at) : []));
@@ -105,7 +107,8 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     if (!on) {
       stopPlaying();
       steps.hidden = true;
-      if (shown !== null) clearFlow(shown.painted);
+      if (shown?.coloured) clearFlow(shown.painted);
+      if (shown !== null) shown.coloured = false;
       return;
     }
     const { model } = shown!;
@@ -162,7 +165,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
       refresh();
     },
     drawn(model, painted) {
-      shown = { model, painted, flow: null };
+      shown = { model, painted, flow: null, coloured: false };
       refresh();
     },
     detailsOf(box) {

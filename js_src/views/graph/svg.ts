@@ -77,20 +77,41 @@ export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: 
 }
 
 function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {
-  const group = svgElement('g', `torchinspect-graph-box is-${box.kind}`, {
-    transform: `translate(${x - width / 2}, ${y - height / 2})`,
-    'data-id': box.id,
-    'data-kind': box.kind
-  });
-  group.appendChild(svgElement('rect', 'torchinspect-graph-box-frame', { width, height, rx: 6, ry: 6 }));
-  const title = svgElement('text', 'torchinspect-graph-box-title', { x: width / 2, y: 17 });
-  title.textContent = box.title;
-  const subtitle = svgElement('text', 'torchinspect-graph-box-subtitle', { x: width / 2, y: 33 });
-  subtitle.textContent = box.subtitle;
-  const tooltip = svgElement('title', '');
+  const group = boxPrototype().cloneNode(true) as SVGGElement;
+  const [frame, tooltip, ring, title, subtitle] = Array.from(group.children);
+  group.setAttribute('class', `torchinspect-graph-box is-${box.kind}`);
+  group.setAttribute('transform', `translate(${x - width / 2}, ${y - height / 2})`);
+  group.setAttribute('data-id', box.id);
+  group.setAttribute('data-kind', box.kind);
+  frame.setAttribute('width', String(width));
+  frame.setAttribute('height', String(height));
   tooltip.textContent = box.kind === 'folded' ? `${box.title}: click to expand` : `${box.title} ${box.subtitle}`;
-  group.append(tooltip, svgElement('rect', 'torchinspect-graph-box-ring', { x: -4, y: -4, width: width + 8, height: height + 8, rx: 9, ry: 9 }), title, subtitle);
+  ring.setAttribute('width', String(width + 8));
+  ring.setAttribute('height', String(height + 8));
+  title.setAttribute('x', String(width / 2));
+  title.textContent = box.title;
+  subtitle.setAttribute('x', String(width / 2));
+  subtitle.textContent = box.subtitle;
   return group;
+}
+
+let prototypeBox: SVGGElement | null = null;
+
+/**
+ * What every box shares: cloned for each box, since copying the attributes that never change
+ * costs less than setting them one by one (about half of the time G4's 455 boxes took, in Chromium).
+ */
+function boxPrototype(): SVGGElement {
+  if (prototypeBox?.ownerDocument === document) return prototypeBox;
+  prototypeBox = svgElement('g', 'torchinspect-graph-box');
+  prototypeBox.append(
+    svgElement('rect', 'torchinspect-graph-box-frame', { rx: 6, ry: 6 }),
+    svgElement('title', ''),
+    svgElement('rect', 'torchinspect-graph-box-ring', { x: -4, y: -4, rx: 9, ry: 9 }),
+    svgElement('text', 'torchinspect-graph-box-title', { y: 17 }),
+    svgElement('text', 'torchinspect-graph-box-subtitle', { y: 33 })
+  );
+  return prototypeBox;
 }
 
 function linkPath({ link, points }: PlacedLink, arrowUrl: string): SVGPathElement {
