@@ -321,19 +321,40 @@ def test_bad_arguments_say_what_to_pass(args, kwargs, says):
         torchinspect.watch(*args, **kwargs)
 
 
+class Scale(nn.Module):
+    """Each feature times its own weight: a NaN planted in the input stays where it was."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(features))
+
+    def forward(self, x):
+        return x * self.weight
+
+
 def test_a_large_output_s_statistics_read_a_sample_but_a_single_nan_anywhere_is_seen():
-    from torchinspect.training.statistics import SAMPLE, activation_rows, activation_sample
+    from torchinspect.training.statistics import SAMPLE
 
     torch.manual_seed(0)
-    output = torch.randn(8, 4096)
-    units = output[:, :: 8 * 4096 // SAMPLE]
+    model = Scale(4096)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inputs = torch.randn(8, 4096)
+    units = inputs[:, :: 8 * 4096 // SAMPLE]
     assert units.numel() == SAMPLE
-    mean, std, zeros, dead, nan, inf, nonfinite = activation_rows([activation_sample(output)])[0, :7].tolist()
+    planted = inputs.clone()
+    planted[3, 4095] = float("nan")  # outside the sample
+    with torchinspect.watch(model, optimizer) as w:
+        for x in (inputs, planted):
+            optimizer.zero_grad()
+            model(x).sum().backward()
+            optimizer.step()
+    (clean, dirty) = w.history.activations()[:, 0].tolist()
+    mean, std, zeros, dead, nan, inf, nonfinite = clean
     assert (mean, std) == pytest.approx((units.mean().item(), units.std().item()), rel=1e-5)
-    assert nonfinite == 0
-    output[3, 4095] = float("nan")  # outside the sample
-    mean, std, zeros, dead, nan, inf, nonfinite = activation_rows([activation_sample(output)])[0, :7].tolist()
+    assert (nan, nonfinite) == (0, 0)
+    mean, std, zeros, dead, nan, inf, nonfinite = dirty
     assert (nan, nonfinite) == (0, 1)
+    assert w.flags()[0]["where"] == ["the output of the model"]
 
 
 def embedded(page: str) -> dict:

@@ -1,11 +1,12 @@
-"""The hooks of a watch, and each recorded step assembled from them with one host sync.
+"""The hooks of a watch, and the recorded steps handed on, several at a time, with one host sync.
 
-Forward hooks on the watched modules reduce each output on its device (``statistics``); the
-optimizer's step pre- and post-hooks read the gradients, the weights before and after, and so
-the exact update; without an optimizer, ``log()`` ends a step and reads the gradients then. A
-step's numbers stay on the device until it is finished (the next forward of the model, a
-``log()`` after the optimizer step, or a flush), then cross to the host as one tensor. Only
-every ``every``-th step is recorded: the others cost a Python call per hook.
+Forward hooks on the watched modules copy a sample of each output into a table on its device
+(``pending``); the optimizer's step pre- and post-hooks read the gradients, the weights before
+and after, and so the exact update; without an optimizer, ``log()`` ends a step and reads the
+gradients then. The recorded steps' numbers stay on the device until they are read together:
+when ``read_every`` seconds have passed since the last read (so that the page still updates a
+few times a second), when ``MOST_PENDING`` steps wait, or on ``finish()``. Only every
+``every``-th step is recorded: on the others each hook returns at once.
 
 Every hook holds the recorder weakly and ``close()`` removes them all; the recorder holds the
 model and the optimizer weakly.
@@ -14,26 +15,21 @@ model and the optimizer weakly.
 from __future__ import annotations
 
 import math
+import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from torchinspect.training.history import PARAMETER_FIELDS, Column
-from torchinspect.training.statistics import (
-    ACTIVATION_FIELDS,
-    HISTOGRAM,
-    ActivationSample,
-    activation_rows,
-    activation_sample,
-    histograms,
-    sample,
-    step_norms,
-)
+from torchinspect.training.history import Column
+from torchinspect.training.pending import Pending, PendingStep
+from torchinspect.training.statistics import ACTIVATION_FIELDS, step_norms
 
-_ACTIVATION = len(ACTIVATION_FIELDS) + HISTOGRAM
+MOST_PENDING = 16
+"""Recorded steps kept on the device at most before they are read (each holds a sample of every
+module's output and of every gradient: a few KB per module)."""
 
 
 @dataclass
@@ -45,22 +41,8 @@ class FirstNonFinite:
     kind: str
 
 
-@dataclass
-class _Step:
-    """A step's numbers while they are still on the device."""
-
-    step: int
-    loss: torch.Tensor | None = None
-    activations: dict[int, ActivationSample] = field(default_factory=dict)
-    rows: dict[str, tuple[list[int], torch.Tensor]] = field(default_factory=dict)
-    """Each kind of number ("grad", "weight", "update", "gradient_histogram"): the indices of
-    the parameters or modules it was read for, and a row of it per index."""
-    updating: bool = False
-    """Whether the weights before the optimizer's step were copied, to read its update."""
-
-
 class Recorder:
-    """Hooks ``model`` (and ``optimizer``) and hands each recorded step to ``on_step``."""
+    """Hooks ``model`` (and ``optimizer``) and hands each recorded step to ``on_step``, in order."""
 
     def __init__(
         self,
@@ -68,60 +50,65 @@ class Recorder:
         optimizer: torch.optim.Optimizer | None,
         every: int,
         on_step: Callable[[Column, FirstNonFinite | None], None],
+        read_every: float = 0.25,
     ) -> None:
         self.every = every
         self.parameter_names = [name for name, _ in model.named_parameters()]
         watched = [(path, module) for path, module in model.named_modules() if _watched(module)]
         self.module_names = [path for path, _ in watched]
         self.module_classes = [type(module).__name__ for _, module in watched]
-        owners = {name: name.rpartition(".")[0] for name in self.parameter_names}
-        self._module_parameters = [
-            [i for i, name in enumerate(self.parameter_names) if owners[name] == path] for path in self.module_names
-        ]
+        rows = {path: row for row, path in enumerate(self.module_names)}
+        owners = [rows.get(name.rpartition(".")[0]) for name in self.parameter_names]
         self.steps = 0  # steps ended so far
+        self.recording = True
+        """Whether the step now running is one of the recorded ones."""
         self.first_nonfinite: FirstNonFinite | None = None
         self._on_step = on_step
+        self._read_every = read_every
+        self._read_at = time.monotonic()
         self._model = weakref.ref(model)
         self._optimizer = None if optimizer is None else weakref.ref(optimizer)
-        self._open: _Step | None = None
-        self._logged = False
+        self._pending = Pending(len(self.parameter_names), len(self.module_names), owners)
+        self._open: PendingStep | None = None
+        self._just_ended: PendingStep | None = None
+        """The step that ended at the optimizer's step, until the next forward: ``log()``'s loss is its."""
+        self._updated: list[torch.Tensor] = []
+        """The parameters read before the optimizer's step, until after it."""
         # The weights before the optimizer's step, then the step's update: one buffer per
         # parameter, kept across steps (allocating them each step cost more than the copy).
         self._before: list[torch.Tensor] = []
-        self._ended: _Step | None = None
+        self._before_shapes: list[torch.Size] = []
         self._handles = self._hook(model, optimizer)
-
-    @property
-    def recording(self) -> bool:
-        """Whether the step now running is one of the recorded ones."""
-        return self.steps % self.every == 0
 
     def log(self, loss: torch.Tensor | float | None) -> None:
         """Attach a loss to the step that just ended (after an optimizer step) or the one
         running; without an optimizer, end the step here."""
-        target = self._ended or self._current()
+        target = self._just_ended or self._current()
         if target is not None and loss is not None:
             target.loss = _as_scalar(loss)
         if self._optimizer is None:
             self._end_step(read_gradients=True)
-        self.finish()
+        self._just_ended = None
+        self._read_when_due()
 
     def finish(self) -> None:
-        """Bring the ended step's numbers to the host and hand them on (one sync)."""
-        ended, self._ended = self._ended, None
-        if ended is None:
+        """Bring every ended step's numbers to the host and hand them on (one sync)."""
+        ended = len(self._pending.steps) - (self._open is not None)
+        if ended <= 0:
             return
-        column, first = self._assemble(ended)
-        if first is not None and self.first_nonfinite is None:
-            self.first_nonfinite = first
-        self._on_step(column, self.first_nonfinite)
+        self._read_at = time.monotonic()
+        steps = self._pending.steps[:ended]
+        for column, step in zip(self._pending.read(ended), steps):
+            if self.first_nonfinite is None:
+                self.first_nonfinite = self._nonfinite(column, set(step.graded), logged=step.loss is not None)
+            self._on_step(column, self.first_nonfinite)
 
     def close(self) -> None:
         """Remove every hook this recorder put on the model and the optimizer."""
         for handle in self._handles:
             handle.remove()
         self._handles = []
-        self._before = []
+        self._before, self._before_shapes, self._updated = [], [], []
 
     def _hook(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> list[Any]:
         me = weakref.ref(self)
@@ -135,116 +122,77 @@ class Recorder:
             handles.append(optimizer.register_step_post_hook(lambda *_: _call(me, "_after_optimizer_step")))
         return handles
 
-    def _current(self) -> _Step | None:
+    def _current(self) -> PendingStep | None:
         if not self.recording:
             return None
         if self._open is None:
-            self._open = _Step(step=self.steps + 1)
+            if len(self._pending.steps) >= MOST_PENDING:
+                self.finish()
+            self._open = self._pending.open(self.steps + 1)
         return self._open
 
+    def _read_when_due(self) -> None:
+        if self._pending.steps and time.monotonic() - self._read_at >= self._read_every:
+            self.finish()
+
     def _on_model_forward(self) -> None:
-        self.finish()
+        self._just_ended = None
+        self._read_when_due()
 
     def on_activation(self, index: int, output: Any) -> None:
         step = self._current()
         tensor = _first_float(output)
-        if step is not None and tensor is not None and index not in step.activations and tensor.numel():
-            step.activations[index] = activation_sample(tensor)  # of the detached output: no graph
+        if step is not None and tensor is not None and index not in step.modules and tensor.numel():
+            self._pending.add_output(step, index, tensor.detach())  # of the detached output: no graph
 
     def _before_optimizer_step(self) -> None:
         step = self._current()
         if step is None:
             return
         parameters = self._parameters()
-        weights = [p.detach() for p in parameters]
-        self._read_gradients(step, parameters)
-        with torch.no_grad():
-            step.rows["weight"] = (list(range(len(weights))), step_norms(weights))
-            self._copy_before(weights)
-        step.updating = True
+        with torch.no_grad():  # no graph: the parameters themselves go into the fused calls
+            self._read_gradients(step, parameters)
+            step.weight_norms = step_norms(parameters)
+            shapes = [p.shape for p in parameters]
+            if shapes == self._before_shapes and parameters:
+                torch._foreach_copy_(self._before, parameters)
+            else:
+                self._before, self._before_shapes = [p.detach().clone() for p in parameters], shapes
+        self._updated = parameters
 
     def _after_optimizer_step(self) -> None:
-        step = self._current()
-        if step is not None and step.updating:
-            after = [p.detach() for p in self._parameters()]
-            if [t.shape for t in after] == [t.shape for t in self._before]:
-                with torch.no_grad():
+        step, updated, self._updated = self._open, self._updated, []
+        if step is not None and updated:
+            with torch.no_grad():
+                after = self._parameters()
+                if [p.shape for p in after] == self._before_shapes:
                     torch._foreach_sub_(self._before, after)  # before - after: the update, negated
-                    step.rows["update"] = (list(range(len(after))), step_norms(self._before))
+                    step.update_norms = step_norms(self._before)
         self._end_step(read_gradients=False)
-
-    def _copy_before(self, weights: list[torch.Tensor]) -> None:
-        same = [(t.shape, t.dtype, t.device) for t in weights] == [(t.shape, t.dtype, t.device) for t in self._before]
-        if same and weights:
-            torch._foreach_copy_(self._before, weights)
-        else:
-            self._before = [w.clone() for w in weights]
+        self._just_ended = step
 
     def _end_step(self, *, read_gradients: bool) -> None:
         step = self._open
         if step is not None and read_gradients:
             parameters = self._parameters()
-            weights = [p.detach() for p in parameters]
-            self._read_gradients(step, parameters)
             with torch.no_grad():
-                step.rows["weight"] = (list(range(len(weights))), step_norms(weights))
+                self._read_gradients(step, parameters)
+                step.weight_norms = step_norms(parameters)
         self._open = None
         self.steps += 1
-        self.finish()  # an earlier ended step not finished yet
-        self._ended = step
+        self.recording = self.steps % self.every == 0
 
     def _parameters(self) -> list[torch.Tensor]:
         """The model's parameters, in ``parameter_names``' order."""
         model = self._model()
         return [] if model is None else list(model.parameters())
 
-    def _read_gradients(self, step: _Step, parameters: list[torch.Tensor]) -> None:
-        with torch.no_grad():
-            present = [(i, p.grad.detach()) for i, p in enumerate(parameters) if p.grad is not None]
-            if present:
-                step.rows["grad"] = ([i for i, _ in present], step_norms([grad for _, grad in present]))
-            grads = dict(present)
-            owned = [
-                (module, grads[i]) for module, owned in enumerate(self._module_parameters) for i in owned if i in grads
-            ]
-            if owned:
-                # A module's parameters counted together: the histogram of its gradient.
-                modules = sorted({module for module, _ in owned})
-                row = {module: r for r, module in enumerate(modules)}
-                table = histograms([sample(grad) for _, grad in owned], [row[module] for module, _ in owned])
-                step.rows["gradient_histogram"] = (modules, table)
+    def _read_gradients(self, step: PendingStep, parameters: list[torch.Tensor]) -> None:
+        present = [(i, p.grad) for i, p in enumerate(parameters) if p.grad is not None]
+        if present:
+            self._pending.add_gradients(step, present)
 
-    def _assemble(self, step: _Step) -> tuple[Column, FirstNonFinite | None]:
-        """The step's numbers as a column on the host: every table concatenated, one transfer."""
-        groups = dict(step.rows)
-        if step.loss is not None:
-            groups["loss"] = ([0], step.loss)
-        if step.activations:
-            with torch.no_grad():
-                groups["activation"] = (list(step.activations), activation_rows(list(step.activations.values())))
-        tables = [table.reshape(len(indices), -1).float() for indices, table in groups.values()]
-        device = tables[0].device if tables else torch.device("cpu")
-        flat = (
-            torch.cat([table.reshape(-1).to(device) for table in tables]).cpu() if tables else torch.zeros(0)
-        )  # the one sync
-        column = Column(
-            step=step.step,
-            loss=float("nan"),
-            parameters=torch.full((len(self.parameter_names), len(PARAMETER_FIELDS)), float("nan")),
-            activations=torch.full((len(self.module_names), len(ACTIVATION_FIELDS)), float("nan")),
-            activation_histograms=torch.zeros(len(self.module_names), HISTOGRAM),
-            gradient_histograms=torch.zeros(len(self.module_names), HISTOGRAM),
-        )
-        offset = 0
-        for (kind, (indices, _)), table in zip(groups.items(), tables):
-            rows = flat[offset : offset + table.numel()].reshape(table.shape)
-            offset += table.numel()
-            _place(column, kind, indices, rows)
-        column.parameters[:, 2] = column.parameters[:, 2] / column.parameters[:, 1]
-        self._logged = step.loss is not None
-        return column, self._nonfinite(column, set(step.rows["grad"][0] if "grad" in step.rows else []))
-
-    def _nonfinite(self, column: Column, graded: set[int]) -> FirstNonFinite | None:
+    def _nonfinite(self, column: Column, graded: set[int], *, logged: bool) -> FirstNonFinite | None:
         """Where this step's first NaN or Inf is: a module's output (in the model's order), a
         gradient, or the loss."""
         nan, inf, any_nonfinite = (ACTIVATION_FIELDS.index(field) for field in ("nan", "inf", "nonfinite"))
@@ -257,22 +205,9 @@ class Recorder:
             if not math.isfinite(norms[index]):
                 kind = "NaN" if math.isnan(norms[index]) else "Inf"
                 return FirstNonFinite(column.step, f"the gradient of {self.parameter_names[index]}", kind)
-        if not math.isfinite(column.loss) and not math.isnan(column.loss) or math.isnan(column.loss) and self._logged:
+        if not math.isfinite(column.loss) and not math.isnan(column.loss) or math.isnan(column.loss) and logged:
             return FirstNonFinite(column.step, "the loss", "NaN" if math.isnan(column.loss) else "Inf")
         return None
-
-
-def _place(column: Column, kind: str, indices: list[int], rows: torch.Tensor) -> None:
-    """Put one kind of the step's numbers, a row per parameter or module, into the column."""
-    if kind == "loss":
-        column.loss = float(rows[0, 0])
-    elif kind in ("grad", "weight", "update"):
-        column.parameters[indices, ("grad", "weight", "update").index(kind)] = rows[:, 0]
-    elif kind == "activation":
-        column.activations[indices] = rows[:, : len(ACTIVATION_FIELDS)]
-        column.activation_histograms[indices] = rows[:, len(ACTIVATION_FIELDS) :]
-    else:
-        column.gradient_histograms[indices] = rows
 
 
 # Modules whose output is their input, or their input with units dropped at random: watching

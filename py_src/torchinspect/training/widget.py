@@ -58,7 +58,7 @@ class Watch(KernelOwned):
         capacity: int = CAPACITY,
     ) -> None:
         super().__init__()
-        self._recorder = Recorder(model, optimizer, every, self._on_step)
+        self._recorder = Recorder(model, optimizer, every, self._on_step, read_every=1 / UPDATES_PER_SECOND)
         self._history = History(
             parameters=len(self._recorder.parameter_names), modules=len(self._recorder.module_names), capacity=capacity
         )
@@ -81,6 +81,7 @@ class Watch(KernelOwned):
     @property
     def history(self) -> History:
         """The recorded steps, as numbers (bounded; see ``torchinspect.training.history``)."""
+        self._recorder.finish()
         return self._history
 
     @property
@@ -114,6 +115,7 @@ class Watch(KernelOwned):
 
     def flags(self) -> list[dict[str, Any]]:
         """What looks wrong now, in words (see ``torchinspect.training.flags``)."""
+        self._recorder.finish()
         if self._history.count == 0:
             return (
                 []
@@ -126,7 +128,12 @@ class Watch(KernelOwned):
 
     def summary(self) -> str:
         """One line: the step, the loss, the largest gradient norm and update ratio, the flags."""
-        parts = [f"step {self.steps}"]
+        self._recorder.finish()
+        return self._summary(self.steps)
+
+    def _summary(self, step: int) -> str:
+        """``summary()`` as of ``step``, the last step the history holds while steps are read."""
+        parts = [f"step {step}"]
         if self._history.count:
             loss = float(self._history.losses()[-1])
             if not math.isnan(loss):
@@ -172,8 +179,8 @@ class Watch(KernelOwned):
     def _on_step(self, column: Column, first: FirstNonFinite | None) -> None:
         self._history.append(column)
         self._first = first
-        if self._print_every and self.steps % self._print_every < self._recorder.every:
-            print(f"torchinspect.watch: {self.summary()}", file=sys.stdout, flush=True)
+        if self._print_every and column.step % self._print_every < self._recorder.every:
+            print(f"torchinspect.watch: {self._summary(column.step)}", file=sys.stdout, flush=True)
         if time.monotonic() - self._published >= 1 / UPDATES_PER_SECOND:
             self._publish()
 
