@@ -283,9 +283,13 @@ function placeInRows(rows: number[][], graph: Layered): number[] {
       xs[at] = edge;
     });
   }
+  const neighbours = graph.above.map((above, at) => [...above, ...graph.below[at]]);
+  const pulls = neighbours.map((list, at) => list.map(other => linkWeight(graph, at, other)));
+  const gaps = rows.map(row => row.map((at, index) => (index === 0 ? 0 : gap(graph, row[index - 1], at))));
+  const pull = (layer: number): void => pullRow(rows[layer], gaps[layer], neighbours, pulls, xs);
   for (let pass = 0; pass < PLACEMENT_PASSES; pass++) {
-    for (let layer = 1; layer < rows.length; layer++) pullRow(rows[layer], graph, xs);
-    for (let layer = rows.length - 2; layer >= 0; layer--) pullRow(rows[layer], graph, xs);
+    for (let layer = 1; layer < rows.length; layer++) pull(layer);
+    for (let layer = rows.length - 2; layer >= 0; layer--) pull(layer);
   }
   for (const row of rows) straighten(row, graph, graph.above, xs);
   for (const row of [...rows].reverse()) straighten(row, graph, graph.below, xs);
@@ -310,22 +314,20 @@ function gap(graph: Layered, left: number, right: number): number {
   return graph.widths[left] / 2 + space + graph.widths[right] / 2;
 }
 
-function pullRow(row: number[], graph: Layered, xs: number[]): void {
-  const wanted: number[] = [];
-  const weights: number[] = [];
-  for (const at of row) {
+function pullRow(row: number[], gaps: number[], neighbours: number[][], pulls: number[][], xs: number[]): void {
+  const wanted = new Array<number>(row.length);
+  const weights = new Array<number>(row.length);
+  row.forEach((at, index) => {
+    const [list, weightOf] = [neighbours[at], pulls[at]];
     let [sum, weight] = [0, 0];
-    for (const list of [graph.above[at], graph.below[at]]) {
-      for (const other of list) {
-        const pull = linkWeight(graph, at, other);
-        sum += pull * xs[other];
-        weight += pull;
-      }
+    for (let next = 0; next < list.length; next++) {
+      sum += weightOf[next] * xs[list[next]];
+      weight += weightOf[next];
     }
-    wanted.push(weight === 0 ? xs[at] : sum / weight);
-    weights.push(weight === 0 ? UNLINKED_WEIGHT : weight);
-  }
-  const placed = nearestInOrder(wanted, weights, row.map((at, index) => (index === 0 ? 0 : gap(graph, row[index - 1], at))));
+    wanted[index] = weight === 0 ? xs[at] : sum / weight;
+    weights[index] = weight === 0 ? UNLINKED_WEIGHT : weight;
+  });
+  const placed = nearestInOrder(wanted, weights, gaps);
   row.forEach((at, index) => (xs[at] = placed[index]));
 }
 

@@ -91,7 +91,7 @@ export function nestedLayout(model: GraphModel, sizeOf: SizeOf, place: Place): G
   const links: PlacedLink[] = model.links.map((link, at) => {
     const pieces = routes[at].pieces.map(piece => drawn.routes.get(piece.container)![piece.edge]);
     // The shape label goes on the piece between the two modules, outside both frames.
-    return { link, points: pieces.flat(), labelAt: halfway(pieces[routes[at].between]) };
+    return { link, points: pieces.length === 1 ? pieces[0] : ([] as Point[]).concat(...pieces), labelAt: halfway(pieces[routes[at].between]) };
   });
   return { boxes: drawn.boxes, links, frames: drawn.frames, width: top.placement.width, height: top.placement.height };
 }
