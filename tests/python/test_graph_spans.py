@@ -33,6 +33,16 @@ def wide_dag(branches: int = 700) -> tuple[torch.Tensor, dict[str, torch.Tensor]
     return torch.stack(outs).sum(), {"x": x, **weights}
 
 
+def shared_weights(steps: int = 700) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``h = op(h * w + w)`` with a weight of its own at each step, taken by its mul and its add."""
+    h0 = torch.randn(3, requires_grad=True)
+    weights = {f"w{index}": torch.randn(3, requires_grad=True) for index in range(steps)}
+    h = h0
+    for letter, weight in zip(square_free(steps), weights.values()):
+        h = OPS[letter](h * weight + weight)
+    return h.sum(), {"h0": h0, **weights}
+
+
 class NamedBlocks(nn.Module):
     """Three blocks of 60 distinct Linear layers each, named without indices: parameter names
     give modules (``encoder.fc_a.weight``), and nothing repeats."""
@@ -103,6 +113,23 @@ def test_a_wide_dag_nothing_repeats_in_keeps_each_weight_with_its_op_and_its_sha
     widget = inspect(root, params=params)
     assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES and node_count(widget.graph) == len(whole["nodes"])
     assert "x" in {node["name"] for node in widget.graph["nodes"]}
+    nodes, edges = loaded_whole(widget)
+    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
+    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+
+
+def test_a_weight_two_ops_of_one_span_take_folds_with_the_first_of_them():
+    root, params = shared_weights()
+    whole = graph_for_view(root, params=params)
+    spans = span_folds(whole)
+    assert whole["folding"]["repeats"] == [] and len(spans) == SPAN_PARTS
+    names = {node["id"]: node["name"] for node in whole["nodes"]}
+    ops = {node["id"]: node for node in whole["nodes"] if node["kind"] == "op"}
+    folded = {names[node]: unit[0] for span in spans for unit in span["units"] for node in unit[1:]}
+    # the weights of the steps a span cut holds; each with the step's mul, which takes it first
+    assert len(folded) > 0.9 * 700 and all(ops[op]["op"] == "MulBackward0" for op in folded.values())
+    widget = inspect(root, params=params)
+    assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES and node_count(widget.graph) == len(whole["nodes"])
     nodes, edges = loaded_whole(widget)
     assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
     assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}

@@ -5,9 +5,9 @@ order, a network of layers each unlike the others) has no repeat for ``wire.firs
 to elide, and its whole snapshot can be megabytes. So the ops no repeat holds are read in
 forward order (sequence numbers) and cut into at most SPAN_PARTS stretches, each a **span**:
 a fold in the shape of a repeat (``folding.repeats``' entries, with ``kind: "span"``), whose
-units are its ops one by one, each with the leaves only it takes. The page draws a span as
-one box, "ops 121–480 of 2,000 · in forward order", and asks for its units as it asks for a
-repeat's (``wire.graph_part``). A span is not a repeat: its units are not alike, so it has
+units are its ops one by one, each with the leaves that fold with it (those all of whose takers
+are in the span, with the first taker). The page draws a span as one box, "ops 121–480 of
+2,000 · in forward order", and asks for its units as it asks for a repeat's (``wire.graph_part``). A span is not a repeat: its units are not alike, so it has
 no pattern and no label, and ``span`` says where its ops lie among all the graph's ops that
 no repeat holds. Where parameter names give modules (``folding.inferred_modules``, or the
 recorded stamps), a span keeps to one top-level module, and says which.
@@ -46,23 +46,49 @@ def span_folds(graph: dict[str, Any], parts: int = SPAN_PARTS) -> list[dict[str,
     in_repeats = {node for repeat in folding.get("repeats", ()) for unit in repeat["units"] for node in unit}
     ops = [node for node in graph["nodes"] if node["kind"] == "op" and node["id"] not in in_repeats]
     ops.sort(key=lambda node: math.inf if node["sequence_nr"] is None else node["sequence_nr"])
-    own_leaves = _own_leaves(graph, {node["id"] for node in ops})
-    units = [[node["id"], *own_leaves.get(node["id"], ())] for node in ops]
-    module_of = _top_module_of(graph)
-    size = max(MIN_SPAN_UNITS, math.ceil(len(units) / max(1, parts)))
+    cuts = _cuts(ops, _top_module_of(graph), parts)
+    leaves = _leaves_of(graph, [node["id"] for node in ops], cuts)
+    units = [[node["id"], *leaves.get(node["id"], ())] for node in ops]
+    return [_span(units[start:end], start, len(units), module) for start, end, module in cuts]
+
+
+def _cuts(ops: list[dict[str, Any]], module_of: dict[str, str], parts: int) -> list[tuple[int, int, str | None]]:
+    """``(start, end, module)`` of each span among the ops in forward order: a top-level module's
+    stretch cut into pieces of about an equal share of ``parts``; pieces too short are left out."""
+    size = max(MIN_SPAN_UNITS, math.ceil(len(ops) / max(1, parts)))
     runs = _module_runs([module_of.get(node["id"]) for node in ops])
     boxes = sum(1 if high - low >= MIN_SPAN_UNITS else high - low for low, high, _ in runs)
     if boxes > parts:  # modules too many and too small to hold a span each: forward order alone cuts
         runs = [(0, len(ops), None)]
-    spans = []
+    cuts = []
     for low, high, module in runs:
         pieces = math.ceil((high - low) / size)
         for piece in range(pieces):
             start = low + (high - low) * piece // pieces
             end = low + (high - low) * (piece + 1) // pieces
             if end - start >= MIN_SPAN_UNITS:
-                spans.append(_span(units[start:end], start, len(units), module))
-    return spans
+                cuts.append((start, end, module))
+    return cuts
+
+
+def _leaves_of(graph: dict[str, Any], ops: list[str], cuts: list[tuple[int, int, str | None]]) -> dict[str, list[str]]:
+    """The leaves that fold with each op: those every taker of which is in one span, with the
+    first of their takers (a weight taken by a step's mul and add); a leaf that spans take
+    apart (an input of every branch) stays outside them, drawn, linking them."""
+    span_at = [-1] * len(ops)
+    for number, (start, end, _) in enumerate(cuts):
+        span_at[start:end] = [number] * (end - start)
+    position = {op: place for place, op in enumerate(ops)}
+    leaves = {node["id"] for node in graph["nodes"] if node["kind"] == "leaf"}
+    takers: dict[str, set[int]] = {}
+    for edge in graph["edges"]:
+        if edge["source"] in leaves:
+            takers.setdefault(edge["source"], set()).add(position.get(edge["target"], -1))
+    with_op: dict[str, list[str]] = {}
+    for leaf, places in takers.items():
+        if -1 not in places and len({span_at[place] for place in places}) == 1 and span_at[min(places)] >= 0:
+            with_op.setdefault(ops[min(places)], []).append(leaf)
+    return with_op
 
 
 def _span(units: list[list[str]], first: int, of: int, module: str | None) -> dict[str, Any]:
@@ -75,20 +101,6 @@ def _span(units: list[list[str]], first: int, of: int, module: str | None) -> di
         "unlike": [],
         "span": {"first": first, "of": of, "module": module},
     }
-
-
-def _own_leaves(graph: dict[str, Any], ops: set[str]) -> dict[str, list[str]]:
-    """The leaves each op of ``ops`` takes alone: they fold and travel with it."""
-    leaves = {node["id"] for node in graph["nodes"] if node["kind"] == "leaf"}
-    takers: dict[str, set[str]] = {}
-    for edge in graph["edges"]:
-        if edge["source"] in leaves:
-            takers.setdefault(edge["source"], set()).add(edge["target"])
-    own: dict[str, list[str]] = {}
-    for leaf, taking in takers.items():
-        if len(taking) == 1 and (taker := next(iter(taking))) in ops:
-            own.setdefault(taker, []).append(leaf)
-    return own
 
 
 def _top_module_of(graph: dict[str, Any]) -> dict[str, str]:
