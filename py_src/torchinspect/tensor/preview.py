@@ -22,9 +22,11 @@ PREVIEW_LENGTH = 4096
 PREVIEW_SIDE = 128
 PIECE = 1 << 15
 """The fewest elements converted to float32 at once; more where the values are many (a buffer of
-at most an eighth of their bytes, CHUNK at most: the statistics' scratch, gone by then, was as
-large, and each piece costs some ten calls). float32 needs no buffer and is read in pieces of
-CHUNK elements, fewer calls."""
+at most an eighth of their bytes, and of MAX_PIECE elements: the statistics' scratch, gone by
+then, was as large, and each piece costs some ten calls). float32 needs no buffer and is read in
+pieces of CHUNK elements, fewer calls."""
+MAX_PIECE = 1 << 18
+"""The most elements converted at once (1 MiB of float32, the statistics' largest chunk)."""
 
 
 def preview(
@@ -224,7 +226,7 @@ def _blockwise(columns: torch.Tensor, block: int, reduce: Any) -> torch.Tensor:
 def _piece_size(values: torch.Tensor) -> int:
     if values.dtype == torch.float32:
         return CHUNK
-    return min(CHUNK, max(PIECE, values.numel() * values.element_size() // 32))  # 4 bytes per float32
+    return min(MAX_PIECE, max(PIECE, values.numel() * values.element_size() // 32))  # 4 bytes per float32
 
 
 class _Float32Reader:
