@@ -163,10 +163,9 @@ class Recorder:
     def _after_optimizer_step(self) -> None:
         step, updated, self._updated = self._open, self._updated, []
         if step is not None and updated:
-            with torch.no_grad():
-                after = self._parameters()
-                if [p.shape for p in after] == self._before_shapes:
-                    torch._foreach_sub_(self._before, after)  # before - after: the update, negated
+            with torch.no_grad():  # an optimizer updates its parameters in place: the same tensors
+                if [p.shape for p in updated] == self._before_shapes:
+                    torch._foreach_sub_(self._before, updated)  # before - after: the update, negated
                     step.update_norms = step_norms(self._before)
         self._end_step(read_gradients=False)
         self._just_ended = step
