@@ -1,7 +1,11 @@
 """The cost of watching training: a training step (forward, loss, backward, SGD step) on G3 and
-G4 plain, with ``torchinspect.watch(every=1)``, with ``every=10``, and with TensorBoard's
+G4 plain, with ``torchinspect.watch(every=1)``, with ``every=10``, with TensorBoard's
 ``add_histogram`` of every parameter each step (where ``tensorboard`` is installed: the bench
-extra brings it).
+extra brings it), and with ``torchexplorer.watch(log_freq=1)`` where it imports (it pulls wandb,
+flask and pygraphviz, so the bench extra leaves it out; its "none" backend, so that no server
+starts: the histograms of every module's input and output, their gradients, the parameters and
+theirs, and its layout, each step). torchexplorer cannot remove its hooks, so it trains a copy
+of the model with an optimizer of its own.
 
 Goals (issue 18): every=1 at most 1.15× a plain step, every=10 at most 1.03×. Each figure is
 the median over blocks of steps, the conditions interleaved block by block so that the shared
@@ -13,6 +17,7 @@ backward and the watch all run on it), which a loaded machine inflates less.
 from __future__ import annotations
 
 import contextlib
+import copy
 import statistics
 import tempfile
 import time
@@ -40,27 +45,30 @@ def training_step(model: nn.Module, forward: Callable[[nn.Module], torch.Tensor]
         return loss
 
     step.optimizer = optimizer  # type: ignore[attr-defined]
+    step.forward = forward  # type: ignore[attr-defined]
     return step
 
 
+Log = Callable[[torch.Tensor, int], None]
+Step = Callable[[], torch.Tensor]
+
+
 @contextlib.contextmanager
-def plain(_model: nn.Module, _step: Callable[..., torch.Tensor]) -> Iterator[Callable[[torch.Tensor, int], None]]:
-    yield lambda _loss, _i: None
+def plain(_model: nn.Module, step: Step) -> Iterator[tuple[Step, Log]]:
+    yield step, lambda _loss, _i: None
 
 
 def watched(every: int):
     @contextlib.contextmanager
-    def condition(model: nn.Module, step: Callable[..., torch.Tensor]) -> Iterator[Callable[[torch.Tensor, int], None]]:
+    def condition(model: nn.Module, step: Step) -> Iterator[tuple[Step, Log]]:
         with torchinspect.watch(model, step.optimizer, every=every, print_every=0) as w:  # type: ignore[attr-defined]
-            yield lambda loss, _i: w.log(loss)
+            yield step, lambda loss, _i: w.log(loss)
 
     return condition
 
 
 @contextlib.contextmanager
-def tensorboard_histograms(
-    model: nn.Module, _step: Callable[..., torch.Tensor]
-) -> Iterator[Callable[[torch.Tensor, int], None]]:
+def tensorboard_histograms(model: nn.Module, step: Step) -> Iterator[tuple[Step, Log]]:
     from torch.utils.tensorboard import SummaryWriter
 
     with tempfile.TemporaryDirectory() as logs:
@@ -71,8 +79,22 @@ def tensorboard_histograms(
             for name, parameter in model.named_parameters():
                 writer.add_histogram(name, parameter, i)
 
-        yield log
+        yield step, log
         writer.close()
+
+
+_explored: dict[int, Step] = {}
+
+
+@contextlib.contextmanager
+def torchexplorer_watch(model: nn.Module, step: Step) -> Iterator[tuple[Step, Log]]:
+    if id(model) not in _explored:
+        import torchexplorer
+
+        explored = copy.deepcopy(model)
+        _explored[id(model)] = training_step(explored, step.forward)  # type: ignore[attr-defined]
+        torchexplorer.watch(explored, log_freq=1, backend="none", verbose=False)
+    yield _explored[id(model)], lambda _loss, _i: None
 
 
 def conditions() -> dict[str, Callable]:
@@ -83,6 +105,12 @@ def conditions() -> dict[str, Callable]:
         print("tensorboard is not installed: its column is left out (pip install -e '.[bench]')")
     else:
         found["TensorBoard add_histogram"] = tensorboard_histograms
+    try:
+        import torchexplorer  # noqa: F401
+    except ImportError as error:
+        print(f"torchexplorer does not import ({error}): its column is left out")
+    else:
+        found["torchexplorer watch"] = torchexplorer_watch
     return found
 
 
@@ -101,12 +129,12 @@ def measure(label: str, build: Callable) -> list[str]:
     times: dict[str, dict[str, list[float]]] = {clock: {name: [] for name in found} for clock in clocks}
     for _ in range(BLOCKS):
         for name, condition in found.items():
-            with condition(model, step) as log:
+            with condition(model, step) as (run, log):
                 for i in range(2):
-                    log(step(), i)
+                    log(run(), i)
                 started = {clock: read() for clock, read in clocks.items()}
                 for i in range(STEPS):
-                    log(step(), i)
+                    log(run(), i)
                 for clock, read in clocks.items():
                     times[clock][name].append((read() - started[clock]) / STEPS)
     rows = []
