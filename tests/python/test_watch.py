@@ -210,6 +210,53 @@ def test_every_records_one_step_in_that_many():
     assert w.steps == 95 and w.history.steps().tolist() == list(range(1, 92, 10))
 
 
+class CountOps(torch.utils._python_dispatch.TorchDispatchMode):
+    """Counts the tensor operations run while it is on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_step_that_is_not_recorded_runs_no_tensor_operation_of_the_watch():
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    counts = []
+    with torchinspect.watch(model, optimizer, every=10) as w:
+        train(model, optimizer, 1, w)  # step 1, recorded
+        for _ in range(2):  # step 2 watched (not recorded), step 3 after stop()
+            with CountOps() as ops:
+                train(model, optimizer, 1, w)
+            counts.append(ops.count)
+            w.stop()
+    assert w.steps == 2 and counts[0] == counts[1]
+
+
+def test_steps_read_while_a_step_runs_keep_that_step_s_numbers():
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    outputs = []
+    model[1].register_forward_hook(lambda _m, _i, out: outputs.append(out.detach().clone()))
+    with torchinspect.watch(model, optimizer) as w:
+        train(model, optimizer, 2, w)
+        optimizer.zero_grad()
+        loss = model(torch.randn(32, 4)).pow(2).mean()
+        assert w.history.count == 2  # read with step 3's forward done, its backward not yet
+        loss.backward()
+        optimizer.step()
+        w.log(loss)
+    relu = outputs[2]
+    mean, std, zeros = w.history.activations()[2, w.module_names.index("1"), :3].tolist()
+    assert (mean, std) == pytest.approx((relu.mean().item(), relu.std().item()), rel=1e-5)
+    assert zeros == pytest.approx((relu == 0).float().mean().item())
+    assert torch.equal(w.history.histograms()[2, w.module_names.index("1"), 0], magnitude_histogram(relu))
+    assert w.history.losses()[2].item() == pytest.approx(loss.item())
+
+
 def test_without_an_optimizer_log_ends_each_step():
     model = mlp()
     with torchinspect.watch(model) as w:
