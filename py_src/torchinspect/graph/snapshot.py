@@ -181,7 +181,6 @@ class _GraphBuilder:
             self.tensor_ids.setdefault(id(variable), self.node_ids[index])
         self.memory = SavedMemory(self.variables.values()) if memory else None
         self.sharded_type = sharded_type()
-        self.node_index = 0
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
@@ -245,15 +244,18 @@ class _GraphBuilder:
         }
 
     def _node(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
-        self.node_index = index
         metadata = node.metadata
         if node_class.is_leaf:
+            variable = self.variables[index]
+            base = variable._base
             return {
                 "id": self.node_ids[index],
                 "kind": "leaf",
                 "op": node_class.op,
                 "forward_op": None,
-                **self._tensor_fields(self.variables[index]),
+                "name": self.names.get(id(variable)),
+                "tensor": tensor_record(variable),
+                "base": None if base is None else self.tensor_ids.get(id(base)),
                 "saved_tensors": {},
                 "saved_values": {},
                 "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
@@ -267,25 +269,26 @@ class _GraphBuilder:
             "name": None,
             "tensor": None,
             "base": None,
-            "saved_tensors": self._saved_tensors(node, node_class) if node_class.saved_tensors else {},
+            "saved_tensors": self._saved_tensors(index, node, node_class) if node_class.saved_tensors else {},
             "saved_values": _saved_values(node, node_class) if node_class.saved_values else {},
             "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
             "sequence_nr": node._sequence_nr(),
         }
 
-    def _saved_tensors(self, node: Node, node_class: NodeClass) -> dict[str, Any]:
+    def _saved_tensors(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
         if self.memory is not None:
-            self.memory.node = self.node_ids[self.node_index]
+            self.memory.node = self.node_ids[index]
         try:
             raws = node_class.read_raw_saved(node)
         except RuntimeError:  # a custom Function's (a compiled region's) saved tensors, freed by backward
             return {name: {"kind": "freed"} for name, _, _ in node_class.saved_tensors}
         saved: dict[str, Any] = {}
+        describe = self._describe_saved
         for (name, _, attribute), raw in zip(node_class.saved_tensors, raws):
             if type(raw) is tuple:
                 saved[name] = self._saved_tensor_list(node, raw, attribute)
             else:
-                saved[name] = self._describe_saved(raw) or {"kind": _absent_kind(node, attribute)}
+                saved[name] = describe(raw) or {"kind": _absent_kind(node, attribute)}
         return saved
 
     def _saved_tensor_list(self, node: Node, raws: tuple[Any, ...], attribute: str) -> dict[str, Any]:
@@ -315,8 +318,9 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
-        if self.sharded_type is not None and isinstance(data, self.sharded_type):
-            described["sharding"] = graph_sharding(data)
+        if type(data) is not torch.Tensor:
+            if self.sharded_type is not None and isinstance(data, self.sharded_type):
+                described["sharding"] = graph_sharding(data)
         if self.memory is not None:
             storage = self.memory.add(data)
             if storage is not None:
@@ -332,26 +336,21 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
     """
     grad = readable_grad(tensor)
     shape, nbytes = shape_and_nbytes(tensor)
+    plain = type(tensor) is torch.Tensor
     record: dict[str, Any] = {
         "shape": shape,
         "dtype": DTYPE_NAMES[tensor.dtype],
         "device": device_name(tensor.device),
         "nbytes": nbytes,
         "requires_grad": tensor.requires_grad,
-        "is_parameter": _is_parameter(tensor),
+        # isinstance(tensor, nn.Parameter)'s metaclass check costs a graph of thousands of
+        # plain leaves more than the rest of their record: a plain tensor says so itself.
+        "is_parameter": bool(getattr(tensor, "_is_param", False)) if plain else isinstance(tensor, torch.nn.Parameter),
         "grad": None if grad is None else {"shape": shape_of(grad), "dtype": DTYPE_NAMES[grad.dtype]},
     }
-    if type(tensor) is not torch.Tensor and is_sharded(tensor):  # a DTensor: its placements, read locally
+    if not plain and is_sharded(tensor):  # a DTensor: its placements, read locally
         record["sharding"] = graph_sharding(tensor)
     return record
-
-
-def _is_parameter(tensor: torch.Tensor) -> bool:
-    """``isinstance(tensor, nn.Parameter)``, whose metaclass check costs a graph of thousands
-    of plain leaves more than the rest of their record: a plain tensor is one where it says so."""
-    if type(tensor) is torch.Tensor:
-        return bool(getattr(tensor, "_is_param", False))
-    return isinstance(tensor, torch.nn.Parameter)
 
 
 def _absent_kind(node: Node, attribute: str) -> str:
@@ -376,30 +375,41 @@ def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
     except RuntimeError:  # one was freed by backward: read them one by one
         read = tuple(_read_or_freed(node, attribute) for _, attribute in node_class.saved_values)
     values: dict[str, Any] = {}
+    # Sizes, strides, dims and flags are most of them: JSON as they are, checked inline.
     for (name, _), value in zip(node_class.saved_values, read):
         kind = type(value)
-        if kind in _JSON_AS_IS:
-            values[name] = value
+        if kind is tuple:
+            if (
+                len(value) <= MAX_LIST_ITEMS
+                and _INT.issuperset(map(type, value))
+                and (not value or (-SAFE_INTEGER < min(value) and max(value) < SAFE_INTEGER))
+            ):
+                values[name] = list(value)
+                continue
         elif kind is int:
-            values[name] = json_int(_signed_int64(value))
-        elif kind is tuple and len(value) <= MAX_LIST_ITEMS and set(map(type, value)) <= _INT:
-            # sizes, strides, dims: the common case, made fast
-            values[name] = list(value) if _all_safe(value) else [json_int(_signed_int64(item)) for item in value]
-        elif value is _FREED:
-            values[name] = {"freed": True}
-        else:
-            values[name] = _plain_value(value, _signed_int64)
+            if -SAFE_INTEGER < value < SAFE_INTEGER:
+                values[name] = value
+                continue
+        elif kind is bool or value is None:
+            values[name] = value
+            continue
+        values[name] = _saved_value(value)
     return values
+
+
+def _saved_value(value: Any) -> Any:
+    """A saved value that is not a plain int, flag or list of small ints, as JSON data."""
+    if value is _FREED:
+        return {"freed": True}
+    if type(value) is tuple and len(value) <= MAX_LIST_ITEMS and _INT.issuperset(map(type, value)):
+        return [json_int(_signed_int64(item)) for item in value]
+    return _plain_value(value, _signed_int64)
 
 
 def _signed_int64(value: int) -> int:
     """A saved int64 as torch means it: its getters hand int64 values out as unsigned, so a
     ``dim`` of -1 reads 2**64 - 1 (any value from 2**63 up is a negative int64 read so)."""
     return value - 2**64 if 2**63 <= value < 2**64 else value
-
-
-def _all_safe(values: tuple[int, ...]) -> bool:
-    return not values or (-SAFE_INTEGER < min(values) and max(values) < SAFE_INTEGER)
 
 
 _FREED = object()
