@@ -56,19 +56,24 @@ def walk(start: list[Node]) -> tuple[list[Node], list[Edge]]:
             if node not in position:
                 position[node] = len(nodes)
                 append_node(node)
-        for target, node in enumerate(nodes):  # the list grows as the walk finds nodes
+        # Counters instead of enumerate(): this loop runs once per edge, and an enumerate
+        # tuple unpacked per edge cost 12-18% of the walk (G4, G6).
+        target = 0
+        for node in nodes:  # the list grows as the walk finds nodes
             if target == next_level:
                 levels, next_level = levels + 1, len(nodes)
-            for input_nr, (source, output_nr) in enumerate(node.next_functions):
-                if source is None:
-                    continue
-                found = find(source)
-                if found is None:
-                    found = position[source] = len(nodes)
-                    append_node(source)
-                elif found < next_level:
-                    steps_back = True
-                append_edge((found, target, input_nr, output_nr))
+            input_nr = 0
+            for source, output_nr in node.next_functions:
+                if source is not None:
+                    found = find(source)
+                    if found is None:
+                        found = position[source] = len(nodes)
+                        append_node(source)
+                    elif found < next_level:
+                        steps_back = True
+                    append_edge((found, target, input_nr, output_nr))
+                input_nr += 1
+            target += 1
     finally:
         hold_if_deep(nodes, edges, levels, exact=not steps_back)
     return nodes, edges
