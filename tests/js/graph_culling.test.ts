@@ -12,7 +12,7 @@ import type { GraphLayout } from '../../js_src/core/graph/geometry';
 import { layoutGraph } from '../../js_src/core/graph/layout';
 import { expandGroupAll, graphModel } from '../../js_src/core/graph/model';
 import { paintFlow } from '../../js_src/views/flow/paint';
-import { cull, reaches, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
+import { cull, reaches, SVG_MAX_LINKS, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
 import { drawLayout, drawingOf, svgElement } from '../../js_src/views/graph/svg';
 import { fanSnapshot } from './graph_fan';
 
@@ -74,6 +74,29 @@ describe('culling a big graph', () => {
     expect(inPage(content)).toEqual(near(layout, null));
     expect(content.querySelectorAll('.torchinspect-graph-box').length).toBe(layout.boxes.length);
     expect(content.querySelectorAll('.torchinspect-graph-link').length).toBe(layout.links.length);
+  });
+
+  it('leaves out of the page the links crossing a crowded view, for the canvas under it to draw', () => {
+    // Seen near the stack box, which 700 links reach: those with an end far away are left out.
+    const takers = new Map<string, number>();
+    for (const { link } of layout.links) takers.set(link.target, (takers.get(link.target) ?? 0) + 1);
+    const hub = layout.boxes.find(({ box }) => takers.get(box.id) === 700)!;
+    const scale = 0.6;
+    const view = { x: STAGE.width / 2 - hub.x * scale, y: STAGE.height / 2 - hub.y * scale, scale };
+    const window = windowAround(view, STAGE);
+    const reaching = near(layout, view).links;
+    expect(reaching.length).toBeGreaterThan(SVG_MAX_LINKS);
+    const content = drawn(layout);
+    const aside = cull(drawingOf(content)!, window);
+    const keyOf = (at: number) => linkKey(layout.links[at].link.source, layout.links[at].link.target);
+    const inside = ({ x, y }: { x: number; y: number }) => reaches(window, x, y, x, y);
+    const bothEnds = layout.links.filter(({ points }) => inside(points[0]) && inside(points[points.length - 1]));
+    expect(inPage(content).links).toEqual(bothEnds.map(({ link }) => linkKey(link.source, link.target)).sort());
+    expect(bothEnds.length).toBeGreaterThan(0);
+    expect([...inPage(content).links, ...aside.map(keyOf)].sort()).toEqual(reaching);
+    expect(content.querySelectorAll('.torchinspect-graph-link-label').length).toBe(bothEnds.filter(({ link }) => link.label).length);
+    // Zoomed out of it, nothing is left out any more.
+    expect(cull(drawingOf(content)!, windowAround(views[2], STAGE))).toEqual([]);
   });
 
   it('leaves a small graph whole', () => {

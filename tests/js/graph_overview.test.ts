@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { coloursOf } from '../../js_src/views/graph/overview';
-import { drawLine, fillRect, type Pixels } from '../../js_src/views/graph/pixels';
+import { fillRect, lineDrawer, type Pixels } from '../../js_src/views/graph/pixels';
 import { svgElement } from '../../js_src/views/graph/svg';
 
 const INK = 7;
@@ -46,7 +46,7 @@ function expectAlong(pixels: Pixels, [x0, y0, x1, y1]: number[]): { x: number; y
 describe('a line written into the pixels', () => {
   it('inks the pixels along it, end to end', () => {
     const pixels = blank(40, 30);
-    drawLine(pixels, INK, 2, 3, 37, 20);
+    lineDrawer(pixels)(INK, 2, 3, 37, 20);
     const run = expectAlong(pixels, [2, 3, 37, 20]);
     expect(run[0]).toEqual({ x: 2, y: 3 });
     expect(run[run.length - 1]).toEqual({ x: 37, y: 20 });
@@ -55,7 +55,7 @@ describe('a line written into the pixels', () => {
   it('keeps to the canvas when its ends lie far off it, crossing it edge to edge', () => {
     const pixels = blank(40, 30);
     const line = [-100_000, -20_000, 100_040, 20_010];
-    drawLine(pixels, INK, line[0], line[1], line[2], line[3]);
+    lineDrawer(pixels)(INK, line[0], line[1], line[2], line[3]);
     const run = expectAlong(pixels, line);
     expect(run[0].x).toBe(0);
     expect(run[run.length - 1].x).toBe(39);
@@ -64,18 +64,30 @@ describe('a line written into the pixels', () => {
 
   it('inks nothing for a line that passes the canvas by, or lies beyond an edge', () => {
     const pixels = blank(40, 30);
-    drawLine(pixels, INK, -50, 10, 10, -50);
-    drawLine(pixels, INK, 45, 0, 45, 29);
-    drawLine(pixels, INK, -5, -5, -5, -5);
+    lineDrawer(pixels)(INK, -50, 10, 10, -50);
+    lineDrawer(pixels)(INK, 45, 0, 45, 29);
+    lineDrawer(pixels)(INK, -5, -5, -5, -5);
     expect(inked(pixels)).toEqual([]);
+  });
+
+  it('inks the same pixels for a fan of lines into one point as for each line on its own', () => {
+    // G6 seen near its stack box: thousands of nearly level links that leave the canvas at its sides.
+    const [together, apart] = [blank(60, 40), blank(60, 40)];
+    const line = lineDrawer(together);
+    for (let at = -2_000; at <= 2_000; at += 7) {
+      line(INK, at * 50, 5, 30, 35);
+      lineDrawer(apart)(INK, at * 50, 5, 30, 35);
+    }
+    expect(inked(together).length).toBeGreaterThan(100);
+    expect(inked(together)).toEqual(inked(apart));
   });
 
   it('draws a vertical line and a point', () => {
     const pixels = blank(10, 10);
-    drawLine(pixels, INK, 4, -3, 4, 20);
+    lineDrawer(pixels)(INK, 4, -3, 4, 20);
     expect(inked(pixels)).toEqual(Array.from({ length: 10 }, (_, y) => ({ x: 4, y })));
     const point = blank(10, 10);
-    drawLine(point, INK, 6.2, 7.4, 6.2, 7.4);
+    lineDrawer(point)(INK, 6.2, 7.4, 6.2, 7.4);
     expect(inked(point)).toEqual([{ x: 6, y: 7 }]);
   });
 });

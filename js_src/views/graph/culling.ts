@@ -44,8 +44,20 @@ export function reaches(window: Window, left: number, top: number, right: number
 /** Which of each drawing's elements are out now, kept here: asking the page costs more than the check. */
 const taken = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
 
-/** Keeps in the drawing the elements that reach the window and takes out the others; a small drawing is left whole. */
-export function cull(drawing: Drawing, window: Window | null): void {
+/**
+ * Past this many links reaching the window, the SVG keeps only those with both ends in it: the
+ * others are drawn as pixels under it (overview.ts). G6's 5,000 links into its stack box all
+ * reach a window around that box, and Chromium took 150-600 ms a frame to paint them as paths.
+ */
+export const SVG_MAX_LINKS = 500;
+
+/**
+ * Keeps in the drawing the elements that reach the window and takes out the others; a small
+ * drawing is left whole. Returns the links that reach the window but were left out of the SVG,
+ * one or both ends outside it, where more than SVG_MAX_LINKS reach it: they are to be drawn
+ * otherwise.
+ */
+export function cull(drawing: Drawing, window: Window | null): number[] {
   const near = window === null || drawing.layout.boxes.length < CULL_MIN_BOXES ? null : window;
   let state = taken.get(drawing);
   if (state === undefined) {
@@ -60,14 +72,28 @@ export function cull(drawing: Drawing, window: Window | null): void {
     boxes[at] = shown ? 0 : 1;
     place(drawing.boxes[at], groups.boxes, shown);
   });
+  const reaching: number[] = [];
   drawing.layout.links.forEach(({ points }, at) => {
-    const shown = near === null || reachesLine(near, points);
+    if (near === null || reachesLine(near, points)) reaching.push(at);
+  });
+  const aside = near !== null && reaching.length > SVG_MAX_LINKS ? reaching.filter(at => !endsIn(near, drawing.layout.links[at].points)) : [];
+  const kept = new Uint8Array(links.length);
+  for (const at of reaching) kept[at] = 1;
+  for (const at of aside) kept[at] = 0;
+  kept.forEach((keep, at) => {
+    const shown = keep === 1;
     if (shown === (links[at] === 0)) return;
     links[at] = shown ? 0 : 1;
     place(drawing.links[at], groups.links, shown);
     const label = drawing.labels[at];
     if (label !== null) place(label, groups.labels, shown);
   });
+  return aside;
+}
+
+function endsIn(window: Window, points: Point[]): boolean {
+  const [first, last] = [points[0], points[points.length - 1]];
+  return reaches(window, first.x, first.y, first.x, first.y) && reaches(window, last.x, last.y, last.x, last.y);
 }
 
 function reachesLine(window: Window, points: Point[]): boolean {

@@ -10,13 +10,15 @@
 
 import type { GraphLayout } from '../../core/graph/geometry';
 import { cull, windowAround, type ViewTransform } from './culling';
-import { drawLine, fillRect, packedColour, type Pixels } from './pixels';
-import { drawingOf, svgElement } from './svg';
+import { fillRect, lineDrawer, packedColour, type Pixels } from './pixels';
+import { drawingOf, svgElement, type Drawing } from './svg';
 
 export const OVERVIEW_MIN_BOXES = 2_000;
 /** The scale below which box titles (12 px) are drawn under 5 px: shapes without words. */
 export const OVERVIEW_MAX_SCALE = 0.4;
 const OVERVIEW_CLASS = 'is-overview';
+/** On the stage while the canvas under it shows: its background is the canvas's then. */
+const UNDER_CLASS = 'has-canvas';
 
 /** A rectangle in drawing coordinates: what the overview draws for a box or a frame. */
 export interface OverviewRect {
@@ -51,7 +53,7 @@ export function mountOverview(svg: SVGSVGElement, content: SVGGElement): Overvie
   canvas.className = 'torchinspect-graph-overview';
   canvas.hidden = true;
   canvas.setAttribute('aria-hidden', 'true');
-  svg.after(canvas);
+  svg.before(canvas);  // under the SVG (the stylesheet stacks them), for the links left out of it
   let cached: { layout: GraphLayout; boxes: OverviewRect[] } | null = null;
   let colours: Colours | null = null;
   let image: ImageData | null = null;
@@ -71,23 +73,24 @@ export function mountOverview(svg: SVGSVGElement, content: SVGGElement): Overvie
       const drawing = drawingOf(content);
       const layout = drawing?.layout ?? null;
       const overview = showsOverview(layout, view.scale);
-      // Read as the overview comes in, not each frame: a theme changed meanwhile shows from the next time.
-      if (overview && (canvas.hidden || colours === null)) colours = coloursOf(svg);
+      const aside = !overview && drawing !== null ? cull(drawing, windowAround(view, stage)) : [];
+      const painting = overview || aside.length > 0;
+      // Read as the canvas comes in, not each frame: a theme changed meanwhile shows from the next time.
+      if (painting && (canvas.hidden || colours === null)) colours = coloursOf(svg);
       svg.classList.toggle(OVERVIEW_CLASS, overview);  // for the tests and the stylesheet to tell
-      canvas.hidden = !overview;
+      svg.classList.toggle(UNDER_CLASS, painting);
+      canvas.hidden = !painting;
       // Out of the page while the canvas shows it: hidden only, its elements still cost every frame.
       if (overview === content.isConnected) {
         if (overview) content.remove();
         else svg.append(content);
       }
-      if (!overview) {
-        if (drawing !== null) cull(drawing, windowAround(view, stage));
-        return;
-      }
+      if (!painting || drawing === null || layout === null) return;
       fitOver(canvas, stage);
       const context = canvas.getContext('2d');
       if (context === null || colours === null) return;
-      draw(context, blankImage(context), layout, boxesOf(layout), colours, view);
+      if (overview) draw(context, blankImage(context), layout, boxesOf(layout), colours, view);
+      else drawAside(context, blankImage(context), drawing, aside, colours, view);
     },
     destroy: () => canvas.remove()
   };
@@ -147,6 +150,28 @@ function fitOver(canvas: HTMLCanvasElement, stage: { width: number; height: numb
 const DOT_MAX_PX = 3;
 
 /**
+ * Draws the links culling left out of the SVG, in the colour the gradient flow gave each
+ * (paint.ts sets it on the link's element, in the page or not) or the stylesheet's.
+ */
+function drawAside(context: CanvasRenderingContext2D, image: ImageData, drawing: Drawing, aside: number[], colours: Colours, view: ViewTransform): void {
+  const ratio = window.devicePixelRatio || 1;
+  const pixels: Pixels = { words: new Uint32Array(image.data.buffer), width: image.width, height: image.height };
+  const packed = new Map<string, number>([['', colours.linkPacked]]);
+  const line = lineDrawer(pixels);
+  const [pixelX, pixelY] = [(x: number) => (x * view.scale + view.x) * ratio, (y: number) => (y * view.scale + view.y) * ratio];
+  for (const at of aside) {
+    const stroke = drawing.links[at].style.stroke;
+    let colour = packed.get(stroke);
+    if (colour === undefined) packed.set(stroke, (colour = packedColour(stroke)));
+    const { points } = drawing.layout.links[at];
+    for (let step = 1; step < points.length; step++) {
+      line(colour, pixelX(points[step - 1].x), pixelY(points[step - 1].y), pixelX(points[step].x), pixelY(points[step].y));
+    }
+  }
+  context.putImageData(image, 0, 0);
+}
+
+/**
  * Draws what is in view: links written into the pixels (pixels.ts), then either boxes as dots
  * there too, when they are a few pixels or less across (a path of 15,000 rectangles took
  * Chromium's software canvas hundreds of milliseconds), or frames and boxes as shapes over them.
@@ -172,11 +197,13 @@ function draw(context: CanvasRenderingContext2D, image: ImageData, layout: Graph
     context.putImageData(image, 0, 0);
     return;
   }
+  const line = lineDrawer(pixels);
   for (const { points } of layout.links) {
-    const [first, last] = [points[0], points[points.length - 1]];
+    const first = points[0];
+    const last = points[points.length - 1];
     if (first === undefined || !inView(Math.min(first.x, last.x), Math.min(first.y, last.y), Math.max(first.x, last.x), Math.max(first.y, last.y))) continue;
     for (let at = 1; at < points.length; at++) {
-      drawLine(pixels, colours.linkPacked, pixelX(points[at - 1].x), pixelY(points[at - 1].y), pixelX(points[at].x), pixelY(points[at].y));
+      line(colours.linkPacked, pixelX(points[at - 1].x), pixelY(points[at - 1].y), pixelX(points[at].x), pixelY(points[at].y));
     }
   }
   context.putImageData(image, 0, 0);
