@@ -17,6 +17,14 @@ def chain(steps: int = 2_000) -> torch.Tensor:
     return h
 
 
+def inspected_chain() -> tuple[torch.Tensor, object, str]:
+    """A chain, its inspector, and the first node of the repeat its page shows folded."""
+    h = chain()
+    widget = inspect(h)
+    (repeat,) = widget.graph["folding"]["repeats"]
+    return h, widget, repeat["units"][0][0]
+
+
 def counting_walks(monkeypatch) -> list[int]:
     walks: list[int] = []
 
@@ -29,10 +37,7 @@ def counting_walks(monkeypatch) -> list[int]:
 
 
 def test_parts_asked_one_after_another_are_cut_from_one_walk_equal_to_a_new_one(monkeypatch):
-    h = chain()
-    widget = inspect(h)
-    (repeat,) = widget.graph["folding"]["repeats"]
-    first = repeat["units"][0][0]
+    h, widget, first = inspected_chain()
     walks = counting_walks(monkeypatch)
     parts = [
         ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[low, low + 16])["part"] for low in (1, 17)
@@ -44,10 +49,7 @@ def test_parts_asked_one_after_another_are_cut_from_one_walk_equal_to_a_new_one(
 
 
 def test_a_graph_changed_in_place_is_walked_again(monkeypatch):
-    h = chain()
-    widget = inspect(h)
-    (repeat,) = widget.graph["folding"]["repeats"]
-    first = repeat["units"][0][0]
+    h, widget, first = inspected_chain()
     walks = counting_walks(monkeypatch)
     ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[1, 17])
     h.mul_(2)  # a new node at the root: the graph the parts are cut from is another one
@@ -58,10 +60,7 @@ def test_a_graph_changed_in_place_is_walked_again(monkeypatch):
 
 
 def test_a_backward_pass_has_the_next_part_walked_again_as_the_pass_left_the_nodes(monkeypatch):
-    h = chain()
-    widget = inspect(h)
-    (repeat,) = widget.graph["folding"]["repeats"]
-    first = repeat["units"][0][0]
+    h, widget, first = inspected_chain()
     walks = counting_walks(monkeypatch)
     before = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[1, 17])["part"]
     h.sum().backward()
