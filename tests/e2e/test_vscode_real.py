@@ -209,6 +209,8 @@ def choose_theme(page: Page, theme: str) -> None:
     """As a user does: the command palette's "Preferences: Color Theme", then the theme."""
     page.locator(".tabs-container .tab").first.click()
     page.keyboard.press("F1")
+    # Keys typed before the palette has focus are lost, and the unfiltered list hides the row.
+    expect(page.locator(".quick-input-widget .quick-input-box input")).to_be_focused(timeout=30_000)
     page.keyboard.type("Preferences: Color Theme")
     page.locator(".quick-input-list .monaco-list-row", has_text="Preferences: Color Theme").first.click()
     page.keyboard.type(theme)
