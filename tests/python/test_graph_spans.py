@@ -77,6 +77,13 @@ def loaded_whole(widget) -> tuple[dict, set]:
     return nodes, edges
 
 
+def assert_loads_back_whole(widget, whole: dict) -> None:
+    """Every node and edge of the whole graph, equal, once the page asked for every part."""
+    nodes, edges = loaded_whole(widget)
+    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
+    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+
+
 def test_a_2000_op_chain_nothing_repeats_in_is_sent_as_spans_within_the_bound_and_loads_back_whole():
     root, params = graphs.no_repeats()
     whole = graph_for_view(root, params=params)
@@ -94,9 +101,7 @@ def test_a_2000_op_chain_nothing_repeats_in_is_sent_as_spans_within_the_bound_an
     sequence_nr = {node["id"]: node["sequence_nr"] for node in ops}
     first_ops = [sequence_nr[span["units"][0][0]] for span in spans]
     assert first_ops == sorted(first_ops)
-    nodes, edges = loaded_whole(widget)
-    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
-    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+    assert_loads_back_whole(widget, whole)
 
 
 def test_a_wide_dag_nothing_repeats_in_keeps_each_weight_with_its_op_and_its_shared_input_sent():
@@ -113,9 +118,7 @@ def test_a_wide_dag_nothing_repeats_in_keeps_each_weight_with_its_op_and_its_sha
     widget = inspect(root, params=params)
     assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES and node_count(widget.graph) == len(whole["nodes"])
     assert "x" in {node["name"] for node in widget.graph["nodes"]}
-    nodes, edges = loaded_whole(widget)
-    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
-    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+    assert_loads_back_whole(widget, whole)
 
 
 def test_a_weight_two_ops_of_one_span_take_folds_with_the_first_of_them():
@@ -130,9 +133,7 @@ def test_a_weight_two_ops_of_one_span_take_folds_with_the_first_of_them():
     assert len(folded) > 0.9 * 700 and all(ops[op]["op"] == "MulBackward0" for op in folded.values())
     widget = inspect(root, params=params)
     assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES and node_count(widget.graph) == len(whole["nodes"])
-    nodes, edges = loaded_whole(widget)
-    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"]
-    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+    assert_loads_back_whole(widget, whole)
 
 
 def test_spans_keep_to_the_top_level_modules_the_parameter_names_give():
