@@ -1,8 +1,8 @@
 """The preview of a DTensor: block means of the global tensor, from each rank's part of each block.
 
 The preview has the cells a single process would draw (the last two axes, the others at index
-0; a 1-D tensor as a line of up to PREVIEW_LENGTH blocks). Each rank sums the elements of its
-block that fall in each cell, cut at the global block boundaries; the sums, one number per
+0; a 1-D tensor as a line of blocks cut by the same line_block). Each rank sums the elements of
+its block that fall in each cell, cut at the global block boundaries; the sums, one number per
 cell, are added across the mesh and divided by the elements each cell covers. A 1-D line's
 envelope (each block's min and max) is reduced with one max, its minimum negated. Only numbers
 per cell cross between ranks.
@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from torchinspect.distributed.collectives import MeshReducer
-from torchinspect.tensor.preview import PREVIEW_LENGTH, PREVIEW_SIDE
+from torchinspect.tensor.preview import PREVIEW_SIDE, line_block
 from torchinspect.tensor.values import as_real
 
 Reduce = Callable[..., torch.Tensor]
@@ -35,9 +35,13 @@ class Grid:
 
     @classmethod
     def of(cls, shape: tuple[int, ...]) -> Grid:
-        axes = (0,) if len(shape) == 1 else (len(shape) - 2, len(shape) - 1)
-        limits = (PREVIEW_LENGTH,) if len(shape) == 1 else (PREVIEW_SIDE, PREVIEW_SIDE)
-        blocks = tuple(math.ceil(shape[axis] / limit) for axis, limit in zip(axes, limits))
+        axes: tuple[int, ...]
+        blocks: tuple[int, ...]
+        if len(shape) == 1:
+            axes, blocks = (0,), (line_block(shape[0]),)
+        else:
+            axes = (len(shape) - 2, len(shape) - 1)
+            blocks = tuple(math.ceil(shape[axis] / PREVIEW_SIDE) for axis in axes)
         cells = tuple(math.ceil(shape[axis] / block) for axis, block in zip(axes, blocks))
         return cls(axes, blocks, cells)
 

@@ -27,6 +27,13 @@ then, was as large, and each piece costs some ten calls). float32 needs no buffe
 pieces of CHUNK elements, fewer calls."""
 MAX_PIECE = 1 << 18
 """The most elements converted at once (1 MiB of float32, the statistics' largest chunk)."""
+LINE_BLOCK_ALIGN = 32
+"""A long line's blocks are a multiple of this many elements: torch's row-wise amin and amax
+run about twice as fast on rows of a multiple of 32 (256 against 245 elements: 0.19 against
+0.45 ms per 1e6 float32, one thread)..."""
+ALIGNED_FROM = 128
+"""...from blocks of this many elements (a 1-D line of over half a million), where the
+rounding leaves at least four fifths of PREVIEW_LENGTH cells."""
 
 
 def preview(
@@ -108,11 +115,10 @@ def _sparse_cells(
     sizes = [tensor.shape[axis] for axis in shown]
     if len(shown) == 1:
         rows, cols = torch.zeros_like(indices[0][keep]), indices[shown[0]][keep]
-        sizes, limits = [1, *sizes], (1, PREVIEW_LENGTH)
+        sizes, blocks = [1, *sizes], [1, line_block(sizes[0])]
     else:
         rows, cols = indices[shown[0]][keep], indices[shown[1]][keep]
-        limits = (PREVIEW_SIDE, PREVIEW_SIDE)
-    blocks = [math.ceil(size / limit) for size, limit in zip(sizes, limits)]
+        blocks = [math.ceil(size / PREVIEW_SIDE) for size in sizes]
     shape = [math.ceil(size / block) for size, block in zip(sizes, blocks)]
     sums = torch.zeros(shape[0] * shape[1], dtype=torch.float32, device=values.device)
     sums.index_add_(0, (rows // blocks[0]) * shape[1] + cols // blocks[1], values[keep])
@@ -199,7 +205,7 @@ def _line_cells(line: torch.Tensor) -> tuple[torch.Tensor, int, tuple[torch.Tens
     Means and envelope come from the same float32 piece: the conversion to float32 is
     monotonic, so the extremes of the converted values are the converted extremes.
     """
-    block = math.ceil(line.numel() / PREVIEW_LENGTH)
+    block = line_block(line.numel())
     if block == 1:
         return as_real(line).float(), 1, None
     piece = max(block, _piece_size(line) // block * block)
@@ -211,6 +217,14 @@ def _line_cells(line: torch.Tensor) -> tuple[torch.Tensor, int, tuple[torch.Tens
         lows.append(_blockwise(part, block, torch.amin))
         highs.append(_blockwise(part, block, torch.amax))
     return torch.cat(means, dim=1)[0], block, (torch.cat(lows, dim=1)[0], torch.cat(highs, dim=1)[0])
+
+
+def line_block(length: int) -> int:
+    """Elements per cell of the preview of a 1-D line of ``length``: at most PREVIEW_LENGTH cells."""
+    block = math.ceil(length / PREVIEW_LENGTH)
+    if block < ALIGNED_FROM:
+        return block
+    return math.ceil(block / LINE_BLOCK_ALIGN) * LINE_BLOCK_ALIGN
 
 
 def _blockwise(columns: torch.Tensor, block: int, reduce: Any) -> torch.Tensor:
