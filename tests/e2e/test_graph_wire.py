@@ -91,6 +91,8 @@ def test_a_chain_nothing_repeats_in_opens_as_spans_and_a_span_fetches_and_draws_
     expect(section.locator(".torchinspect-graph-matches")).to_contain_text("of")
     search.fill("")
     last.click()  # next to the root, in view; its 82 middle ops were not sent: the kernel sends them
+    expect(section).to_contain_text("108 boxes for 2,011 nodes")
+    section.get_by_role("button", name="fit the graph").click()  # the page holds only what is near the view
     expect(spans).to_have_count(23)
     expect(section.locator(BOX, has_text="ops 1,926–2,009 of 2,009")).to_have_count(0)
     expect(section.locator(BOX, has_text="AtanBackward0").first).to_be_visible()

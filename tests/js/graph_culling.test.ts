@@ -12,7 +12,7 @@ import type { GraphLayout } from '../../js_src/core/graph/geometry';
 import { layoutGraph } from '../../js_src/core/graph/layout';
 import { expandGroupAll, graphModel } from '../../js_src/core/graph/model';
 import { paintFlow } from '../../js_src/views/flow/paint';
-import { cull, reaches, SVG_MAX_LINKS, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
+import { cull, CULL_MIN_BOXES, reaches, SVG_MAX_LINKS, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
 import { drawLayout, drawingOf, svgElement } from '../../js_src/views/graph/svg';
 import { fanSnapshot } from './graph_fan';
 
@@ -98,6 +98,16 @@ describe('culling a big graph', { timeout: 30_000 }, () => {
     expect(content.querySelectorAll('.torchinspect-graph-link-label').length).toBe(bothEnds.filter(({ link }) => link.label).length);
     // Zoomed out of it, nothing is left out any more.
     expect(cull(drawingOf(content)!, windowAround(views[2], STAGE))).toEqual([]);
+  });
+
+  it('culls a graph opened a little past a default view, as it culls a big one', () => {
+    const opened = openedFan(40);
+    expect(opened.boxes.length).toBeGreaterThanOrEqual(CULL_MIN_BOXES);
+    const content = drawn(opened);
+    cull(drawingOf(content)!, windowAround(views[0], STAGE));
+    const shown = inPage(content);
+    expect(shown).toEqual(near(opened, views[0]));
+    expect(shown.boxes.length).toBeLessThan(opened.boxes.length);
   });
 
   it('leaves a small graph whole', () => {
