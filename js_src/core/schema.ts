@@ -264,8 +264,10 @@ export interface GraphRepeat {
    * `span` where the kernel cut the ops no repeat holds into stretches of forward order (graph/spans.py): its
    * units are its ops one by one, not alike; `span` says where they lie among those ops, and in which module.
    */
-  kind?: 'span';
+  kind?: 'span' | 'inputs';
   span?: ForwardSpan;
+  /** `inputs` where the kernel folded the leaves a node takes by the thousand (graph/inputs.py), one unit each. */
+  inputs?: NodeInputs;
   /** The runs of units the page has not got yet; opening the repeat asks the kernel for them. */
   elided?: ElidedUnits[];
 }
@@ -275,6 +277,12 @@ export interface ForwardSpan {
   first: number;
   of: number;
   module: string | null;
+}
+
+/** The node whose inputs a fold of kind `inputs` holds, and its op. */
+export interface NodeInputs {
+  of: string;
+  op: string | null;
 }
 
 /** A run of a repeat's units left out of the graph sent first: what the page draws of them without their nodes. */

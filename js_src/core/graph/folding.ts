@@ -11,7 +11,7 @@
  * routine, so every walk here is iterative and visits each node a bounded number of times.
  */
 
-import type { ElidedUnits, ForwardSpan, GraphNode, GraphRepeat, GraphSnapshot } from '../schema';
+import type { ElidedUnits, ForwardSpan, GraphNode, GraphRepeat, GraphSnapshot, NodeInputs } from '../schema';
 
 /** The graph's nodes and their distinct forward neighbours, built once per snapshot. */
 export interface GraphIndex {
@@ -25,7 +25,7 @@ export interface GraphIndex {
 /** A run of repeated units drawn as one box; `units` are node ids, each unit in forward order. */
 export interface FoldGroup {
   id: string;
-  kind: 'chain' | 'fan' | 'repeat' | 'span';
+  kind: 'chain' | 'fan' | 'repeat' | 'span' | 'inputs';
   /** What one unit does, in forward order: `['mul', 'add', 'tanh']`; empty for a unit of modules. */
   pattern: string[];
   units: string[][];
@@ -44,6 +44,8 @@ export interface FoldGroup {
   elided?: ElidedUnits[];
   /** A span the kernel cut (see GraphRepeat's `kind`): where its units lie among the ops no repeat holds. */
   span?: ForwardSpan;
+  /** The leaves one node takes by the thousand, folded by the kernel: which node, and its op. */
+  inputs?: NodeInputs;
 }
 
 /** Fewer repeats than this read fine unfolded. */
@@ -93,7 +95,8 @@ function repeatGroup(repeat: GraphRepeat, grouped: Set<string>): FoldGroup {
   const kind = repeat.kind ?? 'repeat';
   const group: FoldGroup = {
     id: `${kind}:${repeat.units[0][0]}`, kind, pattern: repeat.pattern ?? [], units: repeat.units,
-    label: repeat.label, container: repeat.container, unlike: repeat.unlike, ...(repeat.span ? { span: repeat.span } : {})
+    label: repeat.label, container: repeat.container, unlike: repeat.unlike, ...(repeat.span ? { span: repeat.span } : {}),
+    ...(repeat.inputs ? { inputs: repeat.inputs } : {})
   };
   const elided = repeat.elided ?? [];
   if (elided.length === 0) return group;
@@ -134,7 +137,7 @@ export function restOf(group: FoldGroup, from: number): FoldGroup {
  * layout for 6,000 boxes at once.
  */
 export function openGroup(group: FoldGroup): FoldGroup | null {
-  if (group.kind === 'span') return stillElided(group);
+  if (opensWhole(group)) return stillElided(group);
   if (group.kind === 'repeat') return group.units.length < 3 ? null : restOf(group, 1);
   const middle = group.units.slice(REVEALED_UNITS, group.units.length - REVEALED_UNITS);
   if (middle.length < MIN_REPEATS) return null;
@@ -164,6 +167,11 @@ export function spanGroups(index: GraphIndex, ids: string[], parts: number): Fol
     });
   }
   return groups;
+}
+
+/** Whether the group opens whole at one click: a span's ops, or a node's inputs, are not alike units to step through. */
+export function opensWhole(group: FoldGroup): boolean {
+  return group.kind === 'span' || group.kind === 'inputs';
 }
 
 /**

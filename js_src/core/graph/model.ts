@@ -13,7 +13,7 @@ import {
 } from './modules';
 import { formatCount, formatShape } from '../format';
 import type { GraphPartRequest } from '../protocol';
-import type { ForwardSpan, GraphNode, GraphPart, GraphSnapshot } from '../schema';
+import type { ForwardSpan, GraphNode, GraphPart, GraphSnapshot, NodeInputs } from '../schema';
 
 export type BoxKind = 'tensor' | 'leaf' | 'op' | 'folded' | 'module';
 
@@ -216,6 +216,7 @@ export function nodeLabel(node: GraphNode): { title: string; subtitle: string } 
  */
 export function groupLabel(group: FoldGroup): { title: string; subtitle: string } {
   if (group.span !== undefined) return spanLabel(group, group.span);
+  if (group.inputs !== undefined) return inputsLabel(group, group.inputs);
   if (group.kind === 'span') {
     const ops = group.pattern.length;
     return { title: `${formatCount(ops)} ops: ${opsSummary(group.pattern)}`, subtitle: `in forward order · ${formatCount(nodesIn(group))} nodes` };
@@ -235,6 +236,15 @@ function spanLabel(group: FoldGroup, span: ForwardSpan): { title: string; subtit
   return {
     title: `ops ${formatCount(first + 1)}–${formatCount(first + group.units.length)} of ${formatCount(span.of)}`,
     subtitle: `${where} · ${formatCount(nodesIn(group))} nodes`
+  };
+}
+
+/** `20,000 inputs of StackBackward0 · leaves it alone takes · 20,000 nodes`; `1,998 more inputs …` past a partial load. */
+function inputsLabel(group: FoldGroup, inputs: NodeInputs): { title: string; subtitle: string } {
+  const more = (group.source?.offset ?? 0) > 0 ? ' more' : '';
+  return {
+    title: `${formatCount(group.units.length)}${more} inputs of ${inputs.op ?? inputs.of}`,
+    subtitle: `leaves it alone takes · ${formatCount(nodesIn(group))} nodes`
   };
 }
 

@@ -4,7 +4,7 @@
  * groups once the kernel sent them. Pure data, no DOM.
  */
 
-import { allUnits, elidedFrom, type FoldGroup } from './folding';
+import { allUnits, elidedFrom, opensWhole, type FoldGroup } from './folding';
 import type { GraphPartRequest } from '../protocol';
 import type { ElidedUnits, GraphPart, GraphRepeat, GraphSnapshot } from '../schema';
 
@@ -21,8 +21,8 @@ export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | n
   if (group.source === undefined) return null;
   const { repeat, count, offset } = group.source;
   const runs = elidedFrom(group, 0).sort((a, b) => a.units[0] - b.units[0]);
-  // A span opens whole (see openGroup): its first run left out is what it needs.
-  const whole = all || group.kind === 'span';
+  // A span or a node's inputs open whole (see openGroup): the first run left out is what they need.
+  const whole = all || opensWhole(group);
   const run = whole ? runs[0] : runs.find(found => found.units[0] <= offset && offset < found.units[1]);
   if (run === undefined) return null;
   const [low, high] = run.units;

@@ -81,6 +81,12 @@ function nodeFields(node: GraphNode): Field[] {
 
 function foldedFields(box: GraphBox): Field[] {
   const group = box.group!;
+  if (group.inputs !== undefined) {
+    return [
+      ['holds', `${formatCount(group.units.length)} leaves that only ${group.inputs.op ?? group.inputs.of} (${group.inputs.of}) takes`],
+      ['open', 'click the box, or select it and press Enter']
+    ];
+  }
   if (group.kind === 'span') {
     return [
       ['holds', `${formatCount(group.pattern.length)} ops in forward order, and the leaves only they take`],

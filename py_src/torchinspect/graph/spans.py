@@ -16,7 +16,7 @@ recorded stamps), a span keeps to one top-level module, and says which.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 SPAN_PARTS = 24
@@ -25,10 +25,13 @@ MIN_SPAN_UNITS = 3
 """A span sends its first and last unit and elides the others: fewer ops are left as they are."""
 
 
-def span_folds(graph: dict[str, Any], parts: int = SPAN_PARTS) -> list[dict[str, Any]]:
+def span_folds(
+    graph: dict[str, Any], parts: int = SPAN_PARTS, apart: Collection[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The spans of a view's snapshot (``graph_for_view``, with ``folding``): its ops outside
     every repeat, in forward order, cut into at most ``parts`` stretches of one top-level module
-    each, as ``folding.repeats``' entries of kind ``span``. The same graph gives the same spans.
+    each, as ``folding.repeats``' entries of kind ``span``. The leaves ``apart`` (those folded as
+    a node's many inputs, ``inputs.input_folds``) go with no op. The same graph gives the same spans.
 
     Example:
         >>> import torch
@@ -47,7 +50,7 @@ def span_folds(graph: dict[str, Any], parts: int = SPAN_PARTS) -> list[dict[str,
     ops = [node for node in graph["nodes"] if node["kind"] == "op" and node["id"] not in in_repeats]
     ops.sort(key=lambda node: math.inf if node["sequence_nr"] is None else node["sequence_nr"])
     cuts = _cuts(ops, _top_module_of(graph), parts)
-    leaves = _leaves_of(graph, [node["id"] for node in ops], cuts)
+    leaves = _leaves_of(graph, [node["id"] for node in ops], cuts, apart)
     units = [[node["id"], *leaves.get(node["id"], ())] for node in ops]
     return [_span(units[start:end], start, len(units), module) for start, end, module in cuts]
 
@@ -71,7 +74,9 @@ def _cuts(ops: list[dict[str, Any]], module_of: dict[str, str], parts: int) -> l
     return cuts
 
 
-def _leaves_of(graph: dict[str, Any], ops: list[str], cuts: list[tuple[int, int, str | None]]) -> dict[str, list[str]]:
+def _leaves_of(
+    graph: dict[str, Any], ops: list[str], cuts: list[tuple[int, int, str | None]], apart: Collection[str]
+) -> dict[str, list[str]]:
     """The leaves that fold with each op: those every taker of which is in one span, with the
     first of their takers (a weight taken by a step's mul and add); a leaf that spans take
     apart (an input of every branch) stays outside them, drawn, linking them."""
@@ -79,7 +84,7 @@ def _leaves_of(graph: dict[str, Any], ops: list[str], cuts: list[tuple[int, int,
     for number, (start, end, _) in enumerate(cuts):
         span_at[start:end] = [number] * (end - start)
     position = {op: place for place, op in enumerate(ops)}
-    leaves = {node["id"] for node in graph["nodes"] if node["kind"] == "leaf"}
+    leaves = {node["id"] for node in graph["nodes"] if node["kind"] == "leaf" and node["id"] not in apart}
     takers: dict[str, set[int]] = {}
     for edge in graph["edges"]:
         if edge["source"] in leaves:

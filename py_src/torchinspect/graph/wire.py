@@ -11,7 +11,11 @@ the box asks the kernel for some of those units (``graph_part``): it walks the g
 from the inspected tensor (node ids are positions in the walk, so they are the same) and
 sends their nodes and edges, and the stretches left around them. Where what no repeat holds
 is still past the bound (a graph nothing repeats in), its ops are cut into spans of forward
-order (``spans.span_folds``), elided and asked for in the same way.
+order (``spans.span_folds``), and the leaves a node takes by the thousand are one fold of its
+inputs (``inputs.input_folds``), elided and asked for in the same way. Past the repeats, the
+names listed for search share one budget, and a stretch lists its links to nodes not sent
+(elided elsewhere) up to LINKS_TO_ELIDED: so the first payload stays bounded when nodes take
+thousands of inputs, or names are long.
 """
 
 from __future__ import annotations
@@ -26,13 +30,18 @@ from typing import Any
 import torch
 
 from torchinspect.graph.collector import collection_paused
+from torchinspect.graph.inputs import input_folds
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.spans import span_folds
 
 FIRST_PAYLOAD_BYTES = 256 * 1024
 """The most JSON the page gets first for one graph, and a saved notebook keeps of it."""
 NAME_CHARACTERS = 48_000
-"""How much text of names (ops, forward ops, tensors' names) one stretch lists for search, at most."""
+"""How much text of tensors' names the stretches of one payload list for search, at most, all together."""
+LINKS_TO_ELIDED = 64
+"""How many links a stretch sent first lists to nodes not sent either (the most edges first): the
+page draws no link to a node it has not got, and a stack's inputs elided in other spans are
+20,000 links. Past it, a part loaded later shows no link to the stretch until that opens too."""
 
 # No node's JSON is shorter (its keys alone take 130 bytes): a graph of more nodes than the
 # bound allows at this size is elided without writing all of it out first.
@@ -77,17 +86,34 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
         return graph
     with collection_paused():
         sent = _elided(graph, graph["folding"]["repeats"])
-        if not _fits(sent, limit):  # what no repeat holds is still too much: its spans are elided too
-            sent = _elided(graph, [*graph["folding"]["repeats"], *span_folds(graph)])
+        # What no repeat holds is still too much: its spans are elided too; and where the repeats
+        # themselves are too many to send one unit of each (thousands of small ones), spans alone.
+        for folds in _cut_folds(graph), _cut_folds(_without_repeats(graph)):
+            if _fits(sent, limit):
+                break
+            sent = _elided(graph, folds, bounded=True)
     return sent
+
+
+def _cut_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
+    """The folds cut where the graph's repeats are not enough: the repeats, the inputs of wide
+    nodes, then the spans of the other ops (``first_payload``'s order, outer folds first)."""
+    inputs = input_folds(graph)
+    apart = {leaf for fold in inputs for unit in fold["units"] for leaf in unit}
+    return [*graph["folding"]["repeats"], *inputs, *span_folds(graph, apart=apart)]
+
+
+def _without_repeats(graph: dict[str, Any]) -> dict[str, Any]:
+    return {**graph, "folding": {**graph["folding"], "repeats": []}}
 
 
 def _fits(graph: dict[str, Any], limit: int) -> bool:
     return len(graph["nodes"]) * _LEAST_NODE_BYTES <= limit and payload_bytes(graph) <= limit
 
 
-def _elided(graph: dict[str, Any], folds: list[dict[str, Any]]) -> dict[str, Any]:
-    """The graph with the units of ``folds`` (repeats and spans) elided but the first, the unlike and the last."""
+def _elided(graph: dict[str, Any], folds: list[dict[str, Any]], bounded: bool = False) -> dict[str, Any]:
+    """The graph with the units of ``folds`` (repeats and spans) elided but the first, the unlike and
+    the last; where ``bounded``, the stretches' names share one budget and their links are bounded."""
     elided: set[str] = set()
     stretches: list[tuple[dict[str, Any], list[list[str]]]] = []
     sent_folds = []
@@ -106,9 +132,10 @@ def _elided(graph: dict[str, Any], folds: list[dict[str, Any]]) -> dict[str, Any
     sent_graph = _without(graph, elided)
     sent_graph["folding"] = {**sent_graph["folding"], "repeats": sent_folds}
     places = _places(graph)
+    names = NAME_CHARACTERS // len(stretches) if bounded and stretches else NAME_CHARACTERS
     for stretch, units in stretches:
-        stretch.update(_describe_stretch(graph, units, places))
-    _add_links(graph["edges"], stretches)
+        stretch.update(_describe_stretch(graph, units, places, names))
+    _add_links(graph["edges"], stretches, sent={node["id"] for node in sent_graph["nodes"]} if bounded else None)
     return sent_graph
 
 
@@ -130,8 +157,8 @@ def graph_part(
 def _part(
     graph: dict[str, Any], repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
 ) -> dict[str, Any]:
-    repeat = _fold_at(graph, repeat_id)
-    if repeat is None or len(repeat["units"]) != count:
+    repeat = _fold_at(graph, repeat_id, count)
+    if repeat is None:
         raise GraphPartError(
             f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
             "was drawn; refresh the inspector"
@@ -149,7 +176,7 @@ def _part(
     stretches = [({"units": list(part)}, part_units) for part, part_units in left]
     places = _places(graph)
     for described, part_units in stretches:
-        described.update(_describe_stretch(graph, part_units, places))
+        described.update(_describe_stretch(graph, part_units, places, NAME_CHARACTERS))
     _add_links(graph["edges"], stretches)
     folding = graph["folding"]
     part: dict[str, Any] = {
@@ -166,13 +193,46 @@ def _part(
     return part
 
 
-def _fold_at(graph: dict[str, Any], first_node: str) -> dict[str, Any] | None:
-    """The repeat, or else the span, whose first unit starts with ``first_node``."""
-    repeats = graph.get("folding", {}).get("repeats", ())
-    found = next((repeat for repeat in repeats if repeat["units"][0][0] == first_node), None)
-    if found is None and "folding" in graph:
-        found = next((span for span in span_folds(graph) if span["units"][0][0] == first_node), None)
-    return found
+def _fold_at(graph: dict[str, Any], first_node: str, count: int) -> dict[str, Any] | None:
+    """The fold of ``count`` units whose first unit starts with ``first_node``, as ``first_payload``
+    cut it: a repeat, or a span or a node's inputs cut past the repeats, or past none of them."""
+    if "folding" not in graph:
+        return None
+    ways = _CUTS.ways(graph)
+    found = {
+        json.dumps(fold["units"]): fold
+        for folds in ways
+        for fold in folds
+        if fold["units"][0][0] == first_node and len(fold["units"]) == count
+    }
+    if len(found) > 1:  # both ways cut a fold of as many units at that node: the one the page got
+        sent = [fold for fold in first_payload(graph)["folding"]["repeats"] if fold["units"][0][0] == first_node]
+        return next(
+            (fold for fold in found.values() for other in sent if fold["units"][-1] == other["units"][-1]), None
+        )
+    return next(iter(found.values()), None)
+
+
+class _LastCuts:
+    """The folds ``_fold_at`` cut from the graph it was last given: the page asks for part after
+    part of one graph, and cutting a 40,000-node graph both ways takes a second. It holds that
+    graph's plain data (the inspector's kept walk holds the same dict), no tensor."""
+
+    def __init__(self) -> None:
+        self._graph: dict[str, Any] | None = None
+        self._ways: list[list[dict[str, Any]]] = []
+
+    def ways(self, graph: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        """``_cut_folds`` past the repeats, and past none of them where the graph has repeats."""
+        if graph is not self._graph:
+            self._ways = [_cut_folds(graph)]
+            if graph["folding"]["repeats"]:
+                self._ways.append(_cut_folds(_without_repeats(graph)))
+            self._graph = graph
+        return self._ways
+
+
+_CUTS = _LastCuts()
 
 
 class WalkCache:
@@ -243,10 +303,12 @@ def _places(graph: dict[str, Any]) -> dict[str, int]:
     return {node["id"]: place for place, node in enumerate(graph["nodes"])}
 
 
-def _describe_stretch(graph: dict[str, Any], units: list[list[str]], places: dict[str, int]) -> dict[str, Any]:
+def _describe_stretch(
+    graph: dict[str, Any], units: list[list[str]], places: dict[str, int], name_characters: int
+) -> dict[str, Any]:
     """How many nodes a stretch holds, what it holds for backward, and its distinct names: the
-    ops first, then the tensors' names while they fit NAME_CHARACTERS (``names_complete`` says
-    whether all did)."""
+    ops first, then the tensors' names while they fit ``name_characters`` (``names_complete``
+    says whether all did)."""
     ids = {node for unit in units for node in unit}
     held = graph.get("memory", {}).get("held_by_node", {})
     inside = [graph["nodes"][place] for place in sorted(places[node] for node in ids)]
@@ -256,7 +318,7 @@ def _describe_stretch(graph: dict[str, Any], units: list[list[str]], places: dic
         name = node["name"]
         if name and name not in ops:
             characters += len(name) + 4
-            if characters > NAME_CHARACTERS:
+            if characters > name_characters:
                 complete = False
                 break
             names.append(name)
@@ -268,9 +330,14 @@ def _describe_stretch(graph: dict[str, Any], units: list[list[str]], places: dic
     }
 
 
-def _add_links(edges: Iterable[dict[str, Any]], stretches: list[tuple[dict[str, Any], list[list[str]]]]) -> None:
+def _add_links(
+    edges: Iterable[dict[str, Any]],
+    stretches: list[tuple[dict[str, Any], list[list[str]]]],
+    sent: set[str] | None = None,
+) -> None:
     """Each stretch's ``links``: the edges between it and the nodes outside it, counted by pair,
-    with null standing for the stretch itself."""
+    with null standing for the stretch itself; where ``sent`` says which nodes the page gets,
+    those to other nodes only up to LINKS_TO_ELIDED, the most edges first."""
     where = {node: number for number, (_, units) in enumerate(stretches) for unit in units for node in unit}
     counts: list[Counter[tuple[str | None, str | None]]] = [Counter() for _ in stretches]
     for edge in edges:
@@ -282,7 +349,12 @@ def _add_links(edges: Iterable[dict[str, Any]], stretches: list[tuple[dict[str, 
         if target is not None:
             counts[target][(edge["source"], None)] += 1
     for (stretch, _), links in zip(stretches, counts):
-        stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in links.items()]
+        pairs = list(links.items())
+        if sent is not None:
+            drawn = [pair for pair in pairs if pair[0][0] in sent or pair[0][1] in sent]
+            elsewhere = [pair for pair in pairs if pair[0][0] not in sent and pair[0][1] not in sent]
+            pairs = drawn + sorted(elsewhere, key=lambda pair: -pair[1])[:LINKS_TO_ELIDED]
+        stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in pairs]
 
 
 def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dict[str, Any]:

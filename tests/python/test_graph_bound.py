@@ -1,0 +1,156 @@
+"""The first payload stays within the bound for graphs that repeats and spans alone left past it:
+a node taking thousands of leaves, links by the thousand to nodes elided elsewhere, thousands of
+small repeats, long names; and each folded part the page asks for gives back the exact graph."""
+
+import json
+import pathlib
+
+import jsonschema
+import torch
+
+import torchinspect
+from graphs import square_free
+from test_graph_wire import ask, sent_bytes
+from torchinspect import inspect
+from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
+from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, LINKS_TO_ELIDED, NAME_CHARACTERS, node_count, payload_bytes
+
+SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
+OPS = [torch.sin, torch.tanh, torch.atan]
+
+
+def stacked_leaves(leaves: int = 2_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``torch.stack`` of ``leaves`` leaves nothing else takes, then a chain nothing repeats in."""
+    named = {f"leaf{index}": torch.randn(3, requires_grad=True) for index in range(leaves)}
+    h = torch.stack(list(named.values())).sum(0)
+    for letter in square_free(300):
+        h = OPS[letter](h)
+    return h.sum(), named
+
+
+def fan_out(branches: int = 8_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One input scaled into ``branches`` branches, each through its op, stacked: the stack takes them all."""
+    x = torch.randn(3, requires_grad=True)
+    return torch.stack([OPS[letter](x * (index + 1.0)) for index, letter in enumerate(square_free(branches))]).sum(), {
+        "x": x
+    }
+
+
+def tree_of_adds(leaves: int = 6_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``leaves`` leaves added pairwise, level after level, to one tensor."""
+    named = {f"t{index}": torch.randn(3, requires_grad=True) for index in range(leaves)}
+    level = list(named.values())
+    while len(level) > 1:
+        level = [sum(level[index : index + 2]) for index in range(0, len(level), 2)]
+    return level[0].sum(), named
+
+
+def small_repeats(runs: int = 500, each: int = 8) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain where each op comes ``each`` times in a row, the ops in square-free order: ``runs`` small repeats."""
+    h0 = torch.randn(3, requires_grad=True)
+    h = h0
+    for letter in square_free(runs):
+        for _ in range(each):
+            h = OPS[letter](h)
+    return h.sum(), {"h0": h0}
+
+
+def long_names(steps: int = 2_500, length: int = 120) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in with a weight of its own at each step, named by a long module path."""
+    h0 = torch.randn(3, requires_grad=True)
+    named = {"h0": h0}
+    h = h0
+    for step, letter in enumerate(square_free(steps)):
+        weight = named[f"{'model.encoder.blocks.attention.' * 4}w{step}".rjust(length, "_")] = torch.randn(
+            3, requires_grad=True
+        )
+        h = OPS[letter](h * weight)
+    return h.sum(), named
+
+
+def loaded_whole(widget) -> tuple[dict, set]:
+    """Every node and edge the page holds once it asked for every elided run, a whole run at a time."""
+    nodes = {node["id"]: node for node in widget.graph["nodes"]}
+    edges = {json.dumps(edge, sort_keys=True) for edge in widget.graph["edges"]}
+    for fold in widget.graph["folding"]["repeats"]:
+        for run in fold.get("elided", ()):
+            asked = {"stretch": run["units"], "units": run["units"]}
+            part = ask(widget, repeat=fold["units"][0][0], count=fold["count"], **asked)["part"]
+            assert part["elided"] == [] and sum(map(len, part["units"])) == run["nodes"] == len(part["nodes"])
+            nodes.update((node["id"], node) for node in part["nodes"])
+            edges.update(json.dumps(edge, sort_keys=True) for edge in part["edges"])
+    return nodes, edges
+
+
+def assert_bounded_and_loads_back_whole(root: torch.Tensor, params: dict[str, torch.Tensor]) -> dict:
+    """The widget's graph is past the bound whole, within it as sent, valid, and the exact graph once
+    every part is asked for: ``graph_for_view``'s nodes and edges, ``autograd_graph``'s ids, ops and names."""
+    whole = graph_for_view(root, params=params)
+    assert payload_bytes(whole) > FIRST_PAYLOAD_BYTES
+    widget = inspect(root, params=params)
+    assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES
+    jsonschema.validate(widget.graph, SCHEMA)
+    assert node_count(widget.graph) == len(whole["nodes"])
+    nodes, edges = loaded_whole(widget)
+    assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"] and len(nodes) == len(whole["nodes"])
+    assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
+    public = torchinspect.autograd_graph(root, params=params)
+    described = [(node["id"], node["kind"], node["op"], node["name"]) for node in public["nodes"]]
+    assert described == [(node["id"], node["kind"], node["op"], node["name"]) for node in whole["nodes"]]
+    return widget.graph
+
+
+def test_the_leaves_a_node_takes_by_the_thousand_are_one_fold_of_its_inputs_that_opens_to_each():
+    root, params = stacked_leaves()
+    whole = graph_for_view(root, params=params)
+    stack = next(node for node in whole["nodes"] if node["op"] == "StackBackward0")
+    (inputs,) = input_folds(whole)
+    names = {node["id"]: node["name"] for node in whole["nodes"]}
+    # each leaf a unit, in the order the stack takes them
+    assert [names[leaf] for (leaf,) in inputs["units"]] == list(params)
+    assert inputs["inputs"] == {"of": stack["id"], "op": "StackBackward0"}
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    (fold,) = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
+    assert fold["count"] == 2_000 and [run["units"] for run in fold["elided"]] == [[1, 1_999]]
+    (run,) = fold["elided"]
+    assert run["links"] == [{"source": None, "target": stack["id"], "edges": 1_998}]
+    assert "leaf100" in run["names"]  # the names share the budget with the spans': the first ones
+
+
+def test_a_few_leaves_stay_with_their_node():
+    leaves = [torch.randn(2, requires_grad=True) for _ in range(INPUTS_SHOWN)]
+    assert input_folds(graph_for_view(torch.stack(leaves).sum())) == []
+    shared = torch.randn(2, requires_grad=True)  # taken by every op: not the stack's alone
+    assert input_folds(graph_for_view(torch.stack([shared * index for index in range(100)]).sum())) == []
+
+
+def test_a_stretch_sent_first_lists_a_bounded_number_of_links_to_nodes_elided_elsewhere():
+    root, params = fan_out()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    ids = {node["id"] for node in sent["nodes"]}
+    for fold in sent["folding"]["repeats"]:
+        for run in fold["elided"]:
+            elsewhere = [link for link in run["links"] if link["source"] not in ids and link["target"] not in ids]
+            assert len(elsewhere) <= LINKS_TO_ELIDED
+
+
+def test_a_tree_of_adds_is_within_the_bound_and_loads_back_whole():
+    assert_bounded_and_loads_back_whole(*tree_of_adds())
+
+
+def test_thousands_of_small_repeats_are_cut_into_spans_of_forward_order_instead():
+    root, params = small_repeats()
+    assert len(graph_for_view(root, params=params)["folding"]["repeats"]) > 400
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    assert {fold["kind"] for fold in sent["folding"]["repeats"]} == {"span"}
+
+
+def test_the_names_listed_for_search_share_one_budget():
+    root, params = long_names()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    runs = [run for fold in sent["folding"]["repeats"] for run in fold["elided"]]
+    ops = {node["op"] for node in graph_for_view(root)["nodes"]} | {node["forward_op"] for node in sent["nodes"]}
+    listed = [name for run in runs for name in run["names"] if name not in ops]
+    assert 0 < sum(len(name) + 4 for name in listed) <= NAME_CHARACTERS
+    assert not all(run["names_complete"] for run in runs)
