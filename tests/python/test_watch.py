@@ -14,6 +14,7 @@ from torch import nn
 
 import torchinspect
 from torchinspect.training.payload import PAYLOAD_BYTES
+from torchinspect.training.recorder import cache_sized_groups
 from torchinspect.training.statistics import BIN_EDGES, magnitude_histogram
 from torchinspect.training.widget import _publish_running
 
@@ -108,6 +109,30 @@ def test_each_step_keeps_torch_s_numbers():
         assert torch.equal(activation_histogram, magnitude_histogram(relu))
         gradient_histogram = history.histograms()[column, w.module_names.index("0"), 1]
         assert torch.equal(gradient_histogram, magnitude_histogram(grads[0]) + magnitude_histogram(grads[1]))
+
+
+def test_a_model_of_several_megabytes_keeps_torch_s_norms_and_updates_for_every_parameter():
+    """The weights are copied and their norms taken a few hundred KB at a time (while in the
+    cache): every parameter of every run is still read, against its own weights."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 3))
+    assert len(cache_sized_groups(list(model.parameters()))) >= 3  # several runs, or this tests nothing new
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # an update that is not the gradient's multiple
+    expected = []
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(2):
+            optimizer.zero_grad()
+            model(torch.randn(4, 256)).square().mean().backward()
+            before = [p.detach().clone() for p in model.parameters()]
+            optimizer.step()
+            w.log()
+            expected.append([(b, p.detach().clone()) for b, p in zip(before, model.parameters())])
+    for column, weights in enumerate(expected):
+        numbers = w.history.parameters()[column]
+        for i, (before, after) in enumerate(weights):
+            weight, update = torch.linalg.vector_norm(before), torch.linalg.vector_norm(after - before)
+            assert numbers[i, 1].item() == pytest.approx(weight.item(), rel=1e-5)
+            assert numbers[i, 2].item() == pytest.approx((update / weight).item(), rel=1e-4)
 
 
 def test_the_histogram_bins_magnitudes_on_a_fixed_log_scale():

@@ -27,6 +27,12 @@ from torchinspect.training.history import Column
 from torchinspect.training.pending import Pending, PendingStep
 from torchinspect.training.statistics import ACTIVATION_FIELDS, step_norms
 
+CACHED_BYTES = 1 << 19
+"""How many bytes of parameters are copied, or subtracted from, before their norms are taken:
+few enough that the norms read them from the core's cache (a second pass over memory
+otherwise: the larger part of a recorded step's cost on a model of several MB), enough that
+a few calls cover a model."""
+
 MOST_PENDING = 16
 """Recorded steps kept on the device at most before they are read (each holds a sample of every
 module's output and of every gradient: a few KB per module)."""
@@ -77,7 +83,10 @@ class Recorder:
         # The weights before the optimizer's step, then the step's update: one buffer per
         # parameter, kept across steps (allocating them each step cost more than the copy).
         self._before: list[torch.Tensor] = []
-        self._before_shapes: list[torch.Size] = []
+        self._before_layouts: list[tuple[torch.Size, torch.dtype, torch.device]] = []
+        self._groups: list[slice] = []
+        """Runs of parameters of about ``CACHED_BYTES``: each is copied (or subtracted) and then
+        its norms taken before the next run, while it is still in the core's cache."""
         self._handles = self._hook(model, optimizer)
 
     def log(self, loss: torch.Tensor | float | None) -> None:
@@ -108,7 +117,7 @@ class Recorder:
         for handle in self._handles:
             handle.remove()
         self._handles = []
-        self._before, self._before_shapes, self._updated = [], [], []
+        self._before, self._before_layouts, self._groups, self._updated = [], [], [], []
 
     def _hook(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> list[Any]:
         me = weakref.ref(self)
@@ -152,21 +161,28 @@ class Recorder:
         parameters = self._parameters()
         with torch.no_grad():  # no graph: the parameters themselves go into the fused calls
             self._read_gradients(step, parameters)
-            step.weight_norms = step_norms(parameters)
-            shapes = [p.shape for p in parameters]
-            if shapes == self._before_shapes and parameters:
-                torch._foreach_copy_(self._before, parameters)
-            else:
-                self._before, self._before_shapes = [p.detach().clone() for p in parameters], shapes
+            layouts = [(p.shape, p.dtype, p.device) for p in parameters]
+            if layouts != self._before_layouts:
+                self._before = [torch.empty_like(p) for p in parameters]
+                self._before_layouts, self._groups = layouts, cache_sized_groups(parameters)
+            norms: list[torch.Tensor] = []
+            for group in self._groups:
+                before = self._before[group]
+                torch._foreach_copy_(before, parameters[group])
+                norms += torch._foreach_norm(before)  # of the copy, still in the core's cache
+            step.weight_norms = torch.stack(norms) if norms else None
         self._updated = parameters
 
     def _after_optimizer_step(self) -> None:
         step, updated, self._updated = self._open, self._updated, []
-        if step is not None and updated:
+        if step is not None and updated and [(p.shape, p.dtype, p.device) for p in updated] == self._before_layouts:
             with torch.no_grad():  # an optimizer updates its parameters in place: the same tensors
-                if [p.shape for p in updated] == self._before_shapes:
-                    torch._foreach_sub_(self._before, updated)  # before - after: the update, negated
-                    step.update_norms = step_norms(self._before)
+                norms: list[torch.Tensor] = []
+                for group in self._groups:
+                    before = self._before[group]
+                    torch._foreach_sub_(before, updated[group])  # before - after: the update, negated
+                    norms += torch._foreach_norm(before)  # of the difference, still in the cache
+                step.update_norms = torch.stack(norms)
         self._end_step(read_gradients=False)
         self._just_ended = step
 
@@ -259,3 +275,21 @@ def _as_scalar(loss: torch.Tensor | float) -> torch.Tensor:
     if isinstance(loss, torch.Tensor):
         return loss.detach().float().mean().reshape(1)
     return torch.tensor([float(loss)])
+
+
+def cache_sized_groups(tensors: list[torch.Tensor], size: int = CACHED_BYTES) -> list[slice]:
+    """Runs of consecutive ``tensors``, each ended by the tensor that brings it to ``size`` bytes.
+
+    Example:
+        >>> cache_sized_groups([torch.zeros(100), torch.zeros(100), torch.zeros(300)], size=800)
+        [slice(0, 2, None), slice(2, 3, None)]
+    """
+    groups, start, taken = [], 0, 0
+    for index, tensor in enumerate(tensors):
+        taken += tensor.numel() * tensor.element_size()
+        if taken >= size:
+            groups.append(slice(start, index + 1))
+            start, taken = index + 1, 0
+    if start < len(tensors):
+        groups.append(slice(start, len(tensors)))
+    return groups

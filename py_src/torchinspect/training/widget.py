@@ -131,8 +131,9 @@ class Watch(KernelOwned):
         self._recorder.finish()
         return self._summary(self.steps)
 
-    def _summary(self, step: int) -> str:
-        """``summary()`` as of ``step``, the last step the history holds while steps are read."""
+    def _summary(self, step: int, found: list[dict[str, Any]] | None = None) -> str:
+        """``summary()`` as of ``step``, the last step the history holds while steps are read;
+        ``found``: ``flags()`` where the caller has them already."""
         parts = [f"step {step}"]
         if self._history.count:
             loss = float(self._history.losses()[-1])
@@ -145,7 +146,7 @@ class Watch(KernelOwned):
             ratios = latest[:, 2][~torch.isnan(latest[:, 2])]
             if ratios.numel():
                 parts.append(f"max update/weight {float(ratios.max()):.3g}")
-        found = self.flags()
+        found = self.flags() if found is None else found
         parts.append("flags: " + ("; ".join(flag["title"] for flag in found) if found else "none"))
         return ", ".join(parts)
 
@@ -190,6 +191,7 @@ class Watch(KernelOwned):
 
     def _publish(self) -> None:
         self._published = time.monotonic()
+        found = self.flags()  # once: the summary and the module shown first use them too
         self.watch = payload(
             self._history,
             parameters=self._recorder.parameter_names,
@@ -197,19 +199,19 @@ class Watch(KernelOwned):
             classes=self._recorder.module_classes,
             steps=self.steps,
             every=self._recorder.every,
-            selected=self._shown_module(),
-            flags=self.flags(),
-            summary=self.summary(),
+            selected=self._shown_module(found),
+            flags=found,
+            summary=self._summary(self.steps, found),
             running=not self._stopped,
         )
 
-    def _shown_module(self) -> int:
+    def _shown_module(self, found: list[dict[str, Any]]) -> int:
         """The page's choice, else the module the first flag names, else the first that has
         gradients (a layer with parameters)."""
         names = self._recorder.module_names
         if 0 <= self.shown_module < len(names):
             return self.shown_module
-        for flag in self.flags():
+        for flag in found:
             for where in flag["where"]:
                 owner = where.removeprefix("the output of ").removeprefix("the gradient of ")
                 for candidate in (owner, owner.rpartition(".")[0]):
