@@ -1,9 +1,10 @@
 """A big graph's widget in Chromium: its state within the first payload's bound, and a folded box
-whose units were left out fetching them from the kernel and drawing them; a repeat's units, or
-the ops of a span of a graph nothing repeats in."""
+whose units were left out fetching them from the kernel and drawing them; a repeat's units, the
+ops of a span of a graph nothing repeats in, or the leaves a node takes by the thousand."""
 
 from __future__ import annotations
 
+import torch
 from ipywidgets.widgets.widget import _remove_buffers
 from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
@@ -98,4 +99,31 @@ def test_a_chain_nothing_repeats_in_opens_as_spans_and_a_span_fetches_and_draws_
     expect(section.locator(BOX, has_text="AtanBackward0").first).to_be_visible()
     expect(section).to_contain_text("for 2,011 nodes")
     screenshot(harness, "graph-spans-opened")
+    assert harness.errors.messages == []
+
+
+def test_a_stack_of_2000_leaves_opens_as_one_box_of_its_inputs_that_fetches_each_leaf(harness: Page, screenshot):  # noqa: F811
+    named = {f"leaf{index}": torch.randn(3, requires_grad=True) for index in range(2_000)}
+    root = torch.stack(list(named.values())).sum()
+    widget = inspect(root, params=named)
+    state, _paths, _buffers = _remove_buffers(widget.get_state())
+    assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
+    harness.expose_function("kernel", kernel_of(widget))
+    harness.evaluate(
+        "([snapshot, graph]) => harness.mountState({ snapshot, graph, gradients: {}, paused: false, gone: false })",
+        [jsonable(widget.snapshot), widget.graph],
+    )
+    section = harness.locator(".torchinspect-graph-section")
+    inputs = section.locator(BOX, has_text="2,000 inputs of StackBackward0")
+    expect(inputs).to_contain_text("leaves it alone takes · 2,000 nodes")
+    expect(section).to_contain_text("4 boxes for 2,003 nodes")
+    expect(section.locator(".torchinspect-graph-link-label", has_text="×2,000")).to_have_count(1)
+    search = section.get_by_role("searchbox")
+    search.fill("leaf1500")  # not sent: found through the box
+    expect(section.locator(".torchinspect-graph-matches")).to_have_text("1 of 1")
+    screenshot(harness, "graph-inputs-folded")
+    search.fill("")
+    inputs.click()  # the 1,998 leaves not sent: the kernel sends them, and each is drawn
+    expect(section).to_contain_text("2,003 boxes for 2,003 nodes")
+    expect(inputs).to_have_count(0)
     assert harness.errors.messages == []
