@@ -43,18 +43,18 @@ class PendingStep:
 
 
 class _Rows:
-    """Rows of one width, each owned by a pending step; the storage is kept and grows by doubling."""
+    """Rows of one shape, each owned by a pending step; the storage is kept and grows by doubling."""
 
     def __init__(self, shape: torch.Size, device: torch.device) -> None:
         self.shape = shape
-        self._storage = torch.empty(8, shape.numel(), device=device)
+        self._storage = torch.empty(8, *shape, device=device)  # each row in its shape: no view per row
         self.owners: list[int] = []  # each row's step position
         self.extras: list[tuple[int, torch.Tensor | None]] = []  # each row's module and whole-output sum
 
     def take(self, position: int, module: int = -1, total: torch.Tensor | None = None) -> torch.Tensor:
         taken = len(self.owners)
         if taken == self._storage.shape[0]:
-            grown = self._storage.new_empty(2 * taken, self._storage.shape[1])
+            grown = self._storage.new_empty(2 * taken, *self.shape)
             grown[:taken] = self._storage
             self._storage = grown
         self.owners.append(position)
@@ -110,7 +110,7 @@ class Pending:
             shape, strides, table = known
             units = output.as_strided(shape, strides, output.storage_offset())
         total = output.sum(dtype=torch.float32)
-        table.take(step.position, module, total).view(units.shape).copy_(units)
+        table.take(step.position, module, total).copy_(units)
         step.modules.add(module)
 
     def add_gradients(self, step: PendingStep, gradients: list[tuple[int, torch.Tensor]]) -> None:
@@ -146,7 +146,7 @@ class Pending:
             if table.owners and table.owners[0] < count:
                 rows, owners, extras = table.read(count)
                 totals = torch.stack([total.to(rows.device) for _, total in extras if total is not None])
-                read.append(activation_rows(rows.view(len(owners), *table.shape), totals))
+                read.append(activation_rows(rows, totals))
                 places.append(("activation", owners, [module for module, _ in extras]))
         for table, rows_of in self._gradients.values():
             if table.owners and table.owners[0] < count:
