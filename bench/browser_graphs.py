@@ -253,16 +253,20 @@ def print_expanded_views(snapshots: dict, mounts: dict, expanded: dict, torchviz
     for label, result in expanded.items():
         total = torchviz_total(torchviz[label])
         both = mounts[label]["drawn"] + result["drawn"]
+        # To the frame the browser painted: its own style, layout and paint of the drawing included.
+        painted = mounts[label]["painted"] + result["painted"]
         rows.append([
             label, f"{len(snapshots[label]['nodes']):,}", f"{result['boxes']:,}", f"{result['drawn']:.1f} ms",
-            f"{result['painted']:.1f} ms", f"{both:.1f} ms", ms(total), ours_over(both, total),
+            f"{result['painted']:.1f} ms", f"{both:.1f} ms", f"{painted:.1f} ms", ms(total), ours_over(both, total),
+            ours_over(painted, total),
         ])  # fmt: skip
     print_table(
-        "Graph view, every node shown (expand all), in Chromium: mount + expand all → drawn vs "
-        "torchviz make_dot + dot -Tsvg (floor for G4: within 3×)",
-        ["graph", "nodes", "boxes", "expand→drawn", "→ painted", "mount+expand", "torchviz+dot", "ours ÷ torchviz+dot"],
+        "Graph view, every node shown (expand all), in Chromium: mount + expand all → drawn and → painted vs "
+        "torchviz make_dot + dot -Tsvg (G4: at most 0.8×)",
+        ["graph", "nodes", "boxes", "expand→drawn", "→ painted", "mount+expand", "→ painted", "torchviz+dot",
+         "drawn ÷ torchviz+dot", "painted ÷ torchviz+dot"],
         rows,
-    )
+    )  # fmt: skip
 
 
 def print_frames(frames: dict[str, dict[str, list[float]]]) -> None:
