@@ -20,6 +20,7 @@ thousands of inputs, or names are long.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import weakref
@@ -82,17 +83,30 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
         >>> steps["count"], len(steps["units"]), [(part["units"], part["nodes"]) for part in steps["elided"]]
         (2000, 2, [([1, 1999], 5994)])
     """
+    return _cut(graph, limit)[1]
+
+
+def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
+    """``first_payload`` and how far it cut: 0 not at all, 1 the repeats' units, 2 also the spans
+    and wide nodes' inputs, 3 the spans and wide nodes' inputs of every op, the repeats unused."""
     if "folding" not in graph or _fits(graph, limit):
-        return graph
+        return 0, graph
     with collection_paused():
         sent = _elided(graph, graph["folding"]["repeats"])
         # What no repeat holds is still too much: its spans are elided too; and where the repeats
         # themselves are too many to send one unit of each (thousands of small ones), spans alone.
-        for folds in _cut_folds(graph), _cut_folds(_without_repeats(graph)):
+        for cut in 2, 3:
             if _fits(sent, limit):
-                break
-            sent = _elided(graph, folds, bounded=True)
-    return sent
+                return cut - 1, sent
+            sent = _elided(graph, _folds_cut(graph, cut), bounded=True)
+    return 3, sent
+
+
+def _folds_cut(graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
+    """The folds ``_cut`` elides the units of at each depth, outer folds first."""
+    if cut == 1:
+        return list(graph["folding"]["repeats"])
+    return _cut_folds(graph if cut == 2 else _without_repeats(graph))
 
 
 def _cut_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
@@ -195,41 +209,42 @@ def _part(
 
 def _fold_at(graph: dict[str, Any], first_node: str, count: int) -> dict[str, Any] | None:
     """The fold of ``count`` units whose first unit starts with ``first_node``, as ``first_payload``
-    cut it: a repeat, or a span or a node's inputs cut past the repeats, or past none of them."""
+    cut the graph: a repeat, or a span or a node's inputs cut past the repeats, or past none of them.
+    A graph sent cut less than that (or whole) can still have reached the page cut further, after a
+    backward pass (``bounded_with_gradients``): then each depth is looked through in turn."""
     if "folding" not in graph:
         return None
-    ways = _CUTS.ways(graph)
-    found = {
-        json.dumps(fold["units"]): fold
-        for folds in ways
-        for fold in folds
-        if fold["units"][0][0] == first_node and len(fold["units"]) == count
-    }
-    if len(found) > 1:  # both ways cut a fold of as many units at that node: the one the page got
-        sent = [fold for fold in first_payload(graph)["folding"]["repeats"] if fold["units"][0][0] == first_node]
-        return next(
-            (fold for fold in found.values() for other in sent if fold["units"][-1] == other["units"][-1]), None
+    for folds in _CUTS.folds(graph):
+        found = next(
+            (fold for fold in folds() if fold["units"][0][0] == first_node and len(fold["units"]) == count), None
         )
-    return next(iter(found.values()), None)
+        if found is not None:
+            return found
+    return None
 
 
 class _LastCuts:
-    """The folds ``_fold_at`` cut from the graph it was last given: the page asks for part after
-    part of one graph, and cutting a 40,000-node graph both ways takes a second. It holds that
-    graph's plain data (the inspector's kept walk holds the same dict), no tensor."""
+    """How far ``first_payload`` cut the graph ``_fold_at`` was last given, and the folds of each
+    depth looked through: the page asks for part after part of one graph, and cutting a
+    40,000-node graph takes most of a second. It holds that graph's plain data (the inspector's
+    kept walk holds the same dict), no tensor."""
 
     def __init__(self) -> None:
         self._graph: dict[str, Any] | None = None
-        self._ways: list[list[dict[str, Any]]] = []
+        self._cuts: list[int] = []
+        self._folds: dict[int, list[dict[str, Any]]] = {}
 
-    def ways(self, graph: dict[str, Any]) -> list[list[dict[str, Any]]]:
-        """``_cut_folds`` past the repeats, and past none of them where the graph has repeats."""
+    def folds(self, graph: dict[str, Any]) -> list[Callable[[], list[dict[str, Any]]]]:
+        """The folds of each depth to look through, each cut when first asked for."""
         if graph is not self._graph:
-            self._ways = [_cut_folds(graph)]
-            if graph["folding"]["repeats"]:
-                self._ways.append(_cut_folds(_without_repeats(graph)))
-            self._graph = graph
-        return self._ways
+            cut = _cut(graph, FIRST_PAYLOAD_BYTES)[0]
+            self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else [1, 2, 3], {}
+        return [functools.partial(self._folds_at, graph, cut) for cut in self._cuts]
+
+    def _folds_at(self, graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
+        if cut not in self._folds:
+            self._folds[cut] = _folds_cut(graph, cut)
+        return self._folds[cut]
 
 
 _CUTS = _LastCuts()
