@@ -121,6 +121,7 @@ def test_a_stack_of_2000_leaves_opens_as_one_box_of_its_inputs_that_fetches_each
     search = section.get_by_role("searchbox")
     search.fill("leaf1500")  # not sent: found through the box
     expect(section.locator(".torchinspect-graph-matches")).to_have_text("1 of 1")
+    expect(section.locator(".torchinspect-graph-details")).to_contain_text("2,000 leaves that only StackBackward0")
     screenshot(harness, "graph-inputs-folded")
     search.fill("")
     inputs.click()  # the 1,998 leaves not sent: the kernel sends them, and each is drawn
