@@ -198,7 +198,7 @@ def statistics_and_histogram(values: Values, dtype: torch.dtype) -> tuple[dict[s
         if found is not None:
             return found
     if is_integral(dtype) and small_part(values) is None:
-        fused = _integral_statistics_and_histogram(values)
+        fused = _integral_statistics_and_histogram(values, dtype)
         if fused is not None:
             return fused
     stats, special_slices = _statistics(values, dtype)
@@ -210,15 +210,17 @@ FUSED_INTEGER_LIMIT = 1 << 51
 together: their differences, and those of the half-integer bin edges, are exact in float64."""
 
 
-def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+def _integral_statistics_and_histogram(
+    values: Values, dtype: torch.dtype
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
     """statistics() and histogram() of integers, each chunk converted to float64 once for both.
 
     A first pass reads the extremes and zeros in the integers' own dtype (no conversion); the
     second converts a chunk, sums its deviations from an integer shift, then turns the same
     deviations into histc's bins (_integral_positions): every deviation is an integer below
-    2**52, exact in float64. None where that does not hold (huge values, a sparse tensor's
-    implicit zeros, a sampled histogram, uint64 read as float64, an accelerator): the separate
-    passes do.
+    2**52, exact in float64. A sampled histogram (above HISTOGRAM_EXACT_LIMIT values) is
+    counted apart, from its sample alone. None where that does not hold (huge values, a sparse
+    tensor's implicit zeros, uint64 read as float64, an accelerator): the separate passes do.
     """
     if values.implicit_zeros or any(
         part.device.type != "cpu" or not is_integral(WIDENED.get(part.dtype, part.dtype)) for part in values.parts
@@ -226,8 +228,9 @@ def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], 
         return None
     block = _block(values)
     low, high, zeros = _integral_extremes(values, block)
-    if low is None or high is None or max(-low, high) >= FUSED_INTEGER_LIMIT or sample_step(values.count) != 1:
+    if low is None or high is None or max(-low, high) >= FUSED_INTEGER_LIMIT:
         return None
+    sampled = sample_step(values.count) != 1
     stats: dict[str, Any] = {"of": values.meaning, "count": values.count, "finite": values.count, "min": low}
     stats.update(max=high, nan=0, posinf=0, neginf=0, zeros=zeros)
     bins = _integral_bins(low, high)
@@ -243,7 +246,7 @@ def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], 
             moments.shift = float(round(float(flat.sum()) / flat.numel()))
         shift = moments.shift
         moments._add(float(flat.sub_(shift).sum()), float(torch.dot(flat, flat)), 0)
-        if bins.bins > 1:
+        if bins.bins > 1 and not sampled:
             if codes.numel() < flat.numel():
                 codes = torch.empty(flat.numel(), dtype=torch.uint8)
             _integral_positions(flat, shift, bins)
@@ -251,9 +254,11 @@ def _integral_statistics_and_histogram(values: Values) -> tuple[dict[str, Any], 
             counts = found if counts is None else counts.add_(found)
     stats["mean"] = moments.mean(values.count)
     stats["std"] = None if values.count < 2 else moments.std(values.count)
+    if sampled:
+        return stats, histogram(values, dtype, stats)
     histogram_counts = [values.count] if counts is None else bins.fold(counts)
-    histogram = {"of": values.meaning, "lo": bins.low, "hi": bins.high, "counts": histogram_counts, "sample_every": 1}
-    return stats, histogram
+    counted = {"of": values.meaning, "lo": bins.low, "hi": bins.high, "counts": histogram_counts, "sample_every": 1}
+    return stats, counted
 
 
 QUICK_CODES_SPAN = 1 << 32
@@ -687,23 +692,25 @@ def _samples(values: Values, step: int) -> Iterator[torch.Tensor]:
     """
     period = step * SAMPLE_RUN
     position = 0
-    as_real = RealReader()
+    whole, sampled = RealReader(), RealReader()
     for chunk in chunks(values, _block(values)):
-        flat = as_real(chunk).reshape(-1)
+        if step == 1:
+            yield whole(chunk).reshape(-1)
+            continue
+        # A contiguous chunk of integers or narrow floats has only its sampled runs converted.
+        plain = chunk.is_contiguous() and not (chunk.is_quantized or chunk.is_complex())
+        flat = chunk.reshape(-1) if plain else whole(chunk).reshape(-1)
         size = flat.numel()
         first = (-position) % period  # where the first sampled run starting in this chunk starts
         position += size
-        if step == 1:
-            yield flat
-            continue
         if first > period - SAMPLE_RUN:  # the run that started in the chunk before ends in this one
-            yield flat[: first - period + SAMPLE_RUN]
+            yield sampled(flat[: first - period + SAMPLE_RUN])
         runs = max(0, size - first) // period
         if runs:
-            yield flat[first : first + runs * period].view(runs, period)[:, :SAMPLE_RUN]
+            yield sampled(flat[first : first + runs * period].view(runs, period)[:, :SAMPLE_RUN])
         last = first + runs * period
         if last < size:
-            yield flat[last : last + SAMPLE_RUN]
+            yield sampled(flat[last : last + SAMPLE_RUN])
 
 
 def _histogram_scale(low: float, high: float, bins: int) -> float:
