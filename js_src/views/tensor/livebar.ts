@@ -31,11 +31,11 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
   status.setAttribute('role', 'status');
   const refresh = element('button', 'torchinspect-button', 'Refresh');
   refresh.type = 'button';
-  refresh.addEventListener('click', () => actions.refresh());
+  onPress(refresh, () => actions.refresh());
   const pause = element('button', 'torchinspect-button', 'Pause live updates');
   pause.type = 'button';
   let current = state;
-  pause.addEventListener('click', () => actions.setPaused(!current.paused));
+  onPress(pause, () => actions.setPaused(!current.paused));
   root.append(status, refresh, pause);
   el.prepend(root);
 
@@ -50,6 +50,28 @@ export function mountLiveBar(el: HTMLElement, state: LiveState, actions: LiveAct
   };
   update(state);
   return { update, destroy: () => root.remove() };
+}
+
+/**
+ * Run `act` as the mouse button goes down on `button`, not at the click that follows.
+ *
+ * A click needs the press and the release on the same element, and a notebook may move its
+ * page between the two: right after a run JupyterLab still settles its cells as the press
+ * makes this output's cell the active one, and the release then lands on another cell, so
+ * no click comes and the press did nothing. Acting on the press loses no click. A touch still
+ * acts at its click (a press there may start a scroll), and so do the keyboard and assistive
+ * tools, whose clicks come alone (`detail` 0).
+ */
+function onPress(button: HTMLButtonElement, act: () => void): void {
+  let actedOnPress = false;
+  button.addEventListener('pointerdown', event => {
+    actedOnPress = event.pointerType === 'mouse' && event.button === 0 && !button.disabled;
+    if (actedOnPress) act();
+  });
+  button.addEventListener('click', event => {
+    if (actedOnPress && event.detail > 0) return;
+    act();
+  });
 }
 
 function statusText(state: LiveState): string {
