@@ -5,12 +5,12 @@ Schema in ``schema/graph-1.json`` and described in docs/graph-schema.md. The wal
 iterative, so graphs of any depth work; it runs no operation, registers no hook and
 keeps no reference to a tensor or node once it returns, except that the nodes of a
 deep graph are held until torch can free them safely (see ``safety``). The walk itself is
-``walk``'s, and what each node class shares is read by ``nodes``.
+``walk``'s, what each node class shares is read by ``nodes``, and saved values become
+JSON data in ``plain_values``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -23,11 +23,21 @@ from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
-from torchinspect.graph.nodes import NodeClass, node_class
+from torchinspect.graph.nodes import NodeClass, node_classes
+from torchinspect.graph.plain_values import MAX_LIST_ITEMS, plain_metadata, saved_values
+from torchinspect.graph.plain_values import (
+    MAX_METADATA_ENTRIES as MAX_METADATA_ENTRIES,  # what one node's metadata may carry
+)
 from torchinspect.graph.safety import is_held, release_held_graphs
 from torchinspect.graph.walk import Edge, grad_fns, walk
-from torchinspect.protocol import SAFE_INTEGER, json_float, json_int
-from torchinspect.tensor.metadata import DTYPE_NAMES, device_name, readable_grad, shape_and_nbytes, shape_of
+from torchinspect.tensor.metadata import (
+    DTYPE_NAMES,
+    REFUSALS,
+    device_name,
+    readable_grad,
+    shape_and_nbytes,
+    shape_of,
+)
 
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
@@ -35,11 +45,6 @@ MIME_TYPE = "application/vnd.torchinspect.graph+json"
 SAVED_GRAPH_CHARACTERS = 2_000_000
 """A saved output carries the graph (and a tensor inspector's gradients with it) while its JSON
 text is at most this long: a notebook holds every output, so a larger graph is left to the live view."""
-
-# What one node may carry; the list of nodes itself is always complete.
-MAX_LIST_ITEMS = 16
-MAX_TEXT_LENGTH = 200
-MAX_METADATA_ENTRIES = 16
 
 
 def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str, Any]:
@@ -168,18 +173,18 @@ class _GraphBuilder:
         self.names = names
         self.root_tensors = root_tensors
         self.nodes = nodes
-        self.classes = [node_class(type(node)) for node in nodes]
+        self.classes = node_classes(nodes)
         self.node_ids = _node_ids(len(nodes))
-        self.variables = {
-            index: node.variable  # type: ignore[attr-defined]
-            for index, (node, node_class) in enumerate(zip(nodes, self.classes))
-            if node_class.is_leaf
-        }
         # Tensors that are graph nodes, by identity: for saved tensors and views' bases.
         self.tensor_ids = {id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)}
-        for index, variable in self.variables.items():
-            self.tensor_ids.setdefault(id(variable), self.node_ids[index])
-        self.memory = SavedMemory(self.variables.values()) if memory else None
+        variables = [
+            (self.node_ids[index], nodes[index].variable)  # type: ignore[attr-defined]
+            for index, known in enumerate(self.classes)
+            if known.is_leaf
+        ]
+        for node_id, variable in variables:
+            self.tensor_ids.setdefault(id(variable), node_id)
+        self.memory = SavedMemory(variable for _, variable in variables) if memory else None
         self.sharded_type = sharded_type()
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
@@ -192,11 +197,7 @@ class _GraphBuilder:
         graph: dict[str, Any] = {
             "schema": SCHEMA,
             "roots": roots,
-            "nodes": self._tensor_nodes()
-            + [
-                self._node(index, node, node_class)
-                for index, (node, node_class) in enumerate(zip(self.nodes, self.classes))
-            ],
+            "nodes": self._tensor_nodes() + self._nodes(),
             "edges": self._tensor_edges(position)
             + [
                 {"source": node_ids[source], "target": node_ids[target], "input": input_nr, "output_nr": output_nr}
@@ -243,41 +244,53 @@ class _GraphBuilder:
             "base": None if base is None else self.tensor_ids.get(id(base)),
         }
 
-    def _node(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
-        metadata = node.metadata
-        if node_class.is_leaf:
-            variable = self.variables[index]
-            base = variable._base
-            return {
-                "id": self.node_ids[index],
-                "kind": "leaf",
-                "op": node_class.op,
-                "forward_op": None,
-                "name": self.names.get(id(variable)),
-                "tensor": tensor_record(variable),
-                "base": None if base is None else self.tensor_ids.get(id(base)),
-                "saved_tensors": {},
-                "saved_values": {},
-                "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
-                "sequence_nr": None,
-            }
-        return {
-            "id": self.node_ids[index],
-            "kind": "op",
-            "op": node_class.op,
-            "forward_op": node_class.forward_op,
-            "name": None,
-            "tensor": None,
-            "base": None,
-            "saved_tensors": self._saved_tensors(index, node, node_class) if node_class.saved_tensors else {},
-            "saved_values": _saved_values(node, node_class) if node_class.saved_values else {},
-            "metadata": _plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
-            "sequence_nr": node._sequence_nr(),
-        }
+    def _nodes(self) -> list[dict[str, Any]]:
+        """The walked nodes' records, in one loop: it runs once per node of graphs of thousands."""
+        records: list[dict[str, Any]] = []
+        append = records.append
+        names, tensor_ids = self.names, self.tensor_ids
+        saved_tensors = self._saved_tensors
+        for node_id, node, known in zip(self.node_ids, self.nodes, self.classes):
+            metadata = node.metadata
+            if known.is_leaf:
+                variable = node.variable  # type: ignore[attr-defined]
+                base = variable._base
+                append(
+                    {
+                        "id": node_id,
+                        "kind": "leaf",
+                        "op": known.op,
+                        "forward_op": None,
+                        "name": names.get(id(variable)),
+                        "tensor": tensor_record(variable),
+                        "base": None if base is None else tensor_ids.get(id(base)),
+                        "saved_tensors": {},
+                        "saved_values": {},
+                        "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
+                        "sequence_nr": None,
+                    }
+                )
+            else:
+                append(
+                    {
+                        "id": node_id,
+                        "kind": "op",
+                        "op": known.op,
+                        "forward_op": known.forward_op,
+                        "name": None,
+                        "tensor": None,
+                        "base": None,
+                        "saved_tensors": saved_tensors(node_id, node, known) if known.saved_tensors else {},
+                        "saved_values": saved_values(node, known) if known.saved_values else {},
+                        "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
+                        "sequence_nr": node._sequence_nr(),
+                    }
+                )
+        return records
 
-    def _saved_tensors(self, index: int, node: Node, node_class: NodeClass) -> dict[str, Any]:
+    def _saved_tensors(self, node_id: str, node: Node, node_class: NodeClass) -> dict[str, Any]:
         if self.memory is not None:
-            self.memory.node = self.node_ids[index]
+            self.memory.node = node_id
         try:
             raws = node_class.read_raw_saved(node)
         except RuntimeError:  # a custom Function's (a compiled region's) saved tensors, freed by backward
@@ -309,7 +322,8 @@ class _GraphBuilder:
         data = raw.data
         if data is None:
             return None
-        shape, nbytes = shape_and_nbytes(data)
+        plain = type(data) is torch.Tensor
+        shape, nbytes = _plain_shape_and_nbytes(data) if plain else shape_and_nbytes(data)
         described = {
             "kind": "tensor",
             "shape": shape,
@@ -318,14 +332,22 @@ class _GraphBuilder:
             "is_view": data._is_view(),
             "node": self.tensor_ids.get(id(data)),
         }
-        if type(data) is not torch.Tensor:
-            if self.sharded_type is not None and isinstance(data, self.sharded_type):
-                described["sharding"] = graph_sharding(data)
+        if not plain and self.sharded_type is not None and isinstance(data, self.sharded_type):
+            described["sharding"] = graph_sharding(data)
         if self.memory is not None:
             storage = self.memory.add(data)
             if storage is not None:
                 described["storage"] = storage
         return described
+
+
+def _plain_shape_and_nbytes(tensor: torch.Tensor) -> tuple[list[int | None], int | None]:
+    """``shape_and_nbytes`` of a plain ``torch.Tensor``, for the common one without asking
+    ``is_nested`` first: a nested one refuses its shape, and the careful path answers."""
+    try:
+        return list(tensor.shape), tensor.nbytes
+    except REFUSALS:
+        return shape_and_nbytes(tensor)
 
 
 def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
@@ -334,13 +356,14 @@ def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
     A graph may have thousands of leaves; the full snapshot of one, with its values,
     is ``torchinspect.snapshot``'s job (the page asks for it when a leaf is opened).
     """
-    grad = readable_grad(tensor)
-    shape, nbytes = shape_and_nbytes(tensor)
     plain = type(tensor) is torch.Tensor
+    shape, nbytes = _plain_shape_and_nbytes(tensor) if plain else shape_and_nbytes(tensor)
+    grad = readable_grad(tensor)
     record: dict[str, Any] = {
         "shape": shape,
         "dtype": DTYPE_NAMES[tensor.dtype],
-        "device": device_name(tensor.device),
+        # Most leaves are on the CPU: asking is cheaper than making the tensor's torch.device.
+        "device": "cpu" if tensor.is_cpu else device_name(tensor.device),
         "nbytes": nbytes,
         "requires_grad": tensor.requires_grad,
         # isinstance(tensor, nn.Parameter)'s metaclass check costs a graph of thousands of
@@ -360,121 +383,3 @@ def _absent_kind(node: Node, attribute: str) -> str:
     except RuntimeError:
         return "freed"
     return "none"
-
-
-# --- plain, bounded values -------------------------------------------------------------
-
-# What JSON takes as it is; anything else goes through _plain_value.
-_JSON_AS_IS = frozenset({bool, type(None)})
-_INT = frozenset({int})
-
-
-def _saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
-    try:
-        read = node_class.read_saved_values(node)
-    except RuntimeError:  # one was freed by backward: read them one by one
-        read = tuple(_read_or_freed(node, attribute) for _, attribute in node_class.saved_values)
-    values: dict[str, Any] = {}
-    # Sizes, strides, dims and flags are most of them: JSON as they are, checked inline.
-    for (name, _), value in zip(node_class.saved_values, read):
-        kind = type(value)
-        if kind is tuple:
-            if (
-                len(value) <= MAX_LIST_ITEMS
-                and _INT.issuperset(map(type, value))
-                and (not value or (-SAFE_INTEGER < min(value) and max(value) < SAFE_INTEGER))
-            ):
-                values[name] = list(value)
-                continue
-        elif kind is int:
-            if -SAFE_INTEGER < value < SAFE_INTEGER:
-                values[name] = value
-                continue
-        elif kind is bool or value is None:
-            values[name] = value
-            continue
-        values[name] = _saved_value(value)
-    return values
-
-
-def _saved_value(value: Any) -> Any:
-    """A saved value that is not a plain int, flag or list of small ints, as JSON data."""
-    if value is _FREED:
-        return {"freed": True}
-    if type(value) is tuple and len(value) <= MAX_LIST_ITEMS and _INT.issuperset(map(type, value)):
-        return [json_int(_signed_int64(item)) for item in value]
-    return _plain_value(value, _signed_int64)
-
-
-def _signed_int64(value: int) -> int:
-    """A saved int64 as torch means it: its getters hand int64 values out as unsigned, so a
-    ``dim`` of -1 reads 2**64 - 1 (any value from 2**63 up is a negative int64 read so)."""
-    return value - 2**64 if 2**63 <= value < 2**64 else value
-
-
-_FREED = object()
-
-
-def _read_or_freed(node: Node, attribute: str) -> Any:
-    try:
-        return getattr(node, attribute)
-    except RuntimeError:
-        return _FREED
-
-
-def _plain_value(value: Any, read_int: Callable[[int], int] = int) -> Any:
-    """JSON data for a saved value or metadata; a list longer than MAX_LIST_ITEMS is cut, with
-    its length. ``read_int`` says what a Python int means (``_signed_int64`` for saved values)."""
-    if not isinstance(value, (list, tuple)):
-        return _plain_scalar(value, read_int)
-    items = [_plain_scalar(item, read_int) for item in value[:MAX_LIST_ITEMS]]
-    return items if len(value) <= MAX_LIST_ITEMS else {"items": items, "length": len(value)}
-
-
-def _plain_scalar(value: Any, read_int: Callable[[int], int] = int) -> Any:
-    if type(value) in _JSON_AS_IS:
-        return value
-    if type(value) is int:
-        return json_int(read_int(value))
-    if isinstance(value, float):
-        # JSON has no Infinity or NaN: they travel as text.
-        return json_float(value)
-    if isinstance(value, str):
-        return value[:MAX_TEXT_LENGTH]
-    if isinstance(
-        value,
-        (
-            int,
-            torch.dtype,
-            torch.device,
-            torch.layout,
-            torch.memory_format,
-            torch.SymInt,
-            torch.SymFloat,
-            torch.SymBool,
-            complex,
-        ),
-    ):
-        return str(value).removeprefix("torch.")
-    return f"<{type(value).__qualname__}>"
-
-
-def _plain_metadata(metadata: dict[Any, Any]) -> dict[str, Any]:
-    """The entries of ``node.metadata`` that are text keys with JSON-able values, bounded."""
-    plain: dict[str, Any] = {}
-    for key, value in metadata.items():
-        if len(plain) == MAX_METADATA_ENTRIES:
-            break
-        if isinstance(key, str) and _is_plain(value):
-            plain[key[:MAX_TEXT_LENGTH]] = _plain_value(value)
-    return plain
-
-
-def _is_plain(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain_scalar(item) for item in value[:MAX_LIST_ITEMS])
-    return _is_plain_scalar(value)
-
-
-def _is_plain_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str))
