@@ -115,16 +115,29 @@ function boxPrototype(): SVGGElement {
 }
 
 function linkPath({ link, points }: PlacedLink, arrowUrl: string): SVGPathElement {
-  const path = svgElement('path', 'torchinspect-graph-link', { d: smoothPath(points), 'marker-end': arrowUrl });
-  path.dataset.source = link.source;
-  path.dataset.target = link.target;
+  const path = linkPrototypes().path.cloneNode() as SVGPathElement;
+  path.setAttribute('d', smoothPath(points));
+  path.setAttribute('marker-end', arrowUrl);
+  path.setAttribute('data-source', link.source);
+  path.setAttribute('data-target', link.target);
   return path;
 }
 
 function linkLabel({ link, labelAt: middle }: PlacedLink): SVGTextElement {
-  const label = svgElement('text', 'torchinspect-graph-link-label', { x: middle.x + 6, y: middle.y + 4 });
+  const label = linkPrototypes().label.cloneNode() as SVGTextElement;
+  label.setAttribute('x', String(middle.x + 6));
+  label.setAttribute('y', String(middle.y + 4));
   label.textContent = link.label;
   return label;
+}
+
+let prototypeLinks: { path: SVGPathElement; label: SVGTextElement } | null = null;
+
+/** A link's path and label to clone, as boxes are (boxPrototype). */
+function linkPrototypes(): { path: SVGPathElement; label: SVGTextElement } {
+  if (prototypeLinks?.path.ownerDocument === document) return prototypeLinks;
+  prototypeLinks = { path: svgElement('path', 'torchinspect-graph-link'), label: svgElement('text', 'torchinspect-graph-link-label') };
+  return prototypeLinks;
 }
 
 /** A curve through the layout's bend points: quadratic segments between their midpoints. */
