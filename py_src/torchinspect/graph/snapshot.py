@@ -39,6 +39,9 @@ from torchinspect.tensor.metadata import (
     shape_of,
 )
 
+Shapes = dict[torch.Size, list[int | None]]
+"""The shape lists of one graph's tensors by their size: the snapshot shares them between nodes."""
+
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
 """The MIME type under which a saved output carries the graph, beside the tensor's snapshot."""
@@ -76,6 +79,7 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
         ``"nodes"``, ``"edges"`` and ``"held"``: the whole graph, never cut. What the
         views add, the memory held and the folding, is left out (``graph_for_view``,
         ``torchinspect.graph.folding.graph_folding``): they would double the time.
+        Tensors of one size share the list of their ``shape``: copy it before changing it.
 
     Example:
         >>> import torch, torchinspect
@@ -186,6 +190,9 @@ class _GraphBuilder:
             self.tensor_ids.setdefault(id(variable), node_id)
         self.memory = SavedMemory(variable for _, variable in variables) if memory else None
         self.sharded_type = sharded_type()
+        # One list per distinct size of the graph's tensors: thousands of leaves and saved tensors
+        # often have a few sizes, and each list made is also one more object for the collector.
+        self.shapes: Shapes = {}
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
@@ -240,7 +247,7 @@ class _GraphBuilder:
         base = tensor._base
         return {
             "name": self.names.get(id(tensor)),
-            "tensor": tensor_record(tensor),
+            "tensor": tensor_record(tensor, self.shapes),
             "base": None if base is None else self.tensor_ids.get(id(base)),
         }
 
@@ -248,7 +255,7 @@ class _GraphBuilder:
         """The walked nodes' records, in one loop: it runs once per node of graphs of thousands."""
         records: list[dict[str, Any]] = []
         append = records.append
-        names, tensor_ids = self.names, self.tensor_ids
+        names, tensor_ids, shapes = self.names, self.tensor_ids, self.shapes
         saved_tensors = self._saved_tensors
         for node_id, node, known in zip(self.node_ids, self.nodes, self.classes):
             metadata = node.metadata
@@ -262,7 +269,7 @@ class _GraphBuilder:
                         "op": known.op,
                         "forward_op": None,
                         "name": names.get(id(variable)),
-                        "tensor": tensor_record(variable),
+                        "tensor": tensor_record(variable, shapes),
                         "base": None if base is None else tensor_ids.get(id(base)),
                         "saved_tensors": {},
                         "saved_values": {},
@@ -323,7 +330,7 @@ class _GraphBuilder:
         if data is None:
             return None
         plain = type(data) is torch.Tensor
-        shape, nbytes = _plain_shape_and_nbytes(data) if plain else shape_and_nbytes(data)
+        shape, nbytes = _plain_shape_and_nbytes(data, self.shapes) if plain else shape_and_nbytes(data)
         described = {
             "kind": "tensor",
             "shape": shape,
@@ -341,23 +348,29 @@ class _GraphBuilder:
         return described
 
 
-def _plain_shape_and_nbytes(tensor: torch.Tensor) -> tuple[list[int | None], int | None]:
+def _plain_shape_and_nbytes(tensor: torch.Tensor, shapes: Shapes) -> tuple[list[int | None], int | None]:
     """``shape_and_nbytes`` of a plain ``torch.Tensor``, for the common one without asking
-    ``is_nested`` first: a nested one refuses its shape, and the careful path answers."""
+    ``is_nested`` first: a nested one refuses its shape, and the careful path answers. The
+    shape's list is the one ``shapes`` holds for that size, made the first time."""
     try:
-        return list(tensor.shape), tensor.nbytes
-    except REFUSALS:
+        size = tensor.shape
+        shape = shapes.get(size)
+        if shape is None:
+            shape = shapes[size] = list(size)
+        return shape, tensor.nbytes
+    except REFUSALS:  # a symbolic size cannot be hashed: TypeError
         return shape_and_nbytes(tensor)
 
 
-def tensor_record(tensor: torch.Tensor) -> dict[str, Any]:
+def tensor_record(tensor: torch.Tensor, shapes: Shapes) -> dict[str, Any]:
     """What a graph says of a leaf's or root's tensor: metadata only, read in microseconds.
 
     A graph may have thousands of leaves; the full snapshot of one, with its values,
     is ``torchinspect.snapshot``'s job (the page asks for it when a leaf is opened).
+    ``shapes`` lends the lists of sizes seen before in the same graph.
     """
     plain = type(tensor) is torch.Tensor
-    shape, nbytes = _plain_shape_and_nbytes(tensor) if plain else shape_and_nbytes(tensor)
+    shape, nbytes = _plain_shape_and_nbytes(tensor, shapes) if plain else shape_and_nbytes(tensor)
     grad = readable_grad(tensor)
     record: dict[str, Any] = {
         "shape": shape,
