@@ -405,6 +405,8 @@ export interface NodeGradients {
   step: number;
   arriving: (GradientSummary | null)[];
   leaving: (GradientSummary | null)[];
+  /** Where the kernel cut a long `arriving` list: the magnitude of all of it, as `arrivingNorm` reads it. */
+  arrivingMagnitude?: number | null;
 }
 
 export interface ParameterGradient {

@@ -3,6 +3,7 @@ a node taking thousands of leaves, links by the thousand to nodes elided elsewhe
 small repeats, long names; and each folded part the page asks for gives back the exact graph."""
 
 import json
+import math
 import pathlib
 
 import jsonschema
@@ -10,13 +11,17 @@ import torch
 
 import torchinspect
 from graphs import square_free
-from test_graph_wire import ask, sent_bytes
+from test_graph_wire import ask, lengthened, sent_bytes
 from torchinspect import inspect
+from torchinspect.gradients.recorder import GradientRecorder
+from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
+from torchinspect.graph.long_records import LISTED_ENTRIES
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, LINKS_TO_ELIDED, NAME_CHARACTERS, node_count, payload_bytes
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
+GRADIENTS_SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "gradients-1.json").read_text())
 OPS = [torch.sin, torch.tanh, torch.atan]
 
 
@@ -154,3 +159,52 @@ def test_the_names_listed_for_search_share_one_budget():
     listed = [name for run in runs for name in run["names"] if name not in ops]
     assert 0 < sum(len(name) + 4 for name in listed) <= NAME_CHARACTERS
     assert not all(run["names_complete"] for run in runs)
+
+
+def split_and_cat(pieces: int = 3_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``x * 2`` split into ``pieces`` rows, each through sin or cos, and cat again: the split gets
+    ``pieces`` gradients, and the cat passes ``pieces`` back."""
+    x = torch.randn(pieces, 2, requires_grad=True)
+    rows = torch.split(x * 2, [1] * pieces)
+    return torch.cat([row.sin() if index % 3 else row.cos() for index, row in enumerate(rows)]).sum(), {"x": x}
+
+
+def test_a_node_gradients_by_the_thousand_reach_the_page_cut_to_what_it_lists_and_draws():
+    root, params = split_and_cat()
+    widget = inspect(root, params=params)
+    oracle = GradientRecorder(root)
+    root.backward()
+    widget.refresh()
+    whole = gradient_report(*oracle.take_record(), graph_for_view(root, params=params))
+    assert payload_bytes(whole) > 3 * FIRST_PAYLOAD_BYTES
+    assert sent_bytes(widget, "gradients") <= FIRST_PAYLOAD_BYTES
+    jsonschema.validate(widget.gradients, GRADIENTS_SCHEMA)
+    sent = widget.gradients["nodes"]
+    ops = {node["id"]: node["op"] for node in widget.graph["nodes"]}
+    (split,) = [node for node in sent if ops[node] == "SplitWithSizesBackward0"]
+    (cat,) = [node for node in sent if ops[node] == "CatBackward0"]
+    for node in sent:  # every entry sent is torch's, in its place, in a list of the whole length
+        for key in ("arriving", "leaving"):
+            entries = lengthened(sent[node], key)
+            assert len(entries) == len(whole["nodes"][node][key])
+            assert all(entry in (None, whole["nodes"][node][key][at]) for at, entry in enumerate(entries))
+    assert len(sent[split]["arriving"]) == LISTED_ENTRIES and sent[split]["long"]["arriving"]["length"] == 3_000
+    # the node's colour: the magnitude of all 3,000 gradients that arrived, as torch computes them
+    x = params["x"].detach().requires_grad_()
+    doubled = x * 2
+    rows = torch.split(doubled, [1] * 3_000)
+    (expected,) = torch.autograd.grad(
+        torch.cat([r.sin() if i % 3 else r.cos() for i, r in enumerate(rows)]).sum(), doubled
+    )
+    magnitude = sent[split]["long"]["arriving"]["magnitude"]
+    assert magnitude["nan"] == magnitude["inf"] == 0 and math.isclose(
+        magnitude["norm"], expected.norm().item(), rel_tol=1e-5
+    )
+    # what the cat passed back to the rows a part brings comes with that part, as torch computed it
+    span = next(fold for fold in widget.graph["folding"]["repeats"] if fold["elided"])
+    (run,) = span["elided"]
+    part = ask(widget, repeat=span["units"][0][0], count=span["count"], stretch=run["units"], units=run["units"])[
+        "part"
+    ]
+    into_cat = [back for back in part["gradients"]["leaving"] if back["node"] == cat]
+    assert into_cat and all(back["gradient"] == whole["nodes"][cat]["leaving"][back["input"]] for back in into_cat)

@@ -101,17 +101,36 @@ export function magnitude(grad: GradientSummary | null): number | null {
  * as one tensor (a single output's own); null for a node that received none.
  */
 export function arrivingNorm(gradients: GradientsSnapshot, id: string): number | null {
+  const cut = gradients.nodes[id]?.arrivingMagnitude;
+  if (cut !== undefined) return cut;
   const sizes = (gradients.nodes[id]?.arriving ?? []).map(magnitude).filter((size): size is number => size !== null);
   return sizes.length === 0 ? null : Math.hypot(...sizes);
 }
 
 function readNode(data: unknown): NodeGradients {
   const node = objectOr(data);
-  return {
+  const long = objectOr(node.long);
+  const read: NodeGradients = {
     step: readNumber(node.step) ?? -1,
-    arriving: listOr(node.arriving).map(readSummary),
-    leaving: listOr(node.leaving).map(readSummary)
+    arriving: lengthened(listOr(node.arriving).map(readSummary), long.arriving),
+    leaving: lengthened(listOr(node.leaving).map(readSummary), long.leaving)
   };
+  const magnitude = objectOr(objectOr(long.arriving).magnitude);
+  if (Object.keys(magnitude).length === 0) return read;
+  const norm = (readNumber(magnitude.inf) ?? 0) > 0 ? Infinity : (readNumber(magnitude.nan) ?? 0) > 0 ? NaN : readNumber(magnitude.norm);
+  return { ...read, arrivingMagnitude: norm };
+}
+
+/**
+ * A list the kernel cut to its first entries (graph/long_records.py) at its whole length: the
+ * entries it sent past them (those of the edges drawn) in their places, null elsewhere.
+ */
+function lengthened(entries: (GradientSummary | null)[], cut: unknown): (GradientSummary | null)[] {
+  if (cut === undefined) return entries;
+  const { length, at } = objectOr(cut);
+  const whole = Array.from({ length: Math.max(entries.length, readNumber(length) ?? 0) }, (_, index) => entries[index] ?? null);
+  for (const [index, entry] of Object.entries(objectOr(at))) whole[Number(index)] = readSummary(entry);
+  return whole;
 }
 
 function readSummary(data: unknown): GradientSummary | null {

@@ -32,6 +32,7 @@ import torch
 
 from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.inputs import input_folds
+from torchinspect.graph.long_records import shortened
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.spans import span_folds
 
@@ -377,20 +378,31 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
     whole where the graph was sent whole, else the records of the nodes sent only, with
     ``steps`` saying how many steps the pass ran in all (G5's whole record is 17.5 MB). What a
     node sent passed back to an elided node is null until the part holding that node comes,
-    with it (``part_gradients``): G6's stack alone passes 5,000 gradients back."""
+    with it (``part_gradients``): G6's stack alone passes 5,000 gradients back. A node's list of
+    thousands of gradients is cut to the entries the page lists and draws (``long_records``)."""
     runs = [run for repeat in sent_graph.get("folding", {}).get("repeats", ()) for run in repeat.get("elided", ())]
     if not gradients or not runs:
         return gradients
     sent = {node["id"] for node in sent_graph["nodes"]}
     into_runs = {link["target"] for run in runs for link in run["links"] if link["source"] is None}
-    drawn_inputs = {(edge["target"], edge["input"]) for edge in sent_graph["edges"] if edge["target"] in into_runs}
+    drawn_inputs: dict[str, set[int]] = {}
+    drawn_outputs: dict[str, set[int]] = {}
+    tensors = {node["id"] for node in sent_graph["nodes"] if node["kind"] == "tensor"}
+    for edge in sent_graph["edges"]:
+        drawn_inputs.setdefault(edge["target"], set()).add(edge["input"])
+        if edge["target"] in tensors:  # the root op's output: the page reads what arrived at it
+            drawn_outputs.setdefault(edge["source"], set()).add(edge["output_nr"])
     nodes = {}
     for node, record in gradients["nodes"].items():
+        if node not in sent:
+            continue
+        drawn = drawn_inputs.get(node, set())
         if node in into_runs:
-            leaving = [entry if (node, at) in drawn_inputs else None for at, entry in enumerate(record["leaving"])]
-            record = {**record, "leaving": leaving}
-        if node in sent:
-            nodes[node] = record
+            record = {
+                **record,
+                "leaving": [entry if at in drawn else None for at, entry in enumerate(record["leaving"])],
+            }
+        nodes[node] = shortened(record, drawn, drawn_outputs.get(node, set()))
     return {
         **gradients,
         "order": [node for node in gradients["order"] if node in sent],
