@@ -34,10 +34,15 @@ _INT_TUPLES: set[tuple[int, ...]] = set()
 _INT_TUPLES_KEPT = 4096
 
 
-def saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
+IntLists = dict[tuple[int, ...], list[int]]
+"""Lists of ints by their tuple, to share between the nodes of one graph (sizes repeat)."""
+
+
+def saved_values(node: Node, node_class: NodeClass, int_lists: IntLists) -> dict[str, Any]:
     """The plain values ``node`` saved for backward (``dim``, sizes), by name, as JSON data.
 
-    A value freed by backward reads ``{"freed": True}``.
+    A value freed by backward reads ``{"freed": True}``. A list of ints is the one
+    ``int_lists`` holds for it, made the first time.
     """
     try:
         read = node_class.read_saved_values(node)
@@ -49,9 +54,14 @@ def saved_values(node: Node, node_class: NodeClass) -> dict[str, Any]:
         kind = type(value)
         if kind is tuple:
             # The types first: a tuple of flags or of floats can equal one of ints.
-            if _INT.issuperset(map(type, value)) and value in known_ints:
-                values[name] = list(value)
-                continue
+            if _INT.issuperset(map(type, value)):
+                shared = int_lists.get(value)
+                if shared is not None:
+                    values[name] = shared
+                    continue
+                if value in known_ints:
+                    values[name] = int_lists[value] = list(value)
+                    continue
         elif kind is int:
             if -SAFE_INTEGER < value < SAFE_INTEGER:
                 values[name] = value

@@ -24,7 +24,7 @@ from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import NodeClass, node_classes
-from torchinspect.graph.plain_values import MAX_LIST_ITEMS, plain_metadata, saved_values
+from torchinspect.graph.plain_values import MAX_LIST_ITEMS, IntLists, plain_metadata, saved_values
 from torchinspect.graph.plain_values import (
     MAX_METADATA_ENTRIES as MAX_METADATA_ENTRIES,  # what one node's metadata may carry
 )
@@ -38,9 +38,6 @@ from torchinspect.tensor.metadata import (
     shape_and_nbytes,
     shape_of,
 )
-
-Shapes = dict[torch.Size, list[int | None]]
-"""The shape lists of one graph's tensors by their size: the snapshot shares them between nodes."""
 
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
@@ -79,7 +76,7 @@ def autograd_graph(*roots: torch.Tensor | Node, params: Any = None) -> dict[str,
         ``"nodes"``, ``"edges"`` and ``"held"``: the whole graph, never cut. What the
         views add, the memory held and the folding, is left out (``graph_for_view``,
         ``torchinspect.graph.folding.graph_folding``): they would double the time.
-        Tensors of one size share the list of their ``shape``: copy it before changing it.
+        Equal lists of sizes (a ``shape``, a saved size) may be one list: copy one before changing it.
 
     Example:
         >>> import torch, torchinspect
@@ -190,9 +187,9 @@ class _GraphBuilder:
             self.tensor_ids.setdefault(id(variable), node_id)
         self.memory = SavedMemory(variable for _, variable in variables) if memory else None
         self.sharded_type = sharded_type()
-        # One list per distinct size of the graph's tensors: thousands of leaves and saved tensors
-        # often have a few sizes, and each list made is also one more object for the collector.
-        self.shapes: Shapes = {}
+        # One list per distinct size of the graph's tensors and saved sizes: thousands of nodes
+        # often have a few, and each list made is also one more object for the collector.
+        self.shapes: IntLists = {}
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
@@ -288,7 +285,7 @@ class _GraphBuilder:
                         "tensor": None,
                         "base": None,
                         "saved_tensors": saved_tensors(node_id, node, known) if known.saved_tensors else {},
-                        "saved_values": saved_values(node, known) if known.saved_values else {},
+                        "saved_values": saved_values(node, known, shapes) if known.saved_values else {},
                         "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
                         "sequence_nr": node._sequence_nr(),
                     }
@@ -348,7 +345,7 @@ class _GraphBuilder:
         return described
 
 
-def _plain_shape_and_nbytes(tensor: torch.Tensor, shapes: Shapes) -> tuple[list[int | None], int | None]:
+def _plain_shape_and_nbytes(tensor: torch.Tensor, shapes: IntLists) -> tuple[list[int] | list[int | None], int | None]:
     """``shape_and_nbytes`` of a plain ``torch.Tensor``, for the common one without asking
     ``is_nested`` first: a nested one refuses its shape, and the careful path answers. The
     shape's list is the one ``shapes`` holds for that size, made the first time."""
@@ -362,7 +359,7 @@ def _plain_shape_and_nbytes(tensor: torch.Tensor, shapes: Shapes) -> tuple[list[
         return shape_and_nbytes(tensor)
 
 
-def tensor_record(tensor: torch.Tensor, shapes: Shapes) -> dict[str, Any]:
+def tensor_record(tensor: torch.Tensor, shapes: IntLists) -> dict[str, Any]:
     """What a graph says of a leaf's or root's tensor: metadata only, read in microseconds.
 
     A graph may have thousands of leaves; the full snapshot of one, with its values,
