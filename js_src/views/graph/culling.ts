@@ -66,56 +66,56 @@ export const SVG_MAX_LINKS = 500;
 export function cull(drawing: Drawing, window: Window | null): number[] {
   const near = window === null || drawing.layout.boxes.length < CULL_MIN_BOXES ? null : window;
   let state = taken.get(drawing);
+  // The first cull of a drawing put in the page whole takes most of it out: the groups are then
+  // refilled in one call each, since removing G4's ~2,900 far elements one by one was a tenth
+  // of the script's time opening every node. Later moves change a few elements each.
+  const refilled = state === undefined && near !== null;
   if (state === undefined) {
     state = { boxes: new Uint8Array(drawing.boxes.length), links: new Uint8Array(drawing.links.length) };
     taken.set(drawing, state);
   }
   const { boxes, links } = state;
   const { groups } = drawing;
-  const boxesShown = new Uint8Array(boxes.length);
+  const place = (element: SVGElement, group: SVGGElement, shown: boolean): void => {
+    if (refilled) return;
+    if (shown) group.appendChild(element);
+    else element.remove();
+  };
   drawing.layout.boxes.forEach(({ x, y, width, height }, at) => {
-    boxesShown[at] = near === null || reaches(near, x - width / 2, y - height / 2, x + width / 2, y + height / 2) ? 1 : 0;
+    const shown = near === null || reaches(near, x - width / 2, y - height / 2, x + width / 2, y + height / 2);
+    if (shown === (boxes[at] === 0)) return;
+    boxes[at] = shown ? 0 : 1;
+    place(drawing.boxes[at], groups.boxes, shown);
   });
   const reaching: number[] = [];
   drawing.layout.links.forEach(({ points }, at) => {
     if (near === null || reachesLine(near, points)) reaching.push(at);
   });
   const aside = near !== null && reaching.length > SVG_MAX_LINKS ? reaching.filter(at => !endsIn(near, drawing.layout.links[at].points)) : [];
-  const linksShown = new Uint8Array(links.length);
-  for (const at of reaching) linksShown[at] = 1;
-  for (const at of aside) linksShown[at] = 0;
-  refill(groups.boxes, drawing.boxes, boxes, boxesShown);
-  refill(groups.links, drawing.links, links, linksShown);
-  refill(groups.labels, drawing.labels, links, linksShown);
-  boxesShown.forEach((shown, at) => (boxes[at] = 1 - shown));
-  linksShown.forEach((shown, at) => (links[at] = 1 - shown));
+  const kept = new Uint8Array(links.length);
+  for (const at of reaching) kept[at] = 1;
+  for (const at of aside) kept[at] = 0;
+  kept.forEach((keep, at) => {
+    const shown = keep === 1;
+    if (shown === (links[at] === 0)) return;
+    links[at] = shown ? 0 : 1;
+    place(drawing.links[at], groups.links, shown);
+    const label = drawing.labels[at];
+    if (label !== null) place(label, groups.labels, shown);
+  });
+  if (refilled) {
+    refill(groups.boxes, drawing.boxes, boxes);
+    refill(groups.links, drawing.links, links);
+    refill(groups.labels, drawing.labels, links);
+  }
   return aside;
 }
 
-/**
- * Brings the group to the elements flagged in `shown` (`out` flags those out of it now),
- * moving only those that change; but when more go out than stay, as on the first cull of a
- * drawing just put in the page whole, the group is refilled in one call: removing G4's ~2,900
- * far elements one by one was a tenth of the script's time opening every node.
- */
-function refill(group: SVGGElement, elements: (SVGElement | null)[], out: Uint8Array, shown: Uint8Array): void {
-  let [leaving, staying] = [0, 0];
-  elements.forEach((element, at) => {
-    if (element === null) return;
-    if (shown[at] === 1) staying++;
-    else if (out[at] === 0) leaving++;
-  });
-  if (leaving > staying) {
-    const kept = document.createDocumentFragment();
-    elements.forEach((element, at) => element !== null && shown[at] === 1 && kept.appendChild(element));
-    group.replaceChildren(kept);
-    return;
-  }
-  elements.forEach((element, at) => {
-    if (element === null || (shown[at] === 1) === (out[at] === 0)) return;
-    if (shown[at] === 1) group.appendChild(element);
-    else element.remove();
-  });
+/** Puts in the group exactly the elements not flagged out, in one call. */
+function refill(group: SVGGElement, elements: (SVGElement | null)[], out: Uint8Array): void {
+  const kept = document.createDocumentFragment();
+  elements.forEach((element, at) => element !== null && out[at] === 0 && kept.appendChild(element));
+  group.replaceChildren(kept);
 }
 
 function endsIn(window: Window, points: Point[]): boolean {
