@@ -32,12 +32,8 @@ def kernel_of(widget):
     return kernel
 
 
-def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units_it_opens(harness: Page, screenshot):  # noqa: F811
-    root, params = graphs.g6()
-    widget = inspect(root, params=params)
-    oracle = GradientRecorder(root)  # the same pass, recorded apart from the widget
-    root.backward()
-    widget.refresh()
+def mount_bounded(harness: Page, widget):
+    """Mount the inspector's state as the page gets it, after checking what it sends first is within the bound."""
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
     assert len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
@@ -46,7 +42,16 @@ def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units
         "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
         [jsonable(widget.snapshot), widget.graph, widget.gradients],
     )
-    section = harness.locator(".torchinspect-graph-section")
+    return harness.locator(".torchinspect-graph-section")
+
+
+def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units_it_opens(harness: Page, screenshot):  # noqa: F811
+    root, params = graphs.g6()
+    widget = inspect(root, params=params)
+    oracle = GradientRecorder(root)  # the same pass, recorded apart from the widget
+    root.backward()
+    widget.refresh()
+    section = mount_bounded(harness, widget)
     expect(section.locator(BOX, has_text="× 5,000")).to_be_visible()
     expect(section).to_contain_text("for 15,003 nodes")
     search = section.get_by_role("searchbox")
@@ -73,14 +78,7 @@ def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units
 def test_a_chain_nothing_repeats_in_opens_as_spans_and_a_span_fetches_and_draws_its_ops(harness: Page, screenshot):  # noqa: F811
     root, params = graphs.no_repeats()
     widget = inspect(root, params=params)
-    state, _paths, _buffers = _remove_buffers(widget.get_state())
-    assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
-    harness.expose_function("kernel", kernel_of(widget))
-    harness.evaluate(
-        "([snapshot, graph]) => harness.mountState({ snapshot, graph, gradients: {}, paused: false, gone: false })",
-        [jsonable(widget.snapshot), widget.graph],
-    )
-    section = harness.locator(".torchinspect-graph-section")
+    section = mount_bounded(harness, widget)
     spans = section.locator(BOX, has_text="in forward order")
     expect(spans).to_have_count(24)
     assert section.locator(BOX).count() <= 60
@@ -106,14 +104,7 @@ def test_a_stack_of_2000_leaves_opens_as_one_box_of_its_inputs_that_fetches_each
     named = {f"leaf{index}": torch.randn(3, requires_grad=True) for index in range(2_000)}
     root = torch.stack(list(named.values())).sum()
     widget = inspect(root, params=named)
-    state, _paths, _buffers = _remove_buffers(widget.get_state())
-    assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
-    harness.expose_function("kernel", kernel_of(widget))
-    harness.evaluate(
-        "([snapshot, graph]) => harness.mountState({ snapshot, graph, gradients: {}, paused: false, gone: false })",
-        [jsonable(widget.snapshot), widget.graph],
-    )
-    section = harness.locator(".torchinspect-graph-section")
+    section = mount_bounded(harness, widget)
     inputs = section.locator(BOX, has_text="2,000 inputs of StackBackward0")
     expect(inputs).to_contain_text("leaves it alone takes · 2,000 nodes")
     expect(section).to_contain_text("4 boxes for 2,003 nodes")
