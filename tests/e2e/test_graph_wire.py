@@ -32,17 +32,17 @@ def kernel_of(widget):
     return kernel
 
 
-def mount_bounded(harness: Page, widget):
+def mount_bounded(page: Page, widget):
     """Mount the inspector's state as the page gets it, after checking what it sends first is within the bound."""
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
     assert len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
-    harness.expose_function("kernel", kernel_of(widget))
-    harness.evaluate(
+    page.expose_function("kernel", kernel_of(widget))
+    page.evaluate(
         "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
         [jsonable(widget.snapshot), widget.graph, widget.gradients],
     )
-    return harness.locator(".torchinspect-graph-section")
+    return page.locator(".torchinspect-graph-section")
 
 
 def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units_it_opens(harness: Page, screenshot):  # noqa: F811
