@@ -18,8 +18,7 @@ from typing import Any
 import torch
 
 from torchinspect.graph.node_tensors import NodeTensorError, node_tensor
-from torchinspect.graph.snapshot import graph_for_view
-from torchinspect.graph.wire import GraphPartError, graph_part
+from torchinspect.graph.wire import GraphPartError, WalkCache, graph_part
 from torchinspect.protocol import (
     GRAPH_PART_REQUEST,
     NODE_TENSOR_REQUEST,
@@ -73,23 +72,23 @@ def answer(
     *,
     label_field: str = "name",
     params: Callable[[], Any] | None = None,
-    walk: Callable[[torch.Tensor, Any], dict[str, Any]] | None = None,
+    walked: WalkCache | None = None,
 ) -> tuple[dict[str, Any], Buffers]:
     """The reply to one message from the page, and its binary buffers; never raises a RequestError.
 
     ``label_field`` is the field of a node-tensor request that names the graph's tensor as
     the page shows it: ``name`` from the widget; the sidebar sends ``label``, since its
     ``name`` names the inspected tensor. ``params`` gives what named the graph's leaves when it
-    was sent (see ``graph.wire.weak_params``), so that a part of it names them alike. ``walk``
-    gives the view's snapshot a part is cut from (``graph.wire.WalkCache.graph_for`` keeps it
-    between parts; by default each part walks afresh).
+    was sent (see ``graph.wire.weak_params``), so that a part of it names them alike. ``walked``
+    keeps the view's snapshot parts are cut from, and how it was cut, between parts (the
+    inspector's own ``graph.wire.WalkCache``; by default each part walks afresh).
     """
     try:
         request = parse_request(message, label_field=label_field)
         if isinstance(request, NodeTensorRequest):
             return _node_tensor_reply(request, tensor()), []
         if isinstance(request, GraphPartRequest):
-            return _graph_part_reply(request, tensor(), None if params is None else params(), walk), []
+            return _graph_part_reply(request, tensor(), None if params is None else params(), walked or WalkCache()), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
         return error_reply(message, str(error)), []
@@ -166,7 +165,7 @@ def _graph_part_reply(
     request: GraphPartRequest,
     root: torch.Tensor | None,
     params: Any,
-    walk: Callable[[torch.Tensor, Any], dict[str, Any]] | None,
+    walked: WalkCache,
 ) -> dict[str, Any]:
     """The units asked for, from the graph walked again: node ids are walk positions, so they are the page's."""
     if root is None:
@@ -174,16 +173,11 @@ def _graph_part_reply(
     if root.grad_fn is None:
         raise RequestError("torchinspect: the tensor has no graph now; refresh the inspector")
     try:
-        part = graph_part(
-            (walk or _walked_afresh)(root, params), request.repeat, request.count, request.stretch, request.units
-        )
+        graph = walked.graph_for(root, params)
+        part = graph_part(graph, walked.cuts, request.repeat, request.count, request.stretch, request.units)
     except GraphPartError as error:
         raise RequestError(str(error)) from error
     return {"kind": GRAPH_PART_REQUEST, "id": request.id, "part": part}
-
-
-def _walked_afresh(root: torch.Tensor, params: Any) -> dict[str, Any]:
-    return graph_for_view(root, params=params)
 
 
 def _count(value: object) -> int:

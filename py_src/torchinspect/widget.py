@@ -63,6 +63,7 @@ class Inspector(FollowsCells):
     _recorder: GradientRecorder | None = None
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
+        self._walked = WalkCache()  # the graph the parts the page asks for are cut from; close() reads it
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
         self._params = weak_params(params)
@@ -71,7 +72,6 @@ class Inspector(FollowsCells):
         self.sees_every_write = self._seen.contents is not None
         # The whole record of the last pass; the gradients trait carries the sent nodes' part of it.
         self._whole_gradients: dict[str, Any] = {}
-        self._walked = WalkCache()  # the graph the parts the page asks for are cut from
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
         self._follow()
@@ -103,6 +103,7 @@ class Inspector(FollowsCells):
         Displaying it again afterwards shows its last picture, without the live widget.
         """
         self._close_recorder()
+        self._walked.forget()  # the graph parts were cut from: tens of MB for a big one
         super().close()
 
     def _publish_gradients(self) -> None:
@@ -130,7 +131,7 @@ class Inspector(FollowsCells):
             self.send({"kind": REFRESH_REQUEST, "id": reply_id(message)})
             return
         reply, buffers = answer_once(
-            message, lambda: answer(message, self._tensor, params=self._params, walk=self._walked.graph_for)
+            message, lambda: answer(message, self._tensor, params=self._params, walked=self._walked)
         )
         if "part" in reply and self._whole_gradients:
             reply = {

@@ -2,9 +2,11 @@
 a node taking thousands of leaves, links by the thousand to nodes elided elsewhere, thousands of
 small repeats, long names; and each folded part the page asks for gives back the exact graph."""
 
+import gc
 import json
 import math
 import pathlib
+import weakref
 
 import jsonschema
 import torch
@@ -18,7 +20,16 @@ from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
 from torchinspect.graph.long_records import LISTED_ENTRIES
 from torchinspect.graph.snapshot import graph_for_view
-from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, LINKS_TO_ELIDED, NAME_CHARACTERS, node_count, payload_bytes
+import torchinspect.graph.wire
+from torchinspect.graph.wire import (
+    FIRST_PAYLOAD_BYTES,
+    LINKS_TO_ELIDED,
+    NAME_CHARACTERS,
+    GraphCuts,
+    graph_part,
+    node_count,
+    payload_bytes,
+)
 
 SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "graph-1.json").read_text())
 GRADIENTS_SCHEMA = json.loads((pathlib.Path(torchinspect.__file__).parent / "schema" / "gradients-1.json").read_text())
@@ -208,3 +219,37 @@ def test_a_node_gradients_by_the_thousand_reach_the_page_cut_to_what_it_lists_an
     ]
     into_cat = [back for back in part["gradients"]["leaving"] if back["node"] == cat]
     assert into_cat and all(back["gradient"] == whole["nodes"][cat]["leaving"][back["input"]] for back in into_cat)
+
+
+def first_elided_run(widget) -> dict:
+    """The request for the first 8 units of the first elided run of the widget's graph."""
+    fold = next(fold for fold in widget.graph["folding"]["repeats"] if fold["elided"])
+    run = fold["elided"][0]["units"]
+    return {"repeat": fold["units"][0][0], "count": fold["count"], "stretch": run, "units": [run[0], run[0] + 8]}
+
+
+def test_two_inspectors_cut_their_own_graphs_once_and_one_closed_lets_its_cuts_go(monkeypatch):
+    (stack, stacked), (tree, added) = stacked_leaves(), tree_of_adds(3_000)
+    widgets = [inspect(stack, params=stacked), inspect(tree, params=added)]
+    requests = [first_elided_run(widget) for widget in widgets]
+    cuts: list[int] = []  # one for each time a graph's spans are cut
+    spans = torchinspect.graph.wire.span_folds
+
+    def counted(*args, **kwargs):
+        cuts.append(1)
+        return spans(*args, **kwargs)
+
+    monkeypatch.setattr(torchinspect.graph.wire, "span_folds", counted)
+    parts = [ask(widget, **request)["part"] for widget, request in zip(widgets, requests)]
+    cut_once = len(cuts)
+    for _ in range(3):  # the pages ask in turn: neither cuts the other's graph again
+        again = [ask(widget, **request)["part"] for widget, request in zip(widgets, requests)]
+        assert again == parts and len(cuts) == cut_once
+    for part, (root, params), request in zip(parts, [(stack, stacked), (tree, added)], requests):
+        asked = request["repeat"], request["count"], request["stretch"], request["units"]
+        assert part == graph_part(graph_for_view(root, params=params), GraphCuts(), *asked)
+    held, cut_before = weakref.ref(widgets[0]._walked.cuts), len(cuts)
+    widgets[0].close()
+    gc.collect()
+    assert held() is None  # the closed inspector's walk and folds are gone, though `widgets` holds it
+    assert ask(widgets[1], **requests[1])["part"] == parts[1] and len(cuts) == cut_before

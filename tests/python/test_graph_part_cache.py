@@ -8,6 +8,7 @@ import torchinspect.graph.wire
 from test_graph_wire import ask
 from torchinspect import inspect
 from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.wire import GraphCuts
 
 
 def chain(steps: int = 2_000) -> torch.Tensor:
@@ -44,7 +45,7 @@ def test_parts_asked_one_after_another_are_cut_from_one_walk_equal_to_a_new_one(
     ]
     assert len(walks) == 1
     whole = graph_for_view(h)
-    fresh = torchinspect.graph.wire.graph_part(whole, first, 2_000, [1, 1999], [17, 33])
+    fresh = torchinspect.graph.wire.graph_part(whole, GraphCuts(), first, 2_000, [1, 1999], [17, 33])
     assert parts[1] == fresh
 
 
@@ -55,7 +56,7 @@ def test_a_graph_changed_in_place_is_walked_again(monkeypatch):
     h.mul_(2)  # a new node at the root: the graph the parts are cut from is another one
     part = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[17, 33])["part"]
     assert len(walks) == 2
-    assert part == torchinspect.graph.wire.graph_part(graph_for_view(h), first, 2_000, [1, 1999], [17, 33])
+    assert part == torchinspect.graph.wire.graph_part(graph_for_view(h), GraphCuts(), first, 2_000, [1, 1999], [17, 33])
     assert graph_for_view(h)["nodes"][1]["op"] == "MulBackward0"
 
 
@@ -68,5 +69,5 @@ def test_a_backward_pass_has_the_next_part_walked_again_as_the_pass_left_the_nod
     after = ask(widget, repeat=first, count=2_000, stretch=[1, 1999], units=[1, 17])["part"]
     assert len(walks) == 2  # the part before the pass, and the part after it
     after.pop("gradients")  # the pass's records, which come with a part after it
-    assert after == torchinspect.graph.wire.graph_part(graph_for_view(h), first, 2_000, [1, 1999], [1, 17])
+    assert after == torchinspect.graph.wire.graph_part(graph_for_view(h), GraphCuts(), first, 2_000, [1, 1999], [1, 17])
     assert [node["saved_tensors"] for node in after["nodes"]] != [node["saved_tensors"] for node in before["nodes"]]

@@ -155,24 +155,30 @@ def _elided(graph: dict[str, Any], folds: list[dict[str, Any]], bounded: bool = 
 
 
 def graph_part(
-    graph: dict[str, Any], repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
+    graph: dict[str, Any],
+    cuts: GraphCuts,
+    repeat_id: str,
+    count: int,
+    stretch: Sequence[int],
+    units: Sequence[int],
 ) -> dict[str, Any]:
     """Units ``units[0]`` to ``units[1]`` (end excluded) of the repeat whose first unit starts
     with node ``repeat_id`` and has ``count`` units, from the elided stretch ``stretch`` the
     page holds: their nodes, the edges that touch them, and what is left of the stretch around
-    them, as elided stretches again.
+    them, as elided stretches again. ``cuts`` finds the repeat as the first payload cut
+    ``graph``, and keeps what it found for the next part (``WalkCache.cuts``).
 
     Raises:
         GraphPartError: the graph has no such repeat now, or the units are not in the stretch.
     """
     with collection_paused():
-        return _part(graph, repeat_id, count, stretch, units)
+        return _part(graph, cuts, repeat_id, count, stretch, units)
 
 
 def _part(
-    graph: dict[str, Any], repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
+    graph: dict[str, Any], cuts: GraphCuts, repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
 ) -> dict[str, Any]:
-    repeat = _fold_at(graph, repeat_id, count)
+    repeat = _fold_at(graph, cuts, repeat_id, count)
     if repeat is None:
         raise GraphPartError(
             f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
@@ -208,14 +214,14 @@ def _part(
     return part
 
 
-def _fold_at(graph: dict[str, Any], first_node: str, count: int) -> dict[str, Any] | None:
+def _fold_at(graph: dict[str, Any], cuts: GraphCuts, first_node: str, count: int) -> dict[str, Any] | None:
     """The fold of ``count`` units whose first unit starts with ``first_node``, as ``first_payload``
     cut the graph: a repeat, or a span or a node's inputs cut past the repeats, or past none of them.
     A graph sent cut less than that (or whole) can still have reached the page cut further, after a
     backward pass (``bounded_with_gradients``): then each depth is looked through in turn."""
     if "folding" not in graph:
         return None
-    for folds in _CUTS.folds(graph):
+    for folds in cuts.folds(graph):
         found = next(
             (fold for fold in folds() if fold["units"][0][0] == first_node and len(fold["units"]) == count), None
         )
@@ -224,11 +230,12 @@ def _fold_at(graph: dict[str, Any], first_node: str, count: int) -> dict[str, An
     return None
 
 
-class _LastCuts:
-    """How far ``first_payload`` cut the graph ``_fold_at`` was last given, and the folds of each
-    depth looked through: the page asks for part after part of one graph, and cutting a
-    40,000-node graph takes most of a second. It holds that graph's plain data (the inspector's
-    kept walk holds the same dict), no tensor."""
+class GraphCuts:
+    """How far ``first_payload`` cut the graph ``graph_part`` was last given, and the folds of
+    each depth looked through: the page asks for part after part of one graph, and cutting a
+    40,000-node graph takes most of a second. Each inspector keeps its own (``WalkCache.cuts``),
+    so that two inspectors never cut each other's graph again, and what it holds (that graph's
+    plain data, tens of MB of folds for a big one, no tensor) goes with the inspector."""
 
     def __init__(self) -> None:
         self._graph: dict[str, Any] | None = None
@@ -248,9 +255,6 @@ class _LastCuts:
         return self._folds[cut]
 
 
-_CUTS = _LastCuts()
-
-
 class WalkCache:
     """The view's snapshot last walked from one inspected tensor, for the graph parts its page asks
     for one after another: a part of G5 (30,000 nodes) took a new walk of 0.5 s each time.
@@ -258,12 +262,14 @@ class WalkCache:
     It holds plain data only, no tensor and no node of torch. It walks again where the tensor's
     ``grad_fn`` is another node (an in-place write made a new graph) or the leaves are named by
     other parameters; the inspector calls ``forget`` when a backward pass ran, since the pass
-    released what the nodes saved.
+    released what the nodes saved, and when it closes. ``cuts`` finds the folds of the graph
+    walked as its first payload was cut (``graph_part``).
     """
 
     def __init__(self) -> None:
         self._key: tuple[int, int, object] | None = None
         self._graph: dict[str, Any] = {}
+        self.cuts = GraphCuts()
 
     def graph_for(self, root: torch.Tensor, params: Any) -> dict[str, Any]:
         """``graph_for_view(root, params=params)``, walked again only where the graph changed."""
@@ -271,12 +277,14 @@ class WalkCache:
         # The node's address alone could be reused by a new graph; its sequence number is not.
         key = (id(grad_fn), -1 if grad_fn is None else grad_fn._sequence_nr(), _params_key(params))
         if key != self._key:
+            self.forget()  # the last walk's folds go before the next walk is made
             self._graph = graph_for_view(root, params=params)
             self._key = key
         return self._graph
 
     def forget(self) -> None:
-        self._key, self._graph = None, {}
+        """Let go of the graph walked and its cuts."""
+        self._key, self._graph, self.cuts = None, {}, GraphCuts()
 
 
 def _params_key(params: Any) -> object:
