@@ -19,6 +19,7 @@ from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
 from torchinspect.graph.long_records import LISTED_ENTRIES
+from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_texts
 from torchinspect.graph.snapshot import graph_for_view
 import torchinspect.graph.wire
 from torchinspect.graph.wire import (
@@ -85,6 +86,46 @@ def long_names(steps: int = 2_500, length: int = 120) -> tuple[torch.Tensor, dic
     return h.sum(), named
 
 
+def wide_steps(steps: int = 400, each: int = 17) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in, each step adding a stack of ``each`` leaves of its own: as many
+    nodes taking more than INPUTS_SHOWN leaves as steps, none in a repeat."""
+    h0 = torch.randn(2, requires_grad=True)
+    named = {"h0": h0}
+    h = h0
+    for step, letter in enumerate(square_free(steps)):
+        leaves = [named.setdefault(f"s{step}.l{leaf}", torch.randn(2, requires_grad=True)) for leaf in range(each)]
+        h = OPS[letter](h + torch.stack(leaves).sum(0))
+    return h.sum(), named
+
+
+def long_texts(steps: int = 1_200, length: int = 100_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in with a few weights named by ``length`` characters of module path,
+    and a few steps through a custom Function whose class name is ``length`` characters long."""
+    h0 = torch.randn(3, requires_grad=True)
+    named = {"h0": h0}
+    h = h0
+    for step, letter in enumerate(square_free(steps)):
+        if step % 400 == 1:
+            weight = named[f"block{step}." * (length // 7) + "weight"] = torch.randn(3, requires_grad=True)
+            h = h * weight
+        if step % 400 == 2:
+            body = {"forward": staticmethod(lambda ctx, x: x * 2), "backward": staticmethod(lambda ctx, g: g * 2)}
+            h = type(f"Twice{step}".ljust(length, "x"), (torch.autograd.Function,), body).apply(h)
+        h = OPS[letter](h)
+    return h.sum(), named
+
+
+def strings_in(value: object) -> list[str]:
+    """Every string in JSON data, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *strings_in(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
 def loaded_whole(widget) -> tuple[dict, set]:
     """Every node and edge the page holds once it asked for every elided run, a whole run at a time."""
     nodes = {node["id"]: node for node in widget.graph["nodes"]}
@@ -93,6 +134,7 @@ def loaded_whole(widget) -> tuple[dict, set]:
         for run in fold.get("elided", ()):
             asked = {"stretch": run["units"], "units": run["units"]}
             part = ask(widget, repeat=fold["units"][0][0], count=fold["count"], **asked)["part"]
+            assert max(map(len, strings_in(part)), default=0) <= TEXT_CHARACTERS
             assert part["elided"] == [] and sum(map(len, part["units"])) == run["nodes"] == len(part["nodes"])
             nodes.update((node["id"], node) for node in part["nodes"])
             edges.update(json.dumps(edge, sort_keys=True) for edge in part["edges"])
@@ -100,18 +142,21 @@ def loaded_whole(widget) -> tuple[dict, set]:
 
 
 def assert_bounded_and_loads_back_whole(root: torch.Tensor, params: dict[str, torch.Tensor]) -> dict:
-    """The widget's graph is past the bound whole, within it as sent, valid, and the exact graph once
-    every part is asked for: ``graph_for_view``'s nodes and edges, ``autograd_graph``'s ids, ops and names."""
+    """The widget's graph is past the bound whole, within it as sent, valid, no string in it or its
+    parts past TEXT_CHARACTERS, and the exact graph once every part is asked for: ``graph_for_view``'s
+    nodes and edges, ``autograd_graph``'s ids, ops and names (long ones shortened, ``short_texts``)."""
     whole = graph_for_view(root, params=params)
     assert payload_bytes(whole) > FIRST_PAYLOAD_BYTES
     widget = inspect(root, params=params)
     assert sent_bytes(widget) <= FIRST_PAYLOAD_BYTES
     jsonschema.validate(widget.graph, SCHEMA)
+    assert max(map(len, strings_in(widget.graph))) <= TEXT_CHARACTERS
+    whole = short_texts(whole)
     assert node_count(widget.graph) == len(whole["nodes"])
     nodes, edges = loaded_whole(widget)
     assert [nodes[node["id"]] for node in whole["nodes"]] == whole["nodes"] and len(nodes) == len(whole["nodes"])
     assert edges == {json.dumps(edge, sort_keys=True) for edge in whole["edges"]}
-    public = torchinspect.autograd_graph(root, params=params)
+    public = short_texts(torchinspect.autograd_graph(root, params=params))
     described = [(node["id"], node["kind"], node["op"], node["name"]) for node in public["nodes"]]
     assert described == [(node["id"], node["kind"], node["op"], node["name"]) for node in whole["nodes"]]
     return widget.graph
@@ -253,3 +298,30 @@ def test_two_inspectors_cut_their_own_graphs_once_and_one_closed_lets_its_cuts_g
     gc.collect()
     assert held() is None  # the closed inspector's walk and folds are gone, though `widgets` holds it
     assert ask(widgets[1], **requests[1])["part"] == parts[1] and len(cuts) == cut_before
+
+
+def test_thousands_of_nodes_taking_leaves_of_their_own_keep_them_in_the_spans_that_elide_them():
+    root, params = wide_steps()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    stacks = [node["id"] for node in graph_for_view(root, params=params)["nodes"] if node["op"] == "StackBackward0"]
+    inputs = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
+    sent_ids = {node["id"] for node in sent["nodes"]}
+    # only the stacks the page gets have their leaves folded apart, and each of those does
+    assert {fold["inputs"]["of"] for fold in inputs} == {stack for stack in stacks if stack in sent_ids}
+    assert len(stacks) == 400 and 0 < len(inputs) < 100
+
+
+def test_a_name_or_op_of_100_000_characters_reaches_the_page_shortened_around_an_ellipsis():
+    root, params = long_texts()
+    whole = {node["id"]: node for node in graph_for_view(root, params=params)["nodes"]}
+    assert_bounded_and_loads_back_whole(root, params)
+    loaded, _ = loaded_whole(inspect(root, params=params))
+    long_names = [node for node in loaded.values() if node["name"] and "…" in node["name"]]
+    long_ops = [node for node in loaded.values() if "…" in (node["op"] or "")]
+    assert long_names and long_ops
+    for node, key in [*((node, "name") for node in long_names), *((node, "op") for node in long_ops)]:
+        head, tail = node[key].split("…")
+        assert whole[node["id"]][key].startswith(head) and whole[node["id"]][key].endswith(tail)
+        assert len(node[key]) == TEXT_CHARACTERS and len(whole[node["id"]][key]) >= 100_000
+    public = torchinspect.autograd_graph(root, params=params)["nodes"]  # the API's graph keeps the whole text
+    assert [node["name"] for node in public] == [node["name"] for node in whole.values()]
