@@ -2,7 +2,8 @@
 /**
  * Culling a big graph's SVG (culling.ts) takes far elements out of the page: whatever the view
  * went through, the drawing holds exactly the layout's boxes and links near it, all of them
- * once culling stops, and the gradient flow's paint reaches links that were out when it painted.
+ * once culling stops; a big drawing's elements are made as they come near, and the search's
+ * marks and the gradient flow's paint reach elements made or put back after they were set.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -12,8 +13,8 @@ import type { GraphLayout } from '../../js_src/core/graph/geometry';
 import { layoutGraph } from '../../js_src/core/graph/layout';
 import { expandGroupAll, graphModel } from '../../js_src/core/graph/model';
 import { paintFlow } from '../../js_src/views/flow/paint';
-import { cull, CULL_MIN_BOXES, reaches, SVG_MAX_LINKS, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
-import { drawLayout, drawingOf, svgElement } from '../../js_src/views/graph/svg';
+import { cull, reaches, SVG_MAX_LINKS, windowAround, type ViewTransform } from '../../js_src/views/graph/culling';
+import { CULL_MIN_BOXES, drawLayout, drawingOf, svgElement } from '../../js_src/views/graph/svg';
 import { fanSnapshot } from './graph_fan';
 
 const STAGE = { width: 800, height: 600 };
@@ -117,13 +118,31 @@ describe('culling a big graph', { timeout: 30_000 }, () => {
     expect(inPage(content)).toEqual(near(small, null));
   });
 
-  it('keeps the gradient flow\'s colours on links that come back', () => {
+  it('makes a big drawing\'s elements only as they come near the view, each once, and dresses those made later', () => {
+    const content = drawn(layout);
+    const drawing = drawingOf(content)!;
+    expect(inPage(content)).toEqual({ boxes: [], links: [] });
+    const marked = new Set(layout.boxes.filter((_, at) => at % 3 === 0).map(({ box }) => box.id));
+    drawing.dress('is-match', { box: (element, { box }) => element.classList.toggle('is-match', marked.has(box.id)) });
+    cull(drawing, windowAround(views[0], STAGE));
+    const first = inPage(content).boxes;
+    const element = drawing.box(drawing.boxAt.get(first[0])!);
+    expect(content.querySelector(`[data-id="${first[0]}"]`)).toBe(element);
+    for (const view of views.slice(1)) cull(drawing, windowAround(view, STAGE));
+    cull(drawing, windowAround(views[0], STAGE));
+    expect(content.querySelector(`[data-id="${first[0]}"]`)).toBe(element);
+    cull(drawing, null);
+    const matching = [...content.querySelectorAll<SVGGElement>('.torchinspect-graph-box.is-match')].map(box => box.dataset.id!);
+    expect(matching.sort()).toEqual([...marked].sort());
+  });
+
+  it('keeps the gradient flow\'s colours on links made or put back after it painted', () => {
     const content = drawn(layout);
     const drawing = drawingOf(content)!;
     cull(drawing, windowAround(views[1], STAGE));
     const linkNorms = new Map(layout.links.map(({ link }, at) => [linkKey(link.source, link.target), at + 1]));
     const flow: GradientFlow = { scale: normScale(linkNorms.values()), boxNorms: new Map(), linkNorms };
-    paintFlow({ content, drawn: new Map(), arrowUrl: 'url(#arrow)' }, flow, null, new Set(), 'url(#flow-arrow)');
+    paintFlow({ content, drawing, arrowUrl: 'url(#arrow)' }, flow, null, new Set(), 'url(#flow-arrow)');
     cull(drawing, windowAround(views[2], STAGE));
     cull(drawing, null);
     const links = [...content.querySelectorAll<SVGPathElement>('.torchinspect-graph-link')];

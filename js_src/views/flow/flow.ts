@@ -86,7 +86,8 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     steps.hidden = !stepping;
     steps.replaceChildren(...(stepping ? stepPanel(model, gradients!, step.at) : []));
     const current = stepping ? model.boxOf.get(gradients!.order[step.at]) : undefined;
-    const box = current === undefined ? undefined : painted.drawn.get(current);
+    const at = current === undefined ? undefined : painted.drawing.boxAt.get(current);
+    const box = at === undefined ? undefined : painted.drawing.box(at);
     if (current !== undefined) host.select(current, false);
     if (current !== undefined && box !== undefined && isOutside(box, parts.svg)) host.centre(current);
   };

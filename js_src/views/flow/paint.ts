@@ -2,14 +2,16 @@
  * Paints gradient flow onto a drawn graph: each box framed in the colour of the gradient that
  * arrived at it, each link stroked in the colour and width of the gradient it carried, and,
  * while stepping, the boxes still to run and the links not yet passed left grey. Only styles
- * and data attributes change: nothing is laid out or drawn again, and `clearFlow` undoes it.
+ * and data attributes change, on the elements made so far and on each made later (a big
+ * drawing makes them as they come near the view): nothing is laid out or drawn again, and
+ * `clearFlow` undoes it.
  */
 
 import type { StepPicture } from '../../core/gradients/steps';
 import { cssColor } from '../../core/colormap';
 import { linkKey, type GradientFlow, type PageTone } from '../../core/gradients/flow';
 import type { GraphDrawing } from '../graph/layer';
-import { drawingOf, svgElement } from '../graph/svg';
+import { svgElement } from '../graph/svg';
 
 const KIND_COLOR = '--ti-graph-kind';
 // Unique on the page even when it runs several copies of this module (see graph_svg.ts).
@@ -32,6 +34,9 @@ export function flowArrowMarker(): { defs: SVGDefsElement; url: string } {
   return { defs, url: `url(#${id})` };
 }
 
+/** The name the flow dresses the drawing's elements under (svg.ts): boxes and links made later get the paint too. */
+const FLOW_DRESSER = 'gradient-flow';
+
 /** `picture` is null for the whole pass; `flagged` are the boxes a flag points at. */
 export function paintFlow(
   painted: GraphDrawing,
@@ -40,44 +45,48 @@ export function paintFlow(
   flagged: Set<string>,
   arrowUrl: string
 ): void {
-  for (const [id, box] of painted.drawn) {
-    const norm = flow.boxNorms.get(id) ?? null;
-    const phase = picture?.boxes.get(id) ?? (norm === null ? 'unreached' : 'done');
-    const color = flow.scale.colorOf(norm);
-    if (color !== null && (phase === 'done' || phase === 'current')) box.style.setProperty(KIND_COLOR, cssColor(color));
-    else box.style.removeProperty(KIND_COLOR);
-    box.dataset.phase = phase;
-    setNorm(box, norm);
-    box.classList.toggle('is-current', phase === 'current');
-    box.classList.toggle('is-flagged', flagged.has(id));
-  }
-  for (const path of links(painted.content)) {
-    const key = linkKey(path.dataset.source ?? '', path.dataset.target ?? '');
-    const norm = flow.linkNorms.get(key) ?? null;
-    const passed = picture === null || picture.passed.has(key);
-    const color = flow.scale.colorOf(norm);
-    path.dataset.flow = norm === null ? 'none' : passed ? 'passed' : 'waiting';
-    setNorm(path, norm);
-    path.style.stroke = color !== null && passed ? cssColor(color) : '';
-    path.style.strokeWidth = color !== null && passed ? `${flow.scale.widthOf(norm).toFixed(2)}px` : '';
-    path.setAttribute('marker-end', arrowUrl);
-  }
+  painted.drawing.dress(FLOW_DRESSER, {
+    box(element, { box: { id } }) {
+      const norm = flow.boxNorms.get(id) ?? null;
+      const phase = picture?.boxes.get(id) ?? (norm === null ? 'unreached' : 'done');
+      const color = flow.scale.colorOf(norm);
+      if (color !== null && (phase === 'done' || phase === 'current')) element.style.setProperty(KIND_COLOR, cssColor(color));
+      else element.style.removeProperty(KIND_COLOR);
+      element.dataset.phase = phase;
+      setNorm(element, norm);
+      element.classList.toggle('is-current', phase === 'current');
+      element.classList.toggle('is-flagged', flagged.has(id));
+    },
+    link(path, { link }) {
+      const key = linkKey(link.source, link.target);
+      const norm = flow.linkNorms.get(key) ?? null;
+      const passed = picture === null || picture.passed.has(key);
+      const color = flow.scale.colorOf(norm);
+      path.dataset.flow = norm === null ? 'none' : passed ? 'passed' : 'waiting';
+      setNorm(path, norm);
+      path.style.stroke = color !== null && passed ? cssColor(color) : '';
+      path.style.strokeWidth = color !== null && passed ? `${flow.scale.widthOf(norm).toFixed(2)}px` : '';
+      path.setAttribute('marker-end', arrowUrl);
+    }
+  });
 }
 
 export function clearFlow(painted: GraphDrawing): void {
-  for (const box of painted.drawn.values()) {
-    box.style.removeProperty(KIND_COLOR);
-    delete box.dataset.phase;
-    delete box.dataset.norm;
-    box.classList.remove('is-current', 'is-flagged');
-  }
-  for (const path of links(painted.content)) {
-    delete path.dataset.flow;
-    delete path.dataset.norm;
-    path.style.stroke = '';
-    path.style.strokeWidth = '';
-    path.setAttribute('marker-end', painted.arrowUrl);
-  }
+  painted.drawing.undress(FLOW_DRESSER, {
+    box(element) {
+      element.style.removeProperty(KIND_COLOR);
+      delete element.dataset.phase;
+      delete element.dataset.norm;
+      element.classList.remove('is-current', 'is-flagged');
+    },
+    link(path) {
+      delete path.dataset.flow;
+      delete path.dataset.norm;
+      path.style.stroke = '';
+      path.style.strokeWidth = '';
+      path.setAttribute('marker-end', painted.arrowUrl);
+    }
+  });
 }
 
 /** Whether the drawing sits on a dark page or a light one: the first opaque background behind it. */
@@ -128,9 +137,4 @@ export function isOutside(box: Element, stage: Element): boolean {
 function setNorm(element: SVGElement, norm: number | null): void {
   if (norm === null) delete element.dataset.norm;
   else element.dataset.norm = String(norm);
-}
-
-/** Every link of the drawing, those culling took out of the page too (culling.ts): they keep their paint for when they come back. */
-function links(content: SVGGElement): SVGPathElement[] {
-  return drawingOf(content)?.links ?? [];
 }

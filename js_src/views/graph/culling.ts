@@ -1,25 +1,19 @@
 /**
- * A big graph's SVG keeps in the page's rendering only what is near the stage: Chromium paints
- * every displayed element of an SVG each time its transform moves, so G6's 15,003 boxes (with
- * their links and labels) panned at a readable zoom took a median of 83 ms a frame, though a
- * dozen boxes were in view. Past CULL_MIN_BOXES boxes, each move takes out of the drawing what
- * lies over half a stage away from the view and puts back what came near, changing only those.
- * Out, not hidden: when the overview hands the SVG back (overview.ts), Chromium computes the
- * style of every element in it, hidden or not, which took 300-1,000 ms a switch on G6 with
- * 45,000 elements hidden; hiding G4's 455 expanded boxes (display: none) saved a quarter of
- * the first frame's work, taking them out two thirds. What comes back goes to the end of its
- * group: boxes never overlap, so their order does not show.
+ * A big graph's SVG holds only what is near the stage: Chromium paints every displayed element
+ * of an SVG each time its transform moves, so G6's 15,003 boxes (with their links and labels)
+ * panned at a readable zoom took a median of 83 ms a frame, though a dozen boxes were in view.
+ * Past CULL_MIN_BOXES boxes, the drawing starts empty (svg.ts) and each move puts in what
+ * lies within half a stage of the view, made on its first coming, and takes out what went
+ * further, changing only those. Out, not hidden: when the overview hands the SVG back
+ * (overview.ts), Chromium computes the style of every element in it, hidden or not, which took
+ * 300-1,000 ms a switch on G6 with 45,000 elements hidden; hiding G4's 455 expanded boxes
+ * (display: none) saved a quarter of the first frame's work, taking them out two thirds, and
+ * not making them at all saved most of the rest. What comes in goes to the end of its group:
+ * boxes never overlap, so their order does not show.
  */
 
 import type { Point } from '../../core/graph/geometry';
 import type { Drawing } from './svg';
-
-/**
- * More boxes than a default view shows (~60): a graph opened further (G4 with every node shown,
- * 455 boxes and 34,866 px tall at a readable zoom) is seen a stage at a time, and its first frame
- * cost Chromium ~100 ms of style, layout and paint for the ~3,000 elements out of view.
- */
-export const CULL_MIN_BOXES = 100;
 
 /** Pan and zoom: a drawing point p shows at p × scale + (x, y) on the stage. */
 export interface ViewTransform {
@@ -47,8 +41,8 @@ export function reaches(window: Window, left: number, top: number, right: number
   return right >= window.left && left <= window.right && bottom >= window.top && top <= window.bottom;
 }
 
-/** Which of each drawing's elements are out now, kept here: asking the page costs more than the check. */
-const taken = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
+/** Which of each drawing's elements are in the page now, kept here: asking the page costs more than the check. */
+const inPage = new WeakMap<Drawing, { boxes: Uint8Array; links: Uint8Array }>();
 
 /**
  * Past this many links reaching the window, the SVG keeps only those with both ends in it: the
@@ -64,28 +58,20 @@ export const SVG_MAX_LINKS = 500;
  * otherwise.
  */
 export function cull(drawing: Drawing, window: Window | null): number[] {
-  const near = window === null || drawing.layout.boxes.length < CULL_MIN_BOXES ? null : window;
-  let state = taken.get(drawing);
-  // The first cull of a drawing put in the page whole takes most of it out: the groups are then
-  // refilled in one call each, since removing G4's ~2,900 far elements one by one was a tenth
-  // of the script's time opening every node. Later moves change a few elements each.
-  const refilled = state === undefined && near !== null;
+  const near = window === null || drawing.whole ? null : window;
+  let state = inPage.get(drawing);
   if (state === undefined) {
-    state = { boxes: new Uint8Array(drawing.boxes.length), links: new Uint8Array(drawing.links.length) };
-    taken.set(drawing, state);
+    const start = drawing.whole ? 1 : 0;
+    state = { boxes: new Uint8Array(drawing.layout.boxes.length).fill(start), links: new Uint8Array(drawing.layout.links.length).fill(start) };
+    inPage.set(drawing, state);
   }
   const { boxes, links } = state;
   const { groups } = drawing;
-  const place = (element: SVGElement, group: SVGGElement, shown: boolean): void => {
-    if (refilled) return;
-    if (shown) group.appendChild(element);
-    else element.remove();
-  };
   drawing.layout.boxes.forEach(({ x, y, width, height }, at) => {
     const shown = near === null || reaches(near, x - width / 2, y - height / 2, x + width / 2, y + height / 2);
-    if (shown === (boxes[at] === 0)) return;
-    boxes[at] = shown ? 0 : 1;
-    place(drawing.boxes[at], groups.boxes, shown);
+    if (shown === (boxes[at] === 1)) return;
+    boxes[at] = shown ? 1 : 0;
+    place(drawing.box(at), groups.boxes, shown);
   });
   const reaching: number[] = [];
   drawing.layout.links.forEach(({ points }, at) => {
@@ -96,26 +82,19 @@ export function cull(drawing: Drawing, window: Window | null): number[] {
   for (const at of reaching) kept[at] = 1;
   for (const at of aside) kept[at] = 0;
   kept.forEach((keep, at) => {
+    if (keep === links[at]) return;
+    links[at] = keep;
     const shown = keep === 1;
-    if (shown === (links[at] === 0)) return;
-    links[at] = shown ? 0 : 1;
-    place(drawing.links[at], groups.links, shown);
-    const label = drawing.labels[at];
+    place(drawing.link(at), groups.links, shown);
+    const label = drawing.label(at);
     if (label !== null) place(label, groups.labels, shown);
   });
-  if (refilled) {
-    refill(groups.boxes, drawing.boxes, boxes);
-    refill(groups.links, drawing.links, links);
-    refill(groups.labels, drawing.labels, links);
-  }
   return aside;
 }
 
-/** Puts in the group exactly the elements not flagged out, in one call. */
-function refill(group: SVGGElement, elements: (SVGElement | null)[], out: Uint8Array): void {
-  const kept = document.createDocumentFragment();
-  elements.forEach((element, at) => element !== null && out[at] === 0 && kept.appendChild(element));
-  group.replaceChildren(kept);
+function place(element: SVGElement, group: SVGGElement, shown: boolean): void {
+  if (shown) group.appendChild(element);
+  else element.remove();
 }
 
 function endsIn(window: Window, points: Point[]): boolean {

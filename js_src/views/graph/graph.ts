@@ -26,7 +26,7 @@ import { mountModuleControls } from './module_controls';
 import { boxTowards, isArrow } from './navigation';
 import { graphParts, type GraphParts } from './parts';
 import { showMemory } from './memory';
-import { drawLayout } from './svg';
+import { drawLayout, type Drawing } from './svg';
 import { mountCamera } from './camera';
 import { mountNodeValues, type RequestNodeTensor } from './values';
 import type { View } from '../view';
@@ -53,7 +53,7 @@ const ZOOM_STEP = 1.25;
 interface Shown {
   model: GraphModel;
   layout: GraphLayout;
-  drawn: Map<string, SVGGElement>;
+  drawing: Drawing;
 }
 
 export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {}): View<GraphData> {
@@ -82,13 +82,13 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
 
   const draw = (model: GraphModel): Shown => {
     const layout = layoutGraph(model, direction);
-    const drawn = drawLayout(parts.content, layout, parts.arrowUrl);
+    const drawing = drawLayout(parts.content, layout, parts.arrowUrl);
     parts.content.prepend(drawFrames(layout.frames));
     moduleControls.drawn(model);
     parts.status.textContent = statusText(model);
-    shown = { model, layout, drawn };
+    shown = { model, layout, drawing };
     highlight(shown, matches, 'is-match');
-    flow.drawn(model, { content: parts.content, drawn, arrowUrl: parts.arrowUrl });
+    flow.drawn(model, { content: parts.content, drawing, arrowUrl: parts.arrowUrl });
     return shown;
   };
   const centreOn = (id: string): void => {
@@ -97,7 +97,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
   };
   const select = (id: string | null, centre = false): void => {
     const previous = selected;
-    selected = id !== null && shown?.drawn.has(id) ? id : null;
+    selected = id !== null && shown?.drawing.boxAt.has(id) ? id : null;
     if (shown === null) return;
     highlight(shown, selected === null ? [] : [selected], 'is-selected');
     const box = selected === null ? null : shown.model.boxes.find(candidate => candidate.id === selected) ?? null;
@@ -267,10 +267,10 @@ function listen(parts: GraphParts, signal: AbortSignal, handlers: Handlers): voi
   }
 }
 
-/** Marks exactly `ids` among the drawn boxes with `className`. */
+/** Marks exactly `ids` among the drawn boxes with `className`, those made later too. */
 function highlight(shown: Shown, ids: string[], className: string): void {
-  for (const box of shown.drawn.values()) box.classList.remove(className);
-  for (const id of ids) shown.drawn.get(id)?.classList.add(className);
+  const marked = new Set(ids);
+  shown.drawing.dress(className, { box: (element, { box }) => element.classList.toggle(className, marked.has(box.id)) });
 }
 
 /** The centre of the first root's box: what was inspected, kept in view when the drawing is larger than the stage. */

@@ -6,11 +6,12 @@
 
 import type { GraphBox, GraphModel } from '../../core/graph/model';
 import type { GraphParts } from './parts';
+import type { Drawing } from './svg';
 
-/** The graph as drawn: its SVG group, the group of each drawn box by id, and its own arrowhead. */
+/** The graph as drawn: its SVG group, its elements (made as they come near the view), and its own arrowhead. */
 export interface GraphDrawing {
   content: SVGGElement;
-  drawn: Map<string, SVGGElement>;
+  drawing: Drawing;
   /** The graph's own arrowhead, put back when a layer clears what it painted. */
   arrowUrl: string;
 }

@@ -151,7 +151,7 @@ const DOT_MAX_PX = 3;
 
 /**
  * Draws the links culling left out of the SVG, in the colour the gradient flow gave each
- * (paint.ts sets it on the link's element, in the page or not) or the stylesheet's.
+ * (paint.ts sets it on the link's element, in the page or not, made for it) or the stylesheet's.
  */
 function drawAside(context: CanvasRenderingContext2D, image: ImageData, drawing: Drawing, aside: number[], colours: Colours, view: ViewTransform): void {
   const ratio = window.devicePixelRatio || 1;
@@ -160,7 +160,7 @@ function drawAside(context: CanvasRenderingContext2D, image: ImageData, drawing:
   const line = lineDrawer(pixels);
   const [pixelX, pixelY] = [(x: number) => (x * view.scale + view.x) * ratio, (y: number) => (y * view.scale + view.y) * ratio];
   for (const at of aside) {
-    const stroke = drawing.links[at].style.stroke;
+    const stroke = drawing.link(at).style.stroke;
     let colour = packed.get(stroke);
     if (colour === undefined) packed.set(stroke, (colour = packedColour(stroke)));
     const { points } = drawing.layout.links[at];

@@ -1,6 +1,7 @@
 /**
  * Draws a laid-out graph as SVG: a box per node or folded group, a path with an arrowhead and
- * a shape label per link. Every label is an SVG text node's textContent, never markup.
+ * a shape label per link, each made when first asked for. Every label is an SVG text node's
+ * textContent, never markup.
  */
 
 import type { GraphLayout, PlacedBox, PlacedLink, Point } from '../../core/graph/geometry';
@@ -34,14 +35,43 @@ export function arrowMarker(): { defs: SVGDefsElement; url: string } {
   return { defs, url: `url(#${id})` };
 }
 
-/** What a content group was last filled with: the layout, and each box's, link's and label's element in its order. */
+/**
+ * More boxes than a default view shows (~60): a drawing this big is seen a stage at a time (G4
+ * with every node shown, 455 boxes, is 34,866 px tall at a readable zoom, a stage showing a
+ * dozen), so its elements are made only as culling (culling.ts) asks for those near the view.
+ */
+export const CULL_MIN_BOXES = 100;
+
+/**
+ * What restyles a drawing's elements (the search's and the selection's marks, the gradient
+ * flow's colours): run on every element made so far when it is set, and on each made after.
+ */
+export interface Dresser {
+  box?(element: SVGGElement, placed: PlacedBox): void;
+  link?(element: SVGPathElement, placed: PlacedLink): void;
+}
+
+/**
+ * A laid-out graph and the elements that draw it, each box, link and label made on its first
+ * ask: making G4's ~2,900 elements with every node shown took ~25 ms of the ~45 ms of script
+ * that opening it cost, for the ~100 that a stage around the root shows.
+ */
 export interface Drawing {
   layout: GraphLayout;
-  boxes: SVGGElement[];
-  links: SVGPathElement[];
+  /** Whether the drawing was put in the page whole; a big one starts empty and culling puts in what is near. */
+  whole: boolean;
+  /** Each box's position in the layout, by box id. */
+  boxAt: ReadonlyMap<string, number>;
+  /** The element of the layout's box at `at`, made and dressed on the first ask. */
+  box(at: number): SVGGElement;
+  link(at: number): SVGPathElement;
   /** Null for a link without a label. */
-  labels: (SVGTextElement | null)[];
-  /** The groups holding them, where culling puts back what it took out. */
+  label(at: number): SVGTextElement | null;
+  /** Sets the dresser of that name (replacing the one set before) and runs it on every element made so far. */
+  dress(name: string, dresser: Dresser): void;
+  /** Runs `undo` on every element made so far and forgets the dresser of that name. */
+  undress(name: string, undo: Dresser): void;
+  /** The groups holding them, where culling puts in what comes near. */
   groups: { links: SVGGElement; boxes: SVGGElement; labels: SVGGElement };
 }
 
@@ -52,28 +82,74 @@ export function drawingOf(content: SVGGElement): Drawing | null {
   return drawings.get(content) ?? null;
 }
 
-/** Fills `content` with the layout; returns each box's element by box id. */
-export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: string): Map<string, SVGGElement> {
-  const links = svgElement('g', 'torchinspect-graph-links');
-  const labels = svgElement('g', 'torchinspect-graph-link-labels');
-  const boxes = svgElement('g', 'torchinspect-graph-boxes');
-  const drawing: Drawing = { layout, boxes: [], links: [], labels: [], groups: { links, boxes, labels } };
-  for (const placed of layout.links) {
-    const path = links.appendChild(linkPath(placed, arrowUrl));
-    const label = placed.link.label ? labels.appendChild(linkLabel(placed)) : null;
-    drawing.links.push(path);
-    drawing.labels.push(label);
-  }
-  const drawn = new Map<string, SVGGElement>();
-  for (const placed of layout.boxes) {
-    const box = boxElement(placed);
-    drawn.set(placed.box.id, box);
-    drawing.boxes.push(box);
-    boxes.appendChild(box);
+/**
+ * Fills `content` with the layout's groups: a small layout's every element, a big one's none
+ * (culling puts in what is near the view, made then).
+ */
+export function drawLayout(content: SVGGElement, layout: GraphLayout, arrowUrl: string): Drawing {
+  const groups = {
+    links: svgElement('g', 'torchinspect-graph-links'),
+    boxes: svgElement('g', 'torchinspect-graph-boxes'),
+    labels: svgElement('g', 'torchinspect-graph-link-labels')
+  };
+  const drawing = lazyDrawing(layout, arrowUrl, groups);
+  if (drawing.whole) {
+    layout.links.forEach((_, at) => {
+      groups.links.appendChild(drawing.link(at));
+      const label = drawing.label(at);
+      if (label !== null) groups.labels.appendChild(label);
+    });
+    layout.boxes.forEach((_, at) => groups.boxes.appendChild(drawing.box(at)));
   }
   drawings.set(content, drawing);
-  content.replaceChildren(links, boxes, labels);
-  return drawn;
+  content.replaceChildren(groups.links, groups.boxes, groups.labels);
+  return drawing;
+}
+
+function lazyDrawing(layout: GraphLayout, arrowUrl: string, groups: Drawing['groups']): Drawing {
+  const boxes = new Array<SVGGElement | undefined>(layout.boxes.length);
+  const links = new Array<SVGPathElement | undefined>(layout.links.length);
+  const labels = new Array<SVGTextElement | null | undefined>(layout.links.length);
+  const dressers = new Map<string, Dresser>();
+  const dressAll = (dresser: Dresser): void => {
+    if (dresser.box) boxes.forEach((element, at) => dresser.box!(element!, layout.boxes[at]));
+    if (dresser.link) links.forEach((element, at) => dresser.link!(element!, layout.links[at]));
+  };
+  return {
+    layout,
+    whole: layout.boxes.length < CULL_MIN_BOXES,
+    boxAt: new Map(layout.boxes.map(({ box }, at) => [box.id, at])),
+    groups,
+    box(at) {
+      let element = boxes[at];
+      if (element === undefined) {
+        boxes[at] = element = boxElement(layout.boxes[at]);
+        for (const dresser of dressers.values()) dresser.box?.(element, layout.boxes[at]);
+      }
+      return element;
+    },
+    link(at) {
+      let element = links[at];
+      if (element === undefined) {
+        links[at] = element = linkPath(layout.links[at], arrowUrl);
+        for (const dresser of dressers.values()) dresser.link?.(element, layout.links[at]);
+      }
+      return element;
+    },
+    label(at) {
+      let element = labels[at];
+      if (element === undefined) labels[at] = element = layout.links[at].link.label ? linkLabel(layout.links[at]) : null;
+      return element;
+    },
+    dress(name, dresser) {
+      dressers.set(name, dresser);
+      dressAll(dresser);
+    },
+    undress(name, undo) {
+      dressers.delete(name);
+      dressAll(undo);
+    }
+  };
 }
 
 function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {

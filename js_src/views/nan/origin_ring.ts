@@ -13,14 +13,12 @@ export function originRing(originId: string | null): MountLayer {
     let centred = false;
     return {
       update() {},
-      drawn(model, drawing) {
-        for (const box of drawing.drawn.values()) box.classList.remove('is-nan-origin');
+      drawn(model, graph) {
         ringed = originId === null ? null : (model.boxOf.get(originId) ?? null);
-        if (ringed === null) return;
-        drawing.drawn.get(ringed)?.classList.add('is-nan-origin');
-        if (centred) return;
-        centred = true;
         const origin = ringed;
+        graph.drawing.dress('nan-origin', { box: (element, { box }) => element.classList.toggle('is-nan-origin', box.id === origin) });
+        if (origin === null || centred) return;
+        centred = true;
         // After the graph view's own first fit, which follows this call; once the stage has a
         // size (centring moves the view, and the graph stops fitting itself on resize).
         queueMicrotask(() => {
