@@ -283,6 +283,8 @@ export interface ForwardSpan {
 export interface NodeInputs {
   of: string;
   op: string | null;
+  /** How many other nodes take some of the leaves too, where any does (the wire's last resort). */
+  others?: number;
 }
 
 /** A run of a repeat's units left out of the graph sent first: what the page draws of them without their nodes. */

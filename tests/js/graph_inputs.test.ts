@@ -49,6 +49,14 @@ describe("a node's inputs the kernel folded, many leaves wide", () => {
     expect(searchBoxes(model, 'leaf17')).toEqual(['inputs:l0']);
   });
 
+  it('say how many other nodes take them too where the kernel folded leaves others take as well', () => {
+    const sent = sentStack();
+    const [inputs] = sent.folding!.repeats;
+    const shared = { ...sent, folding: { ...sent.folding!, repeats: [{ ...inputs, inputs: { of: 's', op: 'StackBackward0', others: 2 } }] } };
+    const folded = graphModel(shared).boxes.filter(box => box.kind === 'folded');
+    expect(folded.map(box => [box.title, box.subtitle])).toEqual([['40 inputs of StackBackward0', 'leaves 2 other nodes take too · 40 nodes']]);
+  });
+
   it('asks for every leaf left out at one click, and opens to each leaf into the op', () => {
     const model = graphModel(sentStack());
     const asked = partToOpenBox(model, 'inputs:l0', false)!;

@@ -325,3 +325,43 @@ def test_a_name_or_op_of_100_000_characters_reaches_the_page_shortened_around_an
         assert len(node[key]) == TEXT_CHARACTERS and len(whole[node["id"]][key]) >= 100_000
     public = torchinspect.autograd_graph(root, params=params)["nodes"]  # the API's graph keeps the whole text
     assert [node["name"] for node in public] == [node["name"] for node in whole.values()]
+
+
+def shared_leaves(leaves: int = 1_000) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``leaves`` leaves each taken by a stack and by a cat: no node takes them alone, and the few ops hold no span."""
+    named = {f"l{index}": torch.randn(2, requires_grad=True) for index in range(leaves)}
+    return torch.stack(list(named.values())).sum() + torch.cat(list(named.values())).sum(), named
+
+
+def weights_in_two_spans(steps: int = 1_500) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in whose weight ``i`` is taken at step ``i`` and at step ``i + steps / 2``:
+    the takers of every weight lie in two spans."""
+    named = {f"w{index}": torch.randn(3, requires_grad=True) for index in range(steps // 2)}
+    weights = list(named.values())
+    h = named["h0"] = torch.randn(3, requires_grad=True)
+    for step, letter in enumerate(square_free(steps)):
+        h = OPS[letter](h * weights[step % len(weights)])
+    return h.sum(), named
+
+
+def test_leaves_a_stack_and_a_cat_both_take_fold_with_the_first_saying_how_many_others_take_them():
+    root, params = shared_leaves()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    ops = {node["op"]: node["id"] for node in sent["nodes"]}
+    (fold,) = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
+    assert fold["count"] == 1_000 and fold["inputs"] == {
+        "of": ops["StackBackward0"],
+        "op": "StackBackward0",
+        "others": 1,
+    }
+    (run,) = fold["elided"]
+    assert sorted((link["target"], link["edges"]) for link in run["links"]) == sorted(
+        [(ops["StackBackward0"], 998), (ops["CatBackward0"], 998)]
+    )
+
+
+def test_weights_taken_in_two_spans_go_with_the_first_that_takes_them():
+    root, params = weights_in_two_spans()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    assert {fold["kind"] for fold in sent["folding"]["repeats"]} == {"span"}
+    assert sum(node["kind"] == "leaf" for node in sent["nodes"]) < 100  # of 751

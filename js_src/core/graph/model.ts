@@ -239,13 +239,22 @@ function spanLabel(group: FoldGroup, span: ForwardSpan): { title: string; subtit
   };
 }
 
-/** `20,000 inputs of StackBackward0 · leaves it alone takes · 20,000 nodes`; `1,998 more inputs …` past a partial load. */
+/**
+ * `20,000 inputs of StackBackward0 · leaves it alone takes · 20,000 nodes`; `1,998 more inputs …` past a
+ * partial load; `… · leaves 1 other node takes too · …` where others take them too.
+ */
 function inputsLabel(group: FoldGroup, inputs: NodeInputs): { title: string; subtitle: string } {
   const more = (group.source?.offset ?? 0) > 0 ? ' more' : '';
   return {
     title: `${formatCount(group.units.length)}${more} inputs of ${inputs.op ?? inputs.of}`,
-    subtitle: `leaves it alone takes · ${formatCount(nodesIn(group))} nodes`
+    subtitle: `leaves ${sharedBy(inputs)} · ${formatCount(nodesIn(group))} nodes`
   };
+}
+
+/** Who takes the leaves of an inputs fold besides its node: `it alone takes`, `3 other nodes take too`. */
+export function sharedBy(inputs: NodeInputs): string {
+  const others = inputs.others ?? 0;
+  return others === 0 ? 'it alone takes' : `${formatCount(others)} other node${others === 1 ? '' : 's'} take${others === 1 ? 's' : ''} too`;
 }
 
 /** A unit of more ops than this is summed up by what it computes (see opsSummary). */

@@ -7,7 +7,7 @@
 
 import { formatBool, formatBytes, formatShape } from '../../core/format';
 import { nodesIn } from '../../core/graph/folding';
-import { formatCount, nodeLabel, type GraphBox, type GraphModel } from '../../core/graph/model';
+import { formatCount, nodeLabel, sharedBy, type GraphBox, type GraphModel } from '../../core/graph/model';
 import type { GraphMemory } from '../../core/graph/memory';
 import { moduleFacts } from '../../core/graph/modules';
 import { graphShardingText } from '../../core/tensor/sharding';
@@ -83,13 +83,16 @@ function foldedFields(box: GraphBox): Field[] {
   const group = box.group!;
   if (group.inputs !== undefined) {
     return [
-      ['holds', `${formatCount(group.units.length)} leaves that only ${group.inputs.op ?? group.inputs.of} (${group.inputs.of}) takes`],
+      ['holds', group.inputs.others === undefined
+        ? `${formatCount(group.units.length)} leaves that only ${group.inputs.op ?? group.inputs.of} (${group.inputs.of}) takes`
+        : `${formatCount(group.units.length)} leaves ${group.inputs.op ?? group.inputs.of} (${group.inputs.of}) takes, and ${sharedBy(group.inputs)}`],
       ['open', 'click the box, or select it and press Enter']
     ];
   }
   if (group.kind === 'span') {
     return [
-      ['holds', `${formatCount(group.pattern.length)} ops in forward order, and the leaves only they take`],
+      // A span the kernel cut holds one op a unit and no pattern; one the page cut, the pattern of its ops.
+      ['holds', `${formatCount(group.span ? group.units.length : group.pattern.length)} ops in forward order, and the leaves only they take`],
       ['nodes', formatCount(nodesIn(group))],
       ['open', 'click the box, or select it and press Enter']
     ];

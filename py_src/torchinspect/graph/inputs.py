@@ -50,7 +50,48 @@ def input_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
     return folds
 
 
-def _fold(leaves: list[str], node: str, op: str | None) -> dict[str, Any]:
+def shared_input_folds(graph: dict[str, Any], takers: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """``inputs`` folds of leaves other nodes take too: ``takers`` gives each leaf the nodes
+    taking it that may hold the fold; a leaf goes with the first of them in the graph's order,
+    and a node given more than INPUTS_SHOWN leaves has them folded, in the order it takes them,
+    with ``others`` saying how many other nodes take some of them. The last resort of the wire
+    (``wire._gathered``): 5,000 leaves a stack and a cat both take, which no other fold holds.
+
+    Example:
+        >>> import torch
+        >>> from torchinspect.graph.snapshot import graph_for_view
+        >>> leaves = [torch.ones(2, requires_grad=True) for _ in range(20)]
+        >>> graph = graph_for_view(torch.stack(leaves).sum() + torch.cat(leaves).sum())
+        >>> taken = {}
+        >>> for edge in graph["edges"]:
+        ...     if edge["source"] in {node["id"] for node in graph["nodes"] if node["kind"] == "leaf"}:
+        ...         taken.setdefault(edge["source"], []).append(edge["target"])
+        >>> (fold,) = shared_input_folds(graph, taken)
+        >>> len(fold["units"]), fold["inputs"]
+        (20, {'of': 'n3', 'op': 'StackBackward0', 'others': 1})
+    """
+    place = {node["id"]: number for number, node in enumerate(graph["nodes"])}
+    first = {leaf: min(nodes, key=place.__getitem__) for leaf, nodes in takers.items() if nodes}
+    taken: dict[str, list[tuple[int, str]]] = {}
+    others: dict[str, set[str]] = {}
+    for edge in graph["edges"]:
+        leaf = edge["source"]
+        if leaf not in first:
+            continue
+        if edge["target"] == first[leaf]:
+            taken.setdefault(edge["target"], []).append((edge["input"], leaf))
+        else:
+            others.setdefault(first[leaf], set()).add(edge["target"])
+    ops = {node["id"]: node["op"] for node in graph["nodes"]}
+    folds = []
+    for node, inputs in taken.items():
+        leaves = list(dict.fromkeys(leaf for _, leaf in sorted(inputs)))
+        if len(leaves) > INPUTS_SHOWN:
+            folds.append(_fold(leaves, node, ops.get(node), len(others.get(node, ()))))
+    return folds
+
+
+def _fold(leaves: list[str], node: str, op: str | None, others: int = 0) -> dict[str, Any]:
     return {
         "kind": "inputs",
         "container": None,
@@ -58,5 +99,5 @@ def _fold(leaves: list[str], node: str, op: str | None) -> dict[str, Any]:
         "pattern": None,
         "label": None,
         "unlike": [],
-        "inputs": {"of": node, "op": op},
+        "inputs": {"of": node, "op": op, **({"others": others} if others else {})},
     }

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from torchinspect.graph.collector import collection_paused
-from torchinspect.graph.inputs import input_folds
+from torchinspect.graph.inputs import input_folds, shared_input_folds
 from torchinspect.graph.long_records import shortened
 from torchinspect.graph.long_texts import short_texts
 from torchinspect.graph.snapshot import graph_for_view
@@ -90,20 +90,22 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
 
 def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
     """``first_payload`` and how far it cut: 0 not at all, 1 the repeats' units, 2 also the spans
-    and wide nodes' inputs, 3 the spans and wide nodes' inputs of every op, the repeats unused.
-    Every string in it is at most ``long_texts.TEXT_CHARACTERS`` long."""
+    and wide nodes' inputs, 3 the spans and wide nodes' inputs of every op, the repeats unused,
+    4 as 3 with the leaves no fold holds gathered too (``_gathered``). Every string in it is at
+    most ``long_texts.TEXT_CHARACTERS`` long."""
     graph = short_texts(graph)
     if "folding" not in graph or _fits(graph, limit):
         return 0, graph
     with collection_paused():
         sent = _elided(graph, graph["folding"]["repeats"])
         # What no repeat holds is still too much: its spans are elided too; and where the repeats
-        # themselves are too many to send one unit of each (thousands of small ones), spans alone.
-        for cut in 2, 3:
+        # themselves are too many to send one unit of each (thousands of small ones), spans alone;
+        # and where leaves no fold holds are still thousands, they are gathered.
+        for cut in 2, 3, 4:
             if _fits(sent, limit):
                 return cut - 1, sent
             sent = _elided(graph, _folds_cut(graph, cut), bounded=True)
-    return 3, sent
+    return 4, sent
 
 
 def _folds_cut(graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
@@ -111,16 +113,17 @@ def _folds_cut(graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
     graph = short_texts(graph)  # as ``_cut`` found them: a span keeps to a module by its path
     if cut == 1:
         return list(graph["folding"]["repeats"])
-    return _cut_folds(graph if cut == 2 else _without_repeats(graph))
+    return _cut_folds(graph if cut == 2 else _without_repeats(graph), gather=cut == 4)
 
 
-def _cut_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
+def _cut_folds(graph: dict[str, Any], gather: bool = False) -> list[dict[str, Any]]:
     """The folds cut where the graph's repeats are not enough: the repeats, the inputs of wide
     nodes, then the spans of the other ops (``first_payload``'s order, outer folds first).
 
     Only a node the page gets has its inputs folded apart: the leaves of one a span elides go
     with it, elided in the span's stretch, since the page draws no fold inside another. A chain
-    of 2,000 steps each stacking 17 leaves of its own made 2,000 inputs folds, 2.3 MB sent."""
+    of 2,000 steps each stacking 17 leaves of its own made 2,000 inputs folds, 2.3 MB sent.
+    Where ``gather``, the leaves no fold holds are gathered too (``_gathered``)."""
     spans = span_folds(graph)
     elided = {unit[0] for span in spans for unit in span["units"][1:-1]}  # a span keeps its ends
     inputs = [fold for fold in input_folds(graph) if fold["inputs"]["of"] not in elided]
@@ -128,7 +131,34 @@ def _cut_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
     # A leaf apart has one taker, so the spans are the same without it (``span_folds(apart=...)``).
     for span in spans:
         span["units"] = [[node for node in unit if node not in apart] for unit in span["units"]]
+    if gather:
+        inputs += _gathered(graph, [*inputs, *spans])
     return [*graph["folding"]["repeats"], *inputs, *spans]
+
+
+def _gathered(graph: dict[str, Any], folds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last resort for leaves no fold holds, which the page would get one by one: a leaf
+    all of whose takers are in spans joins the unit of the first of them (in forward order),
+    though they lie in several spans, and the leaves of the others are folded by the first
+    taker no span holds (``inputs.shared_input_folds``). The units of ``folds``' spans gain
+    the leaves they take; the inputs folds made are returned. Each weight of a 3,000-step chain
+    taken at two steps a span apart (663 KB), and 5,000 leaves a stack and a cat both take
+    (2.3 MB, sent whole), went with no fold."""
+    held = {node for fold in folds for unit in fold["units"] for node in unit}
+    unit_of = {unit[0]: unit for fold in folds if fold["kind"] == "span" for unit in fold["units"]}
+    forward = {op: place for place, op in enumerate(unit_of)}
+    leaves = {node["id"] for node in graph["nodes"] if node["kind"] == "leaf" and node["id"] not in held}
+    takers: dict[str, list[str]] = {}
+    for edge in graph["edges"]:
+        if edge["source"] in leaves:
+            takers.setdefault(edge["source"], []).append(edge["target"])
+    outside = {}
+    for leaf, ops in takers.items():
+        if all(op in unit_of for op in ops):
+            unit_of[min(ops, key=forward.__getitem__)].append(leaf)
+        else:
+            outside[leaf] = [op for op in ops if op not in unit_of]
+    return shared_input_folds(graph, outside)
 
 
 def _without_repeats(graph: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +290,7 @@ class GraphCuts:
         """The folds of each depth to look through, each cut when first asked for."""
         if graph is not self._graph:
             cut = _cut(graph, FIRST_PAYLOAD_BYTES)[0]
-            self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else [1, 2, 3], {}
+            self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else [1, 2, 3, 4], {}
         return [functools.partial(self._folds_at, graph, cut) for cut in self._cuts]
 
     def _folds_at(self, graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
