@@ -19,6 +19,7 @@ from torchinspect.distributed.detect import is_sharded
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import MIME_TYPE as GRADIENTS_MIME_TYPE
 from torchinspect.gradients.report import gradient_report
+from torchinspect.graph.long_texts import short_text
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
 from torchinspect.graph.wire import WalkCache, bounded_with_gradients, first_payload, part_gradients, weak_params
@@ -64,6 +65,7 @@ class Inspector(FollowsCells):
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         self._walked = WalkCache()  # the graph the parts the page asks for are cut from; close() reads it
+        name = None if name is None else short_text(name)  # as the graph's names: the saved state stays bounded
         super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
         self._params = weak_params(params)

@@ -10,8 +10,10 @@ import weakref
 
 import jsonschema
 import torch
+from jupyter_client.session import json_packer
 
 import torchinspect
+import torchinspect.graph.wire
 from graphs import square_free
 from test_graph_wire import ask, lengthened, sent_bytes
 from torchinspect import inspect
@@ -19,9 +21,8 @@ from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
 from torchinspect.graph.long_records import LISTED_ENTRIES
-from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_texts
+from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_text, short_texts
 from torchinspect.graph.snapshot import graph_for_view
-import torchinspect.graph.wire
 from torchinspect.graph.wire import (
     FIRST_PAYLOAD_BYTES,
     LINKS_TO_ELIDED,
@@ -365,3 +366,10 @@ def test_weights_taken_in_two_spans_go_with_the_first_that_takes_them():
     sent = assert_bounded_and_loads_back_whole(root, params)
     assert {fold["kind"] for fold in sent["folding"]["repeats"]} == {"span"}
     assert sum(node["kind"] == "leaf" for node in sent["nodes"]) < 100  # of 751
+
+
+def test_a_name_of_100_000_characters_given_to_inspect_reaches_the_page_and_the_saved_notebook_shortened():
+    name = "model.encoder." * 7_000 + "hidden"
+    widget = inspect(torch.randn(3, requires_grad=True) * 2, name=name)
+    assert widget.snapshot["name"] == short_text(name) and widget.snapshot["name"].endswith("encoder.hidden")
+    assert len(json_packer(widget._repr_mimebundle_()[0])) <= FIRST_PAYLOAD_BYTES
