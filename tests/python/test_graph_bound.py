@@ -368,6 +368,24 @@ def test_weights_taken_in_two_spans_go_with_the_first_that_takes_them():
     assert sum(node["kind"] == "leaf" for node in sent["nodes"]) < 100  # of 751
 
 
+def stacked_then_concatenated(leaves: int = 1_000, steps: int = 300) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``leaves`` leaves stacked at the start of a chain nothing repeats in, and concatenated at its
+    end: their takers lie in two spans far apart, the stack the first unit of its span, which is sent."""
+    named = {f"l{index}": torch.randn(2, requires_grad=True) for index in range(leaves)}
+    h = torch.stack(list(named.values())).sum(0)
+    for letter in square_free(steps):
+        h = OPS[letter](h)
+    return h.sum() + torch.cat(list(named.values())).sum(), named
+
+
+def test_leaves_taken_in_two_spans_by_an_op_sent_fold_as_its_inputs_not_into_its_unit():
+    root, params = stacked_then_concatenated()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    (fold,) = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
+    assert fold["count"] == 1_000 and fold["inputs"]["op"] == "StackBackward0" and fold["inputs"]["others"] == 1
+    assert sum(node["kind"] == "leaf" for node in sent["nodes"]) == 2  # the fold's first and last
+
+
 def test_a_name_of_100_000_characters_given_to_inspect_reaches_the_page_and_the_saved_notebook_shortened():
     name = "model.encoder." * 7_000 + "hidden"
     widget = inspect(torch.randn(3, requires_grad=True) * 2, name=name)
