@@ -9,6 +9,7 @@ import pathlib
 import weakref
 
 import jsonschema
+import pytest
 import torch
 from jupyter_client.session import json_packer
 
@@ -378,8 +379,21 @@ def stacked_then_concatenated(leaves: int = 1_000, steps: int = 300) -> tuple[to
     return h.sum() + torch.cat(list(named.values())).sum(), named
 
 
-def test_leaves_taken_in_two_spans_by_an_op_sent_fold_as_its_inputs_not_into_its_unit():
-    root, params = stacked_then_concatenated()
+def stacked_and_concatenated_soon(
+    leaves: int = 1_000, steps: int = 300
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """``leaves`` leaves stacked at the start of a chain nothing repeats in, and concatenated four ops
+    later: their takers lie in one span, the stack its first unit, which is sent."""
+    named = {f"l{index}": torch.randn(2, requires_grad=True) for index in range(leaves)}
+    h = torch.stack(list(named.values())).sum(0)
+    for step, letter in enumerate(square_free(steps)):
+        h = OPS[letter](h) if step != 4 else OPS[letter](h) + torch.cat(list(named.values())).sum()
+    return h.sum(), named
+
+
+@pytest.mark.parametrize("build", [stacked_then_concatenated, stacked_and_concatenated_soon])
+def test_many_leaves_a_sent_op_takes_with_others_fold_as_its_inputs_not_into_its_unit(build):
+    root, params = build()
     sent = assert_bounded_and_loads_back_whole(root, params)
     (fold,) = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
     assert fold["count"] == 1_000 and fold["inputs"]["op"] == "StackBackward0" and fold["inputs"]["others"] == 1

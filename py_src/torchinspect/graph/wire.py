@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from torchinspect.graph.collector import collection_paused
-from torchinspect.graph.inputs import input_folds, shared_input_folds
+from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds, shared_input_folds
 from torchinspect.graph.long_records import shortened
 from torchinspect.graph.long_texts import short_texts
 from torchinspect.graph.snapshot import graph_for_view
@@ -144,7 +144,9 @@ def _gathered(graph: dict[str, Any], folds: list[dict[str, Any]]) -> list[dict[s
     spans gain the leaves they take; the inputs folds made are returned. Each weight of a
     3,000-step chain taken at two steps a span apart (663 KB), and 5,000 leaves a stack and a
     cat both take (2.3 MB, sent whole), went with no fold; 2,000 leaves stacked first in a span
-    and concatenated in another went with the stack's unit, which the span sends (924 KB)."""
+    and concatenated in another went with the stack's unit, which the span sends (924 KB). So do
+    the leaves of a unit a span sends, past INPUTS_SHOWN: 1,000 leaves a stack and a cat four
+    ops after it take went with the stack, the first unit of their span (474 KB)."""
     held = {node for fold in folds for unit in fold["units"] for node in unit}
     unit_of = {unit[0]: unit for fold in folds if fold["kind"] == "span" for unit in fold["units"]}
     forward = {op: place for place, op in enumerate(unit_of)}
@@ -161,6 +163,10 @@ def _gathered(graph: dict[str, Any], folds: list[dict[str, Any]]) -> list[dict[s
             unit_of[first].append(leaf)
         else:
             outside[leaf] = [op for op in ops if op not in elided]
+    for unit in (fold["units"][end] for fold in folds if fold["kind"] == "span" for end in (0, -1)):
+        if len(unit) > 1 + INPUTS_SHOWN:  # a unit the span sends, with the leaves of its op and later ones
+            outside.update((leaf, [unit[0]]) for leaf in unit[1:])
+            del unit[1:]
     return shared_input_folds(graph, outside)
 
 
