@@ -7,6 +7,7 @@ import json
 import math
 import pathlib
 import weakref
+from collections import Counter
 
 import jsonschema
 import pytest
@@ -26,6 +27,7 @@ from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_text, short_tex
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.wire import (
     FIRST_PAYLOAD_BYTES,
+    GATHERED_SHOWN,
     LINKS_TO_ELIDED,
     NAME_CHARACTERS,
     GraphCuts,
@@ -398,6 +400,29 @@ def test_many_leaves_a_sent_op_takes_with_others_fold_as_its_inputs_not_into_its
     (fold,) = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "inputs"]
     assert fold["count"] == 1_000 and fold["inputs"]["op"] == "StackBackward0" and fold["inputs"]["others"] == 1
     assert sum(node["kind"] == "leaf" for node in sent["nodes"]) == 2  # the fold's first and last
+
+
+def sixteen_leaves_a_step(steps: int = 300) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Each step stacks the chain with 16 leaves of its own (as many as stay unfolded), named by
+    200 characters, and reduces it by sum, mean or amax in square-free order: every unit a span
+    sends that is a stack carries 16 leaves."""
+    reductions = [lambda t: t.sum(0), lambda t: t.mean(0), lambda t: t.amax(0)]
+    h0 = torch.randn(2, requires_grad=True)
+    named = {"h0": h0}
+    h = h0
+    for step, letter in enumerate(square_free(steps)):
+        leaves = [torch.randn(2, requires_grad=True) for _ in range(INPUTS_SHOWN)]
+        named.update((f"s{step}.l{leaf}".rjust(TEXT_CHARACTERS, "m"), t) for leaf, t in enumerate(leaves))
+        h = reductions[letter](torch.stack([h, *leaves]))
+    return h.sum(), named
+
+
+def test_the_units_spans_send_keep_few_leaves_at_the_last_resort():
+    root, params = sixteen_leaves_a_step()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    leaves = {node["id"] for node in sent["nodes"] if node["kind"] == "leaf"}
+    sent_leaves_taken = Counter(edge["target"] for edge in sent["edges"] if edge["source"] in leaves)
+    assert 0 < max(sent_leaves_taken.values()) <= GATHERED_SHOWN
 
 
 def test_a_name_of_100_000_characters_given_to_inspect_reaches_the_page_and_the_saved_notebook_shortened():

@@ -50,10 +50,12 @@ def input_folds(graph: dict[str, Any]) -> list[dict[str, Any]]:
     return folds
 
 
-def shared_input_folds(graph: dict[str, Any], takers: dict[str, list[str]]) -> list[dict[str, Any]]:
+def shared_input_folds(
+    graph: dict[str, Any], takers: dict[str, list[str]], shown: int = INPUTS_SHOWN
+) -> list[dict[str, Any]]:
     """``inputs`` folds of leaves other nodes take too: ``takers`` gives each leaf the nodes
     taking it that may hold the fold; a leaf goes with the first of them in the graph's order,
-    and a node given more than INPUTS_SHOWN leaves has them folded, in the order it takes them,
+    and a node given more than ``shown`` leaves has them folded, in the order it takes them,
     with ``others`` saying how many other nodes take some of them. The last resort of the wire
     (``wire._gathered``): 5,000 leaves a stack and a cat both take, which no other fold holds.
 
@@ -86,7 +88,7 @@ def shared_input_folds(graph: dict[str, Any], takers: dict[str, list[str]]) -> l
     folds = []
     for node, inputs in taken.items():
         leaves = list(dict.fromkeys(leaf for _, leaf in sorted(inputs)))
-        if len(leaves) > INPUTS_SHOWN:
+        if len(leaves) > shown:
             folds.append(_fold(leaves, node, ops.get(node), len(others.get(node, ()))))
     return folds
 

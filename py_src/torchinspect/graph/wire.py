@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from torchinspect.graph.collector import collection_paused
-from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds, shared_input_folds
+from torchinspect.graph.inputs import input_folds, shared_input_folds
 from torchinspect.graph.long_records import shortened
 from torchinspect.graph.long_texts import short_texts
 from torchinspect.graph.snapshot import graph_for_view
@@ -45,6 +45,9 @@ LINKS_TO_ELIDED = 64
 """How many links a stretch sent first lists to nodes not sent either (the most edges first): the
 page draws no link to a node it has not got, and a stack's inputs elided in other spans are
 20,000 links. Past it, a part loaded later shows no link to the stretch until that opens too."""
+
+GATHERED_SHOWN = 4
+"""At the wire's last resort (``_gathered``), a node the page gets with more leaves than this has them folded."""
 
 # No node's JSON is shorter (its keys alone take 130 bytes): a graph of more nodes than the
 # bound allows at this size is elided without writing all of it out first.
@@ -145,8 +148,10 @@ def _gathered(graph: dict[str, Any], folds: list[dict[str, Any]]) -> list[dict[s
     3,000-step chain taken at two steps a span apart (663 KB), and 5,000 leaves a stack and a
     cat both take (2.3 MB, sent whole), went with no fold; 2,000 leaves stacked first in a span
     and concatenated in another went with the stack's unit, which the span sends (924 KB). So do
-    the leaves of a unit a span sends, past INPUTS_SHOWN: 1,000 leaves a stack and a cat four
-    ops after it take went with the stack, the first unit of their span (474 KB)."""
+    the leaves of a unit a span sends: 1,000 leaves a stack and a cat four ops after it take went
+    with the stack, the first unit of their span (474 KB). Here a node the page gets keeps at
+    most GATHERED_SHOWN leaves unfolded, not INPUTS_SHOWN: 2,000 steps each stacking 16 leaves
+    of their own, named by 200 characters, sent 295 KB."""
     held = {node for fold in folds for unit in fold["units"] for node in unit}
     unit_of = {unit[0]: unit for fold in folds if fold["kind"] == "span" for unit in fold["units"]}
     forward = {op: place for place, op in enumerate(unit_of)}
@@ -164,10 +169,10 @@ def _gathered(graph: dict[str, Any], folds: list[dict[str, Any]]) -> list[dict[s
         else:
             outside[leaf] = [op for op in ops if op not in elided]
     for unit in (fold["units"][end] for fold in folds if fold["kind"] == "span" for end in (0, -1)):
-        if len(unit) > 1 + INPUTS_SHOWN:  # a unit the span sends, with the leaves of its op and later ones
+        if len(unit) > 1 + GATHERED_SHOWN:  # a unit the span sends, with the leaves of its op and later ones
             outside.update((leaf, [unit[0]]) for leaf in unit[1:])
             del unit[1:]
-    return shared_input_folds(graph, outside)
+    return shared_input_folds(graph, outside, shown=GATHERED_SHOWN)
 
 
 def _without_repeats(graph: dict[str, Any]) -> dict[str, Any]:
