@@ -8,7 +8,7 @@ import { edgeShapes } from './edge_shapes';
 import { elidedFrom, findFoldGroups, indexGraph, nodesIn, openGroup, spanGroups, stillElided, type FoldGroup, type GraphIndex } from './folding';
 import { fillGroups, mergePart, partToOpen } from './parts';
 import {
-  allOpen, closedAround, closedGroupOf, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
+  allOpen, closedAround, DEFAULT_BOX_BUDGET, defaultOpen, moduleBoxId, modulePathOf, moduleSubtitle,
   moduleTree, type ModuleGroup, type ModuleTree
 } from './modules';
 import { formatCount, formatShape } from '../format';
@@ -86,7 +86,7 @@ function foldedModel(snapshot: GraphSnapshot, index: GraphIndex, modules: Module
     nodes: new Set(groups.flatMap(group => group.units.flat())),
     containers: groups.flatMap(group => (group.container === null ? [] : [group.container]))
   };
-  const open = defaultOpen(modules, opened => placeBoxes(snapshot, groups, modules, opened).boxes.length, DEFAULT_BOX_BUDGET, folds);
+  const open = defaultOpen(modules, opened => assignBoxes(snapshot, groups, modules, opened).drawn.length, DEFAULT_BOX_BUDGET, folds);
   return modelOf(snapshot, index, groups, modules, open);
 }
 
@@ -291,35 +291,63 @@ function modelOf(
 function placeBoxes(
   snapshot: GraphSnapshot, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
 ): { boxOf: Map<string, string>; boxes: GraphBox[] } {
+  const { boxOf, drawn } = assignBoxes(snapshot, groups, modules, open);
+  const boxes = drawn.map((what): GraphBox => {
+    if ('group' in what) return { id: what.group.id, kind: 'folded', ...groupLabel(what.group), node: null, group: what.group, module: null, container: what.container };
+    if ('module' in what) {
+      const module = modules.groups.get(what.module)!;
+      const subtitle = moduleSubtitle(module, modules.inferred);
+      return { id: moduleBoxId(what.module), kind: 'module', title: what.module, subtitle, node: null, group: null, module, container: module.parent };
+    }
+    const { node } = what;
+    return { id: node.id, kind: node.kind, ...nodeLabel(node), node, group: null, module: null, container: modules.groupOf.get(node.id) ?? null };
+  });
+  return { boxOf, boxes };
+}
+
+/** What a box draws: a folded group, a closed module (its path), or a node. */
+type BoxContent = { group: FoldGroup; container: string | null } | { module: string } | { node: GraphNode };
+
+/**
+ * placeBoxes's choices without the boxes' labels: opening modules by default (defaultOpen)
+ * counts the boxes of each level it tries, which needs no label.
+ */
+function assignBoxes(
+  snapshot: GraphSnapshot, groups: FoldGroup[], modules: ModuleTree, open: ReadonlySet<string>
+): { boxOf: Map<string, string>; drawn: BoxContent[] } {
   const boxOf = new Map<string, string>();
-  const boxes: GraphBox[] = [];
-  const containerOf = (id: string) => modules.groupOf.get(id) ?? null;
+  const drawn: BoxContent[] = [];
+  // Nodes of one module share the answer: asked once per module, not once per node.
+  const closedOf = new Map<string, string | null>();
+  const closed = (path: string): string | null => {
+    let found = closedOf.get(path);
+    if (found === undefined) closedOf.set(path, (found = closedAround(modules, open, path)));
+    return found;
+  };
   for (const group of groups) {
     const container = group.container !== null && modules.groups.has(group.container) ? group.container : null;
-    if ((container !== null && closedAround(modules, open, container) !== null) || boxOf.has(group.units[0][0])) continue;
+    if ((container !== null && closed(container) !== null) || boxOf.has(group.units[0][0])) continue;
     for (const unit of group.units) unit.forEach(id => boxOf.has(id) || boxOf.set(id, group.id));
-    boxes.push({ id: group.id, kind: 'folded', ...groupLabel(group), node: null, group, module: null, container });
+    drawn.push({ group, container });
   }
   const closedBoxes = new Set<string>();
-  for (const node of modules.groupOf.keys()) {
+  for (const [node, path] of modules.groupOf) {
     if (boxOf.has(node)) continue;
-    const closed = closedGroupOf(modules, open, node);
-    if (closed === null) continue;
-    const id = moduleBoxId(closed);
+    const module = closed(path);
+    if (module === null) continue;
+    const id = moduleBoxId(module);
     if (!closedBoxes.has(id)) {
       closedBoxes.add(id);
-      const module = modules.groups.get(closed)!;
-      const subtitle = moduleSubtitle(module, modules.inferred);
-      boxes.push({ id, kind: 'module', title: closed, subtitle, node: null, group: null, module, container: module.parent });
+      drawn.push({ module });
     }
     boxOf.set(node, id);
   }
   for (const node of snapshot.nodes) {
     if (boxOf.has(node.id)) continue;
     boxOf.set(node.id, node.id);
-    boxes.push({ id: node.id, kind: node.kind, ...nodeLabel(node), node, group: null, module: null, container: containerOf(node.id) });
+    drawn.push({ node });
   }
-  return { boxOf, boxes };
+  return { boxOf, drawn };
 }
 
 /**

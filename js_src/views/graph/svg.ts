@@ -154,7 +154,12 @@ function lazyDrawing(layout: GraphLayout, arrowUrl: string, groups: Drawing['gro
 
 function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {
   const group = boxPrototype().cloneNode(true) as SVGGElement;
-  const [frame, tooltip, ring, title, subtitle] = Array.from(group.children);
+  // Walked, not listed: no array made for each box's five known children.
+  const frame = group.firstElementChild!;
+  const tooltip = frame.nextElementSibling!;
+  const ring = tooltip.nextElementSibling!;
+  const title = ring.nextElementSibling!;
+  const subtitle = title.nextElementSibling!;
   group.setAttribute('class', `torchinspect-graph-box is-${box.kind}`);
   group.setAttribute('transform', `translate(${x - width / 2}, ${y - height / 2})`);
   group.setAttribute('data-id', box.id);
