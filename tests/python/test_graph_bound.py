@@ -25,6 +25,7 @@ from torchinspect.graph.inputs import INPUTS_SHOWN, input_folds
 from torchinspect.graph.long_records import LISTED_ENTRIES
 from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_text, short_texts
 from torchinspect.graph.snapshot import graph_for_view
+from torchinspect.graph.spans import SPAN_PARTS
 from torchinspect.graph.wire import (
     FIRST_PAYLOAD_BYTES,
     GATHERED_SHOWN,
@@ -423,6 +424,25 @@ def test_the_units_spans_send_keep_few_leaves_at_the_last_resort():
     leaves = {node["id"] for node in sent["nodes"] if node["kind"] == "leaf"}
     sent_leaves_taken = Counter(edge["target"] for edge in sent["edges"] if edge["source"] in leaves)
     assert 0 < max(sent_leaves_taken.values()) <= GATHERED_SHOWN
+
+
+def weights_of_1000_dimensions(steps: int = 300) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """A chain nothing repeats in over tensors of 1,001 dimensions, a weight multiplied in at each
+    step: every shape the nodes list, and the op's two saved tensors', is 1,001 long (4 KB a shape)."""
+    shape = [1] * 1_000 + [2]
+    h0 = torch.randn(shape, requires_grad=True)
+    named = {"h0": h0}
+    h = h0
+    for step, letter in enumerate(square_free(steps)):
+        h = OPS[letter](h * named.setdefault(f"w{step}", torch.randn(shape, requires_grad=True)))
+    return h.sum(), named
+
+
+def test_units_too_big_for_the_spans_to_send_two_each_are_sent_by_fewer_spans():
+    root, params = weights_of_1000_dimensions()
+    sent = assert_bounded_and_loads_back_whole(root, params)
+    spans = [fold for fold in sent["folding"]["repeats"] if fold["kind"] == "span"]
+    assert 0 < len(spans) < SPAN_PARTS
 
 
 def test_a_name_of_100_000_characters_given_to_inspect_reaches_the_page_and_the_saved_notebook_shortened():

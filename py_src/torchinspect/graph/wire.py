@@ -35,7 +35,7 @@ from torchinspect.graph.inputs import input_folds, shared_input_folds
 from torchinspect.graph.long_records import shortened
 from torchinspect.graph.long_texts import short_texts
 from torchinspect.graph.snapshot import graph_for_view
-from torchinspect.graph.spans import span_folds
+from torchinspect.graph.spans import SPAN_PARTS, span_folds
 
 FIRST_PAYLOAD_BYTES = 256 * 1024
 """The most JSON the page gets first for one graph, and a saved notebook keeps of it."""
@@ -46,6 +46,8 @@ LINKS_TO_ELIDED = 64
 page draws no link to a node it has not got, and a stack's inputs elided in other spans are
 20,000 links. Past it, a part loaded later shows no link to the stretch until that opens too."""
 
+LAST_CUT = 8
+"""The deepest ``_cut``: past the gathering of leaves (4), the spans halve at each depth, 12 to one (8)."""
 GATHERED_SHOWN = 4
 """At the wire's last resort (``_gathered``), a node the page gets with more leaves than this has them folded."""
 
@@ -94,8 +96,9 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
 def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
     """``first_payload`` and how far it cut: 0 not at all, 1 the repeats' units, 2 also the spans
     and wide nodes' inputs, 3 the spans and wide nodes' inputs of every op, the repeats unused,
-    4 as 3 with the leaves no fold holds gathered too (``_gathered``). Every string in it is at
-    most ``long_texts.TEXT_CHARACTERS`` long."""
+    4 as 3 with the leaves no fold holds gathered too (``_gathered``), 5 to LAST_CUT as 4 with
+    fewer spans, each depth half as many (``_span_parts``). Every string in it is at most
+    ``long_texts.TEXT_CHARACTERS`` long."""
     graph = short_texts(graph)
     if "folding" not in graph or _fits(graph, limit):
         return 0, graph
@@ -103,12 +106,18 @@ def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
         sent = _elided(graph, graph["folding"]["repeats"])
         # What no repeat holds is still too much: its spans are elided too; and where the repeats
         # themselves are too many to send one unit of each (thousands of small ones), spans alone;
-        # and where leaves no fold holds are still thousands, they are gathered.
-        for cut in 2, 3, 4:
+        # and where leaves no fold holds are still thousands, they are gathered; where the units the
+        # spans send are still too big (shapes of 1,000 dimensions), fewer spans send fewer units.
+        for cut in range(2, LAST_CUT + 1):
             if _fits(sent, limit):
                 return cut - 1, sent
             sent = _elided(graph, _folds_cut(graph, cut), bounded=True)
-    return 4, sent
+    return LAST_CUT, sent
+
+
+def _span_parts(cut: int) -> int:
+    """How many spans cut the ops at depth ``cut``: SPAN_PARTS, then half as many at each depth past 4."""
+    return max(1, SPAN_PARTS >> max(0, cut - 4))
 
 
 def _folds_cut(graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
@@ -116,18 +125,19 @@ def _folds_cut(graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
     graph = short_texts(graph)  # as ``_cut`` found them: a span keeps to a module by its path
     if cut == 1:
         return list(graph["folding"]["repeats"])
-    return _cut_folds(graph if cut == 2 else _without_repeats(graph), gather=cut == 4)
+    return _cut_folds(graph if cut == 2 else _without_repeats(graph), gather=cut >= 4, parts=_span_parts(cut))
 
 
-def _cut_folds(graph: dict[str, Any], gather: bool = False) -> list[dict[str, Any]]:
+def _cut_folds(graph: dict[str, Any], gather: bool = False, parts: int = SPAN_PARTS) -> list[dict[str, Any]]:
     """The folds cut where the graph's repeats are not enough: the repeats, the inputs of wide
     nodes, then the spans of the other ops (``first_payload``'s order, outer folds first).
 
     Only a node the page gets has its inputs folded apart: the leaves of one a span elides go
     with it, elided in the span's stretch, since the page draws no fold inside another. A chain
     of 2,000 steps each stacking 17 leaves of its own made 2,000 inputs folds, 2.3 MB sent.
-    Where ``gather``, the leaves no fold holds are gathered too (``_gathered``)."""
-    spans = span_folds(graph)
+    Where ``gather``, the leaves no fold holds are gathered too (``_gathered``); ``parts`` spans
+    at most cut the ops."""
+    spans = span_folds(graph, parts)
     elided = {unit[0] for span in spans for unit in span["units"][1:-1]}  # a span keeps its ends
     inputs = [fold for fold in input_folds(graph) if fold["inputs"]["of"] not in elided]
     apart = {leaf for fold in inputs for unit in fold["units"] for leaf in unit}
@@ -304,7 +314,7 @@ class GraphCuts:
         """The folds of each depth to look through, each cut when first asked for."""
         if graph is not self._graph:
             cut = _cut(graph, FIRST_PAYLOAD_BYTES)[0]
-            self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else [1, 2, 3, 4], {}
+            self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else list(range(1, LAST_CUT + 1)), {}
         return [functools.partial(self._folds_at, graph, cut) for cut in self._cuts]
 
     def _folds_at(self, graph: dict[str, Any], cut: int) -> list[dict[str, Any]]:
