@@ -26,8 +26,12 @@ class NodeClass(NamedTuple):
     is_leaf: bool
     saved_tensors: tuple[tuple[str, str, str], ...]
     """(name, attribute of its raw SavedTensor, attribute that unpacks it)"""
+    saved_tensor_names: tuple[str, ...]
+    """The names of ``saved_tensors``, in order."""
     saved_values: tuple[tuple[str, str], ...]
     """(name, attribute)"""
+    saved_value_names: tuple[str, ...]
+    """The names of ``saved_values``, in order."""
     read_raw_saved: Callable[[Node], tuple[Any, ...]]
     """Reads every raw attribute of ``saved_tensors`` of a node, in one call."""
     read_saved_values: Callable[[Node], tuple[Any, ...]]
@@ -100,7 +104,9 @@ def _read_node_class(cls: type) -> NodeClass:
         forward_op_name(op),
         op == "AccumulateGrad",
         saved_tensors,
+        tuple(name for name, _, _ in saved_tensors),
         saved_values,
+        tuple(name for name, _ in saved_values),
         _reader(raw for _, raw, _ in saved_tensors),
         _reader(attribute for _, attribute in saved_values),
     )

@@ -8,6 +8,7 @@ of them, so those are checked inline.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -38,39 +39,83 @@ IntLists = dict[tuple[int, ...], list[int]]
 """Lists of ints by their tuple, to share between the nodes of one graph (sizes repeat)."""
 
 
-def saved_values(node: Node, node_class: NodeClass, int_lists: IntLists) -> dict[str, Any]:
-    """The plain values ``node`` saved for backward (``dim``, sizes), by name, as JSON data.
+# One value's conversion, inlined in each class's reader: sizes, strides, dims, flags and scalars
+# are most values. A tuple's types are checked before it is looked up, as a tuple of flags or
+# floats can equal one of ints; a small negative int64 (a dim of -1) reads as unsigned (see
+# _signed_int64). Anything else takes the careful path, _saved_value.
+_READ_VALUE = """
+    value = v{i}
+    if type(value) is tuple and INT.issuperset(map(type, value)):
+        p{i} = int_lists.get(value)
+        if p{i} is None:
+            p{i} = shared_or_plain(value, int_lists)
+    elif type(value) is int:
+        if -SAFE_INTEGER < value < SAFE_INTEGER:
+            p{i} = value
+        elif UNSIGNED_SMALL_NEGATIVE < value < 2**64:
+            p{i} = value - 2**64
+        else:
+            p{i} = saved_value(value)
+    elif type(value) is bool or value is None or type(value) is float and isfinite(value):
+        p{i} = value
+    else:
+        p{i} = saved_value(value)"""
 
-    A value freed by backward reads ``{"freed": True}``. A list of ints is the one
-    ``int_lists`` holds for it, made the first time.
+
+def values_reader(node_class: NodeClass) -> Callable[[Node, IntLists], dict[str, Any]]:
+    """A function ``(node, int_lists) → values`` that reads the plain values a node of
+    ``node_class`` saved for backward (``dim``, sizes) and returns them by name, as JSON data.
+
+    A value freed by backward reads ``{"freed": True}``. A list of ints is the one ``int_lists``
+    holds for it, made the first time. The function is written out for the class's attributes,
+    as ``dataclasses`` writes an ``__init__``: a loop over the values in a generic function cost
+    twice as much, and graphs have thousands of nodes. The attributes are torch's ``_saved_*``
+    names, found by ``dir()``: identifiers.
+
+    Example:
+        >>> import torch
+        >>> from torchinspect.graph.nodes import node_class
+        >>> node = torch.ones(2, 3, requires_grad=True).sum().grad_fn
+        >>> values_reader(node_class(type(node)))(node, {})
+        {'self_sym_sizes': [2, 3]}
     """
-    try:
-        read = node_class.read_saved_values(node)
-    except RuntimeError:  # one was freed by backward: read them one by one
-        read = tuple(_read_or_freed(node, attribute) for _, attribute in node_class.saved_values)
-    values: dict[str, Any] = {}
-    known_ints = _INT_TUPLES
-    for (name, _), value in zip(node_class.saved_values, read):
-        kind = type(value)
-        if kind is tuple:
-            # The types first: a tuple of flags or of floats can equal one of ints.
-            if _INT.issuperset(map(type, value)):
-                shared = int_lists.get(value)
-                if shared is not None:
-                    values[name] = shared
-                    continue
-                if value in known_ints:
-                    values[name] = int_lists[value] = list(value)
-                    continue
-        elif kind is int:
-            if -SAFE_INTEGER < value < SAFE_INTEGER:
-                values[name] = value
-                continue
-        elif kind is bool or value is None:
-            values[name] = value
-            continue
-        values[name] = _saved_value(value)
-    return values
+    count = len(node_class.saved_values)
+    reads = "".join(f"        v{i} = node.{attribute}\n" for i, (_, attribute) in enumerate(node_class.saved_values))
+    record = ", ".join(f"{name!r}: p{i}" for i, (name, _) in enumerate(node_class.saved_values))
+    source = (
+        "def read(node, int_lists):\n"
+        "    try:\n"
+        f"{reads}"
+        "    except RuntimeError:  # one was freed by backward: read them one by one\n"
+        "        return freed_values(node, node_class, int_lists)"
+        + "".join(_READ_VALUE.format(i=i) for i in range(count))
+        + f"\n    return {{{record}}}\n"
+    )
+    namespace: dict[str, Any] = {
+        "INT": _INT,
+        "SAFE_INTEGER": SAFE_INTEGER,
+        "UNSIGNED_SMALL_NEGATIVE": 2**64 - SAFE_INTEGER,
+        "isfinite": math.isfinite,
+        "shared_or_plain": _shared_or_plain,
+        "saved_value": _saved_value,
+        "freed_values": _freed_values,
+        "node_class": node_class,
+    }
+    exec(compile(source, f"<saved values of {node_class.op}>", "exec"), namespace)
+    return namespace["read"]
+
+
+def _shared_or_plain(value: tuple[Any, ...], int_lists: IntLists) -> Any:
+    """A tuple of ints that ``int_lists`` lacks: its list, shared from now on where it is known JSON-safe."""
+    if value in _INT_TUPLES:
+        shared = int_lists[value] = list(value)
+        return shared
+    return _saved_value(value)
+
+
+def _freed_values(node: Node, node_class: NodeClass, int_lists: IntLists) -> dict[str, Any]:
+    """The values of a node that backward freed some of: read one by one, the careful way."""
+    return {name: _saved_value(_read_or_freed(node, attribute)) for name, attribute in node_class.saved_values}
 
 
 def _saved_value(value: Any) -> Any:
