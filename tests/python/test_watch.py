@@ -14,8 +14,8 @@ from torch import nn
 
 import torchinspect
 from torchinspect.training.payload import PAYLOAD_BYTES
-from torchinspect.training.recorder import cache_sized_groups
 from torchinspect.training.statistics import BIN_EDGES, magnitude_histogram
+from torchinspect.training.updates import cache_sized_groups
 from torchinspect.training.widget import _publish_running
 
 

@@ -113,10 +113,13 @@ class Pending:
         table.take(step.position, module, total).copy_(units)
         step.modules.add(module)
 
-    def add_gradients(self, step: PendingStep, gradients: list[tuple[int, torch.Tensor]]) -> None:
-        """Each gradient's norm, and the samples of those a watched module holds, in one row."""
+    def add_gradients(
+        self, step: PendingStep, gradients: list[tuple[int, torch.Tensor]], norms: torch.Tensor | None = None
+    ) -> None:
+        """Each gradient's norm (``norms`` where they were taken already), and the samples of
+        those a watched module holds, in one row."""
         step.graded = [i for i, _ in gradients]
-        step.grad_norms = step_norms([grad for _, grad in gradients])
+        step.grad_norms = step_norms([grad for _, grad in gradients]) if norms is None else norms
         owner = self._owner
         owned = [(i, sample(grad)) for i, grad in gradients if owner[i] is not None]
         if not owned:

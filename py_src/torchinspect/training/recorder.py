@@ -26,12 +26,7 @@ import torch
 from torchinspect.training.history import Column
 from torchinspect.training.pending import Pending, PendingStep
 from torchinspect.training.statistics import ACTIVATION_FIELDS, step_norms
-
-CACHED_BYTES = 1 << 19
-"""How many bytes of parameters are copied, or subtracted from, before their norms are taken:
-few enough that the norms read them from the core's cache (a second pass over memory
-otherwise: the larger part of a recorded step's cost on a model of several MB), enough that
-a few calls cover a model."""
+from torchinspect.training.updates import StepUpdates
 
 MOST_PENDING = 16
 """Recorded steps kept on the device at most before they are read (each holds a sample of every
@@ -80,13 +75,7 @@ class Recorder:
         """The step that ended at the optimizer's step, until the next forward: ``log()``'s loss is its."""
         self._updated: list[torch.Tensor] = []
         """The parameters read before the optimizer's step, until after it."""
-        # The weights before the optimizer's step, then the step's update: one buffer per
-        # parameter, kept across steps (allocating them each step cost more than the copy).
-        self._before: list[torch.Tensor] = []
-        self._before_layouts: list[tuple[torch.Size, torch.dtype, torch.device]] = []
-        self._groups: list[slice] = []
-        """Runs of parameters of about ``CACHED_BYTES``: each is copied (or subtracted) and then
-        its norms taken before the next run, while it is still in the core's cache."""
+        self._updates = StepUpdates()
         self._handles = self._hook(model, optimizer)
 
     def log(self, loss: torch.Tensor | float | None) -> None:
@@ -117,7 +106,8 @@ class Recorder:
         for handle in self._handles:
             handle.remove()
         self._handles = []
-        self._before, self._before_layouts, self._groups, self._updated = [], [], [], []
+        self._updates.close()
+        self._updated = []
 
     def _hook(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> list[Any]:
         me = weakref.ref(self)
@@ -156,33 +146,20 @@ class Recorder:
 
     def _before_optimizer_step(self) -> None:
         step = self._current()
-        if step is None:
+        optimizer = self._optimizer() if self._optimizer is not None else None
+        if step is None or optimizer is None:
             return
         parameters = self._parameters()
         with torch.no_grad():  # no graph: the parameters themselves go into the fused calls
-            self._read_gradients(step, parameters)
-            layouts = [(p.shape, p.dtype, p.device) for p in parameters]
-            if layouts != self._before_layouts:
-                self._before = [torch.empty_like(p) for p in parameters]
-                self._before_layouts, self._groups = layouts, cache_sized_groups(parameters)
-            norms: list[torch.Tensor] = []
-            for group in self._groups:
-                before = self._before[group]
-                torch._foreach_copy_(before, parameters[group])
-                norms += torch._foreach_norm(before)  # of the copy, still in the core's cache
-            step.weight_norms = torch.stack(norms) if norms else None
+            step.weight_norms, gradient_norms = self._updates.before_step(parameters, optimizer)
+            self._read_gradients(step, parameters, gradient_norms)
         self._updated = parameters
 
     def _after_optimizer_step(self) -> None:
         step, updated, self._updated = self._open, self._updated, []
-        if step is not None and updated and [(p.shape, p.dtype, p.device) for p in updated] == self._before_layouts:
+        if step is not None and updated:
             with torch.no_grad():  # an optimizer updates its parameters in place: the same tensors
-                norms: list[torch.Tensor] = []
-                for group in self._groups:
-                    before = self._before[group]
-                    torch._foreach_sub_(before, updated[group])  # before - after: the update, negated
-                    norms += torch._foreach_norm(before)  # of the difference, still in the cache
-                step.update_norms = torch.stack(norms)
+                step.update_norms = self._updates.after_step(updated)
         self._end_step(read_gradients=False)
         self._just_ended = step
 
@@ -202,10 +179,12 @@ class Recorder:
         model = self._model()
         return [] if model is None else list(model.parameters())
 
-    def _read_gradients(self, step: PendingStep, parameters: list[torch.Tensor]) -> None:
+    def _read_gradients(
+        self, step: PendingStep, parameters: list[torch.Tensor], norms: torch.Tensor | None = None
+    ) -> None:
         present = [(i, p.grad) for i, p in enumerate(parameters) if p.grad is not None]
         if present:
-            self._pending.add_gradients(step, present)
+            self._pending.add_gradients(step, present, norms)
 
     def _nonfinite(self, column: Column, graded: set[int], *, logged: bool) -> FirstNonFinite | None:
         """Where this step's first NaN or Inf is: a module's output (in the model's order), a
@@ -275,21 +254,3 @@ def _as_scalar(loss: torch.Tensor | float) -> torch.Tensor:
     if isinstance(loss, torch.Tensor):
         return loss.detach().float().mean().reshape(1)
     return torch.tensor([float(loss)])
-
-
-def cache_sized_groups(tensors: list[torch.Tensor], size: int = CACHED_BYTES) -> list[slice]:
-    """Runs of consecutive ``tensors``, each ended by the tensor that brings it to ``size`` bytes.
-
-    Example:
-        >>> cache_sized_groups([torch.zeros(100), torch.zeros(100), torch.zeros(300)], size=800)
-        [slice(0, 2, None), slice(2, 3, None)]
-    """
-    groups, start, taken = [], 0, 0
-    for index, tensor in enumerate(tensors):
-        taken += tensor.numel() * tensor.element_size()
-        if taken >= size:
-            groups.append(slice(start, index + 1))
-            start, taken = index + 1, 0
-    if start < len(tensors):
-        groups.append(slice(start, len(tensors)))
-    return groups

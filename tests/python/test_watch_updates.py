@@ -1,0 +1,108 @@
+"""The update a watch reads around ``optimizer.step()``: replayed for plain SGD, copied for the
+rest, the same numbers bit for bit; a replay that something else made wrong is never shown."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import torchinspect
+from torchinspect.training.updates import cache_sized_groups
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class CopiedSGD(torch.optim.SGD):
+    """Plain SGD under another class: the watch cannot know its step, so it copies the weights."""
+
+
+class OpNames(torch.utils._python_dispatch.TorchDispatchMode):
+    """The names of the tensor operations run while it is on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.names.add(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def several_megabytes(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 3))
+
+
+def watched_run(optimizer_class, steps: int = 3):
+    """A model of several runs of parameters trained by ``optimizer_class``: two parameter groups
+    of their own rates, a frozen parameter and one the optimizer was not given."""
+    model = several_megabytes()
+    assert len(cache_sized_groups(list(model.parameters()))) >= 3  # several runs, or this tests less
+    model[4].bias.requires_grad_(False)
+    optimizer = optimizer_class(
+        [{"params": [model[0].weight, model[0].bias, model[4].weight], "lr": 0.05}, {"params": [model[2].weight]}],
+        lr=1e-3,
+    )  # model[2].bias: not the optimizer's, yet it has a gradient
+    generator = torch.Generator().manual_seed(1)
+    expected, ops = [], OpNames()
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(steps):
+            optimizer.zero_grad()
+            model(torch.randn(8, 256, generator=generator)).square().mean().backward()
+            before = [p.detach().clone() for p in model.parameters()]
+            with ops:
+                optimizer.step()
+            w.log()
+            expected.append([(b, p.detach().clone()) for b, p in zip(before, model.parameters())])
+    return w.history.parameters(), expected, ops.names
+
+
+def test_plain_sgd_s_update_is_replayed_and_equals_the_copied_update_bit_for_bit():
+    replayed, expected, replay_ops = watched_run(torch.optim.SGD)
+    copied, _, copy_ops = watched_run(CopiedSGD)
+    assert "aten._foreach_copy_.default" not in replay_ops and "aten.add.out" in replay_ops  # no copy of the weights
+    assert "aten._foreach_copy_.default" in copy_ops and "aten.add.out" not in copy_ops
+    # Gradient, weight and update norms, every step, every parameter (the frozen bias has no gradient: NaN).
+    torch.testing.assert_close(replayed, copied, rtol=0, atol=0, equal_nan=True)
+    for column, weights in enumerate(expected):
+        for i, (before, after) in enumerate(weights):
+            weight, update = torch.linalg.vector_norm(before), torch.linalg.vector_norm(after - before)
+            assert replayed[column, i, 1].item() == pytest.approx(weight.item(), rel=1e-5)
+            assert replayed[column, i, 2].item() == pytest.approx((update / weight).item(), rel=1e-4)
+    assert (replayed[:, [3, 5], 2] == 0).all()  # the bias the optimizer does not own, and the frozen one
+
+
+def test_a_replay_that_a_later_hook_made_wrong_is_unknown_and_the_weights_are_copied_from_then_on():
+    model = several_megabytes()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(1)
+    ratios = []
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        # Registered after the watch's: it clips the gradients between the replay and the step.
+        def clip(*_):
+            nn.utils.clip_grad_norm_(model.parameters(), 1e-3)
+
+        optimizer.register_step_pre_hook(clip)
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(torch.randn(8, 256, generator=generator)).square().mean().backward()
+            before = [p.detach().clone() for p in model.parameters()]
+            optimizer.step()
+            w.log()
+            ratios.append(
+                [
+                    (torch.linalg.vector_norm(p - b) / torch.linalg.vector_norm(b)).item()
+                    for b, p in zip(before, model.parameters())
+                ]
+            )
+    shown = w.history.parameters()[:, :, 2]
+    assert all(math.isnan(ratio) for ratio in shown[0].tolist())  # never the replayed, unclipped update
+    for column in (1, 2):
+        assert shown[column].tolist() == pytest.approx(ratios[column], rel=1e-4)
