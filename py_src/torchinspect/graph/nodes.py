@@ -9,10 +9,9 @@ once per class, here, for the graph snapshot and the gradient recorder alike.
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 import torch
 from torch.autograd.graph import Node
@@ -26,16 +25,8 @@ class NodeClass(NamedTuple):
     is_leaf: bool
     saved_tensors: tuple[tuple[str, str, str], ...]
     """(name, attribute of its raw SavedTensor, attribute that unpacks it)"""
-    saved_tensor_names: tuple[str, ...]
-    """The names of ``saved_tensors``, in order."""
     saved_values: tuple[tuple[str, str], ...]
     """(name, attribute)"""
-    saved_value_names: tuple[str, ...]
-    """The names of ``saved_values``, in order."""
-    read_raw_saved: Callable[[Node], tuple[Any, ...]]
-    """Reads every raw attribute of ``saved_tensors`` of a node, in one call."""
-    read_saved_values: Callable[[Node], tuple[Any, ...]]
-    """Reads every attribute of ``saved_values`` of a node, in one call."""
 
 
 class _ClassTable(dict[type, NodeClass]):
@@ -104,18 +95,5 @@ def _read_node_class(cls: type) -> NodeClass:
         forward_op_name(op),
         op == "AccumulateGrad",
         saved_tensors,
-        tuple(name for name, _, _ in saved_tensors),
         saved_values,
-        tuple(name for name, _ in saved_values),
-        _reader(raw for _, raw, _ in saved_tensors),
-        _reader(attribute for _, attribute in saved_values),
     )
-
-
-def _reader(attributes: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """One C-level call that reads all the attributes, as a tuple (graphs have thousands of nodes)."""
-    names = tuple(attributes)
-    if len(names) == 1:
-        read_one = operator.attrgetter(names[0])
-        return lambda node: (read_one(node),)
-    return operator.attrgetter(*names) if names else lambda _node: ()

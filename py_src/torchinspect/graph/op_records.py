@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from torch.autograd.graph import Node
 
 from torchinspect.graph.nodes import NodeClass
-from torchinspect.graph.plain_values import IntLists, plain_metadata, values_reader
+from torchinspect.graph.plain_values import IntLists, plain_metadata, values_code
 
 
 class SavedTensors(Protocol):
@@ -37,24 +37,19 @@ OpRecord = Callable[[str, Node, SavedTensors, IntLists], dict[str, Any]]
 _WRITERS: dict[type, OpRecord] = {}
 
 
-def op_record(
-    node_id: str, node: Node, node_class: NodeClass, saved: SavedTensors, int_lists: IntLists
-) -> dict[str, Any]:
-    """The snapshot's record of an op node (not a leaf's ``AccumulateGrad``).
+def writer(cls: type, node_class: NodeClass) -> OpRecord:
+    """The function that writes the snapshot's record of an op node of class ``cls`` (any but a
+    leaf's ``AccumulateGrad``), made the first time it is asked for.
 
     Example:
         >>> import torch
         >>> from torchinspect.graph.nodes import node_class
         >>> node = (torch.ones(2, requires_grad=True) * 2).sum().grad_fn
-        >>> record = op_record("n0", node, node_class(type(node)), None, {})
+        >>> write = writer(type(node), node_class(type(node)))
+        >>> record = write("n0", node, None, {})  # a sum saves no tensor to describe
         >>> record["op"], record["forward_op"], record["saved_values"]
         ('SumBackward0', 'sum', {'self_sym_sizes': [2]})
     """
-    return writer(type(node), node_class)(node_id, node, saved, int_lists)
-
-
-def writer(cls: type, node_class: NodeClass) -> OpRecord:
-    """The function that writes the records of nodes of class ``cls``, made the first time."""
     write = _WRITERS.get(cls)
     if write is None:
         write = _WRITERS[cls] = _write_writer(node_class)
@@ -67,7 +62,7 @@ def _write_writer(node_class: NodeClass) -> OpRecord:
     if node_class.saved_tensors:
         lines += ["    saved.note_node(node_id)", "    try:"]
         lines += [f"        r{i} = node.{raw}" for i, (_, raw, _) in enumerate(node_class.saved_tensors)]
-        freed = ", ".join(f"{name!r}: {{'kind': 'freed'}}" for name in node_class.saved_tensor_names)
+        freed = ", ".join(f"{name!r}: {{'kind': 'freed'}}" for name, _, _ in node_class.saved_tensors)
         lines += [
             "    except RuntimeError:  # a custom Function's (a compiled region's) saved tensors, freed by backward",
             f"        tensors = {{{freed}}}",
@@ -80,9 +75,13 @@ def _write_writer(node_class: NodeClass) -> OpRecord:
                 f"        if t{i} is None:",
                 f"            t{i} = saved.describe_missing(node, r{i}, {attribute!r})",
             ]
-        described = ", ".join(f"{name!r}: t{i}" for i, name in enumerate(node_class.saved_tensor_names))
+        described = ", ".join(f"{name!r}: t{i}" for i, (name, _, _) in enumerate(node_class.saved_tensors))
         lines.append(f"        tensors = {{{described}}}")
-    values = "read_values(node, int_lists)" if node_class.saved_values else "{}"
+    namespace: dict[str, Any] = {"plain_metadata": plain_metadata}
+    if node_class.saved_values:
+        code, names = values_code(node_class)
+        lines.append(code.rstrip("\n"))
+        namespace.update(names)
     lines += [
         "    metadata = node.metadata",
         "    return {",
@@ -94,13 +93,10 @@ def _write_writer(node_class: NodeClass) -> OpRecord:
         '        "tensor": None,',
         '        "base": None,',
         f'        "saved_tensors": {"tensors" if node_class.saved_tensors else "{}"},',
-        f'        "saved_values": {values},',
+        f'        "saved_values": {"values" if node_class.saved_values else "{}"},',
         '        "metadata": plain_metadata(metadata) if metadata else {},',
         '        "sequence_nr": node._sequence_nr(),',
         "    }",
     ]
-    namespace: dict[str, Any] = {"plain_metadata": plain_metadata}
-    if node_class.saved_values:
-        namespace["read_values"] = values_reader(node_class)
     exec(compile("\n".join(lines) + "\n", f"<record of {node_class.op}>", "exec"), namespace)
     return namespace["write"]

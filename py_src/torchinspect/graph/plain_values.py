@@ -44,52 +44,44 @@ IntLists = dict[tuple[int, ...], list[int]]
 # floats can equal one of ints; a small negative int64 (a dim of -1) reads as unsigned (see
 # _signed_int64). Anything else takes the careful path, _saved_value.
 _READ_VALUE = """
-    value = v{i}
-    if type(value) is tuple and INT.issuperset(map(type, value)):
-        p{i} = int_lists.get(value)
-        if p{i} is None:
-            p{i} = shared_or_plain(value, int_lists)
-    elif type(value) is int:
-        if -SAFE_INTEGER < value < SAFE_INTEGER:
+        value = v{i}
+        if type(value) is tuple and INT.issuperset(map(type, value)):
+            p{i} = int_lists.get(value)
+            if p{i} is None:
+                p{i} = shared_or_plain(value, int_lists)
+        elif type(value) is int:
+            if -SAFE_INTEGER < value < SAFE_INTEGER:
+                p{i} = value
+            elif UNSIGNED_SMALL_NEGATIVE < value < 2**64:
+                p{i} = value - 2**64
+            else:
+                p{i} = saved_value(value)
+        elif type(value) is bool or value is None or type(value) is float and isfinite(value):
             p{i} = value
-        elif UNSIGNED_SMALL_NEGATIVE < value < 2**64:
-            p{i} = value - 2**64
         else:
-            p{i} = saved_value(value)
-    elif type(value) is bool or value is None or type(value) is float and isfinite(value):
-        p{i} = value
-    else:
-        p{i} = saved_value(value)"""
+            p{i} = saved_value(value)"""
 
 
-def values_reader(node_class: NodeClass) -> Callable[[Node, IntLists], dict[str, Any]]:
-    """A function ``(node, int_lists) → values`` that reads the plain values a node of
-    ``node_class`` saved for backward (``dim``, sizes) and returns them by name, as JSON data.
+def values_code(node_class: NodeClass) -> tuple[str, dict[str, Any]]:
+    """Statements that set ``values`` to the plain values a node of ``node_class`` saved for
+    backward (``dim``, sizes), by name, as JSON data, in a function of ``node`` and ``int_lists``
+    (indented by four spaces); and the names they use besides, for its globals.
 
     A value freed by backward reads ``{"freed": True}``. A list of ints is the one ``int_lists``
-    holds for it, made the first time. The function is written out for the class's attributes,
-    as ``dataclasses`` writes an ``__init__``: a loop over the values in a generic function cost
-    twice as much, and graphs have thousands of nodes. The attributes are torch's ``_saved_*``
-    names, found by ``dir()``: identifiers.
-
-    Example:
-        >>> import torch
-        >>> from torchinspect.graph.nodes import node_class
-        >>> node = torch.ones(2, 3, requires_grad=True).sum().grad_fn
-        >>> values_reader(node_class(type(node)))(node, {})
-        {'self_sym_sizes': [2, 3]}
+    holds for it, made the first time. The statements are written out for the class's attributes, as ``dataclasses`` writes an ``__init__``:
+    a loop over the values in a generic function cost twice as much, and graphs have thousands
+    of nodes. The attributes are torch's ``_saved_*`` names, found by ``dir()``: identifiers.
     """
-    count = len(node_class.saved_values)
     reads = "".join(f"        v{i} = node.{attribute}\n" for i, (_, attribute) in enumerate(node_class.saved_values))
     record = ", ".join(f"{name!r}: p{i}" for i, (name, _) in enumerate(node_class.saved_values))
-    source = (
-        "def read(node, int_lists):\n"
+    code = (
         "    try:\n"
         f"{reads}"
         "    except RuntimeError:  # one was freed by backward: read them one by one\n"
-        "        return freed_values(node, node_class, int_lists)"
-        + "".join(_READ_VALUE.format(i=i) for i in range(count))
-        + f"\n    return {{{record}}}\n"
+        "        values = freed_values(node, node_class, int_lists)\n"
+        "    else:"
+        + "".join(_READ_VALUE.format(i=i) for i in range(len(node_class.saved_values)))
+        + f"\n        values = {{{record}}}\n"
     )
     namespace: dict[str, Any] = {
         "INT": _INT,
@@ -101,8 +93,7 @@ def values_reader(node_class: NodeClass) -> Callable[[Node, IntLists], dict[str,
         "freed_values": _freed_values,
         "node_class": node_class,
     }
-    exec(compile(source, f"<saved values of {node_class.op}>", "exec"), namespace)
-    return namespace["read"]
+    return code, namespace
 
 
 def _shared_or_plain(value: tuple[Any, ...], int_lists: IntLists) -> Any:

@@ -11,7 +11,6 @@ JSON data in ``plain_values``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import compress
 from typing import Any
 
@@ -27,7 +26,7 @@ from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import node_classes
-from torchinspect.graph.op_records import writer
+from torchinspect.graph.op_records import OpRecord, writer
 from torchinspect.graph.plain_values import MAX_LIST_ITEMS, IntLists, plain_metadata
 from torchinspect.graph.plain_values import (
     MAX_METADATA_ENTRIES as MAX_METADATA_ENTRIES,  # what one node's metadata may carry
@@ -269,7 +268,7 @@ class _GraphBuilder:
         records: list[dict[str, Any]] = []
         append = records.append
         names, tensor_ids, shapes = self.names, self.tensor_ids, self.shapes
-        writers: dict[type, Callable[..., dict[str, Any]]] = {}
+        writers: dict[type, OpRecord] = {}
         for node_id, node, known in zip(self.node_ids, self.nodes, self.classes):
             if known.is_leaf:
                 variable = node.variable  # type: ignore[attr-defined]
