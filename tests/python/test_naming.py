@@ -35,6 +35,36 @@ def test_a_shared_parameter_takes_its_shortest_name():
     assert name_table(model)[id(model[1].weight)] == "0.weight"
 
 
+class _Renamed(nn.Sequential):
+    """Lists its parameters under other names than its attributes': torch's named_parameters is the oracle."""
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        for name, parameter in super().named_parameters(prefix, recurse, remove_duplicate):
+            yield f"renamed_{name}", parameter
+
+
+def _torch_names(model: nn.Module) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for name, parameter in model.named_parameters(remove_duplicate=False):
+        if id(parameter) not in names or len(name) < len(names[id(parameter)]):
+            names[id(parameter)] = name
+    return names
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2, enable_nested_tensor=False),
+        lambda: nn.Sequential(nn.Sequential(nn.Linear(2, 2, bias=False)), nn.Linear(2, 2)),
+        lambda: nn.Sequential(nn.Linear(2, 2), _Renamed(nn.Linear(2, 2))),
+        lambda: _Renamed(nn.Linear(2, 2), nn.Linear(2, 2)),
+    ],
+)
+def test_a_module_s_parameters_are_named_as_torch_lists_them(build):
+    model = build()
+    assert name_table(model) == _torch_names(model)
+
+
 def test_params_come_before_the_namespace():
     x = torch.zeros(2)
     assert name_table({"input": x}, {"x": x}) == {id(x): "input"}
