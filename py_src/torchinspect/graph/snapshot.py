@@ -11,6 +11,7 @@ JSON data in ``plain_values``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import compress
 from typing import Any
 
@@ -41,6 +42,8 @@ from torchinspect.tensor.metadata import (
     shape_and_nbytes,
     shape_of,
 )
+
+_TENSOR = torch.Tensor  # one global lookup instead of two, for each of thousands of tensors
 
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
@@ -201,10 +204,10 @@ class _GraphBuilder:
         self.tensor_ids = dict(zip(map(id, reversed(variables)), reversed(list(compress(self.node_ids, leaves)))))
         self.tensor_ids.update({id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)})
         self.memory = SavedMemory(variables) if memory else None
-        self.sharded_type = sharded_type()
         # One list per distinct size of the graph's tensors and saved sizes: thousands of nodes
         # often have a few, and each list made is also one more object for the collector.
         self.shapes: IntLists = {}
+        self.describe = _saved_tensor_describer(self.shapes, self.tensor_ids, self.memory, sharded_type())
 
     def build(self, root_nodes: list[Node], edges: list[Edge]) -> dict[str, Any]:
         # Roots' grad_fns and root nodes start the walk: they are among its first nodes.
@@ -316,7 +319,14 @@ class _GraphBuilder:
             "items": [{"kind": "none"} if item is None else item for item in items],
         }
 
-    def describe(self, raw: Any) -> dict[str, Any] | None:
+
+def _saved_tensor_describer(
+    shapes: IntLists, tensor_ids: dict[int, str], memory: SavedMemory | None, sharded: type | None
+) -> Callable[[Any], dict[str, Any] | None]:
+    """What describes a graph's saved tensors one by one (a closure: a graph has thousands, and
+    each method call's lookups on the builder cost a tenth of the description)."""
+
+    def describe(raw: Any) -> dict[str, Any] | None:
         """A saved tensor by its metadata, read without unpacking it; None if there is none,
         and for a saved list of tensors (a tuple of raw ones), which ``_saved_tensor_list`` describes."""
         if type(raw) is tuple:
@@ -328,15 +338,15 @@ class _GraphBuilder:
         if data is None:
             return None
         kind = type(data)
-        plain = kind is torch.Tensor or kind is Parameter  # as in tensor_record
+        plain = kind is _TENSOR or kind is Parameter  # as in tensor_record
         shape: list[int] | list[int | None] | None
         nbytes: int | None
         if plain:
             try:
                 size = data.shape
-                shape = self.shapes.get(size)
+                shape = shapes.get(size)
                 if shape is None:
-                    shape = self.shapes[size] = list(size)
+                    shape = shapes[size] = list(size)
                 nbytes = data.nbytes
             except REFUSALS:  # nested: no shape; sparse: no nbytes; symbolic: no hash
                 shape, nbytes = shape_and_nbytes(data)
@@ -348,15 +358,17 @@ class _GraphBuilder:
             "dtype": DTYPE_NAMES[data.dtype],
             "nbytes": nbytes,
             "is_view": data._is_view(),
-            "node": self.tensor_ids.get(id(data)),
+            "node": tensor_ids.get(id(data)),
         }
-        if not plain and self.sharded_type is not None and isinstance(data, self.sharded_type):
+        if not plain and sharded is not None and isinstance(data, sharded):
             described["sharding"] = graph_sharding(data)
-        if self.memory is not None:
-            storage = self.memory.add(data)
+        if memory is not None:
+            storage = memory.add(data)
             if storage is not None:
                 described["storage"] = storage
         return described
+
+    return describe
 
 
 def tensor_record(tensor: torch.Tensor, shapes: IntLists) -> dict[str, Any]:
@@ -369,7 +381,7 @@ def tensor_record(tensor: torch.Tensor, shapes: IntLists) -> dict[str, Any]:
     kind = type(tensor)
     # A plain tensor or parameter reads its shape and size at once (a nested one refuses the
     # shape, and the careful path answers); a subclass may be a DTensor, or refuse anything.
-    plain = kind is torch.Tensor or kind is Parameter
+    plain = kind is _TENSOR or kind is Parameter
     shape: list[int] | list[int | None] | None
     nbytes: int | None
     if plain:
