@@ -1,8 +1,33 @@
 /** How shapes, flags, tuples and sizes read on the page: plain strings, no DOM. */
 
-/** `[20, 20]`, `[]` for a scalar; a ragged nested dimension shows as `*`. */
-export function formatShape(shape: (number | null)[]): string {
-  return `[${shape.map(size => (size === null ? '*' : String(size))).join(', ')}]`;
+import type { CutDims, Shape } from './schema';
+
+/**
+ * `[20, 20]`, `[]` for a scalar; a ragged nested dimension shows as `*`; a shape the kernel cut
+ * (past 1,024 dimensions) as its first and last sizes: `[1, 1, …, 1, 3] (60,001 dims)`.
+ */
+export function formatShape(shape: Shape): string {
+  const sizes = (list: (number | null)[]) => list.map(size => (size === null ? '*' : String(size))).join(', ');
+  return isCut(shape) ? `[${sizes(shape.head)}, …, ${sizes(shape.tail)}] ${dimsCount(shape)}` : `[${sizes(shape)}]`;
+}
+
+/** Whether a shape or strides list came cut (`CutDims`), not whole. */
+export function isCut<T>(list: T[] | CutDims<T>): list is CutDims<T> {
+  return !Array.isArray(list);
+}
+
+/** Every item of a list that came whole; null for a cut one, whose middle the page has not got. */
+export function wholeDims<T>(list: T[] | CutDims<T>): T[] | null {
+  return isCut(list) ? null : list;
+}
+
+/** Strides as Python prints a tuple (`formatTuple`), or cut: `(1, 1, …, 1) (60,001 dims)`. */
+export function formatStrides(strides: number[] | CutDims<number>): string {
+  return isCut(strides) ? `(${[...strides.head, '…', ...strides.tail].join(', ')}) ${dimsCount(strides)}` : formatTuple(strides);
+}
+
+function dimsCount(cut: CutDims<unknown>): string {
+  return `(${formatCount(cut.length)} dims)`;
 }
 
 /** Python's spelling, since learners compare it with what `print` shows. */

@@ -98,12 +98,24 @@ export interface TensorSharding {
   collectives: number;
 }
 
+/**
+ * A shape or strides list past 1,024 dimensions as the kernel sends it (long_shapes.py): its
+ * first and last 8 items and how many there are; `formatShape` reads it as `[1, …, 3] (60,001 dims)`.
+ */
+export interface CutDims<T> {
+  length: number;
+  head: T[];
+  tail: T[];
+}
+
+/** Size of each dimension (null where a nested tensor's is ragged), or past 1,024 a cut list. */
+export type Shape = (number | null)[] | CutDims<number | null>;
+
 export interface TensorSnapshot {
   schema: typeof TENSOR_SCHEMA;
   name: string | null;
   summary: string;
-  /** Size of each dimension; null where a nested tensor's dimension is ragged. */
-  shape: (number | null)[];
+  shape: Shape;
   dtype: string;
   device: string;
   layout: string;
@@ -112,7 +124,7 @@ export interface TensorSnapshot {
   is_parameter: boolean;
   names: (string | null)[] | null;
   quantization: Record<string, unknown> | null;
-  strides: number[] | null;
+  strides: number[] | CutDims<number> | null;
   storage_offset: number | null;
   is_contiguous: boolean | null;
   memory_format: 'contiguous' | 'channels_last' | 'channels_last_3d' | null;
@@ -121,7 +133,7 @@ export interface TensorSnapshot {
   /** Bytes of the distinct elements a dense view reaches (optional: older snapshots lack it). */
   stored_nbytes?: number | null;
   is_view: boolean;
-  base: { shape: (number | null)[]; dtype: string } | null;
+  base: { shape: Shape; dtype: string } | null;
   version: number | null;
   requires_grad: boolean;
   is_leaf: boolean;
@@ -181,7 +193,7 @@ export const GRAPH_SCHEMA = 'torchinspect.graph/1';
 /** A saved tensor's metadata; `node` is the graph node whose tensor it is, if any. */
 export interface DescribedTensor {
   kind: 'tensor';
-  shape: (number | null)[] | null;
+  shape: Shape | null;
   dtype: string;
   nbytes: number | null;
   /** Bytes of the distinct elements a dense view reaches (optional: older snapshots lack it). */
@@ -214,13 +226,13 @@ export type SavedValue = PlainValue | { freed: true };
 
 /** A root's or leaf's tensor: metadata only; `torchinspect.snapshot` has the values. */
 export interface GraphTensor {
-  shape: (number | null)[];
+  shape: Shape;
   dtype: string;
   device: string;
   nbytes: number | null;
   requires_grad: boolean;
   is_parameter: boolean;
-  grad: { shape: (number | null)[]; dtype: string } | null;
+  grad: { shape: Shape; dtype: string } | null;
   /** For a DTensor, its layout; `shape` is then the global shape (optional). */
   sharding?: GraphSharding;
 }

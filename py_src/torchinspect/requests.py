@@ -28,6 +28,7 @@ from torchinspect.protocol import (
     check_request,
     error_reply,
 )
+from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.preview import preview
 from torchinspect.tensor.snapshot import jsonable, snapshot
@@ -157,7 +158,7 @@ def _node_tensor_reply(request: NodeTensorRequest, root: torch.Tensor | None) ->
         "id": request.id,
         "node": request.node,
         "saved": request.saved,
-        "snapshot": jsonable(snapshot(tensor, name=name)),
+        "snapshot": jsonable(sent_snapshot(snapshot(tensor, name=name))),
     }
 
 

@@ -27,6 +27,7 @@ from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
 from torchinspect.tensor.comparison import comparison
+from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, require_tensor, snapshot, to_json
 from torchinspect.tensor.text import static_html
@@ -65,8 +66,9 @@ class Inspector(FollowsCells):
 
     def __init__(self, tensor: torch.Tensor, *, name: str | None = None, params: Any = None, **kwargs: Any) -> None:
         self._walked = WalkCache()  # the graph the parts the page asks for are cut from; close() reads it
-        name = None if name is None else short_text(name)  # as the graph's names: the saved state stays bounded
-        super().__init__(snapshot=snapshot(tensor, name=name), graph=_graph_of(tensor, params), **kwargs)
+        # Shortened as the graph's names are, so that the saved state stays bounded; snapshot() refuses a non-string.
+        name = short_text(name) if isinstance(name, str) else name
+        super().__init__(snapshot=sent_snapshot(snapshot(tensor, name=name)), graph=_graph_of(tensor, params), **kwargs)
         self._tensor = weakref.ref(tensor)
         self._params = weak_params(params)
         self._name = name
@@ -97,7 +99,7 @@ class Inspector(FollowsCells):
             self.gradients = self._whole_gradients = {}
         self._seen = changes
         self.sees_every_write = changes.contents is not None
-        self.snapshot = snapshot(tensor, name=self._name)
+        self.snapshot = sent_snapshot(snapshot(tensor, name=self._name))
 
     def close(self) -> None:
         """Stop following the tensor and let ipywidgets forget this widget and its layout.

@@ -8,7 +8,8 @@
  */
 
 import type { GraphIndex } from './folding';
-import type { GraphEdge, GraphNode, GraphSnapshot, SavedTensor } from '../schema';
+import type { GraphEdge, GraphNode, GraphSnapshot, SavedTensor, Shape as SentShape } from '../schema';
+import { wholeDims } from '../format';
 
 type Shape = number[];
 
@@ -139,8 +140,10 @@ function sizes(value: unknown): Shape | null {
   return Array.isArray(value) && value.every(size => typeof size === 'number') ? value : null;
 }
 
-function known(shape: (number | null)[]): Shape | null {
-  return shape.every(size => size !== null) ? shape : null;
+/** The shape when every size is known: not ragged, and not cut by the kernel (past 1,024 dims). */
+function known(sent: SentShape): Shape | null {
+  const shape = wholeDims(sent);
+  return shape !== null && shape.every(size => size !== null) ? shape : null;
 }
 
 function push<K, V>(table: Map<K, V[]>, key: K, value: V): void {

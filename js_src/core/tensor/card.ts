@@ -1,7 +1,7 @@
 /** How snapshot fields read in the tensor card: plain strings, no DOM. */
 
-import { formatBool, formatBytes, formatShape, formatTuple } from '../format';
-import type { TensorSnapshot } from '../schema';
+import { formatBool, formatBytes, formatShape, formatStrides, formatTuple, isCut, wholeDims } from '../format';
+import type { Shape, TensorSnapshot } from '../schema';
 
 export interface CardField {
   label: string;
@@ -44,7 +44,7 @@ function tensorFields(s: TensorSnapshot): MaybeField[] {
 
 function memoryFields(s: TensorSnapshot): MaybeField[] {
   return [
-    s.strides === null ? null : { label: 'strides', value: formatTuple(s.strides), hint: strideHint(s.strides) },
+    s.strides === null ? null : { label: 'strides', value: formatStrides(s.strides), hint: strideHint(wholeDims(s.strides)) },
     s.storage_offset === null || s.storage_offset === 0 ? null : { label: 'storage_offset', value: String(s.storage_offset) },
     s.is_contiguous === null ? null : { label: 'is_contiguous', value: formatBool(s.is_contiguous), hint: contiguityHint(s) },
     s.nbytes === null ? null : { label: 'bytes', value: formatBytes(s.nbytes), hint: `${s.element_size} B per element` },
@@ -80,7 +80,8 @@ function autogradFields(s: TensorSnapshot): MaybeField[] {
   ];
 }
 
-function shapeHint(shape: (number | null)[]): string | undefined {
+function shapeHint(shape: Shape): string | undefined {
+  if (isCut(shape)) return 'more dimensions than the page lists: the first and last are shown';
   if (shape.length === 0) return 'a scalar: no dimensions';
   if (shape.includes(null)) return '* marks a ragged dimension: its size differs per component';
   return undefined;
@@ -92,8 +93,8 @@ function layoutHint(layout: string): string | undefined {
   return undefined;
 }
 
-function strideHint(strides: number[]): string | undefined {
-  return strides.includes(0)
+function strideHint(strides: number[] | null): string | undefined {
+  return strides?.includes(0)
     ? 'a stride of 0 repeats one element: this tensor is expanded, it stores less than it shows'
     : undefined;
 }

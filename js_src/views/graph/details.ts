@@ -11,7 +11,7 @@ import { formatCount, nodeLabel, sharedBy, type GraphBox, type GraphModel } from
 import type { GraphMemory } from '../../core/graph/memory';
 import { moduleFacts } from '../../core/graph/modules';
 import { graphShardingText } from '../../core/tensor/sharding';
-import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue } from '../../core/schema';
+import type { GradientsSnapshot, GraphNode, GraphTensor, SavedTensor, SavedTensorItem, SavedValue, Shape } from '../../core/schema';
 import { element } from '../dom';
 
 /** Inputs or outputs listed by name before "and n more": a stack of 5,000 stays readable. */
@@ -124,12 +124,12 @@ function neighbourFields(model: GraphModel, ids: string[]): Field[] {
  * A leaf's `.grad` as it is now: the graph was read before backward, so where it saw none, the
  * gradient the recorded pass accumulated into the leaf says what `.grad` holds.
  */
-function gradNow(node: GraphNode, recorded: GradientsSnapshot | null): { shape: (number | null)[]; dtype: string } | null {
+function gradNow(node: GraphNode, recorded: GradientsSnapshot | null): { shape: Shape; dtype: string } | null {
   if (node.tensor?.grad) return node.tensor.grad;
   return node.kind === 'leaf' ? recorded?.nodes[node.id]?.arriving[0] ?? null : null;
 }
 
-function tensorFields(tensor: GraphTensor, grad: { shape: (number | null)[]; dtype: string } | null): Field[] {
+function tensorFields(tensor: GraphTensor, grad: { shape: Shape; dtype: string } | null): Field[] {
   const sharding = tensor.sharding;
   return [
     [sharding ? 'global shape' : 'shape', formatShape(tensor.shape)],

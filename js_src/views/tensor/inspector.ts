@@ -8,6 +8,7 @@
  * `requestPreview`, a stored output passes none and its slicer stays hidden.
  */
 
+import { wholeDims } from '../../core/format';
 import type { KernelRequests, PreviewTarget } from '../../core/protocol';
 import { parseTensorSnapshot, type TensorPreview, type TensorSnapshot } from '../../core/schema';
 import { normOf, sliceExpression } from '../../core/tensor/slice';
@@ -124,11 +125,11 @@ function mountParts(root: HTMLElement, first: TensorSnapshot, host: InspectorHos
     slicer?.destroy();
     slicer = null;
     const preview = snapshot.preview;
-    const shape = snapshot.shape;
+    const shape = wholeDims(snapshot.shape);
     const allShown = snapshot.values !== undefined && snapshot.values !== null;
     // A DTensor's other slices need every rank of its mesh: its page shows the default slice alone.
     const sharded = snapshot.sharding !== undefined && snapshot.sharding !== null;
-    if (host.requestPreview === undefined || preview === null || allShown || sharded || shape.length < 3 || shape.includes(null)) return;
+    if (host.requestPreview === undefined || preview === null || allShown || sharded || shape === null || shape.length < 3 || shape.includes(null)) return;
     const choice = { shape: shape as number[], axes: preview.axes as [number, number], index: preview.index };
     slicer = mountSlicer(sliceSlot, choice, next => void requestSlice(next));
   };

@@ -5,6 +5,7 @@
  * go behind its disclosure; a comparison keeps them in the panel.
  */
 
+import { wholeDims } from '../../core/format';
 import type { TensorPreview, TensorSnapshot } from '../../core/schema';
 import { element } from '../dom';
 import { mountHeatmap } from './heatmap';
@@ -126,7 +127,7 @@ function histogramData(s: TensorSnapshot, title: string) {
 }
 
 function lineData(s: TensorSnapshot, preview: TensorPreview, title: string) {
-  return { preview, label: labelOf(title, preview.of), length: s.shape[0] ?? preview.shape[0] * preview.block[0] };
+  return { preview, label: labelOf(title, preview.of), length: wholeDims(s.shape)?.[0] ?? preview.shape[0] * preview.block[0] };
 }
 
 function heatmapData(s: TensorSnapshot, preview: TensorPreview | null, title: string) {

@@ -20,6 +20,7 @@ from torchinspect.distributed.blocks import block_snapshots
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
 from torchinspect.protocol import error_reply
+from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
 
@@ -71,7 +72,7 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
         raise ValueError(
             f"torchinspect: rank {rank} is not in the DTensor's mesh (ranks {ranks}); name one of them to show it."
         )
-    snap = snapshot(tensor, name=name)
+    snap = sent_snapshot(snapshot(tensor, name=name))
     blocks = block_snapshots(tensor, name=name, rank=rank)
     if dist.get_rank() != rank:
         return None

@@ -128,9 +128,10 @@ class TensorsSidebar:
     def _snapshot_reply(self, request_id: int, name: str, tensor: Any) -> tuple[dict[str, Any], Buffers]:
         from torchinspect.graph.snapshot import graph_for_view
         from torchinspect.graph.wire import first_payload
+        from torchinspect.tensor.long_shapes import sent_snapshot
         from torchinspect.tensor.snapshot import snapshot
 
-        snap = snapshot(tensor, name=name)
+        snap = sent_snapshot(snapshot(tensor, name=name))
         self._remember(tensor, snap)
         graph = {} if tensor.grad_fn is None else first_payload(graph_for_view(tensor))
         content = {"kind": SNAPSHOT_REQUEST, "id": request_id, "name": name, "snapshot": snap, "graph": graph}

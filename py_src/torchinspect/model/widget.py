@@ -14,10 +14,12 @@ import traitlets
 from torchinspect.bundle import FollowsCells
 from torchinspect.distributed.alone import this_rank_alone
 from torchinspect.distributed.detect import is_sharded
+from torchinspect.graph.long_texts import short_strings, short_text
 from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_module
 from torchinspect.model.text import static_html, tree_lines
 from torchinspect.protocol import REFRESH_REQUEST, Buffers, answer_once, error_reply, reply_id
 from torchinspect.requests import answer
+from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
@@ -44,7 +46,8 @@ class ModelInspector(FollowsCells):
     _page_writable = frozenset({"paused", "selected"})
 
     def __init__(self, model: torch.nn.Module, *, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(model=model_snapshot(model, name=name), **kwargs)
+        name = short_text(name) if isinstance(name, str) else name  # model_snapshot() refuses a non-string
+        super().__init__(model=short_strings(model_snapshot(model, name=name)), **kwargs)
         self._model = weakref.ref(model)
         self._name = name
         self._seen = _changes_of(model)
@@ -64,7 +67,7 @@ class ModelInspector(FollowsCells):
         if not force and changes == self._seen:
             return
         self._seen = changes
-        self.model = model_snapshot(model, name=self._name)
+        self.model = short_strings(model_snapshot(model, name=self._name))
         self._show_selected()
 
     @traitlets.observe("selected")
@@ -74,16 +77,19 @@ class ModelInspector(FollowsCells):
     def _show_selected(self) -> None:
         tensor = self._selected_tensor()
         with this_rank_alone():  # the page asks this rank alone: a DTensor's card is its layout
-            self.parameter = {} if tensor is None else snapshot(tensor, name=self.selected)
+            self.parameter = {} if tensor is None else sent_snapshot(snapshot(tensor, name=self.selected))
 
     def _selected_tensor(self) -> torch.Tensor | None:
-        """The parameter or buffer named ``selected``, looked up by name (nothing is evaluated)."""
+        """The parameter or buffer named ``selected``, looked up by name (nothing is evaluated): by the
+        name the page lists, which is shortened past 200 characters (``short_strings``), or in full."""
         model = self._model()
         if model is None or not self.selected:
             return None
         named: dict[str, torch.Tensor] = dict(model.named_parameters(remove_duplicate=False))
         named.update(model.named_buffers(remove_duplicate=False))
         tensor = named.get(self.selected)
+        if tensor is None:
+            tensor = next((t for path, t in named.items() if short_text(path) == self.selected), None)
         return None if tensor is None or torch.nn.parameter.is_lazy(tensor) else tensor
 
     def _answer(self, _widget: ModelInspector, message: object, _buffers: list[bytes]) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 import torch
 from torch.testing._comparison import default_tolerances
 
+from torchinspect.graph.long_texts import short_text
 from torchinspect.protocol import json_float
+from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.snapshot import require_tensor, snapshot
 from torchinspect.tensor.values import WIDENED, has_arithmetic
 
@@ -45,6 +47,7 @@ def comparison(
         >>> verdict["passed"], verdict["mismatched"], round(verdict["max_abs_error"], 3)
         (False, 1, 0.1)
     """
+    names = _short_names(names)
     actual = _comparable(require_tensor(actual, "compare"), names[0])
     expected = _comparable(require_tensor(expected, "compare"), names[1])
     if (rtol is None) != (atol is None):
@@ -54,15 +57,25 @@ def comparison(
     difference = _difference(actual, expected)
     return {
         "schema": SCHEMA,
-        "actual": snapshot(actual, name=names[0]),
-        "expected": snapshot(expected, name=names[1]),
-        "difference": None if difference is None else snapshot(difference, name=f"{names[0]} − {names[1]}"),
+        "actual": sent_snapshot(snapshot(actual, name=names[0])),
+        "expected": sent_snapshot(snapshot(expected, name=names[1])),
+        "difference": None
+        if difference is None
+        else sent_snapshot(snapshot(difference, name=short_text(f"{names[0]} − {names[1]}"))),
         "verdict": _verdict(actual, expected, difference, rtol, atol),
     }
 
 
 MAX_ELEMENTS = 1 << 28
 """The most elements compared at once: the difference and the verdict each take that many."""
+
+
+def _short_names(names: object) -> tuple[str, str]:
+    """The two names, each shortened as the graph's are (``short_text``): the widget's state is
+    saved in the notebook, and one name of 100,000 characters made it 403 KB."""
+    if not (isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(name, str) for name in names)):
+        raise TypeError(f"torchinspect: names must be two strings such as ('x.grad', 'expected'), got {names!r:.80}.")
+    return short_text(names[0]), short_text(names[1])
 
 
 def _comparable(tensor: torch.Tensor, name: str) -> torch.Tensor:

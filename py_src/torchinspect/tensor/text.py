@@ -60,9 +60,16 @@ def format_number(value: float | int) -> str:
     return str(value) if isinstance(value, int) else f"{value:.4g}"
 
 
-def format_shape(shape: list[int | None]) -> str:
-    """``[2, 3]``; a ragged dimension of a nested tensor shows as ``*``."""
-    return "[" + ", ".join("*" if size is None else str(size) for size in shape) + "]"
+def format_shape(shape: list[int | None] | dict[str, Any]) -> str:
+    """``[2, 3]``; a ragged dimension of a nested tensor shows as ``*``; a shape cut for the page
+    (``long_shapes.sent_dims``) as ``[1, 1, …, 1, 3] (60,001 dims)``."""
+    if isinstance(shape, dict):
+        return f"[{_sizes(shape['head'])}, …, {_sizes(shape['tail'])}] ({shape['length']:,} dims)"
+    return f"[{_sizes(shape)}]"
+
+
+def _sizes(shape: list[int | None]) -> str:
+    return ", ".join("*" if size is None else str(size) for size in shape)
 
 
 def static_html(snap: Mapping[str, Any]) -> str:
