@@ -8,6 +8,7 @@ from jupyter_client.session import json_packer
 from torchinspect.graph.long_texts import TEXT_CHARACTERS, short_text
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
 from torchinspect.model.widget import inspect_model
+from torchinspect.tensor.snapshot import jsonable
 
 LONG = "block_with_a_long_name_" * 5_000
 
@@ -41,3 +42,19 @@ def test_inspect_model_lists_long_names_shortened_and_opens_their_parameters_by_
     assert widget.parameter["shape"] == [3, 3] and widget.parameter["name"] == listed[0]
     widget.selected = f"{LONG}.bias"  # a name in full, as the user's code may set it
     assert widget.parameter["shape"] == [3]
+
+
+def test_watch_sends_long_module_and_parameter_names_shortened():
+    import torchinspect
+
+    model = model_with_a_long_module_name()
+    watched = torchinspect.watch(model)
+    for _ in range(3):
+        loss = model(torch.randn(4, 3)).pow(2).sum()
+        loss.backward()
+        watched.log(loss)
+    shown = watched.watch
+    assert [row["name"] for row in shown["modules"]][:2] == [short_text(LONG), "head"]
+    assert max(map(len, strings_in(shown))) <= TEXT_CHARACTERS
+    assert len(json_packer(jsonable(shown))) <= 16_000  # was 301 KB
+    assert watched.module_names[0] == LONG  # the Python API keeps every name whole

@@ -20,6 +20,7 @@ import traitlets
 
 from torchinspect._kernel import after_each_cell, notebook_shell
 from torchinspect.bundle import KernelOwned
+from torchinspect.graph.long_texts import short_strings
 from torchinspect.tensor.snapshot import jsonable
 from torchinspect.training.flags import flags
 from torchinspect.training.history import CAPACITY, Column, History
@@ -192,17 +193,20 @@ class Watch(KernelOwned):
     def _publish(self) -> None:
         self._published = time.monotonic()
         found = self.flags()  # once: the summary and the module shown first use them too
-        self.watch = payload(
-            self._history,
-            parameters=self._recorder.parameter_names,
-            modules=self._recorder.module_names,
-            classes=self._recorder.module_classes,
-            steps=self.steps,
-            every=self._recorder.every,
-            selected=self._shown_module(found),
-            flags=found,
-            summary=self._summary(self.steps, found),
-            running=not self._stopped,
+        # Names past 200 characters shortened, as the graph's are: a saved notebook keeps the state.
+        self.watch = short_strings(
+            payload(
+                self._history,
+                parameters=self._recorder.parameter_names,
+                modules=self._recorder.module_names,
+                classes=self._recorder.module_classes,
+                steps=self.steps,
+                every=self._recorder.every,
+                selected=self._shown_module(found),
+                flags=found,
+                summary=self._summary(self.steps, found),
+                running=not self._stopped,
+            )
         )
 
     def _shown_module(self, found: list[dict[str, Any]]) -> int:
