@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -117,6 +118,26 @@ def test_expand_all_draws_every_node_and_link_of_the_snapshot(view: Page, name: 
     top_nodes = [node for node in snapshot["nodes"] if not node["metadata"].get("module")]
     expect(view.locator(BOXES)).to_have_count(len(top_modules) + len(top_nodes))
     expect(view.locator(FRAMES)).to_have_count(0)
+
+
+def test_seen_from_afar_the_drawing_has_no_words_and_its_export_has_them(view: Page, encoder: dict, screenshot):
+    mount(view, encoder)
+    click_button(view, "open every module")
+    click_button(view, "fit the graph")  # 455 boxes fitted: 12 px titles drawn under 5 px
+    titles = view.locator(".torchinspect-graph-box-title")
+    expect(titles).to_have_count(455)
+    expect(titles.first).to_be_hidden()
+    expect(view.locator(".torchinspect-graph-frame-title").first).to_be_hidden()
+    screenshot(view, "graph-g4-expanded-fit-wordless")
+    with view.expect_download() as download:
+        view.get_by_role("button", name="download as SVG").click()
+    exported = ElementTree.fromstring(download.value.path().read_text())
+    named = [text for text in exported.iter("{http://www.w3.org/2000/svg}text") if text.text == "SafeSoftmaxBackward0"]
+    assert len(named) == 6 and all("display:none" not in text.get("style", "").replace(" ", "") for text in named)
+    for _ in range(14):  # fitted at 0.02: 1.25¹⁴ = 23× is past 0.4, where the words come back
+        click_button(view, "zoom in")
+    expect(titles.first).to_be_visible()
+    expect(titles.first).not_to_have_text("")
 
 
 def test_clicking_a_module_opens_it_in_a_frame_and_its_header_closes_it(view: Page, encoder: dict, screenshot):

@@ -5,6 +5,7 @@
  */
 
 import { cull } from './culling';
+import { WORDLESS_CLASS } from './overview';
 import { drawingOf } from './svg';
 import type { GraphSnapshot } from '../../core/schema';
 
@@ -25,8 +26,12 @@ export function standaloneSvg(svg: SVGSVGElement, content: SVGGElement, size: { 
   if (detached) svg.append(content);
   const drawing = drawingOf(content);
   if (drawing !== null) cull(drawing, null);
+  // Seen from afar the stage draws no words (overview.ts); the file has them, as the drawing does.
+  const wordless = svg.classList.contains(WORDLESS_CLASS);
+  svg.classList.remove(WORDLESS_CLASS);
   const copy = svg.cloneNode(true) as SVGSVGElement;
   inlineStyles(svg, copy);
+  svg.classList.toggle(WORDLESS_CLASS, wordless);
   if (detached) content.remove();
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('width', String(Math.ceil(size.width)));

@@ -6,6 +6,11 @@
  * 100 ms a frame (the median while panning; G6 at 2,000 leaves), where the canvas draws them in
  * a few. Zoomed in past the switch, the SVG is back, with everything it answers (clicks, focus),
  * culled to what is near the view (culling.ts).
+ *
+ * Below OVERVIEW_MAX_SCALE the SVG of any graph draws no words either (WORDLESS_CLASS): Chromium
+ * lays every label out again at each new scale, and G4's 455 boxes fitted (every one in the
+ * page, under OVERVIEW_MIN_BOXES) took 20-40 ms of layout a frame while panning and zooming,
+ * with 4-12 frames over 50 ms a try; without the labels, 0-1.
  */
 
 import type { GraphLayout } from '../../core/graph/geometry';
@@ -19,6 +24,8 @@ export const OVERVIEW_MAX_SCALE = 0.4;
 const OVERVIEW_CLASS = 'is-overview';
 /** On the stage while the canvas under it shows: its background is the canvas's then. */
 const UNDER_CLASS = 'has-canvas';
+/** On the stage below OVERVIEW_MAX_SCALE: the stylesheet takes the drawing's text out of the layout. */
+export const WORDLESS_CLASS = 'is-wordless';
 
 /** A rectangle in drawing coordinates: what the overview draws for a box or a frame. */
 export interface OverviewRect {
@@ -79,6 +86,7 @@ export function mountOverview(svg: SVGSVGElement, content: SVGGElement): Overvie
       if (painting && (canvas.hidden || colours === null)) colours = coloursOf(svg);
       svg.classList.toggle(OVERVIEW_CLASS, overview);  // for the tests and the stylesheet to tell
       svg.classList.toggle(UNDER_CLASS, painting);
+      svg.classList.toggle(WORDLESS_CLASS, view.scale < OVERVIEW_MAX_SCALE);
       canvas.hidden = !painting;
       // Out of the page while the canvas shows it: hidden only, its elements still cost every frame.
       if (overview === content.isConnected) {
