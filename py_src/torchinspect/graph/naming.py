@@ -25,12 +25,9 @@ def name_table(params: Any = None, namespace: Mapping[str, Any] | None = None) -
     start with ``_`` are skipped. Within one source, a tensor with several names
     takes the shortest, the first one on a tie.
     """
-    sources = [_params_pairs(params)]
+    table = _shortest_names(_params_pairs(params))
     if namespace is not None:
-        sources.append(_namespace_pairs(namespace))
-    table: NameTable = {}
-    for pairs in sources:
-        for key, name in _shortest_names(pairs).items():
+        for key, name in _shortest_names(_namespace_pairs(namespace)).items():
             table.setdefault(key, name)
     return table
 
