@@ -397,7 +397,8 @@ export const GRADIENTS_SCHEMA = 'torchinspect.gradients/1';
  * `values` only for at most 64 elements, magnitudes where `of` says so (complex gradients).
  */
 export interface GradientSummary {
-  shape: number[];
+  /** Past 1,024 dimensions, cut as the graph's shapes are (`CutDims`). */
+  shape: number[] | CutDims<number>;
   dtype: string;
   numel: number;
   /** What the numbers measure: `values`, or `magnitude` for complex gradients. */

@@ -5,8 +5,9 @@ import { edgeShapes } from '../../js_src/core/graph/edge_shapes';
 import { indexGraph } from '../../js_src/core/graph/folding';
 import { nodeLabel } from '../../js_src/core/graph/model';
 import { formatShape, formatStrides } from '../../js_src/core/format';
+import { parseGradients } from '../../js_src/core/gradients/record';
 import { cardGroups } from '../../js_src/core/tensor/card';
-import type { CutDims, GraphNode, TensorSnapshot } from '../../js_src/core/schema';
+import { GRADIENTS_SCHEMA, type CutDims, type GraphNode, type TensorSnapshot } from '../../js_src/core/schema';
 import { pythonSnapshots } from './fixtures';
 import { edge, node, snapshot } from './graph_shapes';
 
@@ -38,5 +39,15 @@ describe('a cut shape', () => {
     expect(nodeLabel(leaf)).toEqual({ title: 'x', subtitle: READ });
     const graph = snapshot([node('t0', 'tensor', null, { tensor }), node('n0', 'op', 'SinBackward0'), leaf], [edge('n1', 'n0'), edge('n0', 't0')]);
     expect(edgeShapes(graph, indexGraph(graph)).size).toBe(0);
+  });
+
+  it("is a recorded gradient's shape, read as sent", () => {
+    const summary = { dtype: 'float32', numel: 3, of: 'values', norm: 1, min: 0, max: 1, rms: 1, nan: 0, posinf: 0, neginf: 0, values: null };
+    const record = parseGradients({
+      schema: GRADIENTS_SCHEMA, passes: 1, complete: true, order: ['n0'], parameters: [], flags: [],
+      nodes: { n0: { step: 0, arriving: [{ ...summary, shape: CUT }], leaving: [{ ...summary, shape: [3] }] } }
+    })!;
+    expect(formatShape(record.nodes.n0.arriving[0]!.shape)).toBe(READ);
+    expect(record.nodes.n0.leaving[0]!.shape).toEqual([3]);
   });
 });

@@ -103,3 +103,18 @@ def test_compare_shortens_names_of_100_000_characters_and_refuses_what_is_not_tw
     for bad in ("ab", ("a",), ("a", 2)):
         with pytest.raises(TypeError, match="^torchinspect: names must be two strings"):
             compare(torch.ones(3), torch.ones(3), names=bad)
+
+
+def test_the_gradients_recorded_through_a_tensor_of_thousands_of_dimensions_reach_the_page_with_their_shapes_cut():
+    shape = many_dims(SENT_DIMS + 1_000)
+    x = torch.randn(shape, requires_grad=True)
+    y = (x * 2).sum()
+    widget = inspect(y)
+    y.backward()
+    widget.refresh()
+    sent = widget.gradients
+    jsonschema.validate(sent, json.loads((SCHEMAS / "gradients-1.json").read_text()))
+    entries = [entry for record in sent["nodes"].values() for entry in record["leaving"] + record["arriving"]]
+    shapes = [entry["shape"] for entry in entries if entry is not None]
+    assert cut_of(shape) in shapes and all(sent_shape in ([], cut_of(shape)) for sent_shape in shapes)
+    assert sent_bytes(widget, "gradients") <= 4_000  # 6 KB a gradient's shape before, 721 KB at 60,001 dimensions

@@ -139,7 +139,7 @@ function readSummary(data: unknown): GradientSummary | null {
   const count = (value: unknown): number => readNumber(value) ?? 0;
   const values = Array.isArray(grad.values) ? grad.values.map(value => readNumber(value) ?? NaN) : null;
   return {
-    shape: listOr(grad.shape).map(size => readNumber(size) ?? 0),
+    shape: readShape(grad.shape),
     dtype: typeof grad.dtype === 'string' ? grad.dtype : '?',
     numel: count(grad.numel),
     of: typeof grad.of === 'string' ? grad.of : 'values',
@@ -152,6 +152,14 @@ function readSummary(data: unknown): GradientSummary | null {
     neginf: count(grad.neginf),
     values
   };
+}
+
+/** A gradient's sizes, or the cut list the kernel sends past 1,024 dimensions (tensor/long_shapes.py). */
+function readShape(data: unknown): GradientSummary['shape'] {
+  const sizes = (list: unknown) => listOr(list).map(size => readNumber(size) ?? 0);
+  if (Array.isArray(data) || typeof data !== 'object' || data === null) return sizes(data);
+  const cut = objectOr(data);
+  return { length: readNumber(cut.length) ?? 0, head: sizes(cut.head), tail: sizes(cut.tail) };
 }
 
 function readParameter(data: unknown): ParameterGradient {

@@ -15,6 +15,8 @@ import math
 from collections.abc import Collection
 from typing import Any
 
+from torchinspect.tensor.long_shapes import is_long, sent_dims
+
 LISTED_ENTRIES = 16
 """A node's record lists this many gradients of each kind at most, as its step panel does."""
 
@@ -58,3 +60,42 @@ def _magnitude(entries: list[dict[str, Any] | None]) -> dict[str, Any]:
     norms = [entry["norm"] for entry in present if entry["nan"] == 0 and entry["posinf"] + entry["neginf"] == 0]
     finite = [norm for norm in norms if norm is not None]
     return {"norm": math.hypot(*finite) if finite else None, "nan": len(nan), "inf": len(inf)}
+
+
+def with_shapes_cut(gradients: dict[str, Any]) -> dict[str, Any]:
+    """``gradients`` (gradients/1) with each gradient's shape of more than ``long_shapes.SENT_DIMS``
+    dimensions cut (``sent_dims``), as the graph's are: itself where none is that long. The
+    gradient of a tensor of 60,001 dimensions made a 3-node record 721 KB.
+
+    Example:
+        >>> grad = {"shape": [1] * 2_000 + [3], "norm": 1.0}
+        >>> sent = with_shapes_cut({"nodes": {"n0": {"step": 0, "arriving": [grad, None], "leaving": []}}})
+        >>> sent["nodes"]["n0"]["arriving"][0]["shape"]["length"], sent["nodes"]["n0"]["arriving"][1]
+        (2001, None)
+    """
+    nodes = gradients.get("nodes") or {}
+    cut = {node: _record_with_shapes_cut(record) for node, record in nodes.items()}
+    return gradients if all(cut[node] is record for node, record in nodes.items()) else {**gradients, "nodes": cut}
+
+
+def _record_with_shapes_cut(record: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for key in ("arriving", "leaving"):
+        if any(map(_has_long_shape, record[key])):
+            changed[key] = [gradient_with_shape_cut(entry) for entry in record[key]]
+    long = record.get("long", {})
+    if any(_has_long_shape(entry) for cut in long.values() for entry in cut["at"].values()):
+        changed["long"] = {
+            key: {**cut, "at": {at: gradient_with_shape_cut(entry) for at, entry in cut["at"].items()}}
+            for key, cut in long.items()
+        }
+    return {**record, **changed} if changed else record
+
+
+def _has_long_shape(entry: dict[str, Any] | None) -> bool:
+    return entry is not None and is_long(entry["shape"])
+
+
+def gradient_with_shape_cut(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A gradient's summary with its shape cut past ``long_shapes.SENT_DIMS`` (``sent_dims``); itself where not."""
+    return {**entry, "shape": sent_dims(entry["shape"])} if entry is not None and is_long(entry["shape"]) else entry

@@ -32,7 +32,7 @@ import torch
 
 from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.inputs import input_folds, shared_input_folds
-from torchinspect.graph.long_records import shortened
+from torchinspect.graph.long_records import gradient_with_shape_cut, shortened, with_shapes_cut
 from torchinspect.graph.long_texts import short_texts
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.spans import SPAN_PARTS, span_folds
@@ -458,7 +458,7 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
     thousands of gradients is cut to the entries the page lists and draws (``long_records``)."""
     runs = [run for repeat in sent_graph.get("folding", {}).get("repeats", ()) for run in repeat.get("elided", ())]
     if not gradients or not runs:
-        return gradients
+        return with_shapes_cut(gradients)
     sent = {node["id"] for node in sent_graph["nodes"]}
     into_runs = {link["target"] for run in runs for link in run["links"] if link["source"] is None}
     drawn_inputs: dict[str, set[int]] = {}
@@ -479,13 +479,15 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
                 "leaving": [entry if at in drawn else None for at, entry in enumerate(record["leaving"])],
             }
         nodes[node] = shortened(record, drawn, drawn_outputs.get(node, set()))
-    return {
-        **gradients,
-        "order": [node for node in gradients["order"] if node in sent],
-        "steps": len(gradients["order"]),
-        "nodes": nodes,
-        "parameters": [leaf for leaf in gradients["parameters"] if leaf["node"] in sent],
-    }
+    return with_shapes_cut(
+        {
+            **gradients,
+            "order": [node for node in gradients["order"] if node in sent],
+            "steps": len(gradients["order"]),
+            "nodes": nodes,
+            "parameters": [leaf for leaf in gradients["parameters"] if leaf["node"] in sent],
+        }
+    )
 
 
 def bounded_with_gradients(
@@ -525,7 +527,7 @@ def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str,
         if edge["source"] in ids and edge["target"] not in ids and edge["target"] in records
     ]
     return {
-        "nodes": {node: record for node, record in records.items() if node in ids},
+        "nodes": with_shapes_cut({"nodes": {node: record for node, record in records.items() if node in ids}})["nodes"],
         "parameters": [
             _parameter(node, records[node["id"]])
             for node in part["nodes"]
@@ -535,7 +537,7 @@ def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str,
             {
                 "node": edge["target"],
                 "input": edge["input"],
-                "gradient": records[edge["target"]]["leaving"][edge["input"]],
+                "gradient": gradient_with_shape_cut(records[edge["target"]]["leaving"][edge["input"]]),
             }
             for edge in into_part
         ],
