@@ -58,3 +58,16 @@ def test_watch_sends_long_module_and_parameter_names_shortened():
     assert max(map(len, strings_in(shown))) <= TEXT_CHARACTERS
     assert len(json_packer(jsonable(shown))) <= 16_000  # was 301 KB
     assert watched.module_names[0] == LONG  # the Python API keeps every name whole
+
+
+def test_a_find_nan_report_shows_a_long_module_name_shortened_and_keeps_it_whole_as_data():
+    import torchinspect
+    from torchinspect.nan.widget import MIME_TYPE
+
+    model = model_with_a_long_module_name()
+    report = torchinspect.find_nan(lambda x: torch.log(model(x) - 100), torch.randn(2, 3))
+    bundle = report._repr_mimebundle_()
+    saved = (bundle[0] if isinstance(bundle, tuple) else bundle)[MIME_TYPE]
+    assert max(map(len, strings_in(saved))) <= TEXT_CHARACTERS
+    assert len(json_packer(saved)) <= 16_000  # was 606 KB
+    assert LONG in json_packer(report.data).decode()

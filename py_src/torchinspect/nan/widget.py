@@ -13,6 +13,7 @@ from typing import Any
 import traitlets
 
 from torchinspect.bundle import KernelOwned
+from torchinspect.graph.long_texts import short_strings
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS
 from torchinspect.tensor.snapshot import to_json
 
@@ -27,7 +28,9 @@ class NanReportWidget(KernelOwned):
     """The report, ``torchinspect.nan/1``: the trait that tells the bundle to draw a report."""
 
     def __init__(self, report: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(nan_report=report, **kwargs)
+        # Module paths and names past 200 characters shortened, as the graph's are: the state is saved
+        # in the notebook. ``NanReport.data`` keeps them whole.
+        super().__init__(nan_report=short_strings(report), **kwargs)
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
         return {
