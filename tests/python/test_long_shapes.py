@@ -118,3 +118,19 @@ def test_the_gradients_recorded_through_a_tensor_of_thousands_of_dimensions_reac
     shapes = [entry["shape"] for entry in entries if entry is not None]
     assert cut_of(shape) in shapes and all(sent_shape in ([], cut_of(shape)) for sent_shape in shapes)
     assert sent_bytes(widget, "gradients") <= 4_000  # 6 KB a gradient's shape before, 721 KB at 60,001 dimensions
+
+
+def test_inspect_model_sends_a_parameter_of_thousands_of_dimensions_with_its_shape_cut():
+    from torchinspect.model.widget import inspect_model
+
+    shape = many_dims(SENT_DIMS + 1_000)
+    model = torch.nn.Module()
+    model.weight = torch.nn.Parameter(torch.randn(shape))
+    model.register_buffer("scale", torch.ones(shape))
+    widget = inspect_model(model)
+    schema = json.loads((SCHEMAS / "model-1.json").read_text())
+    jsonschema.validate(jsonable(widget.model), schema)
+    assert widget.model["parameters"][0]["shape"] == widget.model["buffers"][0]["shape"] == cut_of(shape)
+    assert len(json_packer(jsonable(widget.model))) <= 4_000
+    widget.selected = "weight"
+    assert widget.parameter["shape"] == cut_of(shape)

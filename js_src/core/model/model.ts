@@ -4,7 +4,7 @@
  */
 
 import { formatBytes } from '../format';
-import type { GraphSharding } from '../schema';
+import type { GraphSharding, Shape } from '../schema';
 import { graphShardingText } from '../tensor/sharding';
 import { formatCount, formatNumber } from '../numbers';
 
@@ -40,7 +40,8 @@ export interface Values {
 export interface TensorRow extends Values {
   name: string;
   module: number;
-  shape: (number | null)[] | null;
+  /** Null for a lazy parameter; past 1,024 dimensions cut as the graph's shapes are. */
+  shape: Shape | null;
   dtype: string | null;
   device: string;
   numel: Count;

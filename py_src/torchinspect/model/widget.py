@@ -19,7 +19,7 @@ from torchinspect.model.snapshot import MIME_TYPE, model_snapshot, require_modul
 from torchinspect.model.text import static_html, tree_lines
 from torchinspect.protocol import REFRESH_REQUEST, Buffers, answer_once, error_reply, reply_id
 from torchinspect.requests import answer
-from torchinspect.tensor.long_shapes import sent_snapshot
+from torchinspect.tensor.long_shapes import is_long, sent_dims, sent_snapshot
 from torchinspect.tensor.metadata import readable_grad
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
@@ -47,7 +47,7 @@ class ModelInspector(FollowsCells):
 
     def __init__(self, model: torch.nn.Module, *, name: str | None = None, **kwargs: Any) -> None:
         name = short_text(name) if isinstance(name, str) else name  # model_snapshot() refuses a non-string
-        super().__init__(model=short_strings(model_snapshot(model, name=name)), **kwargs)
+        super().__init__(model=_sent_model(model_snapshot(model, name=name)), **kwargs)
         self._model = weakref.ref(model)
         self._name = name
         self._seen = _changes_of(model)
@@ -67,7 +67,7 @@ class ModelInspector(FollowsCells):
         if not force and changes == self._seen:
             return
         self._seen = changes
-        self.model = short_strings(model_snapshot(model, name=self._name))
+        self.model = _sent_model(model_snapshot(model, name=self._name))
         self._show_selected()
 
     @traitlets.observe("selected")
@@ -139,3 +139,13 @@ def _changes_of(model: torch.nn.Module) -> tuple[Any, ...]:
 
 def _grad_state(grad: torch.Tensor | None) -> tuple[int, int] | None:
     return None if grad is None else (id(grad), grad._version)
+
+
+def _sent_model(snap: dict[str, Any]) -> dict[str, Any]:
+    """The model snapshot as the page gets it: every string past 200 characters shortened, every
+    tensor's shape past ``long_shapes.SENT_DIMS`` dimensions cut, as the graph's are."""
+    snap = short_strings(snap)
+    for key in ("parameters", "buffers"):
+        if any(is_long(row["shape"]) for row in snap[key]):
+            snap = {**snap, key: [{**row, "shape": sent_dims(row["shape"])} for row in snap[key]]}
+    return snap
