@@ -34,7 +34,8 @@ def name_table(params: Any = None, namespace: Mapping[str, Any] | None = None) -
 
 def check_params(params: Any, function: str) -> None:
     """Raise a TypeError that says what to pass if ``params`` cannot name tensors."""
-    if params is None or isinstance(params, (Mapping, torch.nn.Module)):
+    # A module first: isinstance(module, Mapping) asks the ABC's subclass hook.
+    if params is None or isinstance(params, (torch.nn.Module, Mapping)):
         return
     raise TypeError(
         f"torchinspect.{function}() takes params as a mapping of names to tensors, such as "
@@ -96,10 +97,12 @@ def _add_parameters(module: torch.nn.Module, prefix: str, pairs: list[tuple[str,
 
 def _shortest_names(pairs: Iterable[tuple[str, Any]]) -> NameTable:
     names: NameTable = {}
+    known_name, tensor = names.get, torch.Tensor  # local: once per parameter of a model
     for name, value in pairs:
-        if not issubclass(type(value), torch.Tensor):
+        if not issubclass(type(value), tensor):
             continue
-        known = names.get(id(value))
+        key = id(value)
+        known = known_name(key)
         if known is None or len(name) < len(known):
-            names[id(value)] = name
+            names[key] = name
     return names

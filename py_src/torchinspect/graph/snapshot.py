@@ -144,6 +144,8 @@ class _grad_off:  # lower case: used as torch.no_grad() is
 
 def _split_roots(roots: tuple[Any, ...]) -> tuple[list[torch.Tensor], list[Node]]:
     """The distinct root tensors and root nodes, in the order given."""
+    if len(roots) == 1 and isinstance(roots[0], torch.Tensor):  # the usual call, autograd_graph(loss)
+        return [roots[0]], []
     if not roots:
         raise TypeError(
             "torchinspect.autograd_graph() needs at least one root: pass a tensor, such as "
