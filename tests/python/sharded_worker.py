@@ -164,6 +164,25 @@ def run_autograd(world: int) -> dict[str, Any]:
     }
 
 
+def run_bounded(world: int) -> dict[str, Any]:
+    """A long graph (900 nodes, ~370 KB whole) and a name of 100,000 characters: what the widget holds."""
+    mesh = init_device_mesh("cpu", (world,))
+    steps = distribute_tensor(torch.zeros(4, 2), mesh, [Shard(0)]).requires_grad_()
+    for _ in range(300):
+        steps = torch.tanh(steps * 2 + 1)
+    widget = torchinspect.inspect(steps, name="n" * 100_000, rank=0)
+    if widget is None:
+        return {"widget": None}
+    return {
+        "whole_graph_bytes": len(json.dumps(torchinspect.autograd_graph(steps), ensure_ascii=False).encode()),
+        "graph": widget.graph,
+        "graph_bytes": len(json.dumps(widget.graph, ensure_ascii=False).encode()),
+        "snapshot": jsonable(widget.snapshot),
+        "blocks": [block["name"] for block in widget.blocks],
+        "saved_bytes": len(json.dumps((widget._repr_mimebundle_() or ({}, {}))[0], ensure_ascii=False).encode()),
+    }
+
+
 def run_fsdp2() -> dict[str, Any]:
     """An FSDP2 model (fully_shard): its parameters are DTensors sharded on dim 0 over the ranks."""
     from torch.distributed.fsdp import fully_shard
@@ -239,6 +258,7 @@ def main() -> None:
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
     results = {"cases": run_cases(world), "inspect": run_inspect(world), "autograd": run_autograd(world)}
     results["fsdp2"] = run_fsdp2() if world == 2 else None
+    results["bounded"] = run_bounded(world) if world == 2 else None
     results["errors"] = run_errors(world)
     with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as file:
         json.dump(results, file)

@@ -234,6 +234,24 @@ def test_the_graph_of_a_dtensor_says_the_placements_of_its_leaves_roots_and_save
     assert layouts(json.loads(GRAPH_FIXTURE.read_text())) == layouts(made)
 
 
+def test_a_long_graph_and_name_are_sent_bounded_as_inspect_sends_them(world2: list[dict[str, Any]]) -> None:
+    """300 steps of tanh(h * 2 + 1) on a DTensor (900 nodes, ~370 KB whole) named by 100,000
+    characters: the widget holds the first payload (repeats' units elided, with their count) and
+    the name shortened, as inspect(t, name=...) of a plain tensor does."""
+    assert world2[1]["bounded"] == {"widget": None}
+    bounded = world2[0]["bounded"]
+    assert bounded["whole_graph_bytes"] > 256 * 1024 >= bounded["graph_bytes"]
+    (steps,) = bounded["graph"]["folding"]["repeats"]
+    assert steps["count"] == 300 and [run["units"] for run in steps["elided"]] == [[1, 299]]
+    assert len(bounded["graph"]["nodes"]) + sum(run["nodes"] for run in steps["elided"]) == 902
+    assert len(bounded["snapshot"]["name"]) <= 200 and bounded["snapshot"]["name"].startswith("nnn")
+    assert all(len(name) <= 250 for name in bounded["blocks"])
+    assert bounded["saved_bytes"] <= 256 * 1024
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(bounded["graph"], json.loads((PY_SRC / "torchinspect" / "schema" / "graph-1.json").read_text()))
+    jsonschema.validate(bounded["snapshot"], SCHEMA)
+
+
 def layouts(graph: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Each node's op, its tensor's shape and sharding, and its saved tensors' shapes and shardings."""
     return [

@@ -2,7 +2,8 @@
 
 The widget holds the snapshot as it was when the ranks took it, each rank's own block as that
 rank snapshot it (``blocks``: the page shows any of them), and the backward graph behind the
-tensor as this rank recorded it (global shapes). It does not follow cells nor answer the page's
+tensor as this rank recorded it (global shapes; a long one elided as ``wire.first_payload``
+elides it, for good: the page cannot ask for the rest). It does not follow cells nor answer the page's
 requests (another slice of the global tensor, a graph tensor's values, a refresh): those need
 every rank of the mesh, and only the rank that renders has a page.
 """
@@ -17,8 +18,10 @@ import traitlets
 
 from torchinspect.bundle import ClosesWithItsViews
 from torchinspect.distributed.blocks import block_snapshots
+from torchinspect.graph.long_texts import short_text
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
+from torchinspect.graph.wire import first_payload
 from torchinspect.protocol import error_reply
 from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
@@ -72,10 +75,14 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
         raise ValueError(
             f"torchinspect: rank {rank} is not in the DTensor's mesh (ranks {ranks}); name one of them to show it."
         )
+    # Shortened as inspect(t, name=...) shortens it, so that the snapshot and the blocks' names stay bounded.
+    name = short_text(name) if isinstance(name, str) else name
     snap = sent_snapshot(snapshot(tensor, name=name))
     blocks = block_snapshots(tensor, name=name, rank=rank)
     if dist.get_rank() != rank:
         return None
     # The walk reads this rank's autograd nodes alone: no collective, so the other ranks need not wait.
-    graph = {} if tensor.grad_fn is None else graph_for_view(tensor)
+    # Bounded as every graph the page gets first is; the page cannot ask for what it elides (no
+    # requests here), and its folded boxes say so.
+    graph = {} if tensor.grad_fn is None else first_payload(graph_for_view(tensor))
     return ShardedInspector(snap, graph=graph, blocks=blocks or [])
