@@ -20,6 +20,7 @@ from torchinspect.nan.explain import reason
 from torchinspect.nan.frames import describe
 from torchinspect.nan.watch import Found, NonFiniteWatch
 from torchinspect.protocol import json_float
+from torchinspect.tensor.many_dims import within_torch_dims
 from torchinspect.tensor.snapshot import snapshot
 
 SCHEMA = "torchinspect.nan/1"
@@ -43,7 +44,11 @@ def clean_report(checked_ops: int) -> dict[str, Any]:
 def found_report(found: Found, watch: NonFiniteWatch, names: NameTable) -> dict[str, Any]:
     """The report of the first non-finite output (called inside its op, under no autograd)."""
     with torch.no_grad():
-        output = next(tensor for tensor in _floating_outputs(found.output) if not bool(torch.isfinite(tensor).all()))
+        output = next(
+            tensor
+            for tensor in _floating_outputs(found.output)
+            if not bool(torch.isfinite(within_torch_dims(tensor)).all())
+        )
         index, kind = _first_non_finite(output)
         operands = list(_operands(found))
         culprit = _non_finite_input(found, operands)
@@ -130,7 +135,7 @@ def _first_non_finite(output: torch.Tensor) -> tuple[list[int], str]:
 
 
 def _counts(output: torch.Tensor) -> dict[str, int]:
-    real = torch.view_as_real(output) if output.is_complex() else output
+    real = within_torch_dims(torch.view_as_real(output) if output.is_complex() else output)
     return {
         "nan": int(torch.isnan(real).sum()),
         "+inf": int((real == math.inf).sum()),
@@ -158,7 +163,7 @@ def _non_finite_input(found: Found, operands: list[tuple[str, Any]]) -> tuple[st
         if name in mutated:
             if not found.mutated_were_finite:
                 return name, value
-        elif not bool(torch.isfinite(value).all()):
+        elif not bool(torch.isfinite(within_torch_dims(value)).all()):
             return name, value
     return None
 

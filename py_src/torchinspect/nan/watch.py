@@ -27,6 +27,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torchinspect.graph.nodes import forward_op_name
 from torchinspect.nan.frames import apply_caller_line, user_line
 from torchinspect.nan.modules import ModuleStack, Running
+from torchinspect.tensor.many_dims import within_torch_dims
 
 # Ops whose outputs hold no values yet (or whose memory is the user's to fill).
 _UNINITIALIZED = frozenset(
@@ -259,4 +260,4 @@ def _finite_now(after: torch.Tensor | None, before: torch.Tensor | None, output:
 
 
 def _every_element_finite(output: Any) -> bool:
-    return all(bool(torch.isfinite(tensor).all()) for tensor in _floating(output))
+    return all(bool(torch.isfinite(within_torch_dims(tensor)).all()) for tensor in _floating(output))

@@ -16,6 +16,7 @@ from torch.testing._comparison import default_tolerances
 from torchinspect.graph.long_texts import short_text
 from torchinspect.protocol import json_float
 from torchinspect.tensor.long_shapes import sent_snapshot
+from torchinspect.tensor.many_dims import TORCH_MAX_DIMS, within_torch_dims
 from torchinspect.tensor.snapshot import require_tensor, snapshot
 from torchinspect.tensor.values import WIDENED, has_arithmetic
 
@@ -123,14 +124,23 @@ def _difference(actual: torch.Tensor, expected: torch.Tensor) -> torch.Tensor | 
         return actual.to(torch.promote_types(actual.dtype, expected.dtype)) - expected
 
 
+FLAT_INDICES = (
+    f"\n(The indices are into the flattened tensors: assert_close takes at most {TORCH_MAX_DIMS} dimensions.)"
+)
+
+
 def _verdict(
     actual: torch.Tensor, expected: torch.Tensor, difference: torch.Tensor | None, rtol: float, atol: float
 ) -> dict[str, Any]:
+    flat = actual.shape == expected.shape and actual.dim() > TORCH_MAX_DIMS
     try:
-        torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol)
+        if flat:  # assert_close takes at most 64 dims; its verdict is elementwise, so flat is the same one
+            torch.testing.assert_close(within_torch_dims(actual), within_torch_dims(expected), rtol=rtol, atol=atol)
+        else:
+            torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol)
         message = None
     except AssertionError as error:
-        message = str(error)
+        message = str(error) + (FLAT_INDICES if flat else "")
     errors: dict[str, float | str | int | None] = {"max_abs_error": None, "max_rel_error": None, "mismatched": None}
     if difference is not None and difference.numel() > 0:
         with torch.no_grad():
