@@ -23,9 +23,12 @@ export interface TensorViewData {
   gradients?: unknown;
 }
 
-/** What the views may ask of the kernel; none for a saved or exported output, whose slicer and "Show" buttons stay hidden. */
+/**
+ * What the views may ask of the kernel; none for a saved or exported output, whose slicer and "Show" buttons stay hidden.
+ * A DTensor's inspector asks for the graph's elided units alone (its rank walks them by itself).
+ */
 export interface TensorViewHost {
-  requests?: KernelRequests;
+  requests?: Partial<KernelRequests>;
 }
 
 export function mountTensorView(el: HTMLElement, data: TensorViewData, host: TensorViewHost = {}): View<TensorViewData> {

@@ -1,8 +1,9 @@
 /**
  * The anywidget entry of a DTensor's inspector (Python's `ShardedInspector`): the tensor view of
  * the snapshot every rank of the mesh took together, and the graph of the rank that shows it.
- * It has no live bar and makes no requests: a refresh or another slice needs every rank, and
- * only this one has a page; each rank's own block, which that rank sent at the call, can be shown. It tells the kernel as it opens and goes, as the tensor's does.
+ * It has no live bar and asks only for the units its graph was sent without, which this rank walks alone: a refresh or
+ * another slice needs every rank, and only this one has a page; each rank's own block, which that rank sent at the call,
+ * can be shown. It tells the kernel as it opens and goes, as the tensor's does.
  */
 
 import type { Render } from '@anywidget/types';
@@ -12,6 +13,7 @@ import { element } from '../views/dom';
 import { mountBlockPicker } from '../views/tensor/block_picker';
 import { mountTensorView } from '../views/tensor_view';
 import { listen } from './listen';
+import { kernelRequests } from './requests';
 
 /** The traits of `torchinspect.distributed.widget.ShardedInspector`. */
 export interface ShardedInspectorModel {
@@ -38,11 +40,13 @@ export const renderShardedInspector: Render<ShardedInspectorModel> = ({ model, e
     shown = picked;
     view.update(data());
   });
-  const view = mountTensorView(el, data());
+  const requests = kernelRequests(model as unknown as Parameters<typeof kernelRequests>[0]);
+  const view = mountTensorView(el, data(), { requests: { graphPart: requests.graphPart } });
   const onData = (): void => view.update(data());
   const stopListening = listen(model, { 'change:snapshot': onData, 'change:graph': onData });
   return () => {
     stopListening();
+    requests.dispose();
     view.destroy();
     removePicker();
     note.remove();

@@ -252,6 +252,21 @@ def test_a_long_graph_and_name_are_sent_bounded_as_inspect_sends_them(world2: li
     jsonschema.validate(bounded["snapshot"], SCHEMA)
 
 
+def test_the_page_loads_the_units_a_dtensor_graph_elided_from_the_shown_rank_alone(world2: list[dict[str, Any]]) -> None:
+    """Rank 0 answered the page's ask for the 299 elided units by itself (rank 1 had gone on): the
+    sent nodes and the part are the whole graph's nodes; a slice is still refused in words."""
+    bounded = world2[0]["bounded"]
+    part_reply, slice_reply = bounded["replies"]
+    assert (part_reply["kind"], part_reply["id"]) == ("torchinspect:graph-part", 7)
+    whole = {node["id"]: node for node in bounded["whole_graph"]["nodes"]}
+    loaded = bounded["graph"]["nodes"] + part_reply["part"]["nodes"]
+    assert sorted(node["id"] for node in loaded) == sorted(whole)
+    assert all(node == whole[node["id"]] for node in part_reply["part"]["nodes"])
+    assert part_reply["part"]["elided"] == []
+    assert (slice_reply["kind"], slice_reply["id"]) == ("torchinspect:error", 8)
+    assert slice_reply["message"].startswith("torchinspect: a DTensor's picture is taken by every rank")
+
+
 def layouts(graph: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Each node's op, its tensor's shape and sharding, and its saved tensors' shapes and shardings."""
     return [

@@ -3,13 +3,15 @@
 The widget holds the snapshot as it was when the ranks took it, each rank's own block as that
 rank snapshot it (``blocks``: the page shows any of them), and the backward graph behind the
 tensor as this rank recorded it (global shapes; a long one elided as ``wire.first_payload``
-elides it, for good: the page cannot ask for the rest). It does not follow cells nor answer the page's
-requests (another slice of the global tensor, a graph tensor's values, a refresh): those need
-every rank of the mesh, and only the rank that renders has a page.
+elides it). It answers the page's asks for the units of the graph it elided, which this rank walks
+alone, but it does not follow cells nor answer the page's other requests (another slice of the
+global tensor, a graph tensor's values, a refresh): those need every rank of the mesh, and only
+the rank that renders has a page.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -21,8 +23,9 @@ from torchinspect.distributed.blocks import block_snapshots
 from torchinspect.graph.long_texts import short_text
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
-from torchinspect.graph.wire import first_payload
-from torchinspect.protocol import error_reply
+from torchinspect.graph.wire import WalkCache, first_payload
+from torchinspect.protocol import GRAPH_PART_REQUEST, answer_once, error_reply
+from torchinspect.requests import answer
 from torchinspect.tensor.long_shapes import sent_snapshot
 from torchinspect.tensor.snapshot import MIME_TYPE, jsonable, snapshot, to_json
 from torchinspect.tensor.text import static_html
@@ -45,14 +48,31 @@ class ShardedInspector(ClosesWithItsViews):
     taken by its rank; empty where they are not gathered (see ``blocks.block_snapshots``)."""
 
     def __init__(
-        self, snap: dict[str, Any], graph: dict[str, Any], blocks: list[dict[str, Any]], **kwargs: Any
+        self,
+        tensor: torch.Tensor,
+        snap: dict[str, Any],
+        graph: dict[str, Any],
+        blocks: list[dict[str, Any]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(snapshot=snap, graph=graph, blocks=blocks, **kwargs)
+        self._tensor = weakref.ref(tensor)
+        self._walked = WalkCache()  # the graph the parts the page asks for are cut from
         self.on_msg(self._answer)
 
+    def close(self) -> None:
+        self._walked.forget()
+        super().close()
+
     def _answer(self, _widget: ShardedInspector, message: object, _buffers: list[bytes]) -> None:
-        if not self._counted_view(message):
-            self.send(error_reply(message, _NO_REQUESTS))
+        if self._counted_view(message):
+            return
+        if isinstance(message, dict) and message.get("kind") == GRAPH_PART_REQUEST:
+            # This rank's own autograd nodes, walked again: no collective, so no other rank is asked.
+            reply, buffers = answer_once(message, lambda: answer(message, self._tensor, walked=self._walked))
+            self.send(reply, buffers)
+            return
+        self.send(error_reply(message, _NO_REQUESTS))
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
         saved = {
@@ -82,7 +102,6 @@ def inspect_sharded(tensor: torch.Tensor, *, name: str | None, rank: int) -> Sha
     if dist.get_rank() != rank:
         return None
     # The walk reads this rank's autograd nodes alone: no collective, so the other ranks need not wait.
-    # Bounded as every graph the page gets first is; the page cannot ask for what it elides (no
-    # requests here), and its folded boxes say so.
+    # Bounded as every graph the page gets first is; the page asks this rank for what it elides.
     graph = {} if tensor.grad_fn is None else first_payload(graph_for_view(tensor))
-    return ShardedInspector(snap, graph=graph, blocks=blocks or [])
+    return ShardedInspector(tensor, snap, graph=graph, blocks=blocks or [])
