@@ -10,7 +10,7 @@ from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
 
 import graphs
-from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
+from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
 from torchinspect import autograd_graph, inspect
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
@@ -18,18 +18,6 @@ from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
 from torchinspect.tensor.snapshot import jsonable
 
 BOX = ".torchinspect-graph-box"
-
-
-def kernel_of(widget):
-    """The inspector answering the page as in a notebook: its own message handler, its own reply."""
-
-    def kernel(message):
-        sent = []
-        widget.send = lambda content, buffers=None: sent.append(content)
-        widget._answer(widget, message, [])
-        return {"reply": sent[0] if sent else {}, "buffers": []}  # events (a view opened) get no reply
-
-    return kernel
 
 
 def mount_bounded(page: Page, widget):

@@ -6,25 +6,13 @@ from __future__ import annotations
 import torch
 from playwright.sync_api import Page, expect
 
-from test_widget_page import harness  # noqa: F401 (the page with the widget bundle and a fake model)
+from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
 from torchinspect.distributed.widget import ShardedInspector
 from torchinspect.graph.snapshot import graph_for_view
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES, first_payload, payload_bytes
 from torchinspect.tensor.snapshot import jsonable, snapshot
 
 BOX = ".torchinspect-graph-box"
-
-
-def kernel_of(widget: ShardedInspector):
-    """The widget answering the page as in a notebook: its own message handler, its own reply."""
-
-    def kernel(message):
-        sent = []
-        widget.send = lambda content, buffers=None: sent.append(content)
-        widget._answer(widget, message, [])
-        return {"reply": sent[0] if sent else {}, "buffers": []}  # events (a view opened) get no reply
-
-    return kernel
 
 
 def test_a_sharded_inspector_fold_fetches_the_units_it_was_sent_without(harness: Page, screenshot) -> None:  # noqa: F811

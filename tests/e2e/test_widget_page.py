@@ -136,6 +136,18 @@ def kernel_for(tensor: torch.Tensor):
     return kernel
 
 
+def kernel_of(widget):
+    """An inspector widget answering the page as in a notebook: its own message handler, its own reply."""
+
+    def kernel(message):
+        sent = []
+        widget.send = lambda content, buffers=None: sent.append(content)
+        widget._answer(widget, message, [])
+        return {"reply": sent[0] if sent else {}, "buffers": []}  # events (a view opened) get no reply
+
+    return kernel
+
+
 def clipboard_after_clicking(page: Page, button: str) -> str:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name=button).click()

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { graphModel } from '../../js_src/core/graph/model';
 import type { ElidedUnits, GraphRepeat, GraphSnapshot } from '../../js_src/core/schema';
-import { detailsOf } from '../../js_src/views/graph/details';
+import { detailFields, useFakeDocument } from './details_fields';
 import { edge, node, snapshot, tensorOf } from './graph_shapes';
 
 /**
@@ -35,39 +35,14 @@ function sentLastResort(): GraphSnapshot {
   return { ...graph, folding: { modules: 'none', repeats: [inputs, span] } };
 }
 
-/** Just enough of a DOM for the details panel, which builds elements and sets their text. */
-class FakeElement {
-  children: FakeElement[] = [];
-  className = '';
-  textContent: string | null = null;
-  constructor(readonly tagName: string) {}
-  append(...nodes: FakeElement[]): void {
-    this.children.push(...nodes);
-  }
-}
-
-/** The details panel of a folded box as label → text, read from the elements it made. */
+/** The details panel of a folded box as label → text. */
 function foldFields(boxId: string): Map<string, string> {
   const model = graphModel(sentLastResort());
-  const box = model.boxes.find(candidate => candidate.id === boxId)!;
-  const lists = detailsOf(model, box, null) as unknown as FakeElement[];
-  const fields = new Map<string, string>();
-  for (const list of lists.filter(element => element.tagName === 'dl')) {
-    for (let index = 0; index < list.children.length; index += 2) {
-      fields.set(list.children[index].textContent!, list.children[index + 1].textContent!);
-    }
-  }
-  return fields;
+  return detailFields(model, model.boxes.find(candidate => candidate.id === boxId)!);
 }
 
 describe('the details panel of folds the kernel cut', () => {
-  const realDocument = globalThis.document;
-  beforeAll(() => {
-    globalThis.document = { createElement: (tag: string) => new FakeElement(tag) } as unknown as Document;
-  });
-  afterAll(() => {
-    globalThis.document = realDocument;
-  });
+  useFakeDocument();
 
   it('says of leaves other nodes take too whose inputs they are folded as, and how many others take them', () => {
     expect(foldFields('inputs:l0').get('holds')).toBe('40 leaves StackBackward0 (s) takes, and 1 other node takes too');

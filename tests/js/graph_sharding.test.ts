@@ -1,49 +1,24 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { graphModel } from '../../js_src/core/graph/model';
 import type { GraphSnapshot } from '../../js_src/core/schema';
 import { graphShardingText } from '../../js_src/core/tensor/sharding';
-import { detailsOf } from '../../js_src/views/graph/details';
 import graphSchema from '../../py_src/torchinspect/schema/graph-1.json';
 import shardedGraph from '../fixtures/sharded_graph.json';
+import { detailFields, useFakeDocument } from './details_fields';
 
 /** tanh(weight @ inputs) of DTensors on 2 gloo ranks, as rank 0 walked it (tests/python/test_distributed.py). */
 const graph = shardedGraph as unknown as GraphSnapshot;
 
-/** Just enough of a DOM for the details panel, which builds elements and sets their text. */
-class FakeElement {
-  children: FakeElement[] = [];
-  className = '';
-  textContent: string | null = null;
-  constructor(readonly tagName: string) {}
-  append(...nodes: FakeElement[]): void {
-    this.children.push(...nodes);
-  }
-}
-
-/** The details panel of a node as label → text, read from the elements it made. */
+/** The details panel of a node as label → text. */
 function fieldsOf(nodeId: string, snapshot: GraphSnapshot = graph): Map<string, string> {
   const model = graphModel(snapshot);
-  const box = model.boxes.find(candidate => candidate.node?.id === nodeId)!;
-  const lists = detailsOf(model, box, null) as unknown as FakeElement[];
-  const fields = new Map<string, string>();
-  for (const list of lists.filter(element => element.tagName === 'dl')) {
-    for (let index = 0; index < list.children.length; index += 2) {
-      fields.set(list.children[index].textContent!, list.children[index + 1].textContent!);
-    }
-  }
-  return fields;
+  return detailFields(model, model.boxes.find(candidate => candidate.node?.id === nodeId)!);
 }
 
 describe("a DTensor's placements in the graph view", () => {
-  const realDocument = globalThis.document;
-  beforeAll(() => {
-    globalThis.document = { createElement: (tag: string) => new FakeElement(tag) } as unknown as Document;
-  });
-  afterAll(() => {
-    globalThis.document = realDocument;
-  });
+  useFakeDocument();
 
   it('the graph made by real ranks follows the schema', () => {
     const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(graphSchema);

@@ -1,6 +1,7 @@
 import torch
 
 import torchinspect
+from test_module_recording import walk
 
 
 def _op_records(root: torch.Tensor) -> dict[str, dict]:
@@ -32,21 +33,11 @@ def test_nodes_of_one_class_each_read_their_own_saved_data():
     root = a.view(6).sum() + b.view(120).sum() + b.reshape(20, 6).view(120).sum()
 
     views = [node for node in _op_records(root).values() if node["op"] == "ViewBackward0"]
-    torch_views = [node for node in _walk(root.grad_fn) if type(node).__name__ == "ViewBackward0"]
+    torch_views = [node for node in walk(root) if type(node).__name__ == "ViewBackward0"]
     assert len(views) == len(torch_views) == 4  # reshape of a contiguous tensor is a view too
     assert sorted((node["sequence_nr"], node["saved_values"]["self_sym_sizes"]) for node in views) == sorted(
         (node._sequence_nr(), list(node._saved_self_sym_sizes)) for node in torch_views
     )
-
-
-def _walk(start) -> list:
-    seen, pending = {start}, [start]
-    while pending:
-        for source, _ in pending.pop().next_functions:
-            if source is not None and source not in seen:
-                seen.add(source)
-                pending.append(source)
-    return list(seen)
 
 
 def test_a_custom_function_s_saved_tensors_read_freed_after_backward():
