@@ -53,3 +53,28 @@ def test_compare_of_different_shapes_past_64_dimensions_says_the_shapes_differ()
     verdict = torchinspect.compare(torch.ones(SHAPE), torch.ones([1] * 65 + [6])).comparison["verdict"]
     assert verdict["passed"] is False and "shape" in verdict["message"].lower()
     assert FLAT_INDICES not in verdict["message"]
+
+
+def _cells(preview: dict) -> torch.Tensor:
+    return torch.frombuffer(bytearray(preview["data"]), dtype=torch.float32).reshape(preview["shape"])
+
+
+def test_the_heatmap_of_66_dimensions_shows_the_slice_torch_indexing_gives_at_any_axes_and_index() -> None:
+    from torchinspect.tensor.preview import preview
+
+    # Permuted, so the strides are not the contiguous ones, and offset into a larger storage.
+    values = torch.randn([5] + [1] * 62 + [2, 3, 4])[1:].permute([65, *range(1, 63), 63, 64, 0])
+    for axes, index in [(None, None), ((64, 63), [2] + [0] * 65), ((0, 65), [0] * 63 + [1, 2, 0])]:
+        shown = preview(values, axes=axes, index=index)
+        at = [0] * 66 if index is None else index
+        picked = [slice(None) if axis in shown["axes"] else at[axis] for axis in range(66)]
+        expected = values[tuple(picked)]
+        expected = expected if shown["axes"][0] < shown["axes"][1] else expected.t()
+        assert torch.equal(_cells(shown), expected)
+
+
+def test_a_snapshot_of_60_001_dimensions_previews_its_last_two_axes_at_the_index_shown() -> None:
+    values = torch.arange(24.0).reshape([1] * 59_998 + [2, 3, 4])
+    preview = torchinspect.snapshot(values)["preview"]
+    assert (preview["axes"], preview["shape"]) == ([59_999, 60_000], [3, 4])
+    assert torch.equal(_cells(preview), values.reshape(2, 3, 4)[0])
