@@ -79,30 +79,84 @@ def test_plain_sgd_s_update_is_replayed_and_equals_the_copied_update_bit_for_bit
     assert (replayed[:, [3, 5], 2] == 0).all()  # the bias the optimizer does not own, and the frozen one
 
 
-def test_a_replay_that_a_later_hook_made_wrong_is_unknown_and_the_weights_are_copied_from_then_on():
+def applied_ratios(model: nn.Module, step) -> list[float]:
+    """Each parameter's ``|after - before| / |before|`` across ``step()``, computed by torch."""
+    before = [p.detach().clone() for p in model.parameters()]
+    step()
+    return [
+        (torch.linalg.vector_norm(p - b) / torch.linalg.vector_norm(b)).item()
+        for b, p in zip(before, model.parameters())
+    ]
+
+
+def clip_weights(model: nn.Module):
+    def clip(*_):
+        for p in model.parameters():
+            p.data.clamp_(-0.02, 0.02)  # through .data: no version bumped
+
+    return clip
+
+
+def clip_gradients(model: nn.Module):
+    def clip(*_):
+        nn.utils.clip_grad_norm_(model.parameters(), 1e-3)
+
+    return clip
+
+
+@pytest.mark.parametrize(
+    "hook_before_the_watch, hook_after_the_watch",
+    [
+        (None, ("pre", clip_weights)),  # between the watch's pre-hook and the step
+        (None, ("pre", clip_gradients)),
+        (("post", clip_weights), None),  # between the step and the watch's post-hook
+    ],
+)
+def test_another_hook_of_the_optimizer_makes_the_watch_copy_and_show_the_applied_update(
+    hook_before_the_watch, hook_after_the_watch
+):
+    """A hook between the watch's own may write the weights through ``p.data``, which no version
+    counter sees: the watch copies and shows the update applied, from the first step."""
     model = several_megabytes()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    register = {"pre": optimizer.register_step_pre_hook, "post": optimizer.register_step_post_hook}
+    if hook_before_the_watch:
+        register[hook_before_the_watch[0]](hook_before_the_watch[1](model))
     generator = torch.Generator().manual_seed(1)
-    ratios = []
+    ratios, ops = [], OpNames()
     with torchinspect.watch(model, optimizer, print_every=0) as w:
-        # Registered after the watch's: it clips the gradients between the replay and the step.
-        def clip(*_):
-            nn.utils.clip_grad_norm_(model.parameters(), 1e-3)
-
-        optimizer.register_step_pre_hook(clip)
+        if hook_after_the_watch:
+            register[hook_after_the_watch[0]](hook_after_the_watch[1](model))
         for _ in range(3):
             optimizer.zero_grad()
             model(torch.randn(8, 256, generator=generator)).square().mean().backward()
-            before = [p.detach().clone() for p in model.parameters()]
-            optimizer.step()
+            with ops:
+                ratios.append(applied_ratios(model, optimizer.step))
             w.log()
-            ratios.append(
-                [
-                    (torch.linalg.vector_norm(p - b) / torch.linalg.vector_norm(b)).item()
-                    for b, p in zip(before, model.parameters())
-                ]
-            )
+    assert w.history.parameters()[:, :, 2].tolist() == [pytest.approx(row, rel=1e-4) for row in ratios]
+    assert "aten.add.out" not in ops.names  # copied, never replayed
+
+
+def test_a_replay_that_the_step_s_closure_made_wrong_is_unknown_and_the_weights_are_copied_from_then_on():
+    """The closure runs after the replay, inside the step: its backward writes new gradients,
+    which their objects and versions show, so that step's updates are NaN, not the replayed ones."""
+    model = several_megabytes()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = model(torch.randn(8, 256, generator=generator)).square().mean()
+        loss.backward()
+        return loss
+
+    closure()  # the gradients the replay will read: the last step's, as in a loop of step(closure)
+    ratios = []
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(3):
+            ratios.append(applied_ratios(model, lambda: optimizer.step(closure)))
+            w.log()
     shown = w.history.parameters()[:, :, 2]
-    assert all(math.isnan(ratio) for ratio in shown[0].tolist())  # never the replayed, unclipped update
+    assert all(math.isnan(ratio) for ratio in shown[0].tolist())  # never the replayed, stale update
     for column in (1, 2):
         assert shown[column].tolist() == pytest.approx(ratios[column], rel=1e-4)

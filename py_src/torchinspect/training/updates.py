@@ -9,9 +9,10 @@ applied before the step to a scratch buffer instead of the parameter, makes the 
 the step will write (bit for bit: the same operation on the same numbers), so the update and
 its norm are taken then, with the gradients' norms, while a run of parameters and gradients is
 in the cache: no copy of the weights and no pass after the step. After it, the parameters' and
-gradients' versions tell whether anything else wrote to them in between (a later hook, a
+gradients' versions tell whether anything else wrote to them in between (the step's
 closure); if anything did, that step's updates are unknown (NaN) and the weights are copied
-from then on.
+from then on. A write through ``p.data`` bumps no version, so the replay is taken only where no
+other hook of the optimizer's own runs between the watch's pre- and post-step hooks.
 
 Both ways take the norms a run of about ``CACHED_BYTES`` of parameters at a time, while the run
 is still in the core's cache (another pass over memory otherwise: the larger part of a recorded
@@ -62,7 +63,7 @@ class StepUpdates:
             self._copies, self._scratch = [], []
         # Parameters that fit in the cache are copied: their copy costs less than the replay's
         # call per parameter (G3's 0.4 MB: 2.8 vs 3.4 ms).
-        replay = not self._copying and len(self._groups) > 1
+        replay = not self._copying and len(self._groups) > 1 and _only_the_watch_hooks_the_step(optimizer)
         rates = plain_sgd_rates(optimizer, parameters) if replay else None
         if rates is None:
             self._replayed = None
@@ -163,6 +164,15 @@ def plain_sgd_rates(optimizer: torch.optim.Optimizer, parameters: list[torch.Ten
         else:
             return None
     return rates
+
+
+def _only_the_watch_hooks_the_step(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether the watch's own pre- and post-step hooks are the optimizer's only ones. Another
+    hook of this optimizer may run between them (torch runs the global hooks before every
+    pre-hook and after every post-hook: outside the pair) and may write the weights through
+    ``p.data``, which bumps no version: the check after the step could not see it, and the
+    replayed update would be shown instead of the applied one. The copy sees every write."""
+    return len(optimizer._optimizer_step_pre_hooks) == 1 and len(optimizer._optimizer_step_post_hooks) == 1
 
 
 def _replayable(p: torch.Tensor, grad: torch.Tensor) -> bool:
