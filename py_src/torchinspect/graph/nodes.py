@@ -10,11 +10,9 @@ once per class, here, for the graph snapshot and the gradient recorder alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import NamedTuple
 
 import torch
-from torch.autograd.graph import Node
 
 
 class NodeClass(NamedTuple):
@@ -54,11 +52,6 @@ def node_class(cls: type) -> NodeClass:
         ('MvBackward0', 'mv', ['self', 'vec'])
     """
     return _CLASSES[cls]
-
-
-def node_classes(nodes: Iterable[Node]) -> list[NodeClass]:
-    """``node_class`` of each node's class, in one pass that runs in C (graphs have thousands)."""
-    return list(map(_CLASSES.__getitem__, map(type, nodes)))
 
 
 def forward_op_name(op: str) -> str | None:

@@ -12,7 +12,6 @@ JSON data in ``plain_values``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import compress
 from typing import Any
 
 import torch
@@ -26,8 +25,8 @@ from torchinspect.graph.collector import collection_paused
 from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
-from torchinspect.graph.nodes import node_classes
-from torchinspect.graph.op_records import OpRecord, writer
+from torchinspect.graph.nodes import node_class
+from torchinspect.graph.op_records import OpRecord, SavedTensors, writer
 from torchinspect.graph.plain_values import MAX_LIST_ITEMS, IntLists, plain_metadata
 from torchinspect.graph.plain_values import (
     MAX_METADATA_ENTRIES as MAX_METADATA_ENTRIES,  # what one node's metadata may carry
@@ -43,6 +42,7 @@ from torchinspect.tensor.metadata import (
 )
 
 _TENSOR = torch.Tensor  # one global lookup instead of two, for each of thousands of tensors
+_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad  # type: ignore[attr-defined]  # a leaf's node
 
 SCHEMA = "torchinspect.graph/1"
 MIME_TYPE = "application/vnd.torchinspect.graph+json"
@@ -195,16 +195,15 @@ class _GraphBuilder:
         self.names = names
         self.root_tensors = root_tensors
         self.nodes = nodes
-        self.classes = node_classes(nodes)
         self.node_ids = _node_ids(len(nodes))
         # Tensors that are graph nodes, by identity: for saved tensors and views' bases. A root
-        # tensor keeps its own id, and a leaf's tensor the id of the first node that holds it
-        # (set last, in reverse).
-        leaves = [known.is_leaf for known in self.classes]
-        variables = [node.variable for node in compress(nodes, leaves)]  # type: ignore[attr-defined]
-        self.tensor_ids = dict(zip(map(id, reversed(variables)), reversed(list(compress(self.node_ids, leaves)))))
-        self.tensor_ids.update({id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)})
-        self.memory = SavedMemory(variables) if memory else None
+        # tensor keeps its own id, and a leaf's tensor the id of the first node that holds it.
+        self.tensor_ids = {id(tensor): f"t{index}" for index, tensor in enumerate(root_tensors)}
+        leaf_ids = self.tensor_ids.setdefault
+        for node_id, node in zip(self.node_ids, nodes):  # a loop in Python, yet the quickest way
+            if type(node) is _ACCUMULATE_GRAD:
+                leaf_ids(id(node.variable), node_id)  # type: ignore[attr-defined]
+        self.memory = SavedMemory(_leaf_variables(nodes)) if memory else None
         # One list per distinct size of the graph's tensors and saved sizes: thousands of nodes
         # often have a few, and each list made is also one more object for the collector.
         self.shapes: IntLists = {}
@@ -232,20 +231,26 @@ class _GraphBuilder:
         return graph
 
     def _tensor_nodes(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": f"t{index}",
-                "kind": "tensor",
-                "op": None,
-                "forward_op": None,
-                **self._tensor_fields(tensor),
-                "saved_tensors": {},
-                "saved_values": {},
-                "metadata": {},
-                "sequence_nr": None,
-            }
-            for index, tensor in enumerate(self.root_tensors)
-        ]
+        names, tensor_ids, shapes = self.names, self.tensor_ids, self.shapes
+        records = []
+        for index, tensor in enumerate(self.root_tensors):
+            base = tensor._base
+            records.append(
+                {
+                    "id": f"t{index}",
+                    "kind": "tensor",
+                    "op": None,
+                    "forward_op": None,
+                    "name": names.get(id(tensor)),
+                    "tensor": tensor_record(tensor, shapes),
+                    "base": None if base is None else tensor_ids.get(id(base)),
+                    "saved_tensors": {},
+                    "saved_values": {},
+                    "metadata": {},
+                    "sequence_nr": None,
+                }
+            )
+        return records
 
     def _tensor_edges(self, position: dict[Node, int]) -> list[dict[str, Any]]:
         return [
@@ -259,47 +264,24 @@ class _GraphBuilder:
             if (grad_fn := tensor.grad_fn) is not None
         ]
 
-    def _tensor_fields(self, tensor: torch.Tensor) -> dict[str, Any]:
-        base = tensor._base
-        return {
-            "name": self.names.get(id(tensor)),
-            "tensor": tensor_record(tensor, self.shapes),
-            "base": None if base is None else self.tensor_ids.get(id(base)),
-        }
-
     def _nodes(self) -> list[dict[str, Any]]:
         """The walked nodes' records, in one loop: it runs once per node of graphs of thousands."""
         records: list[dict[str, Any]] = []
         append = records.append
-        names, tensor_ids, shapes = self.names, self.tensor_ids, self.shapes
+        shapes = self.shapes
+        # Each node class's record function, the leaves' included, found once per class and call.
         writers: dict[type, OpRecord] = {}
-        for node_id, node, known in zip(self.node_ids, self.nodes, self.classes):
-            if known.is_leaf:
-                variable = node.variable  # type: ignore[attr-defined]
-                base = variable._base
-                metadata = node.metadata
-                append(
-                    {
-                        "id": node_id,
-                        "kind": "leaf",
-                        "op": known.op,
-                        "forward_op": None,
-                        "name": names.get(id(variable)),
-                        "tensor": tensor_record(variable, shapes),
-                        "base": None if base is None else tensor_ids.get(id(base)),
-                        "saved_tensors": {},
-                        "saved_values": {},
-                        "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
-                        "sequence_nr": None,
-                    }
-                )
-            else:
-                kind = type(node)
-                write = writers.get(kind)
-                if write is None:
-                    write = writers[kind] = writer(kind, known)
-                append(write(node_id, node, self, shapes))
+        for node_id, node in zip(self.node_ids, self.nodes):
+            kind = type(node)
+            write = writers.get(kind)
+            if write is None:
+                write = writers[kind] = self._writer(kind)
+            append(write(node_id, node, self, shapes))
         return records
+
+    def _writer(self, kind: type) -> OpRecord:
+        known = node_class(kind)
+        return _leaf_writer(known.op, self.names, self.tensor_ids) if known.is_leaf else writer(kind, known)
 
     def note_node(self, node_id: str) -> None:
         if self.memory is not None:
@@ -319,6 +301,34 @@ class _GraphBuilder:
             "length": len(raws),
             "items": [{"kind": "none"} if item is None else item for item in items],
         }
+
+
+def _leaf_variables(nodes: list[Node]) -> list[torch.Tensor]:
+    return [node.variable for node in nodes if type(node) is _ACCUMULATE_GRAD]  # type: ignore[attr-defined]
+
+
+def _leaf_writer(op: str, names: NameTable, tensor_ids: dict[int, str]) -> OpRecord:
+    """What writes a leaf's record (its ``AccumulateGrad`` node's), as ``writer`` does an op's."""
+
+    def write(node_id: str, node: Node, saved: SavedTensors, shapes: IntLists) -> dict[str, Any]:
+        variable = node.variable  # type: ignore[attr-defined]
+        base = variable._base
+        metadata = node.metadata
+        return {
+            "id": node_id,
+            "kind": "leaf",
+            "op": op,
+            "forward_op": None,
+            "name": names.get(id(variable)),
+            "tensor": tensor_record(variable, shapes),
+            "base": None if base is None else tensor_ids.get(id(base)),
+            "saved_tensors": {},
+            "saved_values": {},
+            "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
+            "sequence_nr": None,
+        }
+
+    return write
 
 
 def _saved_tensor_describer(
