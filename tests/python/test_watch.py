@@ -261,6 +261,23 @@ def test_a_step_that_is_not_recorded_runs_no_tensor_operation_of_the_watch():
     assert w.steps == 2 and counts[0] == counts[1]
 
 
+def test_the_modules_are_hooked_for_the_recorded_steps_only():
+    """With every=3, the watched modules' forward hooks are on during steps 1, 4, 7 (recorded)
+    and off during the others, whose forward then calls none of them."""
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    watched = len([m for m in model.modules() if not list(m.children())])
+    hooked = []
+    with torchinspect.watch(model, optimizer, every=3) as w:
+        for _ in range(7):
+            hooked.append(hooks_of(model, optimizer)[0])
+            train(model, optimizer, 1, w)
+    assert hooked == [1 + watched, 1, 1, 1 + watched, 1, 1, 1 + watched]  # and the model's own pre-hook
+    assert w.history.steps().tolist() == [1, 4, 7]
+    assert not torch.isnan(w.history.activations()).any()  # every recorded step saw every module
+    assert hooks_of(model, optimizer) == (0, 0, 0)
+
+
 def test_steps_read_while_a_step_runs_keep_that_step_s_numbers():
     model = mlp()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)

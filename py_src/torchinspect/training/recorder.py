@@ -6,7 +6,9 @@ and after, and so the exact update; without an optimizer, ``log()`` ends a step 
 gradients then. The recorded steps' numbers stay on the device until they are read together:
 when ``read_every`` seconds have passed since the last read (so that the page still updates a
 few times a second), when ``MOST_PENDING`` steps wait, or on ``finish()``. Only every
-``every``-th step is recorded: on the others each hook returns at once.
+``every``-th step is recorded: the watched modules' forward hooks are put on at the end of the
+step before a recorded one and taken off at its end, so that a step not recorded calls no hook
+of theirs (a module without hooks takes torch's fast call), and the other hooks return at once.
 
 Every hook holds the recorder weakly and ``close()`` removes them all; the recorder holds the
 model and the optimizer weakly.
@@ -77,6 +79,9 @@ class Recorder:
         """The parameters read before the optimizer's step, until after it."""
         self._updates = StepUpdates()
         self._handles = self._hook(model, optimizer)
+        self._activation_hooks: list[Any] = []
+        self._armed = False
+        self._arm_activation_hooks()
 
     def log(self, loss: torch.Tensor | float | None) -> None:
         """Attach a loss to the step that just ended (after an optimizer step) or the one
@@ -103,23 +108,33 @@ class Recorder:
 
     def close(self) -> None:
         """Remove every hook this recorder put on the model and the optimizer."""
-        for handle in self._handles:
+        for handle in self._handles + self._activation_hooks:
             handle.remove()
-        self._handles = []
+        self._handles, self._activation_hooks, self._armed = [], [], False
         self._updates.close()
         self._updated = []
 
     def _hook(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> list[Any]:
         me = weakref.ref(self)
         handles = [model.register_forward_pre_hook(lambda *_: _call(me, "_on_model_forward"))]
-        modules = dict(model.named_modules())
-        for index, path in enumerate(self.module_names):
-            hook = _forward_hook(me, index)
-            handles.append(modules[path].register_forward_hook(hook))
         if optimizer is not None:
             handles.append(optimizer.register_step_pre_hook(lambda *_: _call(me, "_before_optimizer_step")))
             handles.append(optimizer.register_step_post_hook(lambda *_: _call(me, "_after_optimizer_step")))
         return handles
+
+    def _arm_activation_hooks(self) -> None:
+        """Hook the watched modules' outputs for a recorded step, and for no other."""
+        model = self._model()
+        if self.recording == self._armed or model is None or not self._handles:  # no handle: closed
+            return
+        for handle in self._activation_hooks:
+            handle.remove()
+        self._activation_hooks, self._armed = [], self.recording
+        if self.recording:
+            me, modules = weakref.ref(self), dict(model.named_modules())
+            for index, path in enumerate(self.module_names):
+                if path in modules:  # not a module deleted since the watch began
+                    self._activation_hooks.append(modules[path].register_forward_hook(_forward_hook(me, index)))
 
     def _current(self) -> PendingStep | None:
         if not self.recording:
@@ -173,6 +188,7 @@ class Recorder:
         self._open = None
         self.steps += 1
         self.recording = self.steps % self.every == 0
+        self._arm_activation_hooks()
 
     def _parameters(self) -> list[torch.Tensor]:
         """The model's parameters, in ``parameter_names``' order."""
@@ -229,7 +245,7 @@ def _watched(module: torch.nn.Module) -> bool:
 def _forward_hook(recorder: weakref.ref[Recorder], index: int) -> Callable[..., None]:
     def hook(_module: torch.nn.Module, _inputs: Any, output: Any) -> None:
         target = recorder()
-        if target is not None and target.recording:
+        if target is not None:
             target.on_activation(index, output)
 
     return hook
