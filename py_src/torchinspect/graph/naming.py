@@ -8,7 +8,7 @@ it, use it and drop it inside one call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import torch
@@ -25,9 +25,9 @@ def name_table(params: Any = None, namespace: Mapping[str, Any] | None = None) -
     start with ``_`` are skipped. Within one source, a tensor with several names
     takes the shortest, the first one on a tie.
     """
-    table = _shortest_names(_params_pairs(params))
+    table = _module_names(params) if isinstance(params, torch.nn.Module) else _shortest_names(_params_pairs(params))
     if namespace is not None:
-        for key, name in _shortest_names(_namespace_pairs(namespace)).items():
+        for key, name in _namespace_names(namespace).items():
             table.setdefault(key, name)
     return table
 
@@ -45,59 +45,72 @@ def check_params(params: Any, function: str) -> None:
 
 
 def _params_pairs(params: Any) -> Iterable[tuple[str, Any]]:
-    if params is None:
-        return ()
-    if isinstance(params, torch.nn.Module):
-        return _named_parameters(params)
-    return params.items()
+    return () if params is None else params.items()
 
 
-def _namespace_pairs(namespace: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+def _namespace_names(namespace: Mapping[str, Any]) -> NameTable:
+    names: NameTable = {}
     # issubclass(type(...)), not isinstance(): isinstance reads a proxy's __class__, which
     # may run the user's code, and naming must not.
     for name, value in list(namespace.items()):
         if not isinstance(name, str) or name.startswith("_"):
             continue
         if issubclass(type(value), torch.nn.Module):
-            for parameter_name, parameter in _named_parameters(value):
-                yield f"{name}.{parameter_name}", parameter
-        else:
-            yield name, value
+            # Its shortest names are the shortest with its variable's name before them.
+            for key, parameter_name in _module_names(value).items():
+                _keep_shorter(names, key, f"{name}.{parameter_name}")
+        elif issubclass(type(value), _TENSOR):
+            _keep_shorter(names, id(value), name)
+    return names
+
+
+def _keep_shorter(names: NameTable, key: int, name: str) -> None:
+    known = names.get(key)
+    if known is None or len(name) < len(known):
+        names[key] = name
 
 
 _MODULE = torch.nn.Module
+_TENSOR = torch.Tensor
 
 
-def _named_parameters(module: torch.nn.Module) -> list[tuple[str, Any]]:
-    """``module.named_parameters(remove_duplicate=False)``, read straight from each module's
-    ``_parameters`` and ``_modules`` in torch's order (a module's own, then each child's, depth
-    first): torch's nested generators took twice as long, 5% of a small model's graph snapshot.
-    A module whose class lists them its own way is asked itself."""
+def _module_names(module: torch.nn.Module) -> NameTable:
+    """The module's parameters by identity, each by its shortest name in
+    ``module.named_parameters(remove_duplicate=False)``, the first on a tie.
+
+    Read straight from each module's ``_parameters`` and ``_modules`` in torch's order (a module's
+    own, then each child's, depth first), into the table itself: torch's nested generators took
+    twice as long, 5% of a small model's graph snapshot, and a list of pairs between a fifth
+    more. A module whose class lists them its own way is asked itself.
+    """
     kind = type(module)
     if kind.named_parameters is _MODULE.named_parameters and kind._named_members is _MODULE._named_members:
-        pairs: list[tuple[str, Any]] = []
-        if _add_parameters(module, "", pairs):
-            return pairs
-    return list(module.named_parameters(remove_duplicate=False))
+        names: NameTable = {}
+        if _add_names(module, "", names, names.get):
+            return names
+    return _shortest_names(module.named_parameters(remove_duplicate=False))
 
 
-def _add_parameters(module: torch.nn.Module, prefix: str, pairs: list[tuple[str, Any]]) -> bool:
-    """Add the parameters of ``module`` and its children to ``pairs``; False where a module's
-    class lists its children its own way."""
+def _add_names(module: torch.nn.Module, prefix: str, names: NameTable, known_name: Callable[[int], str | None]) -> bool:
+    """Add the names of the parameters of ``module`` and its children to ``names``; False where a
+    module's class lists its children its own way."""
     if type(module).named_modules is not _MODULE.named_modules:
         return False
     for name, value in module._parameters.items():
-        if value is not None:
-            pairs.append((prefix + name, value))
+        if issubclass(type(value), _TENSOR):  # not None, where a parameter was removed
+            key = id(value)
+            known = known_name(key)
+            if known is None or len(prefix) + len(name) < len(known):
+                names[key] = prefix + name
     for name, child in module._modules.items():
-        if child is not None and not _add_parameters(child, f"{prefix}{name}.", pairs):
+        if child is not None and not _add_names(child, f"{prefix}{name}.", names, known_name):
             return False
     return True
 
 
 def _shortest_names(pairs: Iterable[tuple[str, Any]]) -> NameTable:
     names: NameTable = {}
-    known_name, tensor = names.get, torch.Tensor  # local: once per parameter of a model
+    known_name, tensor = names.get, _TENSOR  # local: once per parameter of a model
     for name, value in pairs:
         if not issubclass(type(value), tensor):
             continue

@@ -67,6 +67,8 @@ def release_held_graphs() -> int:
         >>> release_held_graphs()
         0
     """
+    if not _held and _after_cells is None:
+        return 0  # the usual case, at the start of every snapshot
     while _release_unowned():
         pass  # a node whose inputs went unrecorded (an interrupted walk) may be free now
     if not _held:

@@ -12,7 +12,7 @@ JSON data in ``plain_values``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch.autograd.graph import Node
@@ -26,7 +26,7 @@ from torchinspect.graph.folding import graph_folding
 from torchinspect.graph.memory import SavedMemory
 from torchinspect.graph.naming import NameTable, check_params, name_table
 from torchinspect.graph.nodes import node_class
-from torchinspect.graph.op_records import OpRecord, SavedTensors, writer
+from torchinspect.graph.op_records import OpRecord, writer
 from torchinspect.graph.plain_values import MAX_LIST_ITEMS, IntLists, plain_metadata
 from torchinspect.graph.plain_values import (
     MAX_METADATA_ENTRIES as MAX_METADATA_ENTRIES,  # what one node's metadata may carry
@@ -182,10 +182,13 @@ _NODE_IDS_KEPT = 1 << 16
 
 
 def _node_ids(count: int) -> list[str]:
-    """``["n0", "n1", …]``, the first 65,536 made once: every snapshot would spend time on them."""
+    """``["n0", "n1", …]``, at least ``count`` of them, to read and never change: the first 65,536
+    are made once and lent as they are, since every snapshot would spend time on them."""
     if len(_NODE_IDS) < min(count, _NODE_IDS_KEPT):
         _NODE_IDS.extend(f"n{index}" for index in range(len(_NODE_IDS), min(count, _NODE_IDS_KEPT)))
-    return _NODE_IDS[:count] + [f"n{index}" for index in range(len(_NODE_IDS), count)]
+    if count <= len(_NODE_IDS):
+        return _NODE_IDS
+    return _NODE_IDS + [f"n{index}" for index in range(len(_NODE_IDS), count)]
 
 
 class _GraphBuilder:
@@ -268,20 +271,10 @@ class _GraphBuilder:
         """The walked nodes' records, in one loop: it runs once per node of graphs of thousands."""
         records: list[dict[str, Any]] = []
         append = records.append
-        shapes = self.shapes
-        # Each node class's record function, the leaves' included, found once per class and call.
-        writers: dict[type, OpRecord] = {}
+        shapes, writers = self.shapes, _RECORD_WRITERS
         for node_id, node in zip(self.node_ids, self.nodes):
-            kind = type(node)
-            write = writers.get(kind)
-            if write is None:
-                write = writers[kind] = self._writer(kind)
-            append(write(node_id, node, self, shapes))
+            append(writers[type(node)](node_id, node, self, shapes))
         return records
-
-    def _writer(self, kind: type) -> OpRecord:
-        known = node_class(kind)
-        return _leaf_writer(known.op, self.names, self.tensor_ids) if known.is_leaf else writer(kind, known)
 
     def note_node(self, node_id: str) -> None:
         if self.memory is not None:
@@ -307,28 +300,38 @@ def _leaf_variables(nodes: list[Node]) -> list[torch.Tensor]:
     return [node.variable for node in nodes if type(node) is _ACCUMULATE_GRAD]  # type: ignore[attr-defined]
 
 
-def _leaf_writer(op: str, names: NameTable, tensor_ids: dict[int, str]) -> OpRecord:
-    """What writes a leaf's record (its ``AccumulateGrad`` node's), as ``writer`` does an op's."""
+def _leaf_record(node_id: str, node: Node, builder: _GraphBuilder, shapes: IntLists) -> dict[str, Any]:
+    """A leaf's record (its ``AccumulateGrad`` node's), read as ``op_records`` writes an op's."""
+    variable = node.variable  # type: ignore[attr-defined]
+    base = variable._base
+    metadata = node.metadata
+    return {
+        "id": node_id,
+        "kind": "leaf",
+        "op": "AccumulateGrad",
+        "forward_op": None,
+        "name": builder.names.get(id(variable)),
+        "tensor": tensor_record(variable, shapes),
+        "base": None if base is None else builder.tensor_ids.get(id(base)),
+        "saved_tensors": {},
+        "saved_values": {},
+        "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
+        "sequence_nr": None,
+    }
 
-    def write(node_id: str, node: Node, saved: SavedTensors, shapes: IntLists) -> dict[str, Any]:
-        variable = node.variable  # type: ignore[attr-defined]
-        base = variable._base
-        metadata = node.metadata
-        return {
-            "id": node_id,
-            "kind": "leaf",
-            "op": op,
-            "forward_op": None,
-            "name": names.get(id(variable)),
-            "tensor": tensor_record(variable, shapes),
-            "base": None if base is None else tensor_ids.get(id(base)),
-            "saved_tensors": {},
-            "saved_values": {},
-            "metadata": plain_metadata(metadata) if metadata else {},  # type: ignore[arg-type, truthy-function]
-            "sequence_nr": None,
-        }
 
-    return write
+class _RecordWriters(dict[type, OpRecord]):
+    """Each node class's record function, made the first time one of its nodes is met: an op
+    class's written by ``op_records``, a leaf's ``_leaf_record``. Keyed by class: torch's node
+    classes live as long as torch, and a custom Function's few."""
+
+    def __missing__(self, kind: type) -> OpRecord:
+        known = node_class(kind)
+        write = self[kind] = cast(OpRecord, _leaf_record) if known.is_leaf else writer(kind, known)
+        return write
+
+
+_RECORD_WRITERS = _RecordWriters()
 
 
 def _saved_tensor_describer(
