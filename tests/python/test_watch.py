@@ -211,6 +211,33 @@ def test_ten_thousand_steps_keep_at_most_a_thousand_columns_and_each_update_unde
     assert w.watch["steps"] == 10_000
 
 
+def test_the_page_s_lines_average_each_run_of_steps_as_torch_s_nanmean():
+    """80 parameters leave room for 38 points a line: 100 steps are averaged down to them, each
+    point the mean of its steps' numbers (NaN only where all are: a frozen weight)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(4, 4) for _ in range(40)])
+    model[3].weight.requires_grad_(False)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01)
+    generator = torch.Generator().manual_seed(1)
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(100):
+            optimizer.zero_grad()
+            model(torch.randn(8, 4, generator=generator)).square().mean().backward()
+            optimizer.step()
+    lines = w.watch["lines"]
+    assert lines == 38
+    history = w.history.parameters()  # [steps, parameters, (grad norm, weight norm, update ratio)]
+    edges = torch.linspace(0, 100, lines + 1).long().tolist()
+    sent = {}
+    for key, field in (("grad_norm", 0), ("update_ratio", 2)):
+        sent[key] = torch.frombuffer(bytearray(w.watch[key]), dtype=torch.float32).reshape(80, lines)
+        expected = torch.stack([history[a:b, :, field].nanmean(0) for a, b in zip(edges, edges[1:])], 1)
+        torch.testing.assert_close(sent[key], expected, rtol=1e-6, atol=0, equal_nan=True)
+    # The frozen weight: no gradient (NaN), no update (0); the rest are numbers.
+    assert sent["grad_norm"][6].isnan().all() and sent["update_ratio"][6].eq(0).all()
+    assert not sent["grad_norm"][7:].isnan().any()
+
+
 def test_a_transformer_s_update_stays_under_64_kb():
     torch.manual_seed(0)
     model = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64, batch_first=True), 6)

@@ -106,12 +106,20 @@ def _heatmaps(history: History, selected: int) -> dict[str, Any]:
 
 
 def _columns(series: torch.Tensor, columns: int) -> torch.Tensor:
-    """[rows, n] averaged down to [rows, columns] (NaN where a bucket holds only NaN)."""
+    """[rows, n] averaged down to [rows, columns] (NaN where a bucket holds only NaN): each
+    bucket's values added in their order, in a few operations for all of them (a ``nanmean``
+    per bucket cost ~2.5 ms a publish at 200 columns)."""
     n = series.shape[1]
     if n <= columns:
         return series
     edges = torch.linspace(0, n, columns + 1).long()
-    return torch.stack([series[:, a:b].nanmean(1) for a, b in zip(edges[:-1].tolist(), edges[1:].tolist())], 1)
+    bucket = torch.repeat_interleave(torch.arange(columns), edges[1:] - edges[:-1])
+    by_column = series.T  # each column's values side by side: one row added per column
+    missing = by_column.isnan()
+    sums = by_column.new_zeros(columns, by_column.shape[1]).index_add_(0, bucket, by_column.masked_fill(missing, 0))
+    present = missing.logical_not().to(by_column.dtype)
+    counts = by_column.new_zeros(columns, by_column.shape[1]).index_add_(0, bucket, present)
+    return (sums / counts).T
 
 
 def _bytes(values: torch.Tensor) -> bytes:
