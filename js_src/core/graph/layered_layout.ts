@@ -246,14 +246,21 @@ function sortByNeighbours(row: number[], neighbours: number[][], place: Float64A
 
 /** The links crossing between each pair of next layers: inversions of their lower ends, counted with a tree. */
 function crossings(rows: number[][], below: number[][], place: Float64Array): number {
+  let widest = 1;
+  for (const row of rows) while (widest < row.length) widest *= 2;
+  // One tree and one list of ends for every layer and vertex: a sweep counts often, and makes no garbage.
+  const tree = new Int32Array(2 * widest);
+  const ends: number[] = [];
   let total = 0;
   for (let layer = 0; layer + 1 < rows.length; layer++) {
     const size = rows[layer + 1].length;
     let leaves = 1;
     while (leaves < size) leaves *= 2;
-    const tree = new Int32Array(2 * leaves);
+    tree.fill(0, 0, 2 * leaves);
     for (const at of rows[layer]) {
-      const ends = below[at].map(other => place[other]).sort((a, b) => a - b);
+      ends.length = 0;
+      for (const other of below[at]) ends.push(place[other]);
+      if (ends.length > 1) ends.sort((a, b) => a - b);
       for (const end of ends) {
         let index = end + leaves;
         tree[index]++;
@@ -286,7 +293,8 @@ function placeInRows(rows: number[][], graph: Layered): number[] {
   const neighbours = graph.above.map((above, at) => [...above, ...graph.below[at]]);
   const pulls = neighbours.map((list, at) => list.map(other => linkWeight(graph, at, other)));
   const gaps = rows.map(row => row.map((at, index) => (index === 0 ? 0 : gap(graph, row[index - 1], at))));
-  const pull = (layer: number): void => pullRow(rows[layer], gaps[layer], neighbours, pulls, xs);
+  const scratch = rowScratch(Math.max(0, ...rows.map(row => row.length)));
+  const pull = (layer: number): void => pullRow(rows[layer], gaps[layer], neighbours, pulls, xs, scratch);
   for (let pass = 0; pass < PLACEMENT_PASSES; pass++) {
     for (let layer = 1; layer < rows.length; layer++) pull(layer);
     for (let layer = rows.length - 2; layer >= 0; layer--) pull(layer);
@@ -314,21 +322,38 @@ function gap(graph: Layered, left: number, right: number): number {
   return graph.widths[left] / 2 + space + graph.widths[right] / 2;
 }
 
-function pullRow(row: number[], gaps: number[], neighbours: number[][], pulls: number[][], xs: number[]): void {
-  const wanted = new Array<number>(row.length);
-  const weights = new Array<number>(row.length);
-  row.forEach((at, index) => {
+/** Arrays as long as the longest row, reused by every pull: placement passes make no garbage. */
+interface RowScratch {
+  wanted: Float64Array;
+  weights: Float64Array;
+  offsets: Float64Array;
+  /** The blocks of nearestInOrder: each one's mean, weight and count of vertices. */
+  means: Float64Array;
+  blockWeights: Float64Array;
+  counts: Int32Array;
+}
+
+function rowScratch(length: number): RowScratch {
+  const doubles = (): Float64Array => new Float64Array(length);
+  return { wanted: doubles(), weights: doubles(), offsets: doubles(), means: doubles(), blockWeights: doubles(), counts: new Int32Array(length) };
+}
+
+/** Moves a row's vertices to the weighted mean of their neighbours, as near as their order and gaps allow. */
+function pullRow(row: number[], gaps: number[], neighbours: number[][], pulls: number[][], xs: number[], scratch: RowScratch): void {
+  const { wanted, weights } = scratch;
+  for (let index = 0; index < row.length; index++) {
+    const at = row[index];
     const [list, weightOf] = [neighbours[at], pulls[at]];
-    let [sum, weight] = [0, 0];
+    let sum = 0;
+    let weight = 0;
     for (let next = 0; next < list.length; next++) {
       sum += weightOf[next] * xs[list[next]];
       weight += weightOf[next];
     }
     wanted[index] = weight === 0 ? xs[at] : sum / weight;
     weights[index] = weight === 0 ? UNLINKED_WEIGHT : weight;
-  });
-  const placed = nearestInOrder(wanted, weights, gaps);
-  row.forEach((at, index) => (xs[at] = placed[index]));
+  }
+  nearestInOrder(row, gaps, scratch, xs);
 }
 
 function linkWeight(graph: Layered, one: number, other: number): number {
@@ -337,27 +362,31 @@ function linkWeight(graph: Layered, one: number, other: number): number {
 }
 
 /**
- * The positions nearest `wanted` (weighted least squares) that keep their order with at least
- * `gaps[i]` between the (i-1)th and the ith: with the gaps taken out, a monotone fit, which
- * merging adjacent blocks that violate the order solves exactly.
+ * Places the row's vertices nearest `wanted` (weighted least squares), keeping their order with
+ * at least `gaps[i]` between the (i-1)th and the ith: with the gaps taken out, a monotone fit,
+ * which merging adjacent blocks that violate the order solves exactly.
  */
-function nearestInOrder(wanted: number[], weights: number[], gaps: number[]): number[] {
-  const offsets: number[] = [];
+function nearestInOrder(row: number[], gaps: number[], scratch: RowScratch, xs: number[]): void {
+  const { wanted, weights, offsets, means, blockWeights, counts } = scratch;
   let offset = 0;
-  gaps.forEach(gapBefore => offsets.push((offset += gapBefore)));
-  const blocks: { mean: number; weight: number; count: number }[] = [];
-  wanted.forEach((value, index) => {
-    let block = { mean: value - offsets[index], weight: weights[index], count: 1 };
-    while (blocks.length > 0 && blocks[blocks.length - 1].mean >= block.mean) {
-      const last = blocks.pop()!;
-      const weight = last.weight + block.weight;
-      block = { mean: (last.mean * last.weight + block.mean * block.weight) / weight, weight, count: last.count + block.count };
+  let blocks = 0;
+  for (let index = 0; index < row.length; index++) {
+    offsets[index] = offset += gaps[index];
+    let [mean, weight, count] = [wanted[index] - offsets[index], weights[index], 1];
+    while (blocks > 0 && means[blocks - 1] >= mean) {
+      blocks--;
+      const merged = blockWeights[blocks] + weight;
+      mean = (means[blocks] * blockWeights[blocks] + mean * weight) / merged;
+      weight = merged;
+      count += counts[blocks];
     }
-    blocks.push(block);
-  });
-  const placed: number[] = [];
-  for (const block of blocks) for (let at = 0; at < block.count; at++) placed.push(block.mean + offsets[placed.length]);
-  return placed;
+    [means[blocks], blockWeights[blocks], counts[blocks]] = [mean, weight, count];
+    blocks++;
+  }
+  let index = 0;
+  for (let block = 0; block < blocks; block++) {
+    for (let at = 0; at < counts[block]; at++, index++) xs[row[index]] = means[block] + offsets[index];
+  }
 }
 
 /** The y of each layer's centre and bottom, rows as tall as their tallest box, LAYER_GAP_PX between them. */
