@@ -12,13 +12,14 @@ import { parseGradients, stepCount } from '../../core/gradients/record';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, ParameterGradient } from '../../core/schema';
 import { describe, stepPanel } from './step_panel';
-import { stepControls } from './step_controls';
+import { stepControls, type StepControls } from './step_controls';
 import { element } from '../dom';
 import { gradientBars } from './bars';
 import { clearFlow, flowArrowMarker, isOutside, onThemeChange, pageTone, paintFlow } from './paint';
 import { flaggedBoxes, flagList, gradientDetails } from './notes';
 import { flowLegend } from './legend';
 import type { GraphDrawing, MountLayer } from '../graph/layer';
+import type { GraphParts } from '../graph/parts';
 
 const PLAY_STEP_MS = 900;
 
@@ -30,26 +31,25 @@ const UNFINISHED = 'The last backward() raised before it finished: the gradients
  */
 export const mountGradientFlow: MountLayer = (parts, host) => {
   const listening = new AbortController();
-  const toggle = element('button', 'torchinspect-graph-button torchinspect-flow-toggle', 'gradient flow');
-  toggle.type = 'button';
-  toggle.title = 'colour the graph by the gradients of the last backward()';
-  toggle.setAttribute('aria-pressed', 'true');
-  const toggleGroup = element('div', 'torchinspect-graph-button-group');
-  toggleGroup.appendChild(toggle);
-  parts.toolbar.appendChild(toggleGroup);
-  const panel = element('div', 'torchinspect-flow');
-  const error = element('p', 'torchinspect-flow-error torchinspect-error');
-  error.hidden = true;
-  const bars = element('div', 'torchinspect-flow-side');
-  const steps = element('section', 'torchinspect-step');
-  steps.setAttribute('aria-label', 'the backward step shown');
-  steps.setAttribute('aria-live', 'polite');
-  steps.hidden = true;
-  parts.body.before(error, panel);
-  parts.body.appendChild(bars);
-  parts.body.after(steps);
-  const arrow = flowArrowMarker();
-  parts.svg.prepend(arrow.defs);
+  /**
+   * The layer's elements, made with the first gradients (or the first error): a graph drawn
+   * before any backward() shows none of them, and its default view is drawn without their cost.
+   */
+  let ui: FlowParts | null = null;
+  const made = (): FlowParts => (ui ??= flowParts(parts, {
+    toggled: () => {
+      enabled = !enabled;
+      made().toggle.setAttribute('aria-pressed', String(enabled));
+      refresh();
+    },
+    dispatch: action => dispatch(action),
+    // A theme switched after drawing recolours the flow, or its dim end would vanish on a dark page.
+    themeChanged: () => {
+      if (!active() || pageTone(parts.svg) === tone) return;
+      shown!.flow = null;
+      refresh();
+    }
+  }, listening.signal));
 
   let gradients: GradientsSnapshot | null = null;
   let enabled = true;
@@ -58,7 +58,6 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
   let step: StepState = wholePass(0);
   let timer = 0;
   let tone: PageTone = 'light';
-  const controls = stepControls(action => dispatch(action), listening.signal);
 
   const count = (): number => gradients?.order.length ?? 0;
   const active = (): boolean => enabled && gradients !== null && shown !== null;
@@ -78,6 +77,7 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
   const showStep = (): void => {
     if (!active()) return;
     const { model, painted, flow } = shown!;
+    const { steps, controls, arrow } = made();
     const stepping = step.at < count();
     const picture = stepping ? stepPicture(model, gradients!, step.at) : null;
     paintFlow(painted, flow!, picture, flaggedBoxes(model, gradients!.flags), arrow.url);
@@ -101,6 +101,8 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
 
   /** Everything that depends on the gradients and the model: legend, flags, bars, colours. */
   const refresh = (): void => {
+    if (ui === null) return;  // no gradients yet: nothing shown, nothing painted
+    const { toggle, panel, bars, steps, controls } = ui;
     toggle.hidden = gradients === null;
     const on = active();
     parts.root.classList.toggle('has-flow', on);
@@ -135,30 +137,19 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     tone = pageTone(parts.svg);
     return gradientFlow(shown!.model, gradients!, tone);
   };
-  // A theme switched after drawing recolours the flow, or its dim end would vanish on a dark page.
-  onThemeChange(() => {
-    if (!active() || pageTone(parts.svg) === tone) return;
-    shown!.flow = null;
-    refresh();
-  }, listening.signal);
-
-  toggle.addEventListener('click', () => {
-    enabled = !enabled;
-    toggle.setAttribute('aria-pressed', String(enabled));
-    refresh();
-  }, { signal: listening.signal });
 
   return {
     update(raw) {
       try {
         const next = parseGradients(raw);
-        error.hidden = true;
+        if (next !== null || ui !== null) made().error.hidden = true;
         // A new pass through the same graph keeps the step shown; another graph starts whole.
         const sameSteps = next !== null && gradients !== null && next.order.length === gradients.order.length;
         gradients = next;
         if (!sameSteps) step = wholePass(count());
       } catch (failure) {
         gradients = null;
+        const { error } = made();
         error.hidden = false;
         error.textContent = (failure as Error).message;
       }
@@ -177,11 +168,59 @@ export const mountGradientFlow: MountLayer = (parts, host) => {
     destroy() {
       stopPlaying();
       listening.abort();
-      for (const part of [toggleGroup, error, panel, bars, steps, arrow.defs]) part.remove();
+      if (ui !== null) for (const part of [ui.toggleGroup, ui.error, ui.panel, ui.bars, ui.steps, ui.arrow.defs]) part.remove();
       parts.root.classList.remove('has-flow');
     }
   };
 };
+
+/** The layer's elements in the graph view's parts: the toggle, the panel above, the bars beside, the step below. */
+interface FlowParts {
+  toggle: HTMLButtonElement;
+  toggleGroup: HTMLElement;
+  panel: HTMLElement;
+  error: HTMLElement;
+  bars: HTMLElement;
+  steps: HTMLElement;
+  controls: StepControls;
+  arrow: { defs: SVGDefsElement; url: string };
+}
+
+interface FlowHandlers {
+  toggled(): void;
+  dispatch(action: StepAction): void;
+  themeChanged(): void;
+}
+
+function flowParts(parts: GraphParts, handlers: FlowHandlers, signal: AbortSignal): FlowParts {
+  const toggle = element('button', 'torchinspect-graph-button torchinspect-flow-toggle', 'gradient flow');
+  toggle.type = 'button';
+  toggle.title = 'colour the graph by the gradients of the last backward()';
+  toggle.setAttribute('aria-pressed', 'true');
+  toggle.hidden = true;
+  const toggleGroup = element('div', 'torchinspect-graph-button-group');
+  toggleGroup.appendChild(toggle);
+  parts.toolbar.appendChild(toggleGroup);
+  const panel = element('div', 'torchinspect-flow');
+  panel.hidden = true;
+  const error = element('p', 'torchinspect-flow-error torchinspect-error');
+  error.hidden = true;
+  const bars = element('div', 'torchinspect-flow-side');
+  bars.hidden = true;
+  const steps = element('section', 'torchinspect-step');
+  steps.setAttribute('aria-label', 'the backward step shown');
+  steps.setAttribute('aria-live', 'polite');
+  steps.hidden = true;
+  parts.body.before(error, panel);
+  parts.body.appendChild(bars);
+  parts.body.after(steps);
+  const arrow = flowArrowMarker();
+  parts.svg.prepend(arrow.defs);
+  const controls = stepControls(handlers.dispatch, signal);
+  onThemeChange(handlers.themeChanged, signal);
+  toggle.addEventListener('click', handlers.toggled, { signal });
+  return { toggle, toggleGroup, panel, error, bars, steps, controls, arrow };
+}
 
 /** A leaf no one named reads as its graph label: `leaf [20]`. */
 function leafLabel(model: GraphModel, id: string): string {

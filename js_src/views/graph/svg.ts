@@ -45,6 +45,8 @@ export const CULL_MIN_BOXES = 100;
 /**
  * What restyles a drawing's elements (the search's and the selection's marks, the gradient
  * flow's colours): run on every element made so far when it is set, and on each made after.
+ * A box that a dresser leaves with a class beyond its own two (`torchinspect-graph-box
+ * is-<kind>`: is-selected, is-match, the flow's is-current, …) gets its ring then (see ringIfMarked).
  */
 export interface Dresser {
   box?(element: SVGGElement, placed: PlacedBox): void;
@@ -112,7 +114,12 @@ function lazyDrawing(layout: GraphLayout, arrowUrl: string, groups: Drawing['gro
   const labels = new Array<SVGTextElement | null | undefined>(layout.links.length);
   const dressers = new Map<string, Dresser>();
   const dressAll = (dresser: Dresser): void => {
-    if (dresser.box) boxes.forEach((element, at) => dresser.box!(element!, layout.boxes[at]));
+    if (dresser.box) {
+      boxes.forEach((element, at) => {
+        dresser.box!(element!, layout.boxes[at]);
+        ringIfMarked(element!, layout.boxes[at]);
+      });
+    }
     if (dresser.link) links.forEach((element, at) => dresser.link!(element!, layout.links[at]));
   };
   return {
@@ -125,6 +132,7 @@ function lazyDrawing(layout: GraphLayout, arrowUrl: string, groups: Drawing['gro
       if (element === undefined) {
         boxes[at] = element = boxElement(layout.boxes[at]);
         for (const dresser of dressers.values()) dresser.box?.(element, layout.boxes[at]);
+        ringIfMarked(element, layout.boxes[at]);
       }
       return element;
     },
@@ -154,21 +162,17 @@ function lazyDrawing(layout: GraphLayout, arrowUrl: string, groups: Drawing['gro
 
 function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {
   const group = boxPrototype().cloneNode(true) as SVGGElement;
-  // Walked, not listed: no array made for each box's five known children.
+  // Walked, not listed: no array made for each box's four known children.
   const frame = group.firstElementChild!;
   const tooltip = frame.nextElementSibling!;
-  const ring = tooltip.nextElementSibling!;
-  const title = ring.nextElementSibling!;
+  const title = tooltip.nextElementSibling!;
   const subtitle = title.nextElementSibling!;
   group.setAttribute('class', `torchinspect-graph-box is-${box.kind}`);
   group.setAttribute('transform', `translate(${x - width / 2}, ${y - height / 2})`);
   group.setAttribute('data-id', box.id);
-  group.setAttribute('data-kind', box.kind);
   frame.setAttribute('width', String(width));
   frame.setAttribute('height', String(height));
   tooltip.textContent = box.kind === 'folded' ? `${box.title}: click to expand` : `${box.title} ${box.subtitle}`;
-  ring.setAttribute('width', String(width + 8));
-  ring.setAttribute('height', String(height + 8));
   title.setAttribute('x', String(width / 2));
   title.textContent = box.title;
   subtitle.setAttribute('x', String(width / 2));
@@ -176,7 +180,28 @@ function boxElement({ box, x, y, width, height }: PlacedBox): SVGGElement {
   return group;
 }
 
+/** A box's own classes: `torchinspect-graph-box is-<kind>`; any more is a mark that shows as its ring. */
+const OWN_CLASSES = 2;
+const RING_CLASS = 'torchinspect-graph-box-ring';
+
+/**
+ * Gives a marked box (selected, a search match, the flow's current or flagged step, the NaN's
+ * origin) its ring, under its words, the first time it is marked; the stylesheet shows the ring
+ * while a mark is on. Made only where needed: a ring on every box was a quarter of the cost of
+ * making the boxes (G3's 39 boxes in Chromium: 1.98 ms with it, 1.45 ms without).
+ */
+function ringIfMarked(group: SVGGElement, { width, height }: PlacedBox): void {
+  if (group.classList.length <= OWN_CLASSES) return;
+  const tooltip = group.firstElementChild!.nextElementSibling!;
+  if (tooltip.nextElementSibling!.classList.contains(RING_CLASS)) return;
+  const ring = ringPrototype().cloneNode() as SVGRectElement;
+  ring.setAttribute('width', String(width + 8));
+  ring.setAttribute('height', String(height + 8));
+  tooltip.after(ring);
+}
+
 let prototypeBox: SVGGElement | null = null;
+let prototypeRing: SVGRectElement | null = null;
 
 /**
  * What every box shares: cloned for each box, since copying the attributes that never change
@@ -188,11 +213,16 @@ function boxPrototype(): SVGGElement {
   prototypeBox.append(
     svgElement('rect', 'torchinspect-graph-box-frame', { rx: 6, ry: 6 }),
     svgElement('title', ''),
-    svgElement('rect', 'torchinspect-graph-box-ring', { x: -4, y: -4, rx: 9, ry: 9 }),
     svgElement('text', 'torchinspect-graph-box-title', { y: 17 }),
     svgElement('text', 'torchinspect-graph-box-subtitle', { y: 33 })
   );
   return prototypeBox;
+}
+
+function ringPrototype(): SVGRectElement {
+  if (prototypeRing?.ownerDocument === document) return prototypeRing;
+  prototypeRing = svgElement('rect', RING_CLASS, { x: -4, y: -4, rx: 9, ry: 9 });
+  return prototypeRing;
 }
 
 function linkPath({ link, points }: PlacedLink, arrowUrl: string): SVGPathElement {
