@@ -20,7 +20,7 @@ import traitlets
 
 from torchinspect._kernel import after_each_cell, notebook_shell
 from torchinspect.bundle import KernelOwned
-from torchinspect.graph.long_texts import short_strings
+from torchinspect.graph.long_texts import short_strings, short_text
 from torchinspect.tensor.snapshot import jsonable
 from torchinspect.training.flags import flags
 from torchinspect.training.history import CAPACITY, Column, History
@@ -60,6 +60,14 @@ class Watch(KernelOwned):
     ) -> None:
         super().__init__()
         self._recorder = Recorder(model, optimizer, every, self._on_step, read_every=1 / UPDATES_PER_SECOND)
+        recorder = self._recorder
+        self._sent_names: dict[str, list[str]] = short_strings(
+            {
+                "parameters": recorder.parameter_names,
+                "modules": recorder.module_names,
+                "classes": recorder.module_classes,
+            }
+        )
         self._history = History(
             parameters=len(self._recorder.parameter_names), modules=len(self._recorder.module_names), capacity=capacity
         )
@@ -193,20 +201,19 @@ class Watch(KernelOwned):
     def _publish(self) -> None:
         self._published = time.monotonic()
         found = self.flags()  # once: the summary and the module shown first use them too
-        # Names past 200 characters shortened, as the graph's are: a saved notebook keeps the state.
-        self.watch = short_strings(
-            payload(
-                self._history,
-                parameters=self._recorder.parameter_names,
-                modules=self._recorder.module_names,
-                classes=self._recorder.module_classes,
-                steps=self.steps,
-                every=self._recorder.every,
-                selected=self._shown_module(found),
-                flags=found,
-                summary=self._summary(self.steps, found),
-                running=not self._stopped,
-            )
+        # Texts past 200 characters shortened, as the graph's are: a saved notebook keeps the
+        # state. The names were once, at the start: only the flags' and summary's texts change.
+        self.watch = payload(
+            self._history,
+            parameters=self._sent_names["parameters"],
+            modules=self._sent_names["modules"],
+            classes=self._sent_names["classes"],
+            steps=self.steps,
+            every=self._recorder.every,
+            selected=self._shown_module(found),
+            flags=short_strings(found),
+            summary=short_text(self._summary(self.steps, found)),
+            running=not self._stopped,
         )
 
     def _shown_module(self, found: list[dict[str, Any]]) -> int:
