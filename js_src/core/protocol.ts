@@ -78,6 +78,8 @@ export interface GraphPartRequest {
   count: number;
   stretch: [number, number];
   units: [number, number];
+  /** Where a unit's edges came in several answers: how many of them the page has (see parts.ts: wholePart). */
+  edges?: number;
 }
 
 export interface NonFinite {

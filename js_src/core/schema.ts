@@ -310,6 +310,8 @@ export interface ElidedUnits {
   names_complete: boolean;
   /** The edges between them and the nodes outside, by pair; null stands for these units. */
   links: { source: string | null; target: string | null; edges: number }[];
+  /** How many more pairs link them to nodes outside than `links` lists; their edges come with the units. */
+  links_left?: number;
 }
 
 /** Units of a repeat the kernel sent on request: their nodes and edges, and what is left elided around them. */
@@ -319,6 +321,8 @@ export interface GraphPart {
   units: string[][];
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** How many of the unit's edges did not fit this answer: the page asks for them from `edges` on. */
+  edges_left?: number;
   elided: ElidedUnits[];
   inferred_modules?: Record<string, string>;
   held_by_node?: Record<string, number>;

@@ -79,8 +79,8 @@ export class TensorConnector {
       preview: async (target, axes, index) => readPreview(await this.request(Kind.Preview, { name, target, axes, index })),
       nodeTensor: async ({ node, op, saved, name: label }) =>
         readNodeTensor(await this.request(Kind.NodeTensor, { name, node, op, saved, label })),
-      graphPart: async ({ repeat, count, stretch, units }) =>
-        readGraphPart(await this.request(Kind.GraphPart, { name, repeat, count, stretch, units }))
+      graphPart: async ({ repeat, count, stretch, units, edges }) =>
+        readGraphPart(await this.request(Kind.GraphPart, { name, repeat, count, stretch, units, edges }))
     };
   }
 

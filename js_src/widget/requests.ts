@@ -23,7 +23,7 @@ export function kernelRequests(model: AnyModel<InspectorModel>, timeoutMs = REQU
   return {
     preview: async (target, axes, index) => readPreview(await pending.send(Kind.Preview, { target, axes, index })),
     nodeTensor: async ({ node, op, saved, name }) => readNodeTensor(await pending.send(Kind.NodeTensor, { node, op, saved, name })),
-    graphPart: async ({ repeat, count, stretch, units }) => readGraphPart(await pending.send(Kind.GraphPart, { repeat, count, stretch, units })),
+    graphPart: async ({ repeat, count, stretch, units, edges }) => readGraphPart(await pending.send(Kind.GraphPart, { repeat, count, stretch, units, edges })),
     dispose() {
       model.off('msg:custom', onMessage);
       pending.rejectAll('torchinspect: the inspector was closed');

@@ -65,6 +65,7 @@ class GraphPartRequest:
     count: int
     stretch: list[int]
     units: list[int]
+    edges: int
 
 
 def answer(
@@ -108,6 +109,7 @@ def parse_request(
             count=_count(message.get("count")),
             stretch=_pair(message.get("stretch"), "stretch"),
             units=_pair(message.get("units"), "units"),
+            edges=_edges_from(message.get("edges")),
         )
     if kind == NODE_TENSOR_REQUEST:
         return NodeTensorRequest(
@@ -175,7 +177,8 @@ def _graph_part_reply(
         raise RequestError("torchinspect: the tensor has no graph now; refresh the inspector")
     try:
         graph = walked.graph_for(root, params)
-        part = graph_part(graph, walked.cuts, request.repeat, request.count, request.stretch, request.units)
+        asked = request.repeat, request.count, request.stretch, request.units
+        part = graph_part(graph, walked.cuts, *asked, edges_from=request.edges, gradients=walked.gradients)
     except GraphPartError as error:
         raise RequestError(str(error)) from error
     return {"kind": GRAPH_PART_REQUEST, "id": request.id, "part": part}
@@ -185,6 +188,15 @@ def _count(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
         return value
     raise RequestError(f"torchinspect: count must be a positive integer, got {value!r:.80}")
+
+
+def _edges_from(value: object) -> int:
+    """How many of a part's edges the page has (none unless it says: a page may send null for none)."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+        return value
+    raise RequestError(f"torchinspect: edges must be the number of the part's edges already sent, got {value!r:.80}")
 
 
 def _pair(value: object, field: str) -> list[int]:

@@ -22,7 +22,14 @@ from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.long_texts import short_text
 from torchinspect.graph.snapshot import MIME_TYPE as GRAPH_MIME_TYPE
 from torchinspect.graph.snapshot import SAVED_GRAPH_CHARACTERS, graph_for_view
-from torchinspect.graph.wire import WalkCache, bounded_with_gradients, first_payload, part_gradients, weak_params
+from torchinspect.graph.wire import (
+    FIRST_PAYLOAD_BYTES,
+    WalkCache,
+    bounded_with_gradients,
+    payload_bytes,
+    sent_graph,
+    weak_params,
+)
 from torchinspect.model.widget import ModelInspector, inspect_model
 from torchinspect.protocol import REFRESH_REQUEST, answer_once, reply_id
 from torchinspect.requests import answer
@@ -68,14 +75,18 @@ class Inspector(FollowsCells):
         self._walked = WalkCache()  # the graph the parts the page asks for are cut from; close() reads it
         # Shortened as the graph's names are, so that the saved state stays bounded; snapshot() refuses a non-string.
         name = short_text(name) if isinstance(name, str) else name
-        super().__init__(snapshot=sent_snapshot(snapshot(tensor, name=name)), graph=_graph_of(tensor, params), **kwargs)
+        card = sent_snapshot(snapshot(tensor, name=name))
+        graph = (
+            {}
+            if tensor.grad_fn is None
+            else sent_graph(graph_for_view(tensor, params=params), self._walked, _beside(card))
+        )
+        super().__init__(snapshot=card, graph=graph, **kwargs)
         self._tensor = weakref.ref(tensor)
         self._params = weak_params(params)
         self._name = name
         self._seen = _changes_of(tensor)
         self.sees_every_write = self._seen.contents is not None
-        # The whole record of the last pass; the gradients trait carries the sent nodes' part of it.
-        self._whole_gradients: dict[str, Any] = {}
         self._recorder = _recorder_of(tensor)
         self.on_msg(self._answer)
         self._follow()
@@ -92,14 +103,20 @@ class Inspector(FollowsCells):
         changes = _changes_of(tensor)
         if not force and changes == self._seen:
             return
+        card = sent_snapshot(snapshot(tensor, name=self._name))
         if changes.grad_fn != self._seen.grad_fn:
-            self.graph = _graph_of(tensor, None)
+            self._walked.gradients = {}
+            self.graph = (
+                {} if tensor.grad_fn is None else sent_graph(graph_for_view(tensor), self._walked, _beside(card))
+            )
             self._close_recorder()
             self._recorder = _recorder_of(tensor)
-            self.gradients = self._whole_gradients = {}
+            self.gradients = {}
+        elif self.graph and _beside(card) < _beside(self.snapshot):  # a grown card leaves the graph less room
+            self._bound_graph(card)
         self._seen = changes
         self.sees_every_write = changes.contents is not None
-        self.snapshot = sent_snapshot(snapshot(tensor, name=self._name))
+        self.snapshot = card
 
     def close(self) -> None:
         """Stop following the tensor and let ipywidgets forget this widget and its layout.
@@ -116,11 +133,24 @@ class Inspector(FollowsCells):
             return
         recorded, passes = taken
         self._walked.forget()  # the pass released what the nodes saved
-        self._whole_gradients = gradient_report(recorded, passes, self.graph)
-        # A record too big beside a graph sent whole has the graph folded (G4's is 267 KB).
-        self.graph, self.gradients = bounded_with_gradients(self.graph, self._whole_gradients)
+        self._walked.gradients = gradient_report(recorded, passes, self.graph)
+        self._bound_graph(self.snapshot)
         if recorded.error is not None:
             warnings.warn(f"torchinspect: some gradients could not be recorded: {recorded.error}", stacklevel=2)
+
+    def _bound_graph(self, card: dict[str, Any]) -> None:
+        """Send the graph and the gradients within what the card leaves of the bound, together: a
+        record too big beside the graph as sent has the graph cut further (G4's is 267 KB)."""
+        params = self._params()
+
+        def whole() -> dict[str, Any] | None:
+            tensor = self._tensor()
+            return None if tensor is None else self._walked.graph_for(tensor, params)
+
+        bounded = bounded_with_gradients(self.graph, self._walked.gradients, _beside(card), whole)
+        if bounded.depth is not None:
+            self._walked.sent(bounded.depth)
+        self.graph, self.gradients = bounded.graph, bounded.gradients
 
     def _close_recorder(self) -> None:
         if self._recorder is not None:
@@ -137,11 +167,6 @@ class Inspector(FollowsCells):
         reply, buffers = answer_once(
             message, lambda: answer(message, self._tensor, params=self._params, walked=self._walked)
         )
-        if "part" in reply and self._whole_gradients:
-            reply = {
-                **reply,
-                "part": {**reply["part"], "gradients": part_gradients(self._whole_gradients, reply["part"])},
-            }
         self.send(reply, buffers)
 
     def _last_picture(self, **_kwargs: Any) -> tuple[dict, dict]:
@@ -245,8 +270,16 @@ def _storage_of(tensor: torch.Tensor) -> tuple[int, tuple[int, ...], tuple[int, 
     )
 
 
-def _graph_of(tensor: torch.Tensor, params: Any) -> dict[str, Any]:
-    return {} if tensor.grad_fn is None else first_payload(graph_for_view(tensor, params=params))
+# The widget's traits but the snapshot, the graph and the gradients, and a card's text changing
+# with its values at a refresh: within this, a saved widget, state or output, keeps to the bound.
+_BESIDE_THE_CARD = 4_096
+
+
+def _beside(card: dict[str, Any]) -> int:
+    """What the bound leaves the graph and its gradients beside the card, as a saved output carries
+    it: its preview's values too (85 KB for a 1,000 × 1,000 tensor, 1 KB for a loss)."""
+    text = payload_bytes({"text/plain": card["summary"], "text/html": static_html(card), MIME_TYPE: jsonable(card)})
+    return FIRST_PAYLOAD_BYTES - text - _BESIDE_THE_CARD
 
 
 def _recorder_of(tensor: torch.Tensor) -> GradientRecorder | None:

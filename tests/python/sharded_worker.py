@@ -178,9 +178,13 @@ def run_bounded(world: int) -> dict[str, Any]:
     widget.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
     (repeat,) = widget.graph["folding"]["repeats"]
     (stretch,) = repeat["elided"]
-    # The page asks rank 0 alone for the units its first payload left out (rank 1 has gone on), and for a slice.
-    asked = {"repeat": repeat["units"][0][0], "count": repeat["count"], "stretch": stretch["units"]}
-    widget._answer(widget, {"kind": "torchinspect:graph-part", "id": 7, **asked, "units": stretch["units"]}, [])
+    # The page asks rank 0 alone for the units its first payload left out (rank 1 has gone on), run
+    # after run as each bounded answer leaves the rest of them, and for a slice.
+    left = stretch["units"]
+    while left:
+        asked = {"repeat": repeat["units"][0][0], "count": repeat["count"], "stretch": left, "units": left}
+        widget._answer(widget, {"kind": "torchinspect:graph-part", "id": 7, **asked}, [])
+        left = next((run["units"] for run in replies[-1].get("part", {}).get("elided", ())), None)
     widget._answer(widget, {"kind": "torchinspect:preview", "id": 8, "target": "value", "axes": None, "index": []}, [])
     widget.close()
     return {

@@ -253,16 +253,20 @@ def test_a_long_graph_and_name_are_sent_bounded_as_inspect_sends_them(world2: li
 
 
 def test_the_page_loads_the_units_a_dtensor_graph_elided_from_the_shown_rank_alone(world2: list[dict[str, Any]]) -> None:
-    """Rank 0 answered the page's ask for the 299 elided units by itself (rank 1 had gone on): the
-    sent nodes and the part are the whole graph's nodes; a slice is still refused in words."""
+    """Rank 0 answered the page's asks for the 299 elided units by itself (rank 1 had gone on), each
+    answer within the bound: the sent nodes and the parts are the whole graph's nodes; a slice is
+    still refused in words."""
     bounded = world2[0]["bounded"]
-    part_reply, slice_reply = bounded["replies"]
-    assert (part_reply["kind"], part_reply["id"]) == ("torchinspect:graph-part", 7)
+    *part_replies, slice_reply = bounded["replies"]
+    assert [(reply["kind"], reply["id"]) for reply in part_replies] == [("torchinspect:graph-part", 7)] * len(
+        part_replies
+    )
+    assert all(len(json.dumps(reply, ensure_ascii=False).encode()) <= 256 * 1024 for reply in part_replies)
     whole = {node["id"]: node for node in bounded["whole_graph"]["nodes"]}
-    loaded = bounded["graph"]["nodes"] + part_reply["part"]["nodes"]
-    assert sorted(node["id"] for node in loaded) == sorted(whole)
-    assert all(node == whole[node["id"]] for node in part_reply["part"]["nodes"])
-    assert part_reply["part"]["elided"] == []
+    parts = [node for reply in part_replies for node in reply["part"]["nodes"]]
+    assert sorted(node["id"] for node in bounded["graph"]["nodes"] + parts) == sorted(whole)
+    assert all(node == whole[node["id"]] for node in parts)
+    assert part_replies[-1]["part"]["elided"] == []
     assert (slice_reply["kind"], slice_reply["id"]) == ("torchinspect:error", 8)
     assert slice_reply["message"].startswith("torchinspect: a DTensor's picture is taken by every rank")
 

@@ -132,18 +132,44 @@ def strings_in(value: object) -> list[str]:
 
 
 def loaded_whole(widget) -> tuple[dict, set]:
-    """Every node and edge the page holds once it asked for every elided run, a whole run at a time."""
+    """Every node and edge the page holds once it asked for every elided run, a whole run at a time,
+    as the page asks (``parts.ts``): each answer within the bound, bringing the first units that fit
+    and leaving the rest in one run, or one unit and the first of its edges that fit, the rest asked
+    for from where it stopped."""
     nodes = {node["id"]: node for node in widget.graph["nodes"]}
     edges = {json.dumps(edge, sort_keys=True) for edge in widget.graph["edges"]}
     for fold in widget.graph["folding"]["repeats"]:
         for run in fold.get("elided", ()):
-            asked = {"stretch": run["units"], "units": run["units"]}
-            part = ask(widget, repeat=fold["units"][0][0], count=fold["count"], **asked)["part"]
-            assert max(map(len, strings_in(part)), default=0) <= TEXT_CHARACTERS
-            assert part["elided"] == [] and sum(map(len, part["units"])) == run["nodes"] == len(part["nodes"])
-            nodes.update((node["id"], node) for node in part["nodes"])
-            edges.update(json.dumps(edge, sort_keys=True) for edge in part["edges"])
+            left, brought = run, 0
+            while left is not None:
+                part = asked_whole(widget, fold, left["units"], left["units"])
+                assert sum(map(len, part["units"])) == len(part["nodes"]) and part["units"]
+                after = [left["units"][0] + len(part["units"]), left["units"][1]]
+                assert [run["units"] for run in part["elided"]] in ([], [after])
+                brought += len(part["nodes"])
+                nodes.update((node["id"], node) for node in part["nodes"])
+                edges.update(json.dumps(edge, sort_keys=True) for edge in part["edges"])
+                left = part["elided"][0] if part["elided"] else None
+            assert brought == run["nodes"]
     return nodes, edges
+
+
+def asked_whole(widget, fold: dict, stretch: list[int], units: list[int]) -> dict:
+    """The part the page holds once it asked for ``units`` and then for every edge left, each answer bounded."""
+    request = {"repeat": fold["units"][0][0], "count": fold["count"], "stretch": stretch}
+    reply = ask(widget, **request, units=units)
+    part, edges = reply["part"], list(reply["part"]["edges"])
+    sizes = [len(json_packer(reply))]
+    while reply["part"].get("edges_left"):
+        units = [units[0], units[0] + len(part["units"])]
+        reply = ask(widget, **request, units=units, edges=len(edges))
+        assert reply["part"]["nodes"] == part["nodes"] and reply["part"]["edges"]
+        edges += reply["part"]["edges"]
+        sizes.append(len(json_packer(reply)))
+    for answer in (part, reply["part"]):
+        assert max(map(len, strings_in(answer)), default=0) <= TEXT_CHARACTERS
+    assert max(sizes) <= FIRST_PAYLOAD_BYTES
+    return {**part, "edges": edges}
 
 
 def assert_bounded_and_loads_back_whole(root: torch.Tensor, params: dict[str, torch.Tensor]) -> dict:

@@ -32,6 +32,45 @@ export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | n
   return { repeat, count, stretch: [low, high], units: [start, Math.min(high, start + wanted)] };
 }
 
+/**
+ * Every part the kernel sends for `asked`, each with the request it answers: an answer is
+ * bounded (graph/wire.py), so where the units asked for did not fit it brings the first of them
+ * and leaves the rest in a run after them, which is asked for in turn until every unit came.
+ */
+export async function askedParts(ask: (request: GraphPartRequest) => Promise<GraphPart>, asked: GraphPartRequest): Promise<{ part: GraphPart; asked: GraphPartRequest }[]> {
+  const answers = [];
+  for (let request: GraphPartRequest | null = asked; request !== null; ) {
+    const part = await wholePart(ask, request);
+    answers.push({ part, asked: request });
+    const next: number = request.units[0] + part.units.length;
+    const rest = part.units.length === 0 ? undefined : part.elided.find(run => run.units[0] === next);
+    request = next < request.units[1] && rest !== undefined ? { ...request, stretch: rest.units, units: [next, request.units[1]] } : null;
+  }
+  return answers;
+}
+
+/**
+ * The part the kernel sends for `asked`, whole: an answer is bounded (graph/wire.py), so where one
+ * unit's edges did not fit (a stack of thousands of tensors) it says how many are left, and they
+ * are asked for again, from the first not yet sent, until none is left.
+ */
+export async function wholePart(ask: (request: GraphPartRequest) => Promise<GraphPart>, asked: GraphPartRequest): Promise<GraphPart> {
+  const first = await ask(asked);
+  const units: [number, number] = [asked.units[0], asked.units[0] + first.units.length];
+  const edges = [...first.edges];
+  const leaving = [...(first.gradients?.leaving ?? [])];
+  for (let left = first.edges_left ?? 0; left > 0; ) {
+    const more = await ask({ ...asked, units, edges: edges.length });
+    if (more.edges.length === 0) break; // the kernel sent nothing more: ask no more
+    edges.push(...more.edges);
+    leaving.push(...(more.gradients?.leaving ?? []));
+    left = more.edges_left ?? 0;
+  }
+  const part: GraphPart = { ...first, edges, ...(first.gradients ? { gradients: { ...first.gradients, leaving } } : {}) };
+  delete part.edges_left;
+  return part;
+}
+
 /** The snapshot with the part's nodes and edges, and its repeat's units, runs, modules and memory, merged in. */
 export function mergePart(snapshot: GraphSnapshot, part: GraphPart, asked: GraphPartRequest): GraphSnapshot {
   const known = new Set(snapshot.nodes.map(node => node.id));

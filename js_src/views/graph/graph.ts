@@ -11,6 +11,7 @@
 import {
   canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, nodeCount, partToOpenBox, searchBoxes, withPart, type GraphModel
 } from '../../core/graph/model';
+import { askedParts } from '../../core/graph/parts';
 import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
@@ -137,13 +138,14 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     }
     parts.status.textContent = `asking the kernel for units ${formatCount(asked.units[0] + 1)} to ${formatCount(asked.units[1])} of ${formatCount(asked.count)}…`;
     try {
-      const part = await host.requestGraphPart(asked);
-      if (shown === null) return;
-      shown = { ...shown, model: withPart(shown.model, part, asked) };
-      if (part.gradients !== undefined) {
-        gradients = withPartGradients(gradients, part.gradients);
-        recorded = recordedOrNone(gradients);
-        flow.update(gradients);
+      for (const answer of await askedParts(host.requestGraphPart, asked)) {
+        if (shown === null) return;
+        shown = { ...shown, model: withPart(shown.model, answer.part, answer.asked) };
+        if (answer.part.gradients !== undefined) {
+          gradients = withPartGradients(gradients, answer.part.gradients);
+          recorded = recordedOrNone(gradients);
+          flow.update(gradients);
+        }
       }
       open(id, all, true);
     } catch (error) {
@@ -297,8 +299,14 @@ function statusText(model: GraphModel): string {
   };
   const closed = [...count('module', 'closed module', 'closed modules'), ...count('folded', 'folded group', 'folded groups')];
   const boxes = `${formatCount(model.boxes.length)} boxes for ${formatCount(nodes)} nodes`;
-  if (closed.length > 0) return `${boxes} · ${closed.join(', ')}: click one to open it`;
+  if (closed.length > 0) return `${boxes} · ${closed.join(', ')}: click one to open it${linksCut(model)}`;
   return `${boxes} · ${needsModules(model) ? RECORD_MODULES_HINT : DETAILS_HINT}`;
+}
+
+/** Said where the kernel listed only some links of units it has not sent (links_left): the rest are drawn once they open. */
+function linksCut(model: GraphModel): string {
+  const left = model.groups.reduce((sum, group) => (group.elided ?? []).reduce((runs, run) => runs + (run.links_left ?? 0), sum), 0);
+  return left === 0 ? '' : ` · ${formatCount(left)} more links of folded boxes are drawn once they open`;
 }
 
 const DETAILS_HINT = 'click a box, or focus the graph and use the arrow keys, for what it holds';

@@ -26,7 +26,7 @@ import math
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -45,6 +45,13 @@ LINKS_TO_ELIDED = 64
 """How many links a stretch sent first lists to nodes not sent either (the most edges first): the
 page draws no link to a node it has not got, and a stack's inputs elided in other spans are
 20,000 links. Past it, a part loaded later shows no link to the stretch until that opens too."""
+LINKS_LISTED = 1_024
+"""How many links the stretches of one payload (a first payload, a part) list in all, shared
+evenly, one each at least, the most edges first: a repeat's units each taking another of 5,000 weights
+the page has made one stretch list 7,811 links, and a part 1.2 MB. The rest are counted in
+``links_left``; their edges come with the stretch's nodes when it opens."""
+_REPLY_ENVELOPE = 256
+"""Bytes a part's reply adds around it (its kind and id), kept out of the part's bound."""
 
 LAST_CUT = 8
 """The deepest ``_cut``: past the gathering of leaves (4), the spans halve at each depth, 12 to one (8)."""
@@ -93,14 +100,18 @@ def first_payload(graph: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES) -> di
     return _cut(graph, limit)[1]
 
 
-def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
+def _cut(
+    graph: dict[str, Any], limit: int, fits: Callable[[dict[str, Any]], bool] | None = None
+) -> tuple[int, dict[str, Any]]:
     """``first_payload`` and how far it cut: 0 not at all, 1 the repeats' units, 2 also the spans
     and wide nodes' inputs, 3 the spans and wide nodes' inputs of every op, the repeats unused,
     4 as 3 with the leaves no fold holds gathered too (``_gathered``), 5 to LAST_CUT as 4 with
     fewer spans, each depth half as many (``_span_parts``). Every string in it is at most
-    ``long_texts.TEXT_CHARACTERS`` long."""
+    ``long_texts.TEXT_CHARACTERS`` long. ``fits`` says whether a cut is enough, where more than
+    its own bytes must fit ``limit`` (its gradients, ``bounded_with_gradients``)."""
     graph = short_texts(graph)
-    if "folding" not in graph or _fits(graph, limit):
+    fits = fits or functools.partial(_fits, limit=limit)
+    if "folding" not in graph or fits(graph):
         return 0, graph
     with collection_paused():
         sent = _elided(graph, graph["folding"]["repeats"])
@@ -109,7 +120,7 @@ def _cut(graph: dict[str, Any], limit: int) -> tuple[int, dict[str, Any]]:
         # and where leaves no fold holds are still thousands, they are gathered; where the units the
         # spans send are still too big (shapes of 1,000 dimensions), fewer spans send fewer units.
         for cut in range(2, LAST_CUT + 1):
-            if _fits(sent, limit):
+            if fits(sent):
                 return cut - 1, sent
             sent = _elided(graph, _folds_cut(graph, cut), bounded=True)
     return LAST_CUT, sent
@@ -228,53 +239,89 @@ def graph_part(
     count: int,
     stretch: Sequence[int],
     units: Sequence[int],
+    *,
+    edges_from: int = 0,
+    gradients: dict[str, Any] | None = None,
+    limit: int = FIRST_PAYLOAD_BYTES,
 ) -> dict[str, Any]:
     """Units ``units[0]`` to ``units[1]`` (end excluded) of the repeat whose first unit starts
     with node ``repeat_id`` and has ``count`` units, from the elided stretch ``stretch`` the
-    page holds: their nodes, the edges that touch them, and what is left of the stretch around
-    them, as elided stretches again. ``cuts`` finds the repeat as the first payload cut
-    ``graph``, and keeps what it found for the next part (``WalkCache.cuts``).
+    page holds: their nodes, the edges that touch them from the ``edges_from``-th on, and what
+    is left of the stretch around them, as elided stretches again; where ``gradients`` (the
+    last pass's whole record) has any, what it says of them (``part_gradients``). ``cuts``
+    finds the repeat as the first payload cut ``graph``, and keeps what it found for the next
+    part (``WalkCache.cuts``).
+
+    The answer is within ``limit``, as the first payload is: where the units asked for are
+    more, it brings the first of them that fit, and the others stay in the stretch left after
+    them (2,000 nodes of G5, what opening every unit asks for, were 870 KB); where one unit's
+    edges are more (a stack of 8,000 tensors: 540 KB), the first of them that fit, and
+    ``edges_left`` says how many are left, which the page asks for from ``edges_from`` on.
 
     Raises:
         GraphPartError: the graph has no such repeat now, or the units are not in the stretch.
     """
     with collection_paused():
-        return _part(graph, cuts, repeat_id, count, stretch, units)
+        repeat = _fold_at(graph, cuts, repeat_id, count)
+        if repeat is None:
+            raise GraphPartError(
+                f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
+                "was drawn; refresh the inspector"
+            )
+        low, high = stretch
+        start, end = units
+        if not 0 < low <= start < end <= high < count:
+            raise GraphPartError(
+                f"torchinspect: units {start} to {end} are not within the elided units {low} to {high} of a "
+                f"repeat of {count}"
+            )
+        graph = short_texts(graph)
+        edges_most = None
+        while True:
+            part = _part(graph, repeat, repeat_id, (low, high), (start, end), (edges_from, edges_most))
+            if gradients:
+                part["gradients"] = part_gradients(gradients, part)
+            size = payload_bytes(part) + _REPLY_ENVELOPE
+            if size <= limit:
+                return part
+            # Fewer units, about as many as fit if their bytes are alike; one less at least; then fewer edges.
+            if end > start + 1:
+                end = start + max(1, min(end - start - 1, (end - start) * limit * 9 // (10 * size)))
+            elif len(part["edges"]) > 1:
+                edges_most = max(1, min(len(part["edges"]) - 1, len(part["edges"]) * limit * 9 // (10 * size)))
+            else:  # one unit and one edge: no shape we know reaches this
+                return part
 
 
 def _part(
-    graph: dict[str, Any], cuts: GraphCuts, repeat_id: str, count: int, stretch: Sequence[int], units: Sequence[int]
+    graph: dict[str, Any],
+    repeat: dict[str, Any],
+    repeat_id: str,
+    stretch: tuple[int, int],
+    units: tuple[int, int],
+    edges: tuple[int, int | None],
 ) -> dict[str, Any]:
-    repeat = _fold_at(graph, cuts, repeat_id, count)
-    if repeat is None:
-        raise GraphPartError(
-            f"torchinspect: the graph has no repeat of {count} units at {repeat_id} now: it changed since it "
-            "was drawn; refresh the inspector"
-        )
-    low, high = stretch
-    start, end = units
-    graph = short_texts(graph)
-    if not 0 < low <= start < end <= high < count:
-        raise GraphPartError(
-            f"torchinspect: units {start} to {end} are not within the elided units {low} to {high} of a repeat "
-            f"of {count}"
-        )
+    (low, high), (start, end), (edges_from, edges_most) = stretch, units, edges
     all_units = repeat["units"]
     wanted = {node for unit in all_units[start:end] for node in unit}
     left = [(part, all_units[part[0] : part[1]]) for part in ((low, start), (end, high)) if part[1] > part[0]]
     stretches = [({"units": list(part)}, part_units) for part, part_units in left]
     places = _places(graph)
-    for described, part_units in stretches:
-        described.update(_describe_stretch(graph, part_units, places, NAME_CHARACTERS))
+    for described, part_units in stretches:  # the two share the names' budget, as a first payload's stretches do
+        described.update(_describe_stretch(graph, part_units, places, NAME_CHARACTERS // len(stretches)))
     _add_links(graph["edges"], stretches)
+    touching = [edge for edge in graph["edges"] if edge["source"] in wanted or edge["target"] in wanted]
+    listed = touching[edges_from:] if edges_most is None else touching[edges_from : edges_from + edges_most]
     folding = graph["folding"]
     part: dict[str, Any] = {
         "repeat": repeat_id,
         "units": all_units[start:end],
         "nodes": [node for node in graph["nodes"] if node["id"] in wanted],
-        "edges": [edge for edge in graph["edges"] if edge["source"] in wanted or edge["target"] in wanted],
+        "edges": listed,
         "elided": [described for described, _ in stretches],
     }
+    if len(touching) > edges_from + len(listed):
+        part["edges_left"] = len(touching) - edges_from - len(listed)
     if "inferred_modules" in folding:
         part["inferred_modules"] = {node: path for node, path in folding["inferred_modules"].items() if node in wanted}
     if "memory" in graph:
@@ -303,9 +350,12 @@ class GraphCuts:
     each depth looked through: the page asks for part after part of one graph, and cutting a
     40,000-node graph takes most of a second. Each inspector keeps its own (``WalkCache.cuts``),
     so that two inspectors never cut each other's graph again, and what it holds (that graph's
-    plain data, tens of MB of folds for a big one, no tensor) goes with the inspector."""
+    plain data, tens of MB of folds for a big one, no tensor) goes with the inspector. ``depth``
+    is how far the payload the page holds was cut, where its sender knows it (``WalkCache.sent``):
+    one budget for the graph and its gradients can cut deeper than ``first_payload`` does."""
 
-    def __init__(self) -> None:
+    def __init__(self, depth: int | None = None) -> None:
+        self._depth = depth
         self._graph: dict[str, Any] | None = None
         self._cuts: list[int] = []
         self._folds: dict[int, list[dict[str, Any]]] = {}
@@ -313,7 +363,7 @@ class GraphCuts:
     def folds(self, graph: dict[str, Any]) -> list[Callable[[], list[dict[str, Any]]]]:
         """The folds of each depth to look through, each cut when first asked for."""
         if graph is not self._graph:
-            cut = _cut(graph, FIRST_PAYLOAD_BYTES)[0]
+            cut = _cut(graph, FIRST_PAYLOAD_BYTES)[0] if self._depth is None else self._depth
             self._graph, self._cuts, self._folds = graph, [cut] if cut > 1 else list(range(1, LAST_CUT + 1)), {}
         return [functools.partial(self._folds_at, graph, cut) for cut in self._cuts]
 
@@ -331,13 +381,16 @@ class WalkCache:
     ``grad_fn`` is another node (an in-place write made a new graph) or the leaves are named by
     other parameters; the inspector calls ``forget`` when a backward pass ran, since the pass
     released what the nodes saved, and when it closes. ``cuts`` finds the folds of the graph
-    walked as its first payload was cut (``graph_part``).
+    walked as its first payload was cut (``graph_part``); ``gradients`` is the last pass's whole
+    record, which each part brings its share of.
     """
 
     def __init__(self) -> None:
         self._key: tuple[int, int, object] | None = None
         self._graph: dict[str, Any] = {}
+        self._depth: int | None = None
         self.cuts = GraphCuts()
+        self.gradients: dict[str, Any] = {}
 
     def graph_for(self, root: torch.Tensor, params: Any) -> dict[str, Any]:
         """``graph_for_view(root, params=params)``, walked again only where the graph changed."""
@@ -350,9 +403,14 @@ class WalkCache:
             self._key = key
         return self._graph
 
+    def sent(self, depth: int) -> None:
+        """Say how far the graph the page now holds was cut (``sent_graph``), for the parts it asks for."""
+        self._depth = depth
+        self.cuts = GraphCuts(depth)
+
     def forget(self) -> None:
-        """Let go of the graph walked and its cuts."""
-        self._key, self._graph, self.cuts = None, {}, GraphCuts()
+        """Let go of the graph walked and its cuts (the gradients are the inspector's to set)."""
+        self._key, self._graph, self.cuts = None, {}, GraphCuts(self._depth)
 
 
 def _params_key(params: Any) -> object:
@@ -429,7 +487,8 @@ def _add_links(
 ) -> None:
     """Each stretch's ``links``: the edges between it and the nodes outside it, counted by pair,
     with null standing for the stretch itself; where ``sent`` says which nodes the page gets,
-    those to other nodes only up to LINKS_TO_ELIDED, the most edges first."""
+    those to other nodes only up to LINKS_TO_ELIDED, the most edges first. The stretches share
+    LINKS_LISTED links (``_listed``)."""
     where = {node: number for number, (_, units) in enumerate(stretches) for unit in units for node in unit}
     counts: list[Counter[tuple[str | None, str | None]]] = [Counter() for _ in stretches]
     for edge in edges:
@@ -440,13 +499,25 @@ def _add_links(
             counts[source][(None, edge["target"])] += 1
         if target is not None:
             counts[target][(edge["source"], None)] += 1
+    share = max(1, LINKS_LISTED // max(1, len(stretches)))  # one at least: the box is drawn linked
     for (stretch, _), links in zip(stretches, counts):
         pairs = list(links.items())
         if sent is not None:
             drawn = [pair for pair in pairs if pair[0][0] in sent or pair[0][1] in sent]
             elsewhere = [pair for pair in pairs if pair[0][0] not in sent and pair[0][1] not in sent]
             pairs = drawn + sorted(elsewhere, key=lambda pair: -pair[1])[:LINKS_TO_ELIDED]
-        stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in pairs]
+        listed = _listed(pairs, share)
+        stretch["links"] = [{"source": source, "target": target, "edges": n} for (source, target), n in listed]
+        if len(links) > len(listed):
+            stretch["links_left"] = len(links) - len(listed)
+
+
+def _listed(pairs: list[tuple[tuple[str | None, str | None], int]], share: int) -> list[Any]:
+    """``pairs`` as they are where they are ``share`` or fewer, else the ``share`` of most edges, in their order."""
+    if len(pairs) <= share:
+        return pairs
+    kept = set(sorted(range(len(pairs)), key=lambda at: -pairs[at][1])[:share])
+    return [pair for at, pair in enumerate(pairs) if at in kept]
 
 
 def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dict[str, Any]:
@@ -490,28 +561,72 @@ def sent_gradients(gradients: dict[str, Any], sent_graph: dict[str, Any]) -> dic
     )
 
 
+class Bounded(NamedTuple):
+    """What ``bounded_with_gradients`` sends: how far it cut the graph (None: as it was sent), the graph, its gradients."""
+
+    depth: int | None
+    graph: dict[str, Any]
+    gradients: dict[str, Any]
+
+
 def bounded_with_gradients(
-    graph: dict[str, Any], gradients: dict[str, Any], limit: int = FIRST_PAYLOAD_BYTES
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The graph and the gradients record (``sent_gradients``) as the page gets them after a
-    backward pass, each within ``limit``. A graph small enough to be sent whole can still have
-    a record past it (G4's is 267 KB: about 600 bytes a node, against 400 of graph): then the
-    graph is elided as a bigger one would be (``first_payload``), to as many nodes as their
-    records fit, and every record left out comes with the part that brings its node. Where the
-    graph was elided already it stays as sent, and so do the node ids the page holds.
+    graph: dict[str, Any],
+    gradients: dict[str, Any],
+    limit: int = FIRST_PAYLOAD_BYTES,
+    whole: Callable[[], dict[str, Any] | None] | None = None,
+) -> Bounded:
+    """The graph and the gradients record (``sent_gradients``) as the page gets them, within
+    ``limit`` together: the two share one budget, as they share the widget's saved state. Where
+    the graph as sent (``graph``) and its nodes' records pass it, the graph is cut again,
+    deeper, from the whole view's snapshot (``whole()``, walked again after the pass, else
+    ``graph`` where it was sent whole), to the first depth whose nodes and their records fit; every record left out
+    comes with the part that brings its node. A 300-op chain nothing repeats in was sent whole
+    (118 KB) and its record after backward was 213 KB; G4's record is 267 KB. Node ids are
+    walk positions, so those the page holds stay.
+
+    Example:
+        >>> import torch
+        >>> from torchinspect.gradients.recorder import GradientRecorder
+        >>> from torchinspect.gradients.report import gradient_report
+        >>> from torchinspect.graph.snapshot import graph_for_view
+        >>> h = torch.zeros(4, requires_grad=True)
+        >>> for op in [torch.sin, torch.tanh, torch.atan] * 40:
+        ...     h = op(h * 2)
+        >>> root = h.sum()
+        >>> graph = first_payload(graph_for_view(root))
+        >>> recorder = GradientRecorder(root)
+        >>> root.backward()
+        >>> record = gradient_report(*recorder.take_record(), graph)
+        >>> sent = bounded_with_gradients(graph, record, limit=40_000)
+        >>> payload_bytes(graph) + payload_bytes(sent_gradients(record, graph)) > 40_000
+        True
+        >>> sent.depth > 0 and payload_bytes(sent.graph) + payload_bytes(sent.gradients) <= 40_000
+        True
     """
     sent = sent_gradients(gradients, graph)
-    if (
-        not gradients
-        or "folding" not in graph
-        or payload_bytes(sent) <= limit
-        or node_count(graph) > len(graph["nodes"])
-    ):
-        return graph, sent
-    # The graph's share of the bound, such that the records of its nodes fit what is left.
-    share = limit * payload_bytes(graph) // payload_bytes(sent) * 9 // 10
-    folded = first_payload(graph, share)
-    return folded, sent_gradients(gradients, folded)
+    if "folding" not in graph or payload_bytes(graph) + payload_bytes(sent) <= limit:
+        return Bounded(None, graph, sent)
+    # Walked again where it can be: the pass freed what the nodes saved, as the parts will say.
+    source = whole() if whole is not None else None
+    source = graph if source is None and node_count(graph) == len(graph["nodes"]) else source
+    if source is None:  # the tensor is gone and its graph was elided: nothing to cut again from
+        return Bounded(None, graph, sent)
+
+    def fits(candidate: dict[str, Any]) -> bool:
+        return (
+            _fits(candidate, limit)
+            and payload_bytes(candidate) + payload_bytes(sent_gradients(gradients, candidate)) <= limit
+        )
+
+    depth, folded = _cut(source, limit, fits)
+    return Bounded(depth, folded, sent_gradients(gradients, folded))
+
+
+def sent_graph(graph: dict[str, Any], walked: WalkCache, limit: int = FIRST_PAYLOAD_BYTES) -> dict[str, Any]:
+    """``first_payload(graph, limit)``, telling ``walked`` how far it cut, for the parts the page asks for."""
+    depth, sent = _cut(graph, limit)
+    walked.sent(depth)
+    return sent
 
 
 def part_gradients(gradients: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
