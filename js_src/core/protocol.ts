@@ -25,6 +25,8 @@ export const Kind = {
   /** A graph leaf's or saved tensor's snapshot. */
   NodeTensor: 'torchinspect:node-tensor',
   GraphPart: 'torchinspect:graph-part',
+  /** The whole text of a graph node's name or op, which the graph sent shortened. */
+  FullText: 'torchinspect:full-text',
   /** An event, not a request: a view of a widget opened (`open: true`) or went. */
   View: 'torchinspect:view',
   /** The widget takes a new snapshot now (its reply carries nothing to wait for). */
@@ -35,7 +37,7 @@ export const Kind = {
 export type MessageKind = (typeof Kind)[keyof typeof Kind];
 
 /** The requests the page waits on a reply for. */
-export type RequestKind = typeof Kind.List | typeof Kind.Snapshot | typeof Kind.Preview | typeof Kind.NodeTensor | typeof Kind.GraphPart;
+export type RequestKind = typeof Kind.List | typeof Kind.Snapshot | typeof Kind.Preview | typeof Kind.NodeTensor | typeof Kind.GraphPart | typeof Kind.FullText;
 
 /** How long a request waits before it says the kernel did not answer. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -70,6 +72,20 @@ export interface KernelRequests {
   nodeTensor(request: NodeTensorRequest): Promise<unknown>;
   /** Units of a repeat the graph's first payload left out; absent where the graph always comes whole. */
   graphPart?(request: GraphPartRequest): Promise<GraphPart>;
+  /** A graph node's text that the graph sent shortened, whole (its first 60,000 characters); absent where none can be asked. */
+  fullText?(request: FullTextRequest): Promise<FullText>;
+}
+
+/** Which text of which graph node. */
+export interface FullTextRequest {
+  node: string;
+  field: 'name' | 'op' | 'forward_op';
+}
+
+/** A text whole, or its first characters where `length` says it is longer. */
+export interface FullText {
+  text: string;
+  length: number;
 }
 
 /** Units `units[0]` to `units[1]` (end excluded) of the repeat starting at node `repeat`, from its elided run `stretch`. */
@@ -169,6 +185,11 @@ export function readGraphPart({ content }: Reply): GraphPart {
   const part = content.part as GraphPart | undefined;
   if (part === undefined || !Array.isArray(part.nodes) || !Array.isArray(part.units)) throw new Error(UNREADABLE);
   return part;
+}
+
+export function readFullText({ content }: Reply): FullText {
+  if (typeof content.text !== 'string' || typeof content.length !== 'number') throw new Error(UNREADABLE);
+  return { text: content.text, length: content.length };
 }
 
 export function readNodeTensor({ content }: Reply): unknown {

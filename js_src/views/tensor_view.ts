@@ -50,7 +50,7 @@ export function mountTensorView(el: HTMLElement, data: TensorViewData, host: Ten
     const graphData = { graph: next.graph as GraphSnapshot, gradients: next.gradients };
     if (graph === null) {
       el.appendChild(section);
-      graph = mountGraph(section, graphData, { requestNodeTensor: requests?.nodeTensor, requestGraphPart: requests?.graphPart, layer: mountGradientFlow });
+      graph = mountGraph(section, graphData, { requestNodeTensor: requests?.nodeTensor, requestGraphPart: requests?.graphPart, requestFullText: requests?.fullText, layer: mountGradientFlow });
     } else {
       graph.update(graphData);
     }

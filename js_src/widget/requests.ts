@@ -6,7 +6,7 @@
 
 import type { AnyModel } from '@anywidget/types';
 
-import { Kind, PendingRequests, readGraphPart, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests } from '../core/protocol';
+import { Kind, PendingRequests, readFullText, readGraphPart, readNodeTensor, readPreview, REQUEST_TIMEOUT_MS, type KernelRequests } from '../core/protocol';
 import type { InspectorModel } from './model';
 
 export interface WidgetRequests extends KernelRequests {
@@ -24,6 +24,7 @@ export function kernelRequests(model: AnyModel<InspectorModel>, timeoutMs = REQU
     preview: async (target, axes, index) => readPreview(await pending.send(Kind.Preview, { target, axes, index })),
     nodeTensor: async ({ node, op, saved, name }) => readNodeTensor(await pending.send(Kind.NodeTensor, { node, op, saved, name })),
     graphPart: async ({ repeat, count, stretch, units, edges }) => readGraphPart(await pending.send(Kind.GraphPart, { repeat, count, stretch, units, edges })),
+    fullText: async ({ node, field }) => readFullText(await pending.send(Kind.FullText, { node, field })),
     dispose() {
       model.off('msg:custom', onMessage);
       pending.rejectAll('torchinspect: the inspector was closed');

@@ -2,7 +2,8 @@
 
 The page asks for another slice of a tensor's preview (the answer carries the preview's bytes
 as a binary buffer), for the full snapshot of a tensor in the graph: a leaf, the root, or a
-tensor an op saved for backward, or for units of a repeat the graph's first payload elided. Every message gets a reply (an error reply when it is
+tensor an op saved for backward, for units of a repeat the graph's first payload elided, or for
+the whole text of a node's name or op that it got shortened. Every message gets a reply (an error reply when it is
 malformed, too large, or asks for what is no longer there), and nothing in a message is
 evaluated.
 """
@@ -17,9 +18,11 @@ from typing import Any
 
 import torch
 
+from torchinspect.graph.long_texts import FULL_TEXT_CHARACTERS
 from torchinspect.graph.node_tensors import NodeTensorError, node_tensor
 from torchinspect.graph.wire import GraphPartError, WalkCache, graph_part
 from torchinspect.protocol import (
+    FULL_TEXT_REQUEST,
     GRAPH_PART_REQUEST,
     NODE_TENSOR_REQUEST,
     PREVIEW_REQUEST,
@@ -34,8 +37,9 @@ from torchinspect.tensor.preview import preview
 from torchinspect.tensor.snapshot import jsonable, snapshot
 from torchinspect.tensor.values import NoValues
 
-KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST, GRAPH_PART_REQUEST)
+KINDS = (PREVIEW_REQUEST, NODE_TENSOR_REQUEST, GRAPH_PART_REQUEST, FULL_TEXT_REQUEST)
 _TARGETS = ("values", "grad")
+_TEXT_FIELDS = ("name", "op", "forward_op")
 _NODE_ID = re.compile(r"[tn][0-9]{1,9}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 _LABEL = re.compile(r"[^\x00-\x1f]{1,200}")
@@ -68,6 +72,13 @@ class GraphPartRequest:
     edges: int
 
 
+@dataclass(frozen=True)
+class FullTextRequest:
+    id: int
+    node: str
+    field: str
+
+
 def answer(
     message: object,
     tensor: weakref.ref[torch.Tensor],
@@ -91,6 +102,8 @@ def answer(
             return _node_tensor_reply(request, tensor()), []
         if isinstance(request, GraphPartRequest):
             return _graph_part_reply(request, tensor(), None if params is None else params(), walked or WalkCache()), []
+        if isinstance(request, FullTextRequest):
+            return _full_text_reply(request, tensor(), None if params is None else params(), walked or WalkCache()), []
         reply, data = _preview_reply(request, tensor())
     except RequestError as error:
         return error_reply(message, str(error)), []
@@ -99,9 +112,14 @@ def answer(
 
 def parse_request(
     message: object, *, label_field: str = "name"
-) -> PreviewRequest | NodeTensorRequest | GraphPartRequest:
+) -> PreviewRequest | NodeTensorRequest | GraphPartRequest | FullTextRequest:
     """The request in ``message``, or a RequestError that says what is wrong with it."""
     kind, request_id, message = check_request(message, KINDS)
+    if kind == FULL_TEXT_REQUEST:
+        if message.get("field") not in _TEXT_FIELDS:
+            raise RequestError(f"torchinspect: field must be one of {_TEXT_FIELDS}, got {message.get('field')!r:.80}")
+        node = _matching(message.get("node"), _NODE_ID, "node", "a graph node id such as 'n3'")
+        return FullTextRequest(id=request_id, node=node, field=message["field"])
     if kind == GRAPH_PART_REQUEST:
         return GraphPartRequest(
             id=request_id,
@@ -182,6 +200,30 @@ def _graph_part_reply(
     except GraphPartError as error:
         raise RequestError(str(error)) from error
     return {"kind": GRAPH_PART_REQUEST, "id": request.id, "part": part}
+
+
+def _full_text_reply(
+    request: FullTextRequest, root: torch.Tensor | None, params: Any, walked: WalkCache
+) -> dict[str, Any]:
+    """The node's text whole (its first FULL_TEXT_CHARACTERS), from the graph walked again: node ids are walk positions."""
+    if root is None:
+        raise RequestError("torchinspect: the tensor is gone (deleted in the kernel), and its graph with it")
+    if root.grad_fn is None:
+        raise RequestError("torchinspect: the tensor has no graph now; refresh the inspector")
+    graph = walked.graph_for(root, params)
+    text = next((node[request.field] for node in graph["nodes"] if node["id"] == request.node), None)
+    if not isinstance(text, str):
+        raise RequestError(
+            f"torchinspect: the graph has no {request.field} at {request.node} now; refresh the inspector"
+        )
+    return {
+        "kind": FULL_TEXT_REQUEST,
+        "id": request.id,
+        "node": request.node,
+        "field": request.field,
+        "text": text[:FULL_TEXT_CHARACTERS],
+        "length": len(text),
+    }
 
 
 def _count(value: object) -> int:

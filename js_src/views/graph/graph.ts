@@ -23,6 +23,7 @@ import { detailsOf } from './details';
 import type { GraphLayer, MountLayer } from './layer';
 import { downloadJson, downloadPng, downloadSvg, standaloneSvg } from './export';
 import { drawFrames } from './frames';
+import { offerFullText, type RequestFullText } from './full_text';
 import { mountModuleControls } from './module_controls';
 import { boxTowards, isArrow } from './navigation';
 import { graphParts, type GraphParts } from './parts';
@@ -45,6 +46,8 @@ export interface GraphHost {
   requestNodeTensor?: RequestNodeTensor;
   /** Asks the kernel for units of a repeat it left out of the graph it sent first; without it, they cannot open. */
   requestGraphPart?: KernelRequests['graphPart'];
+  /** Asks the kernel for a node's name or op whole, which it sent shortened; without it, no "show all" buttons. */
+  requestFullText?: RequestFullText;
   /** A layer drawn over the graph (the gradient flow), fed with the data's `gradients`. */
   layer?: MountLayer;
 }
@@ -108,6 +111,7 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
       ...flow.detailsOf(box),
       ...(values && box?.node ? values.buttonsFor(box.node) : [])
     );
+    if (host.requestFullText && box?.node) offerFullText(parts.details, box.node, host.requestFullText);
     if (selected !== null && centre) centreOn(selected);
     if (selected !== previous) host.onSelect?.(box?.node ?? null);
   };

@@ -19,6 +19,9 @@ from torchinspect.tensor.long_shapes import is_long, sent_dims
 
 TEXT_CHARACTERS = 200
 """The longest string of a graph the page gets; the longest name the page may send back in a request."""
+FULL_TEXT_CHARACTERS = 60_000
+"""The most of a shortened text the page gets back on request (``requests``): at 4 bytes a
+character in UTF-8 at worst, within the first payload's bound; ``autograd_graph`` has it all."""
 _HEAD = TEXT_CHARACTERS * 2 // 3
 _TAIL = TEXT_CHARACTERS - _HEAD - 1
 

@@ -1,0 +1,55 @@
+/**
+ * A graph node's name or op that the kernel sent shortened (graph/long_texts.py: its head and its
+ * tail around an ellipsis, 200 characters in all) shows whole on request: in the details panel,
+ * its value gets a button that asks the kernel for the text, which it reads from the inspected
+ * tensor's graph walked again (the tensor held weakly, as for a node's values).
+ */
+
+import { formatCount } from '../../core/format';
+import type { FullTextRequest, KernelRequests } from '../../core/protocol';
+import type { GraphNode } from '../../core/schema';
+import { element } from '../dom';
+
+/** As graph/long_texts.py shortens a text: 200 characters, the ellipsis after the first two thirds. */
+const SHORTENED_LENGTH = 200;
+const ELLIPSIS_AT = Math.floor((SHORTENED_LENGTH * 2) / 3);
+
+/** The details panel's labels of the node's texts the kernel may have shortened. */
+const FIELDS: Record<string, FullTextRequest['field']> = { op: 'op', 'forward op': 'forward_op', name: 'name' };
+
+export type RequestFullText = NonNullable<KernelRequests['fullText']>;
+
+/** Whether the text is as long as a shortened one and has its ellipsis where shortening puts it. */
+export function isShortened(text: string | null): boolean {
+  return text !== null && text.length === SHORTENED_LENGTH && text[ELLIPSIS_AT] === '…';
+}
+
+/** Puts a button beside each of the node's shortened texts in `details` (its first list, the Node section). */
+export function offerFullText(details: HTMLElement, node: GraphNode, ask: RequestFullText): void {
+  const fields = details.querySelector('.torchinspect-graph-details-fields');
+  for (const label of fields?.querySelectorAll<HTMLElement>('.torchinspect-graph-details-label') ?? []) {
+    const field = FIELDS[label.textContent ?? ''];
+    const value = label.nextElementSibling;
+    if (field === undefined || !(value instanceof HTMLElement) || !isShortened(node[field])) continue;
+    const button = element('button', 'torchinspect-graph-full-text', 'show all');
+    button.type = 'button';
+    button.setAttribute('aria-label', `show the whole ${label.textContent ?? ''}, which was sent shortened`);
+    button.addEventListener('click', () => void showWhole(value, button, () => ask({ node: node.id, field })));
+    value.append(' ', button);
+  }
+}
+
+async function showWhole(value: HTMLElement, button: HTMLButtonElement, ask: () => ReturnType<RequestFullText>): Promise<void> {
+  button.disabled = true;
+  button.textContent = 'asking the kernel…';
+  try {
+    const { text, length } = await ask();
+    const cut = length > text.length ? [element('span', 'torchinspect-graph-full-text-cut', ` … the first ${formatCount(text.length)} of ${formatCount(length)} characters (autograd_graph has every one)`)] : [];
+    value.classList.add('is-whole');
+    value.replaceChildren(text, ...cut);
+  } catch (error) {
+    button.disabled = false;
+    button.textContent = 'show all';
+    button.after(element('span', 'torchinspect-error', ` ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`));
+  }
+}
