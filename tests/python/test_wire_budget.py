@@ -50,12 +50,12 @@ def distinct_ops(steps: int, shape: tuple[int, ...]) -> tuple[torch.Tensor, dict
 def test_the_card_the_graph_and_its_gradients_share_one_bound_shown_and_saved():
     root, params = distinct_ops(300, (128, 128))
     widget = inspect(root, params=params)
-    # before: the graph whole (118 KB) beside the card (85 KB)
+    # the graph whole (121 KB) beside the card (85 KB)
     assert saved_state_bytes(widget) <= FIRST_PAYLOAD_BYTES and saved_output_bytes(widget) <= FIRST_PAYLOAD_BYTES
     oracle = GradientRecorder(root)
     root.backward(torch.ones_like(root))
     widget.refresh()
-    # before: the record (213 KB) beside them, 420 KB in all
+    # before: its record (150 KB) beside them, 361 KB in all
     assert saved_state_bytes(widget) <= FIRST_PAYLOAD_BYTES and saved_output_bytes(widget) <= FIRST_PAYLOAD_BYTES
     jsonschema.validate(widget.graph, SCHEMA)
     jsonschema.validate(json.loads(json.dumps(widget.gradients, allow_nan=False)), GRADIENTS_SCHEMA)
@@ -84,7 +84,7 @@ def test_the_card_the_graph_and_its_gradients_share_one_bound_shown_and_saved():
 def test_a_graph_alone_within_the_bound_is_cut_where_the_card_beside_it_would_pass_it():
     root, params = distinct_ops(600, (128, 128))
     whole = graph_for_view(root, params=params)
-    assert FIRST_PAYLOAD_BYTES - 90_000 < payload_bytes(whole) <= FIRST_PAYLOAD_BYTES  # sent whole before: 321 KB
+    assert FIRST_PAYLOAD_BYTES - 90_000 < payload_bytes(whole) <= FIRST_PAYLOAD_BYTES  # sent whole before: 332 KB saved
     widget = inspect(root, params=params)
     assert saved_state_bytes(widget) <= FIRST_PAYLOAD_BYTES and saved_output_bytes(widget) <= FIRST_PAYLOAD_BYTES
     nodes, _edges = loaded_whole(widget)
@@ -99,7 +99,7 @@ def test_a_part_asked_for_all_at_once_brings_the_units_that_fit_and_leaves_the_r
     (fold,) = widget.graph["folding"]["repeats"]
     (run,) = fold["elided"]
     request = {"repeat": fold["units"][0][0], "count": fold["count"], "stretch": run["units"]}
-    part = asked_whole(widget, fold, run["units"], run["units"])  # before: 1,998 units, 2.4 MB
+    part = asked_whole(widget, fold, run["units"], run["units"])  # before: 1,998 units, 2.2 MB
     brought = len(part["units"])
     assert 100 < brought < 1_998
     assert [after["units"] for after in part["elided"]] == [[1 + brought, 1_999]]
@@ -130,7 +130,7 @@ def test_units_linked_to_thousands_of_nodes_list_the_links_of_most_edges_and_cou
     )
     assert run["links_left"] > LINKS_LISTED
     low, high = run["units"]
-    # a step of 16 units: before, 470 KB, the stretch after them listing 3,6xx links
+    # a step of 16 units: before, the stretch after them listed every link (answers up to 491 KB)
     part = asked_whole(widget, fold, [low, high], [low, low + 16])
     (after,) = part["elided"]
     assert len(after["links"]) <= LINKS_LISTED < len(after["links"]) + after["links_left"]
