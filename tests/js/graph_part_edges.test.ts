@@ -8,10 +8,11 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { askedParts, wholePart } from '../../js_src/core/graph/parts';
+import { graphModel, withPart } from '../../js_src/core/graph/model';
+import { askedParts, linksLeft, wholePart } from '../../js_src/core/graph/parts';
 import type { GraphPartRequest } from '../../js_src/core/protocol';
 import type { GraphPart } from '../../js_src/core/schema';
-import { edge, node } from './graph_shapes';
+import { edge, node, snapshot, tensorOf } from './graph_shapes';
 
 /** A stack taking `inputs` tensors: one unit, its node and an edge from each input. */
 const STACK_EDGES = (inputs: number) => Array.from({ length: inputs }, (_, at) => edge(`n${2 + at}`, 'n1', at));
@@ -96,5 +97,27 @@ describe('units asked for that one answer does not hold', () => {
     ]);
     expect(answers.flatMap(answer => answer.part.units)).toEqual([4, 5, 6, 7, 8, 9, 10, 11].map(at => [`n${at}`]));
     expect(answers[answers.length - 1].part.elided.map(run => run.units)).toEqual([[12, 19]]);
+  });
+});
+
+describe('links the kernel left out of a folded run', () => {
+  /** `stack([sin(w) for w in weights])` over six weights, units 1 to 4 elided, their run listing 1 of its 3 links. */
+  const unit = (index: number) => ({
+    nodes: [node(`n${2 + index}`, 'op', 'SinBackward0'), node(`n${10 + index}`, 'leaf', 'AccumulateGrad', { name: `w${index}`, tensor: tensorOf([4]) })],
+    edges: [edge(`n${10 + index}`, `n${2 + index}`), edge(`n${2 + index}`, 'n1', index)]
+  });
+  const [first, last] = [unit(0), unit(5)];
+  const sent = snapshot([node('t0', 'tensor', null, { tensor: tensorOf([6, 4]) }), node('n1', 'op', 'StackBackward0'), ...first.nodes, ...last.nodes], [edge('n1', 't0'), ...first.edges, ...last.edges]);
+  const links = [{ source: null, target: 'n1', edges: 4 }];
+  const run = { units: [1, 5] as [number, number], nodes: 8, held_nbytes: 0, names: ['SinBackward0'], names_complete: true, links, links_left: 2 };
+  const repeat = { container: null, units: [['n2', 'n10'], ['n7', 'n15']], pattern: ['sin'], label: null, unlike: [], count: 6, elided: [run] };
+  const model = graphModel({ ...sent, folding: { modules: 'none', repeats: [repeat] } });
+
+  it('are counted while the run is folded, and none once its units came', () => {
+    expect(linksLeft(model.groups)).toBe(2);
+    const units = [1, 2, 3, 4].map(unit);
+    const part: GraphPart = { repeat: 'n2', units: [1, 2, 3, 4].map(at => [`n${2 + at}`, `n${10 + at}`]), nodes: units.flatMap(made => made.nodes), edges: units.flatMap(made => made.edges), elided: [] };
+    const opened = withPart(model, part, { repeat: 'n2', count: 6, stretch: [1, 5], units: [1, 5] });
+    expect(linksLeft(opened.groups)).toBe(0);
   });
 });

@@ -32,6 +32,11 @@ export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | n
   return { repeat, count, stretch: [low, high], units: [start, Math.min(high, start + wanted)] };
 }
 
+/** How many pairs the kernel left out of the links it listed for the runs still folded (`links_left`): drawn once they open. */
+export function linksLeft(groups: FoldGroup[]): number {
+  return groups.reduce((sum, group) => (group.elided ?? []).reduce((runs, run) => runs + (run.links_left ?? 0), sum), 0);
+}
+
 /**
  * Every part the kernel sends for `asked`, each with the request it answers: an answer is
  * bounded (graph/wire.py), so where the units asked for did not fit it brings the first of them

@@ -11,7 +11,7 @@
 import {
   canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, nodeCount, partToOpenBox, searchBoxes, withPart, type GraphModel
 } from '../../core/graph/model';
-import { askedParts } from '../../core/graph/parts';
+import { askedParts, linksLeft } from '../../core/graph/parts';
 import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
@@ -309,7 +309,7 @@ function statusText(model: GraphModel): string {
 
 /** Said where the kernel listed only some links of units it has not sent (links_left): the rest are drawn once they open. */
 function linksCut(model: GraphModel): string {
-  const left = model.groups.reduce((sum, group) => (group.elided ?? []).reduce((runs, run) => runs + (run.links_left ?? 0), sum), 0);
+  const left = linksLeft(model.groups);
   return left === 0 ? '' : ` · ${formatCount(left)} more links of folded boxes are drawn once they open`;
 }
 
