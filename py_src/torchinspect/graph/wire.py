@@ -15,7 +15,10 @@ order (``spans.span_folds``), and the leaves a node takes by the thousand are on
 inputs (``inputs.input_folds``), elided and asked for in the same way. Past the repeats, the
 names listed for search share one budget, and a stretch lists its links to nodes not sent
 (elided elsewhere) up to LINKS_TO_ELIDED: so the first payload stays bounded when nodes take
-thousands of inputs, or names are long.
+thousands of inputs, or names are long. The stretches of any payload list LINKS_LISTED links in
+all; a part answer is bounded as the first payload is (the units that fit, then a unit's edges
+in turns); and the graph shares the bound with its gradients and the card beside it
+(``bounded_with_gradients``, ``sent_graph``).
 """
 
 from __future__ import annotations
@@ -332,8 +335,8 @@ def _part(
 def _fold_at(graph: dict[str, Any], cuts: GraphCuts, first_node: str, count: int) -> dict[str, Any] | None:
     """The fold of ``count`` units whose first unit starts with ``first_node``, as ``first_payload``
     cut the graph: a repeat, or a span or a node's inputs cut past the repeats, or past none of them.
-    A graph sent cut less than that (or whole) can still have reached the page cut further, after a
-    backward pass (``bounded_with_gradients``): then each depth is looked through in turn."""
+    Where the sender did not say how far it cut (``WalkCache.sent``) and a first payload would not
+    have cut past the repeats, each depth is looked through in turn."""
     if "folding" not in graph:
         return None
     for folds in cuts.folds(graph):
