@@ -200,7 +200,7 @@ def run() -> None:
         torch.set_num_threads(threads)
     print_table(
         f"a training step watched: median over rounds of each condition's block of {STEPS} steps ({ANCHOR_STEPS} for "
-        "the anchors) over the plain block of the same round (25th–75th percentile), {ROUNDS['G3']} rounds on G3, {ROUNDS['G4']} on G4, "
+        f"the anchors) over the plain block of the same round (25th–75th percentile), {ROUNDS['G3']} rounds on G3, {ROUNDS['G4']} on G4, "
         "1 thread; the training thread's CPU time, then wall time; 'plain again' is the noise floor (1.00× on a quiet "
         f"machine); load average {' → '.join(f'{load:.1f}' for load in loads)}; "
         "goals: every=1 ≤ 1.15×, every=10 ≤ 1.03×",
