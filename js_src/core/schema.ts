@@ -260,6 +260,8 @@ export interface GraphEdge {
   target: string;
   input: number;
   output_nr: number;
+  /** Past 16 edges of one pair, this one stands for `count` of them; `input` is the first's. */
+  count?: number;
 }
 
 /** A part that comes again: its units' node ids; `pattern` for ops alone, `label` for modules. */

@@ -367,7 +367,7 @@ function linksBetween(snapshot: GraphSnapshot, index: GraphIndex, boxOf: Map<str
   };
   for (const edge of snapshot.edges) {
     const shape = shapes.get(edge);
-    add(boxOf.get(edge.source), boxOf.get(edge.target), 1, shape === undefined ? '' : formatShape(shape));
+    add(boxOf.get(edge.source), boxOf.get(edge.target), edge.count ?? 1, shape === undefined ? '' : formatShape(shape));
   }
   for (const group of drawn) {
     for (const { source, target, edges } of elidedFrom(group, 0).flatMap(run => run.links)) {

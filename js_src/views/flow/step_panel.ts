@@ -86,8 +86,10 @@ export function leavingPart(model: GraphModel, gradients: GradientsSnapshot, nod
   const rule = backwardRule(node);
   const edges = new Map(model.snapshot.edges.filter(edge => edge.target === node.id).map(edge => [edge.input, edge]));
   const variable = variableNames(model.snapshot);
+  // A pair's edges past 16 come as one counted edge: an input of it the page has no edge for went to one of its sources.
+  const counted = [...edges.values()].filter(edge => edge.count !== undefined);
   recorded.leaving.slice(0, MAX_LISTED_INPUTS).forEach((grad, input) => {
-    const edge = edges.get(input);
+    const edge = edges.get(input) ?? (grad !== null && counted.length === 1 ? counted[0] : undefined);
     const source = model.index.nodes.get(edge?.source ?? '');
     const name = inputLabel(inputName(rule, node, input), edge === undefined ? null : variable(edge));
     if (source === undefined && grad === null) {

@@ -35,7 +35,7 @@ export function detailsOf(
     heading,
     ...section('Node', [...nodeFields(node), ...nodeMemory(model, node, memory)]),
     ...around,
-    ...section('Inputs', neighbourFields(model, model.index.inputs.get(node.id) ?? [])),
+    ...section('Inputs', neighbourFields(model, model.index.inputs.get(node.id) ?? [], inputTimes(model, node.id))),
     ...section('Outputs', neighbourFields(model, model.index.consumers.get(node.id) ?? [])),
     ...section('Saved tensors', Object.entries(node.saved_tensors).map(([name, saved]) => [name, savedTensorText(saved)])),
     ...section('Saved values', Object.entries(node.saved_values).map(([name, value]) => [name, savedValueText(value)])),
@@ -110,14 +110,25 @@ function foldedFields(box: GraphBox): Field[] {
   return [...fields, ['open', 'click the box, or Enter, for one unit; Shift+click or Shift+Enter for all']];
 }
 
-function neighbourFields(model: GraphModel, ids: string[]): Field[] {
+function neighbourFields(model: GraphModel, ids: string[], times = new Map<string, number>()): Field[] {
   const listed: Field[] = ids.slice(0, MAX_LISTED_NEIGHBOURS).map(id => {
     const node = model.index.nodes.get(id)!;
     const { title, subtitle } = nodeLabel(node);
-    return [id, subtitle ? `${title} (${subtitle})` : title];
+    const taken = times.get(id) ?? 1;
+    const as = taken > 1 ? ` · as ${formatCount(taken)} of its inputs` : '';
+    return [id, `${subtitle ? `${title} (${subtitle})` : title}${as}`];
   });
   const more = ids.length - listed.length;
   return more > 0 ? [...listed, ['…', `and ${formatCount(more)} more`]] : listed;
+}
+
+/** How many of `target`'s inputs each node feeds (`torch.stack([x] * 10_000)`: x is 10,000 of them, one counted edge). */
+function inputTimes(model: GraphModel, target: string): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const edge of model.snapshot.edges) {
+    if (edge.target === target) times.set(edge.source, (times.get(edge.source) ?? 0) + (edge.count ?? 1));
+  }
+  return times;
 }
 
 /**
