@@ -1,0 +1,41 @@
+"""A leaf stacked with itself 10,000 times in Chromium: its edges come as one counted edge, drawn
+as one link labelled ×10,000, and the stack's details say how many of its inputs the leaf is."""
+
+from __future__ import annotations
+
+import torch
+from ipywidgets.widgets.widget import _remove_buffers
+from jupyter_client.session import json_packer
+from playwright.sync_api import Page, expect
+
+from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
+from torchinspect import inspect
+from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
+from torchinspect.tensor.snapshot import jsonable
+
+BOX = ".torchinspect-graph-box"
+
+
+def test_a_leaf_stacked_with_itself_is_one_link_counted(harness: Page, screenshot):  # noqa: F811
+    x = torch.ones(3, requires_grad=True)
+    root = torch.stack([x] * 10_000).sum()
+    widget = inspect(root, params={"x": x})
+    root.backward()
+    widget.refresh()
+    state, _paths, _buffers = _remove_buffers(widget.get_state())
+    assert len(json_packer(state["graph"])) + len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
+    harness.expose_function("kernel", kernel_of(widget))
+    harness.evaluate(
+        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
+        [jsonable(widget.snapshot), widget.graph, widget.gradients],
+    )
+    section = harness.locator(".torchinspect-graph-section")
+    expect(section.locator(".torchinspect-graph-link")).to_have_count(3)
+    expect(section.locator(".torchinspect-graph-link-label", has_text="×10,000")).to_have_count(1)
+    section.locator(BOX, has_text="StackBackward0").click()
+    details = section.locator(".torchinspect-graph-details")
+    expect(details).to_contain_text("as 10,000 of its inputs")
+    # the gradient leaving to each input listed goes to x, though one edge of the 10,000 came
+    expect(details).to_contain_text("x (tensors[15]) → AccumulateGrad: x")
+    expect(details).to_contain_text("and 9,984 more inputs")
+    screenshot(harness, "graph-counted-edge")
