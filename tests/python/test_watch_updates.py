@@ -1,6 +1,7 @@
 """The update a watch reads around ``optimizer.step()``: replayed for plain SGD, copied for the
 rest, the same numbers bit for bit; a replay that something else made wrong is never shown."""
 
+import importlib
 import math
 
 import pytest
@@ -137,9 +138,9 @@ def test_another_hook_of_the_optimizer_makes_the_watch_copy_and_show_the_applied
     assert "aten.add.out" not in ops.names  # copied, never replayed
 
 
-def test_a_replay_that_the_step_s_closure_made_wrong_is_unknown_and_the_weights_are_copied_from_then_on():
-    """The closure runs after the replay, inside the step: its backward writes new gradients,
-    which their objects and versions show, so that step's updates are NaN, not the replayed ones."""
+def test_a_step_given_a_closure_is_copied_and_shows_the_applied_update():
+    """The closure runs inside the step, after the watch's pre-hook: here it writes new gradients
+    and clips the weights through ``p.data``, which no version counter sees; never replayed."""
     model = several_megabytes()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     generator = torch.Generator().manual_seed(1)
@@ -148,15 +149,44 @@ def test_a_replay_that_the_step_s_closure_made_wrong_is_unknown_and_the_weights_
         optimizer.zero_grad()
         loss = model(torch.randn(8, 256, generator=generator)).square().mean()
         loss.backward()
+        clip_weights(model)()
         return loss
 
-    closure()  # the gradients the replay will read: the last step's, as in a loop of step(closure)
+    closure()  # gradients before the first step, as in a loop of step(closure)
+    ratios, ops = [], OpNames()
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(3):
+            with ops:
+                ratios.append(applied_ratios(model, lambda: optimizer.step(closure)))
+            w.log()
+    assert w.history.parameters()[:, :, 2].tolist() == [pytest.approx(row, rel=1e-4) for row in ratios]
+    assert "aten.add.out" not in ops.names
+
+
+def test_a_step_that_wrote_other_than_the_replay_assumed_is_unknown_and_the_weights_are_copied_from_then_on(
+    monkeypatch,
+):
+    """The replay assumes torch's SGD adds to each parameter once and touches no gradient; a step
+    that does otherwise (here, one more write to a weight) is NaN that step, never the replayed update."""
+    sgd_module = importlib.import_module("torch.optim.sgd")  # torch.optim deletes its submodules' names
+    plain_step = sgd_module.sgd
+
+    def step_writing_twice(params, *args, **kwargs):
+        plain_step(params, *args, **kwargs)
+        params[0].mul_(0.5)
+
+    monkeypatch.setattr(sgd_module, "sgd", step_writing_twice)
+    model = several_megabytes()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(1)
     ratios = []
     with torchinspect.watch(model, optimizer, print_every=0) as w:
         for _ in range(3):
-            ratios.append(applied_ratios(model, lambda: optimizer.step(closure)))
+            optimizer.zero_grad()
+            model(torch.randn(8, 256, generator=generator)).square().mean().backward()
+            ratios.append(applied_ratios(model, optimizer.step))
             w.log()
     shown = w.history.parameters()[:, :, 2]
-    assert all(math.isnan(ratio) for ratio in shown[0].tolist())  # never the replayed, stale update
+    assert math.isnan(shown[0, 0].item())  # never the replayed update the step did not apply
     for column in (1, 2):
         assert shown[column].tolist() == pytest.approx(ratios[column], rel=1e-4)

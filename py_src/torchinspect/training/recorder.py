@@ -118,7 +118,7 @@ class Recorder:
         me = weakref.ref(self)
         handles = [model.register_forward_pre_hook(lambda *_: _call(me, "_on_model_forward"))]
         if optimizer is not None:
-            handles.append(optimizer.register_step_pre_hook(lambda *_: _call(me, "_before_optimizer_step")))
+            handles.append(optimizer.register_step_pre_hook(lambda _, args, kwargs: _before_step(me, args, kwargs)))
             handles.append(optimizer.register_step_post_hook(lambda *_: _call(me, "_after_optimizer_step")))
         return handles
 
@@ -159,14 +159,14 @@ class Recorder:
         if step is not None and tensor is not None and index not in step.modules and tensor.numel():
             self._pending.add_output(step, index, tensor.detach())  # of the detached output: no graph
 
-    def _before_optimizer_step(self) -> None:
+    def _before_optimizer_step(self, *, closure: bool) -> None:
         step = self._current()
         optimizer = self._optimizer() if self._optimizer is not None else None
         if step is None or optimizer is None:
             return
         parameters = self._parameters()
         with torch.no_grad():  # no graph: the parameters themselves go into the fused calls
-            step.weight_norms, gradient_norms = self._updates.before_step(parameters, optimizer)
+            step.weight_norms, gradient_norms = self._updates.before_step(parameters, optimizer, closure=closure)
             self._read_gradients(step, parameters, gradient_norms)
         self._updated = parameters
 
@@ -249,6 +249,13 @@ def _forward_hook(recorder: weakref.ref[Recorder], index: int) -> Callable[..., 
             target.on_activation(index, output)
 
     return hook
+
+
+def _before_step(recorder: weakref.ref[Recorder], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    target = recorder()
+    if target is not None:
+        closure = kwargs.get("closure", args[1] if len(args) > 1 else None)  # args[0]: the optimizer
+        target._before_optimizer_step(closure=closure is not None)
 
 
 def _call(recorder: weakref.ref[Recorder], method: str) -> None:

@@ -9,11 +9,12 @@ gradient: the same kernel, applied before the step to a scratch buffer instead o
 parameter, makes the very weights the step will write (bit for bit: the same operation on the
 same numbers), so the update and its norm are taken then, with the gradients' norms, while a
 run of parameters and gradients is in the cache: no copy of the weights and no pass after the
-step. After it, the parameters' and gradients' versions tell whether anything else wrote to
-them in between (the step's closure); if anything did, that step's updates are unknown (NaN)
-and the weights are copied from then on. A write through ``p.data`` bumps no version, so the
-replay is taken only where no other hook of the optimizer's own runs between the watch's pre-
-and post-step hooks.
+step. A write through ``p.data`` bumps no version, so the replay is taken only where nothing
+else of the user's runs between the watch's pre- and post-step hooks: no other hook of the
+optimizer's own and no closure given to the step. After it, the parameters' and gradients'
+versions tell whether the step wrote what the replay assumed (one in-place update of each
+stepped parameter, no gradient touched); if not, that step's updates are unknown (NaN) and the
+weights are copied from then on.
 
 Both ways take the norms a run of about ``CACHED_BYTES`` of parameters at a time, while the run
 is still in the core's cache (another pass over memory otherwise: the larger part of a recorded
@@ -54,11 +55,13 @@ class StepUpdates:
         """Whether a replay was found wrong once: copy from then on."""
 
     def before_step(
-        self, parameters: list[torch.Tensor], optimizer: torch.optim.Optimizer
+        self, parameters: list[torch.Tensor], optimizer: torch.optim.Optimizer, *, closure: bool = False
     ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """The weights' norms, and where the step can be replayed the gradients' norms too (of
         those that are not None, in order), taken with it while the gradients are in the cache;
-        the update's norms are then ready for ``after_step``."""
+        the update's norms are then ready for ``after_step``. A step given a closure is never
+        replayed: the closure runs inside it, after the replay, and may write the weights
+        through ``p.data``."""
         if not parameters:
             return None, None
         layouts = [(p.shape, p.dtype, p.device) for p in parameters]
@@ -73,6 +76,7 @@ class StepUpdates:
             not self._copying
             and len(self._groups) > 1
             and sum(p.numel() * p.element_size() for p in parameters) >= REPLAYED_BYTES * len(parameters)
+            and not closure
             and _only_the_watch_hooks_the_step(optimizer)
         )
         rates = plain_sgd_rates(optimizer, parameters) if replay else None
