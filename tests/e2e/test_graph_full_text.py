@@ -7,22 +7,11 @@ from __future__ import annotations
 import torch
 from playwright.sync_api import Page, expect
 
-from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
+from test_widget_page import harness, mount_inspector  # noqa: F401 (harness: the page with the widget bundle and a fake model)
 from torchinspect import inspect
 from torchinspect.graph.long_texts import FULL_TEXT_CHARACTERS, short_text
-from torchinspect.tensor.snapshot import jsonable
 
 BOX = ".torchinspect-graph-box"
-
-
-def mounted(page: Page, widget):
-    """The inspector's graph section as its page shows it, the widget answering the page's requests."""
-    page.expose_function("kernel", kernel_of(widget))
-    page.evaluate(
-        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
-        [jsonable(widget.snapshot), widget.graph, widget.gradients],
-    )
-    return page.locator(".torchinspect-graph-section")
 
 
 def test_a_shortened_name_shows_whole_on_request_and_a_short_one_has_nothing_to_ask(harness: Page, screenshot):  # noqa: F811
@@ -31,7 +20,7 @@ def test_a_shortened_name_shows_whole_on_request_and_a_short_one_has_nothing_to_
     weights = {long_name: torch.randn(3, requires_grad=True), middle: torch.randn(3, requires_grad=True)}
     weights["w"] = torch.randn(3, requires_grad=True)
     root = (weights[long_name] * weights[middle] + weights["w"]).sum()
-    section = mounted(harness, inspect(root, params=weights))
+    section = mount_inspector(harness, inspect(root, params=weights))
     details = section.locator(".torchinspect-graph-details")
 
     section.locator(BOX).filter(has_text="encoder.blocks.").first.dispatch_event(

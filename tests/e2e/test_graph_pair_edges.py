@@ -8,10 +8,9 @@ from ipywidgets.widgets.widget import _remove_buffers
 from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
 
-from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
+from test_widget_page import harness, mount_inspector  # noqa: F401 (harness: the page with the widget bundle and a fake model)
 from torchinspect import inspect
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
-from torchinspect.tensor.snapshot import jsonable
 
 BOX = ".torchinspect-graph-box"
 
@@ -24,12 +23,7 @@ def test_a_leaf_stacked_with_itself_is_one_link_counted(harness: Page, screensho
     widget.refresh()
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) + len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
-    harness.expose_function("kernel", kernel_of(widget))
-    harness.evaluate(
-        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
-        [jsonable(widget.snapshot), widget.graph, widget.gradients],
-    )
-    section = harness.locator(".torchinspect-graph-section")
+    section = mount_inspector(harness, widget)
     expect(section.locator(".torchinspect-graph-link")).to_have_count(3)
     expect(section.locator(".torchinspect-graph-link-label", has_text="×10,000")).to_have_count(1)
     section.locator(BOX, has_text="StackBackward0").click()

@@ -10,12 +10,11 @@ from jupyter_client.session import json_packer
 from playwright.sync_api import Page, expect
 
 import graphs
-from test_widget_page import harness, kernel_of  # noqa: F401 (harness: the page with the widget bundle and a fake model)
+from test_widget_page import harness, mount_inspector  # noqa: F401 (harness: the page with the widget bundle and a fake model)
 from torchinspect import autograd_graph, inspect
 from torchinspect.gradients.recorder import GradientRecorder
 from torchinspect.gradients.report import gradient_report
 from torchinspect.graph.wire import FIRST_PAYLOAD_BYTES
-from torchinspect.tensor.snapshot import jsonable
 
 BOX = ".torchinspect-graph-box"
 
@@ -25,12 +24,7 @@ def mount_bounded(page: Page, widget):
     state, _paths, _buffers = _remove_buffers(widget.get_state())
     assert len(json_packer(state["graph"])) <= FIRST_PAYLOAD_BYTES
     assert len(json_packer(state["gradients"])) <= FIRST_PAYLOAD_BYTES
-    page.expose_function("kernel", kernel_of(widget))
-    page.evaluate(
-        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
-        [jsonable(widget.snapshot), widget.graph, widget.gradients],
-    )
-    return page.locator(".torchinspect-graph-section")
+    return mount_inspector(page, widget)
 
 
 def test_a_15k_node_fan_is_sent_bounded_and_its_fold_fetches_and_draws_the_units_it_opens(harness: Page, screenshot):  # noqa: F811

@@ -10,9 +10,9 @@ import torch
 from playwright.sync_api import Page, expect
 
 import torchinspect
+from legibility import contrast_ratio, overlapping_fields
 from torchinspect.requests import answer
 from torchinspect.tensor.snapshot import jsonable
-from legibility import contrast_ratio, overlapping_fields
 
 
 def lesson_tensors():
@@ -146,6 +146,16 @@ def kernel_of(widget):
         return {"reply": sent[0] if sent else {}, "buffers": []}  # events (a view opened) get no reply
 
     return kernel
+
+
+def mount_inspector(page: Page, widget):
+    """The inspector's graph section as its page shows it, the widget answering the page's requests."""
+    page.expose_function("kernel", kernel_of(widget))
+    page.evaluate(
+        "([snapshot, graph, gradients]) => harness.mountState({ snapshot, graph, gradients, paused: false, gone: false })",
+        [jsonable(widget.snapshot), widget.graph, widget.gradients],
+    )
+    return page.locator(".torchinspect-graph-section")
 
 
 def clipboard_after_clicking(page: Page, button: str) -> str:
