@@ -4,6 +4,7 @@ leaves no hook and keeps nothing alive, and its flags name what was planted."""
 import base64
 import gc
 import json
+import math
 import subprocess
 import sys
 import weakref
@@ -143,6 +144,15 @@ def test_the_histogram_bins_magnitudes_on_a_fixed_log_scale():
     for magnitude, expected in ((3e-3, 2), (1.0, 1)):
         (index,) = [i for i in range(len(BIN_EDGES) - 1) if BIN_EDGES[i] <= magnitude < BIN_EDGES[i + 1]]
         assert counts[index].item() == expected
+
+
+def test_values_next_to_every_bin_edge_fall_in_the_bin_of_their_half_decade():
+    edges = torch.tensor(BIN_EDGES[1:-1])
+    below, above = edges.nextafter(torch.tensor(0.0)), edges.nextafter(torch.tensor(math.inf))
+    values = torch.cat([edges, below, above, -above, torch.tensor([0.0, -0.0, 1e-45, 3e38, -math.inf])])
+    half_decades = values.abs().clamp(1e-10, 1e5).log10().sub(-10).mul(2).floor().clamp(0, len(BIN_EDGES) - 2)
+    expected = torch.bincount(half_decades.long(), minlength=len(BIN_EDGES) - 1).float()
+    assert torch.equal(magnitude_histogram(values), expected)
 
 
 def test_watching_changes_nothing_the_training_computes():
