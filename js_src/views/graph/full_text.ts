@@ -40,6 +40,8 @@ export function offerFullText(details: HTMLElement, node: GraphNode, ask: Reques
 }
 
 async function showWhole(value: HTMLElement, button: HTMLButtonElement, ask: () => ReturnType<RequestFullText>): Promise<void> {
+  value.querySelector('.torchinspect-graph-full-text-error')?.remove(); // a retry's answer replaces the last refusal
+  const focused = button.ownerDocument.activeElement === button; // before disabling it, which takes the focus away
   button.disabled = true;
   button.textContent = 'asking the kernel…';
   try {
@@ -47,9 +49,17 @@ async function showWhole(value: HTMLElement, button: HTMLButtonElement, ask: () 
     const cut = length > text.length ? [element('span', 'torchinspect-graph-full-text-cut', ` … the first ${formatCount(text.length)} of ${formatCount(length)} characters (autograd_graph has every one)`)] : [];
     value.classList.add('is-whole');
     value.replaceChildren(text, ...cut);
+    if (focused) keepFocusOn(value);
   } catch (error) {
     button.disabled = false;
     button.textContent = 'show all';
-    button.after(element('span', 'torchinspect-error', ` ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`));
+    if (focused) button.focus();
+    button.after(element('span', 'torchinspect-error torchinspect-graph-full-text-error', ` ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`));
   }
+}
+
+/** The button that had the focus is gone: the text it brought takes it, so Tab goes on from there, not from the page's top. */
+function keepFocusOn(value: HTMLElement): void {
+  value.tabIndex = -1;
+  value.focus();
 }
