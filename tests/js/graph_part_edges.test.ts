@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { graphModel, withPart } from '../../js_src/core/graph/model';
-import { askedParts, linksLeft, wholePart } from '../../js_src/core/graph/parts';
+import { askedParts, askingText, linksLeft, linksLeftText, wholePart } from '../../js_src/core/graph/parts';
 import type { GraphPartRequest } from '../../js_src/core/protocol';
 import type { GraphPart } from '../../js_src/core/schema';
 import { edge, node, snapshot, tensorOf } from './graph_shapes';
@@ -98,6 +98,17 @@ describe('units asked for that one answer does not hold', () => {
     expect(answers.flatMap(answer => answer.part.units)).toEqual([4, 5, 6, 7, 8, 9, 10, 11].map(at => [`n${at}`]));
     expect(answers[answers.length - 1].part.elided.map(run => run.units)).toEqual([[12, 19]]);
   });
+
+  it('say while they come how many came and that the rest is being asked for', async () => {
+    const asked: GraphPartRequest = { repeat: 'n0', count: 20, stretch: [1, 19], units: [4, 12] };
+    const said: string[] = [];
+    await askedParts(ask, asked, (request, came) => said.push(askingText(asked, request, came)));
+    expect(said).toEqual([
+      'asking the kernel for units 5 to 12 of 20…',
+      '3 of the 8 units asked for came; asking the kernel for the rest, units 8 to 12 of 20…',
+      '6 of the 8 units asked for came; asking the kernel for the rest, units 11 to 12 of 20…'
+    ]);
+  });
 });
 
 describe('links the kernel left out of a folded run', () => {
@@ -115,9 +126,11 @@ describe('links the kernel left out of a folded run', () => {
 
   it('are counted while the run is folded, and none once its units came', () => {
     expect(linksLeft(model.groups)).toBe(2);
+    expect(linksLeftText(model.groups)).toBe('2 more links to or from folded boxes are not drawn until you open them');
     const units = [1, 2, 3, 4].map(unit);
     const part: GraphPart = { repeat: 'n2', units: [1, 2, 3, 4].map(at => [`n${2 + at}`, `n${10 + at}`]), nodes: units.flatMap(made => made.nodes), edges: units.flatMap(made => made.edges), elided: [] };
     const opened = withPart(model, part, { repeat: 'n2', count: 6, stretch: [1, 5], units: [1, 5] });
     expect(linksLeft(opened.groups)).toBe(0);
+    expect(linksLeftText(opened.groups)).toBe('');
   });
 });

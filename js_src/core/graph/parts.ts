@@ -4,6 +4,7 @@
  * groups once the kernel sent them. Pure data, no DOM.
  */
 
+import { formatCount } from '../format';
 import { allUnits, elidedFrom, opensWhole, type FoldGroup } from './folding';
 import type { GraphPartRequest } from '../protocol';
 import type { ElidedUnits, GraphPart, GraphRepeat, GraphSnapshot } from '../schema';
@@ -32,20 +33,40 @@ export function partToOpen(group: FoldGroup, all: boolean): GraphPartRequest | n
   return { repeat, count, stretch: [low, high], units: [start, Math.min(high, start + wanted)] };
 }
 
+/** What the page says while it waits for `request`, `came` units of those `asked` for having come: that more are coming. */
+export function askingText(asked: GraphPartRequest, request: GraphPartRequest, came: number): string {
+  const units = `units ${formatCount(request.units[0] + 1)} to ${formatCount(request.units[1])} of ${formatCount(request.count)}`;
+  const wanted = asked.units[1] - asked.units[0];
+  return came === 0 ? `asking the kernel for ${units}…` : `${formatCount(came)} of the ${formatCount(wanted)} units asked for came; asking the kernel for the rest, ${units}…`;
+}
+
 /** How many pairs the kernel left out of the links it listed for the runs still folded (`links_left`): drawn once they open. */
 export function linksLeft(groups: FoldGroup[]): number {
   return groups.reduce((sum, group) => (group.elided ?? []).reduce((runs, run) => runs + (run.links_left ?? 0), sum), 0);
+}
+
+/** The status line's words for the links not drawn (linksLeft): what is missing now, and what brings it; '' where none is. */
+export function linksLeftText(groups: FoldGroup[]): string {
+  const left = linksLeft(groups);
+  if (left === 0) return '';
+  return `${formatCount(left)} more ${left === 1 ? 'link' : 'links'} to or from folded boxes ${left === 1 ? 'is' : 'are'} not drawn until you open them`;
 }
 
 /**
  * Every part the kernel sends for `asked`, each with the request it answers: an answer is
  * bounded (graph/wire.py), so where the units asked for did not fit it brings the first of them
  * and leaves the rest in a run after them, which is asked for in turn until every unit came.
+ * `asking` hears each request before it goes, with how many units came before it.
  */
-export async function askedParts(ask: (request: GraphPartRequest) => Promise<GraphPart>, asked: GraphPartRequest): Promise<{ part: GraphPart; asked: GraphPartRequest }[]> {
+export async function askedParts(
+  ask: (request: GraphPartRequest) => Promise<GraphPart>, asked: GraphPartRequest, asking: (request: GraphPartRequest, came: number) => void = () => {}
+): Promise<{ part: GraphPart; asked: GraphPartRequest }[]> {
   const answers = [];
+  let came = 0;
   for (let request: GraphPartRequest | null = asked; request !== null; ) {
+    asking(request, came);
     const part = await wholePart(ask, request);
+    came += part.units.length;
     answers.push({ part, asked: request });
     const next: number = request.units[0] + part.units.length;
     const rest = part.units.length === 0 ? undefined : part.elided.find(run => run.units[0] === next);

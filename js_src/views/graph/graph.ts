@@ -11,7 +11,7 @@
 import {
   canExpand, expand, expandGroupAll, firstNodeIn, formatCount, graphModel, nodeCount, partToOpenBox, searchBoxes, withPart, type GraphModel
 } from '../../core/graph/model';
-import { askedParts, linksLeft } from '../../core/graph/parts';
+import { askedParts, askingText, linksLeftText } from '../../core/graph/parts';
 import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
@@ -140,9 +140,9 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
       parts.status.textContent = `${PART_NOT_HERE} ${RERUN_HINT}`;
       return;
     }
-    parts.status.textContent = `asking the kernel for units ${formatCount(asked.units[0] + 1)} to ${formatCount(asked.units[1])} of ${formatCount(asked.count)}…`;
     try {
-      for (const answer of await askedParts(host.requestGraphPart, asked)) {
+      const asking = (request: GraphPartRequest, came: number) => (parts.status.textContent = askingText(asked, request, came));
+      for (const answer of await askedParts(host.requestGraphPart, asked, asking)) {
         if (shown === null) return;
         shown = { ...shown, model: withPart(shown.model, answer.part, answer.asked) };
         if (answer.part.gradients !== undefined) {
@@ -307,10 +307,10 @@ function statusText(model: GraphModel): string {
   return `${boxes} · ${needsModules(model) ? RECORD_MODULES_HINT : DETAILS_HINT}`;
 }
 
-/** Said where the kernel listed only some links of units it has not sent (links_left): the rest are drawn once they open. */
+/** Said where the kernel listed only some links of units it has not sent (links_left). */
 function linksCut(model: GraphModel): string {
-  const left = linksLeft(model.groups);
-  return left === 0 ? '' : ` · ${formatCount(left)} more links of folded boxes are drawn once they open`;
+  const said = linksLeftText(model.groups);
+  return said === '' ? '' : ` · ${said}`;
 }
 
 const DETAILS_HINT = 'click a box, or focus the graph and use the arrow keys, for what it holds';
