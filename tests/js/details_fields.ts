@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 
+import type { GraphMemory } from '../../js_src/core/graph/memory';
 import type { GraphBox, GraphModel } from '../../js_src/core/graph/model';
 import { detailsOf } from '../../js_src/views/graph/details';
 
@@ -26,8 +27,8 @@ export function useFakeDocument(): void {
 }
 
 /** The details panel of a box as label → text, read from the elements it made (under useFakeDocument). */
-export function detailFields(model: GraphModel, box: GraphBox): Map<string, string> {
-  const lists = detailsOf(model, box, null) as unknown as FakeElement[];
+export function detailFields(model: GraphModel, box: GraphBox, memory: GraphMemory | null = null): Map<string, string> {
+  const lists = detailsOf(model, box, null, memory) as unknown as FakeElement[];
   const fields = new Map<string, string>();
   for (const list of lists.filter(element => element.tagName === 'dl')) {
     for (let index = 0; index < list.children.length; index += 2) {

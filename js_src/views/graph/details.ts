@@ -46,9 +46,11 @@ export function detailsOf(
 
 type Field = [label: string, value: string];
 
-/** `12.0 MiB, 24% of the graph's`. */
+/** `12.0 MiB, 24% of the graph's`; a part that rounds to 0% says 'under 1%', as it is not nothing. */
 function heldText(nbytes: number, total: number): string {
-  return total > 0 ? `${formatBytes(nbytes)}, ${Math.round((nbytes / total) * 100)}% of the graph's` : formatBytes(nbytes);
+  if (total <= 0) return formatBytes(nbytes);
+  const percent = Math.round((nbytes / total) * 100);
+  return `${formatBytes(nbytes)}, ${percent === 0 && nbytes > 0 ? 'under 1' : percent}% of the graph's`;
 }
 
 /** What the node keeps alive for backward, each storage counted at the first node that saves it. */
