@@ -31,7 +31,7 @@ export function offerFullText(details: HTMLElement, node: GraphNode, ask: Reques
     const field = FIELDS[label.textContent ?? ''];
     const value = label.nextElementSibling;
     if (field === undefined || !(value instanceof HTMLElement) || !isShortened(node[field])) continue;
-    const button = element('button', 'torchinspect-graph-full-text', 'show all');
+    const button = element('button', 'torchinspect-button torchinspect-graph-full-text', 'show all');
     button.type = 'button';
     button.setAttribute('aria-label', `show the whole ${label.textContent ?? ''}, which was sent shortened`);
     button.addEventListener('click', () => void showWhole(value, button, () => ask({ node: node.id, field })));
