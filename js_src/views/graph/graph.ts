@@ -134,12 +134,16 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
     const next = all ? expandGroupAll(shown.model, id) : expand(shown.model, id);
     show(next, first === null ? null : next.boxOf.get(first) ?? null);
   };
+  /** The boxes whose units are on their way: a click on one meanwhile asks for none again (the status line says they are coming). */
+  const fetching = new Set<string>();
   /** Asks the kernel for the units the box needs, merges them into the graph, then opens it. */
   const fetchThenOpen = async (id: string, all: boolean, asked: GraphPartRequest): Promise<void> => {
     if (host.requestGraphPart === undefined) {
       parts.status.textContent = `${PART_NOT_HERE} ${RERUN_HINT}`;
       return;
     }
+    if (fetching.has(id)) return;
+    fetching.add(id);
     try {
       const asking = (request: GraphPartRequest, came: number) => (parts.status.textContent = askingText(asked, request, came));
       for (const answer of await askedParts(host.requestGraphPart, asked, asking)) {
@@ -154,6 +158,8 @@ export function mountGraph(el: HTMLElement, data: GraphData, host: GraphHost = {
       open(id, all, true);
     } catch (error) {
       parts.status.textContent = `${PART_NOT_HERE} ${(error as Error).message.replace(/^torchinspect: /, 'The kernel says: ')}`;
+    } finally {
+      fetching.delete(id);
     }
   };
   const find = (advance: boolean): void => {
