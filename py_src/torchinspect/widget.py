@@ -107,7 +107,9 @@ class Inspector(FollowsCells):
         if changes.grad_fn != self._seen.grad_fn:
             self._walked.gradients = {}
             self.graph = (
-                {} if tensor.grad_fn is None else sent_graph(graph_for_view(tensor), self._walked, _beside(card))
+                {}
+                if tensor.grad_fn is None
+                else sent_graph(graph_for_view(tensor, params=self._params()), self._walked, _beside(card))
             )
             self._close_recorder()
             self._recorder = _recorder_of(tensor)

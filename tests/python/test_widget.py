@@ -173,3 +173,16 @@ def test_an_inspector_whose_last_view_went_is_closed_and_freed():
     del widget
     gc.collect()
     assert [ref() for ref in freed] == [None] * 20
+
+
+def test_a_graph_walked_again_at_a_refresh_keeps_the_names_the_inspector_was_given():
+    """A new grad_fn (an in-place op) is walked again with the params of inspect(), as the first
+    graph and the parts the page asks for are: the leaf keeps its name."""
+    w = torch.ones(3, requires_grad=True)
+    y = w * 2
+    widget = torchinspect.inspect(y, params={"weight": w})
+    y.mul_(3)
+    widget.refresh()
+    names = {node["name"] for node in widget.graph["nodes"] if node["kind"] == "leaf"}
+    assert names == {"weight"}
+    widget.close()
