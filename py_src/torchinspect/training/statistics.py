@@ -70,13 +70,13 @@ def activation_rows(samples: torch.Tensor, totals: torch.Tensor) -> torch.Tensor
     # A unit is alive where its largest magnitude is not 0 (NaN is not).
     alive = _count(magnitudes.reshape(rows, examples, features).amax(1).ne_(0))
     dead = 1 - alive / features
-    if flat.device.type == "cpu" and bool(torch.isfinite(mean).all()):
+    if flat.device.type == "cpu" and math.isfinite(mean.sum().item()):
         # A finite sum has no NaN or Inf among its terms: no pass to count them (on the host
         # only, where the test costs no synchronisation).
         nan = inf = torch.zeros(rows, device=flat.device)
     else:
         nan, inf = torch.isnan(flat).sum(1), torch.isinf(flat).sum(1)
-    nonfinite = torch.isfinite(totals).logical_not()
+    nonfinite = (totals * 0).ne_(0)  # Inf and NaN times 0 are NaN: two operations, isfinite's are four
     head = torch.stack([mean, std, zeros, dead, nan, inf, nonfinite], 1).float()
     counted = _histograms(magnitudes.float(), torch.arange(rows, dtype=torch.int32, device=flat.device)[:, None], rows)
     return torch.cat([head, counted], 1)
