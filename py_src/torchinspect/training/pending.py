@@ -15,15 +15,42 @@ from dataclasses import dataclass, field
 import torch
 
 from torchinspect.training.history import PARAMETER_FIELDS, Column
+from torchinspect.training.packing import Packed, flat, packable
 from torchinspect.training.statistics import (
     ACTIVATION_FIELDS,
     HISTOGRAM,
+    SAMPLE,
     activation_rows,
     histograms,
     sample,
-    step_norms,
-    unit_sample,
 )
+
+
+@dataclass
+class _Sampling:
+    """Where a module's output of one shape is sampled, and the table its samples go to."""
+
+    shape: torch.Size
+    device: torch.device
+    places: torch.Tensor
+    table: _Rows
+
+
+@dataclass
+class _GradientReading:
+    """How the gradients of one pattern are read: places in the list of gradients present."""
+
+    small: list[int]
+    """Packed: their norms taken from one flat copy, which is their samples too."""
+    large: list[int]
+    sampled: list[int]
+    """The large ones a watched module holds: a strided sample each."""
+    packed: Packed | None
+    places: torch.Tensor
+    """The parameters' places of the small ones, then of the large ones."""
+    table: _Rows | None
+    rows_of: torch.Tensor | None
+    """Each sampled value's module: its histogram's row."""
 
 
 @dataclass
@@ -47,19 +74,19 @@ class _Rows:
 
     def __init__(self, shape: torch.Size, device: torch.device) -> None:
         self.shape = shape
-        self._storage = torch.empty(8, *shape, device=device)  # each row in its shape: no view per row
+        self._grow(torch.empty(8, *shape, device=device))  # each row in its shape: no view per row
         self.owners: list[int] = []  # each row's step position
         self.extras: list[tuple[int, torch.Tensor | None]] = []  # each row's module and whole-output sum
 
     def take(self, position: int, module: int = -1, total: torch.Tensor | None = None) -> torch.Tensor:
         taken = len(self.owners)
-        if taken == self._storage.shape[0]:
+        if taken == len(self._rows):
             grown = self._storage.new_empty(2 * taken, *self.shape)
             grown[:taken] = self._storage
-            self._storage = grown
+            self._grow(grown)
         self.owners.append(position)
         self.extras.append((module, total))
-        return self._storage[taken]
+        return self._rows[taken]
 
     def read(self, steps: int) -> tuple[torch.Tensor, list[int], list[tuple[int, torch.Tensor | None]]]:
         """The rows of the first ``steps`` pending steps (they come first), then forget them: the
@@ -74,6 +101,11 @@ class _Rows:
         self.extras = self.extras[read:]
         return rows, owners, extras
 
+    def _grow(self, storage: torch.Tensor) -> None:
+        # The rows' views made once per storage: indexing a tensor from Python costs a hook
+        # several microseconds a call, a list next to nothing.
+        self._storage, self._rows = storage, list(storage.unbind(0))
+
 
 class Pending:
     """The pending steps of a model with ``parameters`` parameters and ``modules`` watched modules;
@@ -85,9 +117,10 @@ class Pending:
         self._owner = owner
         self.steps: list[PendingStep] = []
         self._samples: dict[tuple[torch.Size, torch.device], _Rows] = {}
-        self._layouts: dict[tuple[torch.Size, torch.device], tuple[torch.Size, tuple[int, ...], _Rows]] = {}
-        """Per shape of a contiguous output: its sample's shape and strides, and its table."""
-        self._gradients: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[_Rows, torch.Tensor]] = {}
+        self._sampling: list[_Sampling | None] = [None] * modules
+        """Per module, where the sample of its last output's shape lies, and its table."""
+        self._readings: dict[tuple[tuple[int, int, torch.layout], ...], _GradientReading] = {}
+        """Per pattern of gradients present (their parameters, sizes and layouts), how they are read."""
 
     def open(self, step: int) -> PendingStep:
         opened = PendingStep(step=step, position=len(self.steps))
@@ -95,47 +128,87 @@ class Pending:
         return opened
 
     def add_output(self, step: PendingStep, module: int, output: torch.Tensor) -> None:
-        """Copy the output's sample into its table and keep its sum: two operations (the sample's
-        place in a contiguous output of a shape seen before is known)."""
-        contiguous = output.is_contiguous()
-        known = self._layouts.get((output.shape, output.device)) if contiguous else None
-        if known is None:
-            units = unit_sample(output)
-            table = self._samples.get((units.shape, output.device))
-            if table is None:
-                table = self._samples[(units.shape, output.device)] = _Rows(units.shape, output.device)
-            if contiguous:
-                self._layouts[(output.shape, output.device)] = (units.shape, units.stride(), table)
+        """Gather the output's sample into its table and keep its sum: two operations, the
+        sample's places in an output of that shape found once."""
+        sampling = self._sampling[module]
+        if sampling is None or sampling.shape != output.shape or sampling.device != output.device:
+            sampling = self._sampling[module] = self._sampling_of(output)
+        row = sampling.table.take(step.position, module, output.sum(dtype=torch.float32))
+        if output.dtype == row.dtype:
+            torch.take(output, sampling.places, out=row)
         else:
-            shape, strides, table = known
-            units = output.as_strided(shape, strides, output.storage_offset())
-        total = output.sum(dtype=torch.float32)
-        table.take(step.position, module, total).copy_(units)
+            row.copy_(torch.take(output, sampling.places))
         step.modules.add(module)
+
+    def _sampling_of(self, output: torch.Tensor) -> _Sampling:
+        places = sample_places(output.shape, output.device)
+        table = self._samples.get((places.shape, output.device))
+        if table is None:
+            table = self._samples[(places.shape, output.device)] = _Rows(places.shape, output.device)
+        return _Sampling(output.shape, output.device, places, table)
 
     def add_gradients(
         self, step: PendingStep, gradients: list[tuple[int, torch.Tensor]], norms: torch.Tensor | None = None
     ) -> None:
-        """Each gradient's norm (``norms`` where they were taken already), and the samples of
-        those a watched module holds, in one row."""
+        """Each gradient's norm, in the parameters' order (NaN where there is none; ``norms``
+        where the large ones' were taken already), and the samples of those a watched module
+        holds, in one row: the small gradients packed (whole), a strided sample of the others."""
         step.graded = [i for i, _ in gradients]
-        step.grad_norms = step_norms([grad for _, grad in gradients]) if norms is None else norms
-        owner = self._owner
-        owned = [(i, sample(grad)) for i, grad in gradients if owner[i] is not None]
-        if not owned:
+        if not gradients:
             return
-        key = (tuple(i for i, _ in owned), tuple(values.numel() for _, values in owned))
-        if key not in self._gradients:
-            device = owned[0][1].device
-            rows_of = torch.repeat_interleave(torch.tensor([self._owner[i] for i in key[0]]), torch.tensor(key[1]))
-            self._gradients[key] = (_Rows(torch.Size([sum(key[1])]), device), rows_of.to(device))
-        table, _ = self._gradients[key]
-        row = table.take(step.position)
-        samples = [values for _, values in owned]
+        key = tuple((i, grad.numel(), grad.layout) for i, grad in gradients)
+        reading = self._readings.get(key)
+        if reading is None:
+            reading = self._readings[key] = self._reading_of(gradients)
+        values = [grad if grad.layout == torch.strided else _sparse_values(grad) for _, grad in gradients]
+        packed = flat([values[j] for j in reading.small]) if reading.small else None
+        step.grad_norms = self._gradient_norms(reading, values, packed, norms)
+        if reading.table is None:
+            return
+        samples = ([] if packed is None else [packed]) + [sample(values[j]) for j in reading.sampled]
+        row = reading.table.take(step.position)
         try:
             torch.cat(samples, out=row)  # cast to float32 on the way
         except RuntimeError:  # gradients on several devices
             row.copy_(torch.cat([values.to(row.device) for values in samples]))
+
+    def _gradient_norms(
+        self,
+        reading: _GradientReading,
+        values: list[torch.Tensor],
+        packed: torch.Tensor | None,
+        norms: torch.Tensor | None,
+    ) -> torch.Tensor:
+        small = None if packed is None or reading.packed is None else reading.packed.norms(packed)
+        if norms is None:
+            large = [values[j] for j in reading.large]
+            found = ([] if small is None else [small]) + ([torch.stack(torch._foreach_norm(large))] if large else [])
+            norms = torch.full((self.parameters,), math.nan, device=found[0].device)
+            norms[reading.places] = torch.cat(found).to(norms.dtype)
+        elif small is not None:
+            norms[reading.places[: len(reading.small)]] = small.to(norms.dtype)
+        return norms
+
+    def _reading_of(self, gradients: list[tuple[int, torch.Tensor]]) -> _GradientReading:
+        owned = [j for j, (i, _) in enumerate(gradients) if self._owner[i] is not None]
+        small = [owned[k] for k in packable([gradients[j][1] for j in owned])]
+        packed = set(small)
+        large = [j for j in range(len(gradients)) if j not in packed]
+        # A sparse gradient's values change in number from step to step: its norm is read, not sampled.
+        sampled = [
+            j for j in large if self._owner[gradients[j][0]] is not None and gradients[j][1].layout == torch.strided
+        ]
+        places = torch.tensor([gradients[j][0] for j in small + large])
+        if not small + sampled:
+            return _GradientReading(small, large, sampled, None, places, None, None)
+        sizes = [gradients[j][1].numel() for j in small] + [sample(gradients[j][1]).numel() for j in sampled]
+        owners = [self._owner[gradients[j][0]] for j in small + sampled]
+        device = gradients[(small + sampled)[0]][1].device
+        rows_of = torch.repeat_interleave(torch.tensor(owners), torch.tensor(sizes)).to(device)
+        packing = Packed([gradients[j][1] for j in small]) if small else None
+        return _GradientReading(
+            small, large, sampled, packing, places, _Rows(torch.Size([sum(sizes)]), device), rows_of
+        )
 
     def read(self, count: int) -> list[Column]:
         """The first ``count`` pending steps as columns on the host, forgotten here."""
@@ -151,9 +224,10 @@ class Pending:
                 totals = torch.stack([total.to(rows.device) for _, total in extras if total is not None])
                 read.append(activation_rows(rows, totals))
                 places.append(("activation", owners, [module for module, _ in extras]))
-        for table, rows_of in self._gradients.values():
-            if table.owners and table.owners[0] < count:
-                rows, owners, _ = table.read(count)
+        for reading in self._readings.values():
+            gradients, rows_of = reading.table, reading.rows_of
+            if gradients is not None and rows_of is not None and gradients.owners and gradients.owners[0] < count:
+                rows, owners, _ = gradients.read(count)
                 index = torch.tensor(owners, device=rows.device)[:, None] * modules + rows_of[None, :]
                 read.append(histograms(rows, index, count * modules))
                 places.append(("gradient", [], []))
@@ -165,6 +239,30 @@ class Pending:
                     places.append((kind, [step.position], []))
         host = _to_host(read)
         return _columns(steps, host, places, self.parameters, modules)
+
+
+def _sparse_values(grad: torch.Tensor) -> torch.Tensor:
+    """The values a sparse gradient holds, repeated indices summed (an embedding's rows looked up
+    twice): the dense gradient's norm."""
+    return grad.coalesce().values() if grad.layout == torch.sparse_coo else grad.to_dense()
+
+
+def sample_places(shape: torch.Size, device: torch.device) -> torch.Tensor:
+    """Where, in an output of ``shape`` read flat in its logical order (as ``torch.take`` reads
+    it), an evenly strided sample of at most SAMPLE values lies, as [examples, features]:
+    strided by features, then by examples.
+
+    Example:
+        >>> sample_places(torch.Size([2, 3, 1024]), torch.device("cpu"))[:, :4]
+        tensor([[   0,    6,   12,   18],
+                [3072, 3078, 3084, 3090]])
+    """
+    rows = shape[0] if len(shape) >= 2 else 1
+    columns = math.prod(shape) // max(rows, 1)
+    row_step = -(-rows // SAMPLE) if rows > SAMPLE else 1
+    column_step = max(1, -(-(rows // row_step) * columns // SAMPLE))
+    starts = torch.arange(0, rows, row_step, device=device) * columns
+    return starts[:, None] + torch.arange(0, columns, column_step, device=device)
 
 
 def _to_host(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -197,10 +295,9 @@ def _columns(
             gradient_histograms += values.reshape(count, modules, HISTOGRAM)
         elif kind == "loss":
             losses[positions[0]] = float(values.reshape(-1)[0])
-        elif kind == "grad_norms":
-            numbers[positions[0], steps[positions[0]].graded, 0] = values
         else:
-            column, kept = (1 if kind == "weight_norms" else 2), min(parameters, values.shape[0])
+            column = ("grad_norms", "weight_norms", "update_norms").index(kind)
+            kept = min(parameters, values.shape[0])
             numbers[positions[0], :kept, column] = values[:kept]
     numbers[:, :, 2] /= numbers[:, :, 1]  # the update's norm over the weight's
     return [

@@ -154,7 +154,7 @@ class Recorder:
         self._read_when_due()
 
     def on_activation(self, index: int, output: Any) -> None:
-        step = self._current()
+        step = self._open if self._open is not None else self._current()
         tensor = _first_float(output)
         if step is not None and tensor is not None and index not in step.modules and tensor.numel():
             self._pending.add_output(step, index, tensor.detach())  # of the detached output: no graph
@@ -193,7 +193,7 @@ class Recorder:
     def _parameters(self) -> list[torch.Tensor]:
         """The model's parameters, in ``parameter_names``' order."""
         model = self._model()
-        return [] if model is None else list(model.parameters())
+        return [] if model is None else parameters_of(model)
 
     def _read_gradients(
         self, step: PendingStep, parameters: list[torch.Tensor], norms: torch.Tensor | None = None
@@ -232,6 +232,37 @@ _PASS_THROUGH = (
     torch.nn.AlphaDropout,
     torch.nn.FeatureAlphaDropout,
 )
+
+
+def parameters_of(model: torch.nn.Module) -> list[torch.Tensor]:
+    """``list(model.parameters())``: each module once, in the order of ``named_modules``, and
+    each parameter once, in the order its module holds them. Read every recorded step, so without
+    the generators and the sets of tensors torch's walk goes through (a fifth of a millisecond on
+    a ResNet of 65 modules).
+
+    Example:
+        >>> shared = torch.nn.Linear(2, 2)
+        >>> model = torch.nn.Sequential(shared, torch.nn.ReLU(), shared, torch.nn.Linear(2, 1))
+        >>> parameters_of(model) == list(model.parameters())
+        True
+    """
+    modules: list[torch.nn.Module | None] = [model]
+    visited: set[int] = set()
+    seen: set[int] = set()
+    found: list[torch.Tensor] = []
+    while modules:
+        module = modules.pop()
+        if module is None or id(module) in visited:
+            continue
+        visited.add(id(module))
+        for parameter in module._parameters.values():
+            if parameter is not None and id(parameter) not in seen:
+                seen.add(id(parameter))
+                found.append(parameter)
+        children = list(module._modules.values())
+        children.reverse()  # popped first to last
+        modules += children
+    return found
 
 
 def _watched(module: torch.nn.Module) -> bool:

@@ -18,7 +18,8 @@ weights are copied from then on.
 
 Both ways take the norms a run of about ``CACHED_BYTES`` of parameters at a time, while the run
 is still in the core's cache (another pass over memory otherwise: the larger part of a recorded
-step's cost on a model of several MB).
+step's cost on a model of several MB). The small parameters are neither: they are copied into
+one flat tensor, their norms taken from it (``packing``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+from torchinspect.training.packing import Packed, flat, packable
 
 CACHED_BYTES = 1 << 19
 """How many bytes of parameters are copied, or replayed, before their norms are taken: few enough
@@ -42,10 +45,19 @@ class StepUpdates:
 
     def __init__(self) -> None:
         self._layouts: list[Layout] = []
+        self._small: list[int] = []
+        """The places of the parameters read packed (``packing``): copied, never replayed."""
+        self._large: list[int] = []
+        """The places of the others: read a run at a time, copied or replayed."""
+        self._packed: Packed | None = None
+        self._order = torch.zeros(0, dtype=torch.long)
+        """Puts the small parameters' numbers, then the large ones', in the parameters' order."""
         self._groups: list[slice] = []
+        """Runs of the large parameters (places in ``_large``)."""
+        self._small_before: torch.Tensor | None = None
         self._copies: list[torch.Tensor] = []
-        """The weights before the step, then the step's update: one buffer per parameter, kept
-        across steps (allocating them each step cost more than the copy)."""
+        """The large weights before the step, then the step's update: one buffer per parameter,
+        kept across steps (allocating them each step cost more than the copy)."""
         self._scratch: list[torch.Tensor] = []
         """Views of one buffer of a run's size: the weights the step will write, then the update."""
         self._replayed: torch.Tensor | None = None
@@ -57,87 +69,131 @@ class StepUpdates:
     def before_step(
         self, parameters: list[torch.Tensor], optimizer: torch.optim.Optimizer, *, closure: bool = False
     ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-        """The weights' norms, and where the step can be replayed the gradients' norms too (of
-        those that are not None, in order), taken with it while the gradients are in the cache;
-        the update's norms are then ready for ``after_step``. A step given a closure is never
-        replayed: the closure runs inside it, after the replay, and may write the weights
-        through ``p.data``."""
+        """The weights' norms, and where the step can be replayed the large parameters'
+        gradients' norms too (in the parameters' order, NaN for the rest), taken with it while
+        the gradients are in the cache; the update's norms are then ready for ``after_step``. A
+        step given a closure is never replayed: the closure runs inside it, after the replay, and
+        may write the weights through ``p.data``."""
         if not parameters:
             return None, None
         layouts = [(p.shape, p.dtype, p.device) for p in parameters]
         if layouts != self._layouts:
-            self._layouts, self._groups = layouts, cache_sized_groups(parameters)
-            self._copies, self._scratch = [], []
+            self._lay_out(parameters, layouts)
+        small = self._pack_before(parameters)
+        large = [parameters[i] for i in self._large]
         # Parameters that fit in the cache, or many small ones, are copied: there the copy costs
-        # less than the replay (G3's 65 parameters of 17 KB on average, 1.1 MB: the copy's pre-
-        # and post-step 1.5 ms, the replay 2.1 ms a step; G4's 200 KB on average: the replay
-        # saves ~2 ms).
+        # less than the replay (G3's 19 large parameters of 57 KB on average, 1.1 MB: the copy's
+        # pre- and post-step 1.5 ms, the replay 2.1 ms a step; G4's 470 KB on average: the
+        # replay saves ~2 ms).
         replay = (
             not self._copying
             and len(self._groups) > 1
-            and sum(p.numel() * p.element_size() for p in parameters) >= REPLAYED_BYTES * len(parameters)
+            and sum(p.numel() * p.element_size() for p in large) >= REPLAYED_BYTES * len(large)
             and not closure
             and _only_the_watch_hooks_the_step(optimizer)
         )
         rates = plain_sgd_rates(optimizer, parameters) if replay else None
         if rates is None:
             self._replayed = None
-            return self._copy(parameters), None
-        return self._replay(parameters, rates)
+            return self._in_order(small, self._copy(large)), None
+        weights, gradients = self._replay(parameters, rates)
+        return self._in_order(small, weights), gradients
 
     def after_step(self, parameters: list[torch.Tensor]) -> torch.Tensor | None:
         """The norm of each parameter's update by the step just taken, or None if the parameters
         changed layout in between."""
         if not parameters or [(p.shape, p.dtype, p.device) for p in parameters] != self._layouts:
             return None
+        small = self._pack_after(parameters)
         if self._replayed is not None:
             replayed, self._replayed = self._replayed, None
             if self._untouched_since_replay(parameters):
-                return replayed
+                return self._in_order(small, replayed)
             self._copying = True
-            return torch.full_like(replayed, math.nan)
-        if not self._copies:
+            return self._in_order(small, torch.full_like(replayed, math.nan))
+        if self._large and not self._copies:
             return None
         norms: list[torch.Tensor] = []
         for group in self._groups:
             before = self._copies[group]
-            torch._foreach_sub_(before, parameters[group])  # before - after: the update, negated
+            torch._foreach_sub_(
+                before, [parameters[i] for i in self._large[group]]
+            )  # before - after: the update, negated
             norms += torch._foreach_norm(before)  # of the difference, still in the cache
-        return torch.stack(norms)
+        return self._in_order(small, torch.stack(norms) if norms else None)
 
     def close(self) -> None:
-        self._copies, self._scratch, self._replayed, self._gradients = [], [], None, []
+        self._copies, self._scratch, self._replayed, self._gradients, self._small_before = [], [], None, [], None
 
-    def _copy(self, parameters: list[torch.Tensor]) -> torch.Tensor:
+    def _lay_out(self, parameters: list[torch.Tensor], layouts: list[Layout]) -> None:
+        self._layouts = layouts
+        self._small = packable(parameters)
+        packed = set(self._small)
+        self._large = [i for i in range(len(parameters)) if i not in packed]
+        self._packed = Packed([parameters[i] for i in self._small]) if self._small else None
+        self._order = torch.tensor(self._small + self._large).argsort()
+        self._groups = cache_sized_groups([parameters[i] for i in self._large])
+        self._copies, self._scratch, self._small_before = [], [], None
+
+    def _in_order(self, small: torch.Tensor | None, large: torch.Tensor | None) -> torch.Tensor | None:
+        if small is None or large is None:
+            return large if small is None else small
+        return torch.cat([small, large.to(small.device)])[self._order.to(small.device)]
+
+    def _pack_before(self, parameters: list[torch.Tensor]) -> torch.Tensor | None:
+        if self._packed is None:
+            return None
+        self._small_before = flat([parameters[i] for i in self._small])
+        return self._packed.norms(self._small_before)
+
+    def _pack_after(self, parameters: list[torch.Tensor]) -> torch.Tensor | None:
+        before, self._small_before = self._small_before, None
+        if self._packed is None:
+            return None
+        if before is None:  # no step began: the numbers are not known
+            return torch.full((self._packed.count,), math.nan)
+        return self._packed.norms(before.sub_(flat([parameters[i] for i in self._small])))
+
+    def _copy(self, large: list[torch.Tensor]) -> torch.Tensor | None:
+        if not large:
+            return None
         if not self._copies:
-            self._copies = [torch.empty_like(p) for p in parameters]
+            self._copies = [torch.empty_like(p) for p in large]
         norms: list[torch.Tensor] = []
         for group in self._groups:
             before = self._copies[group]
-            torch._foreach_copy_(before, parameters[group])
+            torch._foreach_copy_(before, large[group])
             norms += torch._foreach_norm(before)  # of the copy, still in the core's cache
         return torch.stack(norms)
 
     def _replay(self, parameters: list[torch.Tensor], rates: list[float | None]) -> tuple[torch.Tensor, torch.Tensor]:
+        large = [parameters[i] for i in self._large]
+        large_rates = [rates[i] for i in self._large]
         if not self._scratch:
-            self._scratch = _scratch_views(parameters, self._groups)
+            self._scratch = _scratch_views(large, self._groups)
         weights: list[torch.Tensor] = []
         gradients: list[torch.Tensor] = []
+        graded: list[int] = []
         updates: list[torch.Tensor] = []
         for group in self._groups:
-            stepped = [(i, rate) for i in range(group.start, group.stop) if (rate := rates[i]) is not None]
+            stepped = [(i, rate) for i in range(group.start, group.stop) if (rate := large_rates[i]) is not None]
             scratch = [self._scratch[i] for i, _ in stepped]
             for (i, rate), after in zip(stepped, scratch):
-                torch.add(parameters[i], parameters[i].grad, alpha=-rate, out=after)  # type: ignore[arg-type]  # the step's own op
-            gradients += torch._foreach_norm([p.grad for p in parameters[group] if p.grad is not None])
-            weights += torch._foreach_norm(parameters[group])
-            torch._foreach_sub_(scratch, [parameters[i] for i, _ in stepped])  # after - before
+                torch.add(large[i], large[i].grad, alpha=-rate, out=after)  # type: ignore[arg-type]  # the step's own op
+            with_gradients = [i for i in range(group.start, group.stop) if large[i].grad is not None]
+            gradients += torch._foreach_norm([large[i].grad for i in with_gradients])  # type: ignore[misc]
+            graded += with_gradients
+            weights += torch._foreach_norm(large[group])
+            torch._foreach_sub_(scratch, [large[i] for i, _ in stepped])  # after - before
             norms = dict(zip((i for i, _ in stepped), torch._foreach_norm(scratch)))
             updates += [norms[i] if i in norms else weights[i].new_zeros(()) for i in range(group.start, group.stop)]
         self._replayed = torch.stack(updates)
         self._versions = [p._version + (rate is not None) for p, rate in zip(parameters, rates)]
         self._gradients = [(p.grad, -1 if p.grad is None else p.grad._version) for p in parameters]
-        return torch.stack(weights), torch.stack(gradients) if gradients else torch.zeros(0)
+        gradient_norms = torch.full((len(parameters),), math.nan, device=large[0].device)
+        if graded:
+            gradient_norms[[self._large[i] for i in graded]] = torch.stack(gradients).to(gradient_norms.dtype)
+        return torch.stack(weights), gradient_norms
 
     def _untouched_since_replay(self, parameters: list[torch.Tensor]) -> bool:
         """Whether the step alone wrote to the parameters (one in-place update each where it had

@@ -1,0 +1,132 @@
+"""torchinspect.watch on the tensors a model may hand it in any layout: outputs that are views in
+another order or of another dtype, parameters of several dtypes (the small ones read packed),
+and the sparse gradients of an embedding: its numbers stay torch's, and training stays as it was."""
+
+import contextlib
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+import torchinspect
+from torchinspect.training.statistics import SAMPLE, magnitude_histogram
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class Transposed(nn.Module):
+    """Returns its input transposed (a view, not contiguous), in ``dtype``."""
+
+    def __init__(self, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.dtype = dtype
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(self.dtype).transpose(0, 1)
+
+
+def unit_sample(output: torch.Tensor) -> torch.Tensor:
+    """The sample docs/watch.md describes: the output as [examples, features], strided by
+    features, then by examples, down to at most SAMPLE values."""
+    table = output.reshape(output.shape[0], -1)
+    rows, columns = table.shape
+    row_step = -(-rows // SAMPLE) if rows > SAMPLE else 1
+    column_step = max(1, -(-(rows // row_step) * columns // SAMPLE))
+    return table[::row_step, ::column_step].float()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("shape", [(6, 5), (48, 40, 3)])  # whole, then sampled
+def test_an_output_in_another_order_and_dtype_reads_as_torch_reads_it(dtype, shape):
+    model = nn.Sequential(nn.Linear(shape[-1], shape[-1]), nn.ReLU(), Transposed(dtype))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    outputs = []
+    model[2].register_forward_hook(lambda _m, _i, out: outputs.append(out.detach().clone()))
+    generator = torch.Generator().manual_seed(0)
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(2):
+            optimizer.zero_grad()
+            model(torch.randn(*shape, generator=generator)).float().square().mean().backward()
+            optimizer.step()
+            w.log()
+    assert not outputs[0].is_contiguous()
+    row = w.module_names.index("2")
+    for column, output in enumerate(outputs):
+        sample = unit_sample(output)
+        mean, std, zeros, dead, nan, inf, nonfinite = w.history.activations()[column, row].tolist()
+        assert (mean, std) == pytest.approx((sample.mean().item(), sample.std().item()), rel=1e-5)
+        assert zeros == pytest.approx(sample.eq(0).float().mean().item())
+        assert dead == pytest.approx(sample.eq(0).all(0).float().mean().item())
+        assert (nan, inf, nonfinite) == (0, 0, 0)
+        assert torch.equal(w.history.histograms()[column, row, 0], magnitude_histogram(sample.reshape(-1)))
+
+
+class Scaled(nn.Module):
+    """A layer and a float64 scale of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Linear(4, 8)
+        self.scale = nn.Parameter(torch.tensor([0.5, 2.0], dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x).double() * self.scale.sum()
+
+
+def test_parameters_of_several_dtypes_keep_torch_s_norms():
+    """The small parameters of the common dtype are read packed, the float64 one apart."""
+    torch.manual_seed(0)
+    model = Scaled()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    expected = []
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(2):
+            optimizer.zero_grad()
+            model(torch.randn(16, 4)).square().mean().backward()
+            before = [p.detach().clone() for p in model.parameters()]
+            grads = [p.grad.clone() for p in model.parameters()]
+            optimizer.step()
+            w.log()
+            expected.append((before, grads, [p.detach().clone() for p in model.parameters()]))
+    assert w.parameter_names == ["scale", "layer.weight", "layer.bias"]
+    for column, (before, grads, after) in enumerate(expected):
+        numbers = w.history.parameters()[column]
+        for i in range(3):
+            weight = torch.linalg.vector_norm(before[i]).item()
+            assert numbers[i, 0].item() == pytest.approx(torch.linalg.vector_norm(grads[i]).item(), rel=1e-5)
+            assert numbers[i, 1].item() == pytest.approx(weight, rel=1e-5)
+            update = torch.linalg.vector_norm(after[i] - before[i]).item()
+            assert numbers[i, 2].item() == pytest.approx(update / weight, rel=1e-4)
+
+
+def test_an_embedding_s_sparse_gradient_is_read_and_training_goes_on_as_unwatched():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4, sparse=True), nn.Linear(4, 1))
+    unwatched = copy.deepcopy(model)
+    tokens = torch.tensor([1, 2, 2, 7])  # 2 twice: its rows of the gradient add up
+
+    def train(trained, w=None):
+        optimizer = torch.optim.SGD(trained.parameters(), lr=0.1)
+        norms = []
+        with torchinspect.watch(trained, optimizer, print_every=0) if w is None else contextlib.nullcontext() as w:
+            for _ in range(3):
+                optimizer.zero_grad()
+                trained(tokens).square().sum().backward()
+                norms.append(torch.linalg.vector_norm(trained[0].weight.grad.to_dense()).item())
+                optimizer.step()
+                if w is not None:
+                    w.log()
+        return norms, w
+
+    norms, w = train(model)
+    train(unwatched, w=False)
+    for mine, theirs in zip(model.parameters(), unwatched.parameters()):
+        assert torch.equal(mine, theirs)
+    assert w.history.parameters()[:, w.parameter_names.index("0.weight"), 0].tolist() == pytest.approx(norms, rel=1e-5)
