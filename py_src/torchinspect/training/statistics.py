@@ -70,22 +70,24 @@ def activation_rows(samples: torch.Tensor, totals: torch.Tensor) -> torch.Tensor
     # A unit is alive where its largest magnitude is not 0 (NaN is not).
     alive = _count(magnitudes.reshape(rows, examples, features).amax(1).ne_(0))
     dead = 1 - alive / features
-    if flat.device.type == "cpu" and math.isfinite(mean.sum().item()):
-        # A finite sum has no NaN or Inf among its terms: no pass to count them (on the host
-        # only, where the test costs no synchronisation).
+    finite = flat.device.type == "cpu" and math.isfinite(mean.sum().item())
+    if finite:
+        # A finite sum has no NaN or Inf among its terms: no pass to count them or to move NaN
+        # out of the histogram (on the host only, where the test costs no synchronisation).
         nan = inf = torch.zeros(rows, device=flat.device)
     else:
         nan, inf = torch.isnan(flat).sum(1), torch.isinf(flat).sum(1)
     nonfinite = (totals * 0).ne_(0)  # Inf and NaN times 0 are NaN: two operations, isfinite's are four
     head = torch.stack([mean, std, zeros, dead, nan, inf, nonfinite], 1).float()
-    counted = _histograms(magnitudes.float(), torch.arange(rows, dtype=torch.int32, device=flat.device)[:, None], rows)
+    index = torch.arange(rows, dtype=torch.int32, device=flat.device)[:, None]
+    counted = _histograms(magnitudes.float(), index, rows, nan=not finite)
     return torch.cat([head, counted], 1)
 
 
 def histograms(values: torch.Tensor, rows: torch.Tensor, count: int) -> torch.Tensor:
     """[count, HISTOGRAM] counts of the values' magnitudes in the fixed bins, each value counted
     in the row that ``rows`` (broadcast to the values' shape) gives it."""
-    return _histograms(values.float().abs(), rows, count)
+    return _histograms(values.float().abs(), rows, count, nan=True)
 
 
 def magnitude_histogram(values: torch.Tensor) -> torch.Tensor:
@@ -117,9 +119,11 @@ def _count(flags: torch.Tensor) -> torch.Tensor:
     return flags.sum(1, dtype=torch.float32).long()
 
 
-def _histograms(magnitudes: torch.Tensor, rows: torch.Tensor, count: int) -> torch.Tensor:
-    """``histograms`` of float32 ``magnitudes``, which it overwrites."""
+def _histograms(magnitudes: torch.Tensor, rows: torch.Tensor, count: int, nan: bool) -> torch.Tensor:
+    """``histograms`` of float32 ``magnitudes``, which it overwrites; ``nan``: whether any may be NaN."""
     bins = _bins(magnitudes)
+    if nan:
+        bins.nan_to_num_(nan=BINS)  # counted apart
     if count * (BINS + 1) <= torch.iinfo(torch.int32).max:
         # 32-bit indices, where they fit, take a third of the time of 64-bit ones in the add and
         # bincount; each takes the place of its float, which spares a new table and its page faults.
@@ -132,8 +136,6 @@ def _histograms(magnitudes: torch.Tensor, rows: torch.Tensor, count: int) -> tor
 
 def _bins(magnitudes: torch.Tensor) -> torch.Tensor:
     """Each magnitude's bin, in place, as floats to be truncated to integers (the floor: those
-    under 0 are over -1); NaN's is BINS, the one counted apart. The clamp spares log10 zeros and
-    Inf (ten times as slow as other values), and clamped at ``_TOP`` no number reaches BINS:
-    no clamp after the log."""
-    bins = magnitudes.clamp_(10.0**LOW_DECADE, _TOP).log10_().sub_(LOW_DECADE).mul_(2)
-    return bins.nan_to_num_(nan=BINS)
+    under 0 are over -1), NaN's NaN. The clamp spares log10 zeros and Inf (ten times as slow as
+    other values), and clamped at ``_TOP`` no number reaches BINS: no clamp after the log."""
+    return magnitudes.clamp_(10.0**LOW_DECADE, _TOP).log10_().sub_(LOW_DECADE).mul_(2)
