@@ -19,10 +19,10 @@ from torchinspect.training.packing import Packed, flat, packable
 from torchinspect.training.statistics import (
     ACTIVATION_FIELDS,
     HISTOGRAM,
-    SAMPLE,
     activation_rows,
     histograms,
     sample,
+    sample_places,
 )
 
 
@@ -204,7 +204,7 @@ class Pending:
         sizes = [gradients[j][1].numel() for j in small] + [sample(gradients[j][1]).numel() for j in sampled]
         owners = [self._owner[gradients[j][0]] for j in small + sampled]
         device = gradients[(small + sampled)[0]][1].device
-        rows_of = torch.repeat_interleave(torch.tensor(owners), torch.tensor(sizes)).to(device)
+        rows_of = torch.repeat_interleave(torch.tensor(owners, dtype=torch.int32), torch.tensor(sizes)).to(device)
         packing = Packed([gradients[j][1] for j in small]) if small else None
         return _GradientReading(
             small, large, sampled, packing, places, _Rows(torch.Size([sum(sizes)]), device), rows_of
@@ -228,7 +228,9 @@ class Pending:
             gradients, rows_of = reading.table, reading.rows_of
             if gradients is not None and rows_of is not None and gradients.owners and gradients.owners[0] < count:
                 rows, owners, _ = gradients.read(count)
-                index = torch.tensor(owners, device=rows.device)[:, None] * modules + rows_of[None, :]
+                index = (
+                    torch.tensor(owners, dtype=torch.int32, device=rows.device)[:, None] * modules + rows_of[None, :]
+                )
                 read.append(histograms(rows, index, count * modules))
                 places.append(("gradient", [], []))
         for step in steps:
@@ -245,24 +247,6 @@ def _sparse_values(grad: torch.Tensor) -> torch.Tensor:
     """The values a sparse gradient holds, repeated indices summed (an embedding's rows looked up
     twice): the dense gradient's norm."""
     return grad.coalesce().values() if grad.layout == torch.sparse_coo else grad.to_dense()
-
-
-def sample_places(shape: torch.Size, device: torch.device) -> torch.Tensor:
-    """Where, in an output of ``shape`` read flat in its logical order (as ``torch.take`` reads
-    it), an evenly strided sample of at most SAMPLE values lies, as [examples, features]:
-    strided by features, then by examples.
-
-    Example:
-        >>> sample_places(torch.Size([2, 3, 1024]), torch.device("cpu"))[:, :4]
-        tensor([[   0,    6,   12,   18],
-                [3072, 3078, 3084, 3090]])
-    """
-    rows = shape[0] if len(shape) >= 2 else 1
-    columns = math.prod(shape) // max(rows, 1)
-    row_step = -(-rows // SAMPLE) if rows > SAMPLE else 1
-    column_step = max(1, -(-(rows // row_step) * columns // SAMPLE))
-    starts = torch.arange(0, rows, row_step, device=device) * columns
-    return starts[:, None] + torch.arange(0, columns, column_step, device=device)
 
 
 def _to_host(tensors: list[torch.Tensor]) -> list[torch.Tensor]:

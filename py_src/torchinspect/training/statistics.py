@@ -32,19 +32,27 @@ _TOP = 10.0 ** (HIGH_DECADE - 0.25)
 """A magnitude in the middle of the last bin: those over it are counted as it is."""
 
 
-def unit_sample(values: torch.Tensor) -> torch.Tensor:
-    """A module's output as [examples, features], strided down to at most SAMPLE values (a view
-    where the output's layout allows)."""
-    table = values.reshape(values.shape[0], -1) if values.dim() >= 2 else values.reshape(1, -1)
-    rows, columns = table.shape
+def sample_places(shape: torch.Size, device: torch.device) -> torch.Tensor:
+    """Where, in an output of ``shape`` read flat in its logical order (as ``torch.take`` reads
+    it), an evenly strided sample of at most SAMPLE values lies, as [examples, features]:
+    strided by features, then by examples.
+
+    Example:
+        >>> sample_places(torch.Size([2, 3, 1024]), torch.device("cpu"))[:, :4]
+        tensor([[   0,    6,   12,   18],
+                [3072, 3078, 3084, 3090]])
+    """
+    rows = shape[0] if len(shape) >= 2 else 1
+    columns = math.prod(shape) // max(rows, 1)
     row_step = -(-rows // SAMPLE) if rows > SAMPLE else 1
     column_step = max(1, -(-(rows // row_step) * columns // SAMPLE))
-    return table[::row_step, ::column_step]
+    starts = torch.arange(0, rows, row_step, device=device) * columns
+    return starts[:, None] + torch.arange(0, columns, column_step, device=device)
 
 
 def activation_rows(samples: torch.Tensor, totals: torch.Tensor) -> torch.Tensor:
     """[rows, ACTIVATION_FIELDS + HISTOGRAM] for ``samples`` [rows, examples, features] (float32,
-    each row one module's ``unit_sample`` in one step) and ``totals`` [rows], the sums of the
+    each row one module's sample (``sample_places``) in one step) and ``totals`` [rows], the sums of the
     whole outputs.
 
     A dead unit is a feature that is zero for every example of the batch: the sign of a ReLU
