@@ -198,7 +198,7 @@ class Pending:
         sampled = [
             j for j in large if self._owner[gradients[j][0]] is not None and gradients[j][1].layout == torch.strided
         ]
-        places = torch.tensor([gradients[j][0] for j in small + large])
+        places = torch.tensor([gradients[j][0] for j in small + large], device=gradients[0][1].device)
         if not small + sampled:
             return _GradientReading(small, large, sampled, None, places, None, None)
         sizes = [gradients[j][1].numel() for j in small] + [sample(gradients[j][1]).numel() for j in sampled]

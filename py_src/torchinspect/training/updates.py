@@ -131,14 +131,15 @@ class StepUpdates:
         packed = set(self._small)
         self._large = [i for i in range(len(parameters)) if i not in packed]
         self._packed = Packed([parameters[i] for i in self._small]) if self._small else None
-        self._order = torch.tensor(self._small + self._large).argsort()
+        first = parameters[(self._small or self._large)[0]].device  # indexing with a host index copies it over
+        self._order = torch.tensor(self._small + self._large).argsort().to(first)
         self._groups = cache_sized_groups([parameters[i] for i in self._large])
         self._copies, self._scratch, self._small_before = [], [], None
 
     def _in_order(self, small: torch.Tensor | None, large: torch.Tensor | None) -> torch.Tensor | None:
         if small is None or large is None:
             return large if small is None else small
-        return torch.cat([small, large.to(small.device)])[self._order.to(small.device)]
+        return torch.cat([small, large.to(small.device)])[self._order]
 
     def _pack_before(self, parameters: list[torch.Tensor]) -> torch.Tensor | None:
         if self._packed is None:
