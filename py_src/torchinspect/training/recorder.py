@@ -155,7 +155,7 @@ class Recorder:
 
     def on_activation(self, index: int, output: Any) -> None:
         step = self._open if self._open is not None else self._current()
-        tensor = _first_float(output)
+        tensor = output if type(output) is torch.Tensor and output.is_floating_point() else _first_float(output)
         if step is not None and tensor is not None and index not in step.modules and tensor.numel():
             self._pending.add_output(step, index, tensor.detach())  # of the detached output: no graph
 
