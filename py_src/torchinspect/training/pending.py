@@ -221,9 +221,8 @@ class Pending:
         for table in self._samples.values():
             if table.owners and table.owners[0] < count:
                 rows, owners, extras = table.read(count)
-                totals = torch.stack(
-                    [total for _, total in extras if total is not None]
-                )  # on the table's device: the output's
+                # Each output's sum is on its table's device: the output's.
+                totals = torch.stack([total for _, total in extras if total is not None])
                 read.append(activation_rows(rows, totals))
                 places.append(("activation", owners, [module for module, _ in extras]))
         for reading in self._readings.values():
