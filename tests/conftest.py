@@ -11,6 +11,7 @@ import pathlib
 
 import nbformat
 import pytest
+import torch
 from nbclient import NotebookClient
 
 REPO = pathlib.Path(__file__).parents[1]
@@ -37,3 +38,14 @@ def executed_lessons(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, sorted(EXAMPLES.glob("*.ipynb"))))
     return folder
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One intra-op thread for a module's tests (``pytestmark = pytest.mark.usefixtures("one_thread")``):
+    on a loaded two-core machine, two threads wait on each other (a 4,096-element histc took 4 ms
+    instead of 0.1 ms)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

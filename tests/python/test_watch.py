@@ -19,15 +19,7 @@ from torchinspect.training.statistics import BIN_EDGES, magnitude_histogram
 from torchinspect.training.updates import cache_sized_groups
 from torchinspect.training.widget import _publish_running
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on a loaded two-core machine, two threads wait on each other
-    (a 4,096-element histc took 4 ms instead of 0.1 ms)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def mlp(seed: int = 0) -> nn.Module:

@@ -23,12 +23,7 @@ EDGES = torch.tensor(BIN_EDGES[1:-1])
 NEXT_TO_EDGES = torch.cat([EDGES, EDGES.nextafter(torch.tensor(0.0)), EDGES.nextafter(torch.tensor(math.inf))])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def half_decade(values: torch.Tensor) -> torch.Tensor:

@@ -11,13 +11,7 @@ from torch import nn
 import torchinspect
 from torchinspect.training.updates import cache_sized_groups
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class CopiedSGD(torch.optim.SGD):
