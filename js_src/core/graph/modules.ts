@@ -63,6 +63,16 @@ export function moduleTree(snapshot: GraphSnapshot): ModuleTree {
   return tree;
 }
 
+/**
+ * Whether a graph drawn without recorded modules has any to record: it takes parameters (an
+ * nn.Module's, as a rule), or the kernel inferred modules from their names. A graph of plain
+ * tensors, such as a tanh chain written by hand, has no module that `record_modules` could name.
+ */
+export function hasUnrecordedModules(snapshot: GraphSnapshot): boolean {
+  if (snapshot.nodes.some(node => MODULE_KEY in node.metadata)) return false;
+  return snapshot.folding?.modules === 'inferred' || snapshot.nodes.some(node => node.tensor?.is_parameter === true);
+}
+
 /** The id of the box that draws a closed group. */
 export function moduleBoxId(path: string): string {
   return `${MODULE_BOX_PREFIX}${path}`;

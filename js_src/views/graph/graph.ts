@@ -15,6 +15,7 @@ import { askedParts, askingText, linksLeftText } from '../../core/graph/parts';
 import type { GraphPartRequest, KernelRequests } from '../../core/protocol';
 import type { GraphDirection, GraphLayout } from '../../core/graph/geometry';
 import { layoutGraph } from '../../core/graph/layout';
+import { hasUnrecordedModules } from '../../core/graph/modules';
 import { graphMemory, type GraphMemory } from '../../core/graph/memory';
 import { withPartGradients } from '../../core/gradients/part';
 import { parseGradients } from '../../core/gradients/record';
@@ -321,12 +322,12 @@ function linksCut(model: GraphModel): string {
 
 const DETAILS_HINT = 'click a box, or focus the graph and use the arrow keys, for what it holds';
 
-/** Past this many boxes, a graph whose nodes know no module is hard to read as it is. */
+/** Past this many boxes, a graph of a model whose modules were not recorded is hard to read as it is. */
 const MANY_BOXES = 100;
 const RECORD_MODULES_HINT = 'to group them by nn.Module, run the forward inside torchinspect.record_modules(model)';
 
 function needsModules(model: GraphModel): boolean {
-  return model.boxes.length > MANY_BOXES && !model.snapshot.nodes.some(node => 'module' in node.metadata);
+  return model.boxes.length > MANY_BOXES && hasUnrecordedModules(model.snapshot);
 }
 
 /** Said beside the matches where the names of some units the kernel has not sent were cut: search cannot see those. */
