@@ -1,6 +1,7 @@
 """A graph node's name the page got shortened (200 characters around an ellipsis) shows whole on
 request in Chromium: the details panel asks the kernel, which reads it from the inspected
-tensor's graph walked again; past 60,000 characters, the first of them and how many in all."""
+tensor's graph walked again, and the panel's heading shows it whole too; past 60,000 characters,
+the first of them and how many in all."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def test_a_shortened_name_shows_whole_on_request_and_a_short_one_has_nothing_to_
     details.get_by_role("button", name="show the whole name, which was sent shortened").click()
     whole = details.locator(".torchinspect-graph-details-value.is-whole")
     expect(whole).to_have_text(middle)
+    expect(details.get_by_role("heading", level=3)).to_have_text(middle)  # the heading no longer shortened
     screenshot(harness, "graph-full-text")
 
     section.locator(BOX).filter(has_text="encoder.layers.").first.dispatch_event(
@@ -40,6 +42,7 @@ def test_a_shortened_name_shows_whole_on_request_and_a_short_one_has_nothing_to_
     expect(whole).to_contain_text(f"the first {FULL_TEXT_CHARACTERS:,} of {len(long_name):,} characters")
     shown = whole.evaluate("value => value.firstChild.textContent")
     assert shown == long_name[:FULL_TEXT_CHARACTERS]
+    expect(details.get_by_role("heading", level=3)).to_have_text(long_name[:FULL_TEXT_CHARACTERS] + "…")
 
     section.locator(f"{BOX}.is-leaf").filter(has_not_text="encoder").first.dispatch_event(
         "click"

@@ -2,7 +2,8 @@
 /**
  * The 'show all' button beside a shortened name (views/graph/full_text.ts) as a keyboard user
  * meets it: the focus stays in the details panel once the whole text replaced the button, and
- * back on the button after a refusal; a refusal asked again is said once, not once a try.
+ * back on the button after a refusal; a refusal asked again is said once, not once a try; the
+ * panel's heading, where it named the node by the shortened text, shows the whole text too.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,17 @@ describe('the show all button of a shortened name', () => {
     await press(details.querySelector('button')!);
     expect(value.textContent).toBe(whole);
     expect(document.activeElement).toBe(value);
+  });
+
+  it('shows the whole text in the heading too, where the heading named the node by it', async () => {
+    const { details } = detailsWithName();
+    const heading = details.insertBefore(document.createElement('h3'), details.firstChild);
+    heading.className = 'torchinspect-graph-details-title';
+    heading.textContent = SHORTENED;
+    const whole = 'a'.repeat(400);
+    offerFullText(details, node('n1', 'leaf', 'AccumulateGrad', { name: SHORTENED }), () => Promise.resolve<FullText>({ text: whole, length: 90_000 }));
+    await press(details.querySelector('button')!);
+    expect(heading.textContent).toBe(`${whole}…`); // the first characters of 90,000, as the value below says
   });
 
   it('says a refusal once however often it is asked again, the focus back on the button', async () => {

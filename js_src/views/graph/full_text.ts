@@ -24,8 +24,12 @@ export function isShortened(text: string | null): boolean {
   return text !== null && text.length === SHORTENED_LENGTH && text[ELLIPSIS_AT] === '…';
 }
 
-/** Puts a button beside each of the node's shortened texts in `details` (its first list, the Node section). */
+/**
+ * Puts a button beside each of the node's shortened texts in `details` (its first list, the Node
+ * section). The whole text replaces the shortened one in the panel's heading too, where it is that text.
+ */
 export function offerFullText(details: HTMLElement, node: GraphNode, ask: RequestFullText): void {
+  const heading = details.querySelector<HTMLElement>('.torchinspect-graph-details-title');
   const fields = details.querySelector('.torchinspect-graph-details-fields');
   for (const label of fields?.querySelectorAll<HTMLElement>('.torchinspect-graph-details-label') ?? []) {
     const field = FIELDS[label.textContent ?? ''];
@@ -34,12 +38,19 @@ export function offerFullText(details: HTMLElement, node: GraphNode, ask: Reques
     const button = element('button', 'torchinspect-button torchinspect-graph-full-text', 'show all');
     button.type = 'button';
     button.setAttribute('aria-label', `show the whole ${label.textContent ?? ''}, which was sent shortened`);
-    button.addEventListener('click', () => void showWhole(value, button, () => ask({ node: node.id, field })));
+    const title = heading?.textContent === node[field] ? heading : null;
+    button.addEventListener('click', () => void showWhole({ value, title }, button, () => ask({ node: node.id, field })));
     value.append(' ', button);
   }
 }
 
-async function showWhole(value: HTMLElement, button: HTMLButtonElement, ask: () => ReturnType<RequestFullText>): Promise<void> {
+/** Where a text is shown shortened: its value in the Node list, and the panel's heading where that is the text too. */
+interface ShownAt {
+  value: HTMLElement;
+  title: HTMLElement | null;
+}
+
+async function showWhole({ value, title }: ShownAt, button: HTMLButtonElement, ask: () => ReturnType<RequestFullText>): Promise<void> {
   value.querySelector('.torchinspect-graph-full-text-error')?.remove(); // a retry's answer replaces the last refusal
   const focused = button.ownerDocument.activeElement === button; // before disabling it, which takes the focus away
   button.disabled = true;
@@ -49,6 +60,10 @@ async function showWhole(value: HTMLElement, button: HTMLButtonElement, ask: () 
     const cut = length > text.length ? [element('span', 'torchinspect-graph-full-text-cut', ` … the first ${formatCount(text.length)} of ${formatCount(length)} characters (autograd_graph has every one)`)] : [];
     value.classList.add('is-whole');
     value.replaceChildren(text, ...cut);
+    if (title !== null) {
+      title.classList.add('is-whole');
+      title.textContent = cut.length === 0 ? text : `${text}…`;
+    }
     if (focused) keepFocusOn(value);
   } catch (error) {
     button.disabled = false;
