@@ -33,3 +33,22 @@ def test_a_leaf_stacked_with_itself_is_one_link_counted(harness: Page, screensho
     expect(details).to_contain_text("x (tensors[15]) → AccumulateGrad: x")
     expect(details).to_contain_text("and 9,984 more inputs")
     screenshot(harness, "graph-counted-edge")
+
+
+def test_each_input_of_a_node_fed_by_several_counted_pairs_names_its_node(harness: Page, screenshot):  # noqa: F811
+    leaves = {name: torch.ones(3, requires_grad=True) for name in "xyz"}
+    root = torch.stack([leaves["x"]] * 10 + [leaves["y"]] * 30 + [leaves["z"]] * 30).sum()
+    widget = inspect(root, params=leaves)
+    root.backward()
+    widget.refresh()
+    section = mount_inspector(harness, widget)
+    section.locator(BOX, has_text="StackBackward0").click()
+    details = section.locator(".torchinspect-graph-details")
+    expect(details).to_contain_text("x (tensors[9]) → AccumulateGrad: x")
+    # inputs 10 to 39 are y's, sent as one edge counted 30 times from input 10 on
+    expect(details).to_contain_text("y (tensors[10]) → AccumulateGrad: y")
+    expect(details).to_contain_text("y (tensors[15]) → AccumulateGrad: y")
+    expect(details).not_to_contain_text("no node")
+    details.get_by_text("y (tensors[15])").scroll_into_view_if_needed()
+    screenshot(harness, "graph-counted-pairs")
+    assert harness.errors.messages == []

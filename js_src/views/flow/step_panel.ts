@@ -7,6 +7,7 @@
 
 import { stepCount } from '../../core/gradients/record';
 import { backwardRule, inputLabel, inputName, variableNames, type BackwardRule } from '../../core/gradients/rules';
+import { inputEdges } from '../../core/graph/counted_inputs';
 import { formatCount, nodeLabel, type GraphModel } from '../../core/graph/model';
 import type { GradientsSnapshot, GraphNode, NodeGradients } from '../../core/schema';
 import { element } from '../dom';
@@ -84,19 +85,19 @@ export function leavingPart(model: GraphModel, gradients: GradientsSnapshot, nod
   }
   const section = part('gradient leaving', 'is-leaving');
   const rule = backwardRule(node);
-  const edges = new Map(model.snapshot.edges.filter(edge => edge.target === node.id).map(edge => [edge.input, edge]));
+  const edgesOf = inputEdges(model.snapshot.edges.filter(edge => edge.target === node.id));
   const variable = variableNames(model.snapshot);
-  // A pair's edges past 16 come as one counted edge: an input of it the page has no edge for went to one of its sources.
-  const counted = [...edges.values()].filter(edge => edge.count !== undefined);
   recorded.leaving.slice(0, MAX_LISTED_INPUTS).forEach((grad, input) => {
-    const edge = edges.get(input) ?? (grad !== null && counted.length === 1 ? counted[0] : undefined);
-    const source = model.index.nodes.get(edge?.source ?? '');
+    const edges = edgesOf(input, grad !== null);
+    const edge = edges.length === 1 ? edges[0] : undefined;
+    // Where two counted edges could hold the input, both are named: the kernel sent no more to tell them apart.
+    const sources = edges.flatMap(({ source }) => model.index.nodes.get(source) ?? []);
     const name = inputLabel(inputName(rule, node, input), edge === undefined ? null : variable(edge));
-    if (source === undefined && grad === null) {
+    if (sources.length === 0 && grad === null) {
       section.appendChild(element('h5', 'torchinspect-step-label is-none', `${name}: needs no gradient`));
       return;
     }
-    const to = source === undefined ? 'no node' : describe(source);
+    const to = sources.length === 0 ? 'no node' : sources.map(describe).join(' or ');
     section.append(element('h5', 'torchinspect-step-label', `${name} → ${to}`), ...gradientSummary(grad));
   });
   const more = recorded.leaving.length - MAX_LISTED_INPUTS;
