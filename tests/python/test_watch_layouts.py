@@ -124,3 +124,51 @@ def test_an_embedding_s_sparse_gradient_is_read_and_training_goes_on_as_unwatche
     for mine, theirs in zip(model.parameters(), unwatched.parameters()):
         assert torch.equal(mine, theirs)
     assert w.history.parameters()[:, w.parameter_names.index("0.weight"), 0].tolist() == pytest.approx(norms, rel=1e-5)
+
+
+class ReadsBack(torch.utils._python_dispatch.TorchDispatchMode):
+    """Counts the operations that bring a number back to Python (on an accelerator: a wait for the
+    device), apart from those inside a read of the pending steps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = False
+        self.outside_reads: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in (torch.ops.aten._local_scalar_dense.default, torch.ops.aten.is_nonzero.default) and not self.reading:
+            self.outside_reads.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_recorded_step_s_hooks_bring_no_number_back_only_the_reads_do(monkeypatch):
+    from torchinspect.training.pending import Pending
+
+    mode = ReadsBack()
+    read = Pending.read
+
+    def marked_read(self, count):
+        mode.reading = True
+        try:
+            return read(self, count)
+        finally:
+            mode.reading = False
+
+    monkeypatch.setattr(Pending, "read", marked_read)
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(8, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 512), nn.Linear(512, 1)
+    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)  # several runs: the replay, packed biases
+    batch = torch.randn(4, 8)
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = model(batch).square().mean()
+            with mode:
+                loss.backward()
+                optimizer.step()
+                w.log(loss)
+                model(batch)  # the next forward: its hooks
+        assert w.steps == 3
+    assert mode.outside_reads == []
