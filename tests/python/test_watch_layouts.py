@@ -4,6 +4,7 @@ and the sparse gradients of an embedding: its numbers stay torch's, and training
 
 import contextlib
 import copy
+import math
 
 import pytest
 import torch
@@ -172,3 +173,51 @@ def test_a_recorded_step_s_hooks_bring_no_number_back_only_the_reads_do(monkeypa
                 model(batch)  # the next forward: its hooks
         assert w.steps == 3
     assert mode.outside_reads == []
+
+
+class RandomDepth(nn.Module):
+    """Eight layers; those in ``skip`` are not run (their parameters get no gradient that step)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(4, 4) for _ in range(8))
+
+    def forward(self, x: torch.Tensor, skip: set[int]) -> torch.Tensor:
+        for index, layer in enumerate(self.layers):
+            if index not in skip:
+                x = torch.tanh(layer(x))
+        return x
+
+
+def test_outputs_of_a_new_shape_each_step_and_gradients_in_changing_patterns_keep_memory_bounded():
+    """A sequence of a new length every step and layers dropped at random: a table of samples per
+    output shape and a way of reading per pattern of gradients, yet no more than MOST_TABLES kept
+    (300 of each before), and the last step's numbers are still torch's."""
+    from torchinspect.training.pending import MOST_TABLES
+
+    torch.manual_seed(0)
+    model = RandomDepth()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    outputs = []
+    model.layers[0].register_forward_hook(lambda _m, _i, out: outputs.append(out.detach().clone()))
+    generator = torch.Generator().manual_seed(1)
+    with torchinspect.watch(model, optimizer, print_every=0) as w:
+        for length in range(1, 301):
+            skip = {i for i in range(1, 8) if torch.rand((), generator=generator) < 0.5}
+            optimizer.zero_grad()
+            model(torch.randn(length, 4, generator=generator), skip).square().mean().backward()
+            grads = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
+            optimizer.step()
+            w.log()
+        pending = w._recorder._pending
+        assert len(pending._samples) <= MOST_TABLES and len(pending._readings) <= MOST_TABLES
+    last = outputs[-1]  # [300, 4]: sampled whole (1,200 values, strided by 2 columns)
+    sample = last[:, ::2]
+    mean, std = w.history.activations()[-1, w.module_names.index("layers.0"), :2].tolist()
+    assert (mean, std) == pytest.approx((sample.mean().item(), sample.std().item()), rel=1e-5)
+    norms = w.history.parameters()[-1, :, 0].tolist()
+    for norm, grad in zip(norms, grads):
+        if grad is None:  # a dropped layer's: no gradient that step
+            assert math.isnan(norm)
+        else:
+            assert norm == pytest.approx(torch.linalg.vector_norm(grad).item(), rel=1e-5)

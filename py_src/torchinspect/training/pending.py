@@ -107,6 +107,13 @@ class _Rows:
         self._storage, self._rows = storage, list(storage.unbind(0))
 
 
+MOST_TABLES = 64
+"""Tables of samples, and ways of reading gradients, kept at most: an output whose shape changes
+from step to step (a sequence's length) needs a table per shape, gradients present in changing
+patterns (layers dropped at random) a reading per pattern; past this many, those holding no
+pending row are dropped, so that memory does not grow with the steps."""
+
+
 class Pending:
     """The pending steps of a model with ``parameters`` parameters and ``modules`` watched modules;
     ``owner[i]`` is the watched module holding parameter ``i`` (its gradient histogram's row)."""
@@ -144,8 +151,15 @@ class Pending:
         places = sample_places(output.shape, output.device)
         table = self._samples.get((places.shape, output.device))
         if table is None:
+            if len(self._samples) >= MOST_TABLES:
+                self._drop_empty_tables()
             table = self._samples[(places.shape, output.device)] = _Rows(places.shape, output.device)
         return _Sampling(output.shape, output.device, places, table)
+
+    def _drop_empty_tables(self) -> None:
+        self._samples = {key: table for key, table in self._samples.items() if table.owners}
+        kept = {id(table) for table in self._samples.values()}
+        self._sampling = [None if s is None or id(s.table) not in kept else s for s in self._sampling]
 
     def add_gradients(
         self, step: PendingStep, gradients: list[tuple[int, torch.Tensor]], norms: torch.Tensor | None = None
@@ -159,6 +173,10 @@ class Pending:
         key = tuple((i, grad.numel(), grad.layout) for i, grad in gradients)
         reading = self._readings.get(key)
         if reading is None:
+            if len(self._readings) >= MOST_TABLES:
+                self._readings = {
+                    kept: reading for kept, reading in self._readings.items() if reading.table and reading.table.owners
+                }
             reading = self._readings[key] = self._reading_of(gradients)
         values = [grad if grad.layout == torch.strided else _sparse_values(grad) for _, grad in gradients]
         packed = flat([values[j] for j in reading.small]) if reading.small else None
