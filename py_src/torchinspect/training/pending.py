@@ -179,11 +179,11 @@ class Pending:
                 }
             reading = self._readings[key] = self._reading_of(gradients)
         values = [grad if grad.layout == torch.strided else _sparse_values(grad) for _, grad in gradients]
-        packed = flat([values[j] for j in reading.small]) if reading.small else None
-        step.grad_norms = self._gradient_norms(reading, values, packed, norms)
+        small_flat = flat([values[j] for j in reading.small]) if reading.small else None
+        step.grad_norms = self._gradient_norms(reading, values, small_flat, norms)
         if reading.table is None:
             return
-        samples = ([] if packed is None else [packed]) + [sample(values[j]) for j in reading.sampled]
+        samples = ([] if small_flat is None else [small_flat]) + [sample(values[j]) for j in reading.sampled]
         row = reading.table.take(step.position)
         try:
             torch.cat(samples, out=row)  # cast to float32 on the way
@@ -194,10 +194,10 @@ class Pending:
         self,
         reading: _GradientReading,
         values: list[torch.Tensor],
-        packed: torch.Tensor | None,
+        small_flat: torch.Tensor | None,
         norms: torch.Tensor | None,
     ) -> torch.Tensor:
-        small = None if packed is None or reading.packed is None else reading.packed.norms(packed)
+        small = None if small_flat is None or reading.packed is None else reading.packed.norms(small_flat)
         if norms is None:
             large = [values[j] for j in reading.large]
             found = ([] if small is None else [small]) + ([torch.stack(torch._foreach_norm(large))] if large else [])
